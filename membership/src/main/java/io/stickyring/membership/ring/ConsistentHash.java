@@ -1,0 +1,38 @@
+package io.stickyring.membership.ring;
+
+import java.util.List;
+
+/**
+ * "Which member owns this 64-bit key": the one question every hashing algorithm answers.
+ *
+ * <p>Implementations are immutable, thread-safe and free of I/O. A membership change builds a new
+ * instance; readers publish it through one volatile field and never lock on the pick path.
+ *
+ * <p>Indices returned by the lookups refer to {@link #nodes()}, which is in canonical order (sorted
+ * by id), so the same member set gives the same indices whatever order it was supplied in.
+ */
+public interface ConsistentHash {
+
+    /** The members, sorted by id. Never empty: construction rejects an empty member set. */
+    List<Node> nodes();
+
+    /** Index into {@link #nodes()} of the member that owns {@code key}. */
+    int ownerIndex(long key);
+
+    /** The member that owns {@code key}. */
+    default Node owner(long key) {
+        return nodes().get(ownerIndex(key));
+    }
+
+    /**
+     * Fills {@code out} with the key's preference order: the owner first, then distinct fallbacks,
+     * and returns how many entries were written ({@code min(out.length, nodes().size())}).
+     *
+     * <p>Where an algorithm supports arbitrary removal, the first fallback is the member the key
+     * maps to once its owner is removed.
+     */
+    int preference(long key, int[] out);
+
+    /** Short algorithm name as used on the command line and in metrics ({@code ring}, {@code maglev}...). */
+    String algorithm();
+}
