@@ -17,25 +17,27 @@ import java.util.function.IntPredicate;
  * points (a 64-bit collision) are ordered by member index, i.e. by id, so the lower id wins and
  * the other is the next point clockwise.
  *
- * <p>Layout: the sorted points ({@code long[]}), and a parallel hot array packing each point's top
- * 32 bits with its owner index (8 bytes per point), which decides every comparison except the rare
- * one whose top 32 bits equal the key's, and gives the owner from the same cache line; plus a small bucket index over the top bits of the key that narrows the
- * binary search to a few points, so a lookup costs a handful of cache lines at any size.
+ * <p>Layout (12 bytes per point): a hot {@code long[]} packing each sorted point's top 32 bits
+ * with its owner index, which decides every comparison except the rare one whose top 32 bits
+ * equal the key's and gives the owner from the same cache line, and a cold {@code int[]} of the
+ * points' low 32 bits for those ties; plus a bucket index over the key's top bits (about one
+ * bucket per point, at most 2^20 buckets = 4 MB) that narrows the binary search to one or two
+ * points, so a lookup reads about two cache lines at any size.
  */
 public final class RingHash implements ConsistentHash {
 
     /** Default virtual nodes per unit of weight; chosen from the balance measurement in docs/algorithms.md. */
     public static final int DEFAULT_VNODES = 1500;
 
-    /** Largest ring accepted (points = total weight x vnodes): 16 bytes each, so about 270 MB. */
+    /** Largest ring accepted (points = total weight x vnodes): 12 bytes each, so about 200 MB. */
     public static final int MAX_POINTS = 1 << 24;
 
     private final List<Node> nodes;
     private final int vnodesPerWeight;
-    /** Points sorted (signed), equal points by owner index. Read only on top-32-bit ties. */
-    private final long[] points;
-    /** {@code (points[i] >> 32) << 32 | owners[i]}: the search and owner array. */
+    /** {@code top 32 bits of point i << 32 | owner of point i}, points sorted (signed), ties by owner. */
     private final long[] packed;
+    /** Low 32 bits of point i; read only when the top 32 bits tie with the key's. */
+    private final int[] low;
     private final int size;
     /** bucket b covers keys whose top {@code indexBits} bits (sign flipped) equal b; value = lower bound. */
     private final int[] bucketStart;
@@ -74,10 +76,11 @@ public final class RingHash implements ConsistentHash {
         radixSort(pts, own);
         long[] sorted = pts;
         this.size = size;
-        this.points = sorted;
         this.packed = new long[size];
+        this.low = new int[size];
         for (int i = 0; i < size; i++) {
             packed[i] = (sorted[i] & 0xffffffff00000000L) | own[i];
+            low[i] = (int) sorted[i];
         }
         // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
         int bits = Math.max(1, Math.min(20, 32 - Integer.numberOfLeadingZeros(size)));
@@ -142,7 +145,7 @@ public final class RingHash implements ConsistentHash {
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
             int pointHigh = (int) (packed[mid] >> 32);
-            if (pointHigh < keyHigh || (pointHigh == keyHigh && points[mid] < key)) {
+            if (pointHigh < keyHigh || (pointHigh == keyHigh && Integer.compareUnsigned(low[mid], (int) key) < 0)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -249,7 +252,7 @@ public final class RingHash implements ConsistentHash {
 
     /** The i-th point in sorted order (for tests and the simulator). */
     public long point(int i) {
-        return points[i];
+        return (packed[i] & 0xffffffff00000000L) | (low[i] & 0xffffffffL);
     }
 
     /** Owner index of the i-th point in sorted order. */
@@ -260,7 +263,7 @@ public final class RingHash implements ConsistentHash {
     /** Estimated retained bytes: the point, owner and bucket arrays plus the node list. */
     @Override
     public long estimatedBytes() {
-        return 16L + 8L * points.length + 16L + 8L * packed.length + 16L + 4L * bucketStart.length
+        return 16L + 8L * packed.length + 16L + 4L * low.length + 16L + 4L * bucketStart.length
                 + 64L * nodes.size();
     }
 
