@@ -250,6 +250,15 @@ class ConsistentHashPropertiesTest {
                 int owner = out[0];
                 assertThat(h.firstAccepted(k, i -> i != owner)).isEqualTo(out[1]);
             }
+            // Refusing the first j members of the order yields the (j+1)-th.
+            if (got >= 3) {
+                int j = 1 + (int) Math.floorMod(k, (long) (got - 1));
+                java.util.Set<Integer> refused = new java.util.HashSet<>();
+                for (int q = 0; q < j; q++) {
+                    refused.add(out[q]);
+                }
+                assertThat(h.firstAccepted(k, i -> !refused.contains(i))).isEqualTo(out[j]);
+            }
             assertThat(h.firstAccepted(k, i -> true)).isEqualTo(h.ownerIndex(k));
             assertThat(h.firstAccepted(k, i -> false)).isEqualTo(-1);
         }
