@@ -197,6 +197,7 @@ public final class ZkMembershipWatcher implements MembershipSource {
     }
 
     /** Distinct bad payloads seen (one per znode path and mzxid), ever. */
+    @Override
     public long badPayloads() {
         return badPayloads.get();
     }
@@ -212,6 +213,7 @@ public final class ZkMembershipWatcher implements MembershipSource {
     }
 
     /** Member znodes currently left out of the view: znode name -> reason. */
+    @Override
     public Map<String, String> badMembers() {
         return badMembers;
     }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
 import io.stickyring.membership.MembershipException;
+import io.stickyring.membership.MembershipSource;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.NoSuchMemberException;
 import java.nio.charset.StandardCharsets;
@@ -243,6 +244,8 @@ class ZkMembershipWatcherTest {
         ZkMembershipWatcher watcher = watcher(a);
         await().atMost(WAIT).until(() -> a.lastIds().equals(List.of("good")));
         assertThat(watcher.badPayloads()).isEqualTo(4);
+        MembershipSource asSource = watcher;
+        assertThat(asSource.badPayloads()).isEqualTo(4);
         assertThat(watcher.badMembers()).containsOnlyKeys("notjson", "noport", "negweight", "huge");
         assertThat(watcher.badMembers().get("noport")).contains("missing field 'port'");
         assertThat(watcher.badMembers().get("negweight")).contains("weight (-1)");
