@@ -338,8 +338,12 @@ public final class ZkMembershipWatcher implements MembershipSource {
 
     private void rebuildFailed(String why) {
         rebuildFailures.incrementAndGet();
-        LOG.debug("member view rebuild for cluster '{}' failed ({}); retrying", cluster, why);
-        // RECONNECTED also triggers a rebuild; the timer covers errors that are not connection losses.
+        if (!client.getZookeeperClient().isConnected()) {
+            // Disconnected: RECONNECTED triggers the next rebuild; polling now would only add failures and log noise.
+            LOG.debug("member view rebuild for cluster '{}' failed while disconnected ({}); waiting for reconnect", cluster, why);
+            return;
+        }
+        LOG.debug("member view rebuild for cluster '{}' failed ({}); retrying in {} ms", cluster, why, FAILURE_RETRY_MILLIS);
         scheduleRetry(FAILURE_RETRY_MILLIS);
     }
 
