@@ -1,0 +1,245 @@
+package io.stickyring.membership.ring;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.IntPredicate;
+
+/**
+ * Ketama-style consistent hashing ring: every member owns {@code weight * vnodesPerWeight} points,
+ * point {@code r} of member {@code id} being the first 64 bits of murmur3_128(UTF-8 id, int r).
+ * A key belongs to the member owning the first point at or after it (signed order), wrapping to
+ * the smallest point past the end.
+ *
+ * <p>Invariant: a point's position depends only on its member's id and replica index, so removing
+ * a member remaps only the keys that member owned (to the next point clockwise, which is also the
+ * key's first fallback in {@link #preference}), and adding one moves keys only to it. Equal
+ * points (a 64-bit collision) are ordered by member index, i.e. by id, so the lower id wins and
+ * the other is the next point clockwise.
+ *
+ * <p>Layout: a sorted {@code long[]} of points and a parallel {@code int[]} of owner indices
+ * (12 bytes per point), plus a small bucket index over the top bits of the key that narrows the
+ * binary search to a few points, so a lookup costs a handful of cache lines at any size.
+ */
+public final class RingHash implements ConsistentHash {
+
+    /** Default virtual nodes per unit of weight; chosen from the balance measurement in docs/algorithms.md. */
+    public static final int DEFAULT_VNODES = 1000;
+
+    /** Largest ring accepted (points = total weight x vnodes): 12 bytes each, so about 200 MB. */
+    public static final int MAX_POINTS = 1 << 24;
+
+    private final List<Node> nodes;
+    private final int vnodesPerWeight;
+    private final long[] points;
+    private final int[] owners;
+    /** bucket b covers keys whose top {@code indexBits} bits (sign flipped) equal b; value = lower bound. */
+    private final int[] bucketStart;
+    private final int indexShift;
+
+    /** A ring with {@link #DEFAULT_VNODES} virtual nodes per unit of weight. */
+    public RingHash(Collection<Node> members) {
+        this(members, DEFAULT_VNODES);
+    }
+
+    public RingHash(Collection<Node> members, int vnodesPerWeight) {
+        if (vnodesPerWeight < 1) {
+            throw new IllegalArgumentException("vnodes (" + vnodesPerWeight + ") must be >= 1");
+        }
+        this.nodes = Nodes.canonical(members);
+        this.vnodesPerWeight = vnodesPerWeight;
+        long total = Nodes.totalWeight(nodes) * vnodesPerWeight;
+        if (total > MAX_POINTS) {
+            throw new IllegalArgumentException("ring size (" + total + " points = total weight "
+                    + Nodes.totalWeight(nodes) + " x vnodes " + vnodesPerWeight + ") must be <= " + MAX_POINTS);
+        }
+        int size = (int) total;
+        long[] pts = new long[size];
+        int p = 0;
+        for (Node n : nodes) {
+            int replicas = n.weight() * vnodesPerWeight;
+            for (int r = 0; r < replicas; r++) {
+                pts[p++] = Murmur3.idAndInt(n.id(), r);
+            }
+        }
+        long[] sorted = pts.clone();
+        Arrays.sort(sorted);
+        // Owners: members are visited in index (id) order and each takes the first free slot at
+        // its point's position, so equal points end up ordered by id, the tie-break we promise.
+        int[] own = new int[size];
+        Arrays.fill(own, -1);
+        p = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            int replicas = nodes.get(i).weight() * vnodesPerWeight;
+            for (int r = 0; r < replicas; r++) {
+                int slot = Arrays.binarySearch(sorted, pts[p++]);
+                while (slot > 0 && sorted[slot - 1] == sorted[slot]) {
+                    slot--;
+                }
+                while (own[slot] != -1) {
+                    slot++;
+                }
+                own[slot] = i;
+            }
+        }
+        this.points = sorted;
+        this.owners = own;
+        // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
+        int bits = Math.max(1, Math.min(20, 32 - Integer.numberOfLeadingZeros(size)));
+        this.indexShift = 64 - bits;
+        int buckets = 1 << bits;
+        int[] start = new int[buckets + 1];
+        int q = 0;
+        for (int b = 0; b < buckets; b++) {
+            while (q < size && bucketOf(sorted[q]) < b) {
+                q++;
+            }
+            start[b] = q;
+        }
+        start[buckets] = size;
+        this.bucketStart = start;
+    }
+
+    private int bucketOf(long key) {
+        // Flipping the sign bit maps signed order onto unsigned order of the top bits.
+        return (int) ((key ^ Long.MIN_VALUE) >>> indexShift);
+    }
+
+    /** Index of the first point >= key, or points.length when the key is past the last point. */
+    private int lowerBound(long key) {
+        int b = bucketOf(key);
+        int lo = bucketStart[b];
+        int hi = bucketStart[b + 1];
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (points[mid] < key) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    @Override
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    @Override
+    public int ownerIndex(long key) {
+        int i = lowerBound(key);
+        return owners[i == points.length ? 0 : i];
+    }
+
+    @Override
+    public int preference(long key, int[] out) {
+        int want = Math.min(out.length, nodes.size());
+        if (want == 0) {
+            return 0;
+        }
+        boolean[] seen = new boolean[nodes.size()];
+        int i = lowerBound(key);
+        int count = 0;
+        for (int steps = 0; steps < points.length && count < want; steps++, i++) {
+            if (i >= points.length) {
+                i = 0;
+            }
+            int o = owners[i];
+            if (!seen[o]) {
+                seen[o] = true;
+                out[count++] = o;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public int firstAccepted(long key, IntPredicate accept) {
+        int n = nodes.size();
+        int i = lowerBound(key);
+        // Rejected members are remembered in a small bitmap only once more than one is seen,
+        // so the common case (owner accepted) allocates nothing.
+        long[] rejected = null;
+        int rejectedCount = 0;
+        int first = -1;
+        for (int steps = 0; steps < points.length; steps++, i++) {
+            if (i >= points.length) {
+                i = 0;
+            }
+            int o = owners[i];
+            if (o == first || (rejected != null && (rejected[o >>> 6] & (1L << o)) != 0)) {
+                continue;
+            }
+            if (accept.test(o)) {
+                return o;
+            }
+            if (first < 0) {
+                first = o;
+            } else {
+                if (rejected == null) {
+                    rejected = new long[(n + 63) >>> 6];
+                }
+                rejected[o >>> 6] |= 1L << o;
+            }
+            if (++rejectedCount == n) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public double[] shares() {
+        // Point i owns the arc (points[i-1], points[i]]; the first point also owns the wrap-around arc.
+        double[] share = new double[nodes.size()];
+        double two64 = 0x1.0p64;
+        for (int i = 0; i < points.length; i++) {
+            long prev = i == 0 ? points[points.length - 1] : points[i - 1];
+            long arc = points[i] - prev; // modulo 2^64, read as unsigned
+            double len = points.length == 1 ? two64 : unsigned(arc);
+            share[owners[i]] += len / two64;
+        }
+        return share;
+    }
+
+    private static double unsigned(long v) {
+        return v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+    }
+
+    /** Virtual nodes per unit of weight this ring was built with. */
+    public int vnodesPerWeight() {
+        return vnodesPerWeight;
+    }
+
+    /** Number of points on the ring (total weight x vnodes). */
+    public int size() {
+        return points.length;
+    }
+
+    /** The i-th point in sorted order (for tests and the simulator). */
+    public long point(int i) {
+        return points[i];
+    }
+
+    /** Owner index of the i-th point in sorted order. */
+    public int pointOwner(int i) {
+        return owners[i];
+    }
+
+    /** Estimated retained bytes: the point, owner and bucket arrays plus the node list. */
+    public long estimatedBytes() {
+        return 16L + 8L * points.length + 16L + 4L * owners.length + 16L + 4L * bucketStart.length
+                + 64L * nodes.size();
+    }
+
+    @Override
+    public String algorithm() {
+        return "ring";
+    }
+
+    @Override
+    public String toString() {
+        return "RingHash[" + nodes.size() + " members, " + points.length + " points]";
+    }
+}
