@@ -53,6 +53,13 @@ public final class TestHashes {
             }
 
             @Override
+            public double[] shares() {
+                double[] s = new double[sorted.size()];
+                java.util.Arrays.fill(s, 1.0 / s.length);
+                return s;
+            }
+
+            @Override
             public String algorithm() {
                 return "test-hrw";
             }
@@ -77,6 +84,13 @@ public final class TestHashes {
             public int preference(long key, int[] out) {
                 out[0] = ownerIndex(key);
                 return 1;
+            }
+
+            @Override
+            public double[] shares() {
+                double[] s = new double[sorted.size()];
+                java.util.Arrays.fill(s, 1.0 / s.length);
+                return s;
             }
 
             @Override
