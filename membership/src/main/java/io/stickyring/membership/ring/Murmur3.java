@@ -2,6 +2,9 @@ package io.stickyring.membership.ring;
 
 import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,7 +24,43 @@ final class Murmur3 {
     private static final long C1 = 0x87c37b91114253d5L;
     private static final long C2 = 0x4cf5ad432745937fL;
 
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private Murmur3() {
+    }
+
+    /**
+     * Hashes "UTF-8 id followed by a little-endian int" for many ints: the ring's point hash.
+     * Ids up to 28 UTF-8 bytes take the allocation-free path, longer ones go through Guava;
+     * both give {@link #idAndInt}.
+     */
+    static final class IdHasher {
+        private final String id;
+        private final int len;
+        private final byte[] buf;
+
+        IdHasher(String id) {
+            this.id = id;
+            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+            this.len = utf8.length;
+            this.buf = len <= 28 ? new byte[32] : null;
+            if (buf != null) {
+                System.arraycopy(utf8, 0, buf, 0, len);
+            }
+        }
+
+        long hash(int i) {
+            if (buf == null) {
+                return idAndInt(id, i);
+            }
+            buf[len] = (byte) i;
+            buf[len + 1] = (byte) (i >>> 8);
+            buf[len + 2] = (byte) (i >>> 16);
+            buf[len + 3] = (byte) (i >>> 24);
+            return hash64((long) LONG_LE.get(buf, 0), (long) LONG_LE.get(buf, 8),
+                    (long) LONG_LE.get(buf, 16), (long) LONG_LE.get(buf, 24), len + 4);
+        }
     }
 
     /** First 64 bits of murmur3_128 of the UTF-8 id followed by the 4 little-endian bytes of {@code i}. */

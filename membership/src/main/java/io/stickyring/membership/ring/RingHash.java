@@ -24,7 +24,7 @@ import java.util.function.IntPredicate;
 public final class RingHash implements ConsistentHash {
 
     /** Default virtual nodes per unit of weight; chosen from the balance measurement in docs/algorithms.md. */
-    public static final int DEFAULT_VNODES = 1000;
+    public static final int DEFAULT_VNODES = 1500;
 
     /** Largest ring accepted (points = total weight x vnodes): 12 bytes each, so about 200 MB. */
     public static final int MAX_POINTS = 1 << 24;
@@ -55,33 +55,20 @@ public final class RingHash implements ConsistentHash {
         }
         int size = (int) total;
         long[] pts = new long[size];
-        int p = 0;
-        for (Node n : nodes) {
-            int replicas = n.weight() * vnodesPerWeight;
-            for (int r = 0; r < replicas; r++) {
-                pts[p++] = Murmur3.idAndInt(n.id(), r);
-            }
-        }
-        long[] sorted = pts.clone();
-        Arrays.sort(sorted);
-        // Owners: members are visited in index (id) order and each takes the first free slot at
-        // its point's position, so equal points end up ordered by id, the tie-break we promise.
         int[] own = new int[size];
-        Arrays.fill(own, -1);
-        p = 0;
+        int p = 0;
         for (int i = 0; i < nodes.size(); i++) {
+            Murmur3.IdHasher hasher = new Murmur3.IdHasher(nodes.get(i).id());
             int replicas = nodes.get(i).weight() * vnodesPerWeight;
             for (int r = 0; r < replicas; r++) {
-                int slot = Arrays.binarySearch(sorted, pts[p++]);
-                while (slot > 0 && sorted[slot - 1] == sorted[slot]) {
-                    slot--;
-                }
-                while (own[slot] != -1) {
-                    slot++;
-                }
-                own[slot] = i;
+                pts[p] = hasher.hash(r);
+                own[p++] = i;
             }
         }
+        // Stable sort by point: the input is in member index (id) order, so equal points stay
+        // ordered by id, the tie-break we promise.
+        radixSort(pts, own);
+        long[] sorted = pts;
         this.points = sorted;
         this.owners = own;
         // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
@@ -98,6 +85,39 @@ public final class RingHash implements ConsistentHash {
         }
         start[buckets] = size;
         this.bucketStart = start;
+    }
+
+    /** LSD radix sort of signed longs, 8 bits per pass, carrying the owners along; stable. */
+    private static void radixSort(long[] keys, int[] vals) {
+        int n = keys.length;
+        long[] srcK = keys;
+        int[] srcV = vals;
+        long[] dstK = new long[n];
+        int[] dstV = new int[n];
+        int[] count = new int[257];
+        for (int shift = 0; shift < 64; shift += 8) {
+            Arrays.fill(count, 0);
+            // The top byte gets its sign bit flipped so negative points sort first.
+            long flip = shift == 56 ? 0x80 : 0;
+            for (int i = 0; i < n; i++) {
+                count[(int) (((srcK[i] >>> shift) & 0xff) ^ flip) + 1]++;
+            }
+            for (int b = 0; b < 256; b++) {
+                count[b + 1] += count[b];
+            }
+            for (int i = 0; i < n; i++) {
+                int to = count[(int) (((srcK[i] >>> shift) & 0xff) ^ flip)]++;
+                dstK[to] = srcK[i];
+                dstV[to] = srcV[i];
+            }
+            long[] tk = srcK;
+            srcK = dstK;
+            dstK = tk;
+            int[] tv = srcV;
+            srcV = dstV;
+            dstV = tv;
+        }
+        // Eight passes: the sorted data is back in the caller's arrays.
     }
 
     private int bucketOf(long key) {

@@ -27,4 +27,13 @@ class Murmur3Test {
         assertThat(Murmur3.id128(id)[0])
                 .isEqualTo(Hashing.murmur3_128().hashString(id, java.nio.charset.StandardCharsets.UTF_8).asLong());
     }
+
+    /** The ring's point hash: fast path (ids up to 28 UTF-8 bytes) and Guava path must agree. */
+    @Property(tries = 300)
+    void idHasherMatchesGuava(@ForAll @Size(max = 40) String id, @ForAll int replica) {
+        long expected = Hashing.murmur3_128().newHasher()
+                .putString(id, java.nio.charset.StandardCharsets.UTF_8).putInt(replica).hash().asLong();
+        assertThat(new Murmur3.IdHasher(id).hash(replica)).isEqualTo(expected);
+        assertThat(Murmur3.idAndInt(id, replica)).isEqualTo(expected);
+    }
 }
