@@ -77,7 +77,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the full result as JSON.")
     Path json;
 
-    @Option(names = "--charts", paramLabel = "DIR", description = "Write PNG charts: moved.png, load-initial.png, load-final.png.")
+    @Option(names = "--charts", paramLabel = "DIR", description = "Write PNG charts: moved.png, moved-vs-ideal.png, load-initial.png, load-final.png.")
     Path charts;
 
     @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when interactive).")
@@ -105,9 +105,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (charts != null) {
             Charts.png(Charts.moved(r), charts.resolve("moved.png"), 1000, 600);
+            Charts.png(Charts.excess(r), charts.resolve("moved-vs-ideal.png"), 1000, 600);
             Charts.png(Charts.load(r, 0), charts.resolve("load-initial.png"), 1000, 500);
             Charts.png(Charts.load(r, r.eventTexts().size()), charts.resolve("load-final.png"), 1000, 500);
-            out.println("wrote " + charts.resolve("moved.png") + ", load-initial.png, load-final.png");
+            out.println("wrote " + charts.resolve("moved.png") + ", moved-vs-ideal.png, load-initial.png, load-final.png");
         }
         out.flush();
         return 0;

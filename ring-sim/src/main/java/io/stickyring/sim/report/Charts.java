@@ -55,18 +55,17 @@ public final class Charts {
             }
             title = s.eventText();
             for (int i = 0; i < s.members().size(); i++) {
-                ds.addValue(s.loads()[i] / s.fair()[i], s.algorithm(), s.members().get(i));
+                ds.addValue(100 * (s.loads()[i] / s.fair()[i] - 1), s.algorithm(), s.members().get(i));
             }
         }
         if (title == null) {
             throw new IllegalArgumentException("no event " + event + " in this result (events 0.." + r.eventTexts().size() + ")");
         }
         JFreeChart chart = ChartFactory.createBarChart("Load per member after " + (event == 0 ? "start" : "#" + event + " " + title),
-                "member", "connections / fair share", ds, PlotOrientation.VERTICAL, true, false, false);
+                "member", "deviation from fair share (%)", ds, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         style(plot);
-        ValueMarker one = new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f));
-        plot.addRangeMarker(one);
+        plot.addRangeMarker(new ValueMarker(0.0, Color.DARK_GRAY, new BasicStroke(1.0f)));
         if (ds.getColumnCount() > 16) {
             plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_90);
         }
@@ -102,6 +101,24 @@ public final class Charts {
         return chart;
     }
 
+    /** Keys moved per event over the ideal minimum (1.0 = optimal), per algorithm. */
+    public static JFreeChart excess(SimResult r) {
+        DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        for (EventResult e : r.events()) {
+            if (e.event() == 0 || Double.isNaN(e.excess())) {
+                continue;
+            }
+            ds.addValue(e.excess(), e.algorithm(), "#" + e.event() + " " + e.eventText());
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Keys moved relative to the ideal minimum", "event",
+                "moved / ideal (1 = optimal)", ds, PlotOrientation.VERTICAL, true, false, false);
+        CategoryPlot plot = chart.getCategoryPlot();
+        style(plot);
+        plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f)));
+        plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        return chart;
+    }
+
     /** One series per algorithm: x = size parameter, y = the named metric. */
     public static JFreeChart balance(String title, String xLabel, String yLabel, Map<String, List<double[]>> series,
                                      boolean logX) {
@@ -119,7 +136,12 @@ public final class Charts {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int i = 0; i < PALETTE.length; i++) {
+            renderer.setSeriesPaint(i, PALETTE[i]);
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        plot.setRenderer(renderer);
         if (logX) {
             LogAxis x = new LogAxis(xLabel);
             x.setBase(10);
@@ -137,7 +159,15 @@ public final class Charts {
         r.setBarPainter(new StandardBarPainter());
         r.setShadowVisible(false);
         r.setItemMargin(0.02);
+        for (int i = 0; i < PALETTE.length; i++) {
+            r.setSeriesPaint(i, PALETTE[i]);
+        }
     }
+
+    /** Distinguishable colours (the "tab10" set) so series read the same in every chart. */
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+            new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+            new Color(0xbcbd22), new Color(0x17becf)};
 
     public static void png(JFreeChart chart, Path file, int width, int height) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
