@@ -78,6 +78,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the prediction as JSON.")
     Path json;
 
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token for the LB admin API (default: $STICKYRING_ADMIN_TOKEN if set).")
+    String token = System.getenv("STICKYRING_ADMIN_TOKEN");
+
     @Option(names = "--timeout", defaultValue = "5", description = "HTTP timeout in seconds (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
@@ -124,6 +127,10 @@ public final class WhatIfCommand implements Callable<Integer> {
         String alg = algorithm != null ? algorithm : defaultAlgorithm(view);
         ProductionCatalog catalog = new ProductionCatalog(ClientKeys.of(KeyMode.fromName(keyMode)));
         AlgorithmSpec spec0 = catalog.parse(alg);
+        if (view.algorithm() != null && view.algorithm().endsWith("+bounded") && algorithm == null) {
+            spec.commandLine().getErr().println("note: the LB runs " + view.algorithm() + "; predicting with the base "
+                    + "algorithm's owners (connections placed on a fallback by the load bound show as mismatches)");
+        }
         WhatIf.Prediction p = WhatIf.predict(view, change, spec0, catalog.clientKeys(), connections, 1_000_000, 1);
         print(p, connSource, list, spec.commandLine().getOut());
         if (csv != null) {
@@ -149,6 +156,10 @@ public final class WhatIfCommand implements Callable<Integer> {
             return "ring";
         }
         String a = view.algorithm().toLowerCase();
+        if (a.endsWith("+bounded")) {
+            // Bounded-load picks depend on live loads; predict with the base owner (see the docs).
+            a = a.substring(0, a.length() - "+bounded".length());
+        }
         if (a.equals("ring") && view.vnodes() != null) {
             return "ring:vnodes=" + view.vnodes();
         }
@@ -161,16 +172,22 @@ public final class WhatIfCommand implements Callable<Integer> {
     private String get(HttpClient http, String url, boolean required) throws IOException, InterruptedException {
         HttpResponse<String> r;
         try {
-            r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(timeoutSeconds)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(timeoutSeconds)).GET();
+            if (token != null && !token.isEmpty()) {
+                req.header("Authorization", "Bearer " + token);
+            }
+            r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new IOException("GET " + url + " failed: " + e.getMessage(), e);
         }
         if (r.statusCode() == 404 && !required) {
             return null;
         }
+        if (r.statusCode() == 401) {
+            throw new IOException("GET " + url + " answered HTTP 401: give the admin token with --token");
+        }
         if (r.statusCode() != 200) {
-            throw new IOException("GET " + url + " answered HTTP " + r.statusCode());
+            throw new IOException("GET " + url + " answered HTTP " + r.statusCode() + ": " + r.body());
         }
         return r.body();
     }
