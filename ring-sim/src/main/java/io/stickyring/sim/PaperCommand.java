@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * "theory" it is computed, not copied.
  */
 @Command(name = "paper", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Reproduce a published setup on the production algorithms:",
+        description = {"Reproduce a published setup on the production algorithms.",
                 "  lamping2014  std dev of bucket sizes, Karger-style ring (k points per bucket) vs jump hash",
                 "               (Lamping & Veach, 'A Fast, Minimal Memory, Consistent Hash Algorithm', 2014)",
                 "  maglev2016   balance and disruption of Maglev vs ring (Karger) vs rendezvous, 1000 backends,",
@@ -71,6 +71,10 @@ public final class PaperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return Cli.guard(spec, this::execute);
+    }
+
+    private Integer execute() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows;
         switch (name.toLowerCase()) {

@@ -26,8 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** `sim run`: a scenario over a workload for several algorithms side by side. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a membership scenario over a client workload for several algorithms side by side,",
-                "and report keys moved (vs the ideal minimum), balance, lookup and build time, memory.",
+        description = {"Run a membership scenario over a client workload, several algorithms side by side.",
+                "Reports keys moved (vs the ideal minimum), balance, lookup and build time, memory.",
                 "",
                 "Events: fail:K|fail:ID,..  add:K[:weight=W]  drain:K|drain:ID,..  weight:ID=W,..  restart",
                 "        scale:M[:step=S]  flap:ID|random[:times=T]",
@@ -88,10 +88,14 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return Cli.guard(spec, this::execute);
+    }
+
+    private Integer execute() throws Exception {
         RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, memberSpecs, algorithms, workload,
                 events, seed, threads, keyMode));
         AlgorithmCatalog catalog = new ProductionCatalog(ClientKeys.of(KeyMode.fromName(cfg.keyMode())));
-        SimResult r = execute(cfg, catalog, progress, memory, spec.commandLine().getErr());
+        SimResult r = simulate(cfg, catalog, progress, memory, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));
         out.flush();
@@ -115,7 +119,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** Validates everything (algorithms, workload, events) before the first key is generated. */
-    static SimResult execute(RunConfig cfg, AlgorithmCatalog catalog, Boolean progressFlag, boolean memory,
+    static SimResult simulate(RunConfig cfg, AlgorithmCatalog catalog, Boolean progressFlag, boolean memory,
                              PrintWriter err) {
         List<AlgorithmSpec> algos = cfg.algorithms().stream().map(catalog::parse).toList();
         Workload wl = Workload.parse(cfg.workload());

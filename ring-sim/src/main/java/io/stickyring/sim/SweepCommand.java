@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
 
 /** `sim sweep`: balance against a size parameter (virtual nodes, Maglev table size). */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Balance against a size parameter: each --series is an algorithm with one parameter",
-                "given a list of values, e.g. 'ring:vnodes=10,100,1000' or 'maglev:table=251,2053,65537'.",
+        description = {"Balance against a size parameter (virtual nodes, Maglev table size).",
+                "Each --series is an algorithm with one parameter given a list of values, e.g. 'ring:vnodes=10,100,1000' or 'maglev:table=251,2053,65537'.",
                 "Reports peak-to-average and std dev of load, over the exact key space (ring, maglev) and",
                 "over the sampled workload keys, plus build time and memory."},
         footer = {"", "Example: sim sweep -n 10 -s ring:vnodes=10,30,100,300,1000,3000 -s maglev:table=101,1009,10007,65537,655373 --charts out/"})
@@ -63,6 +63,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return Cli.guard(spec, this::execute);
+    }
+
+    private Integer execute() throws Exception {
         ProductionCatalog catalog = new ProductionCatalog();
         List<Node> nodes = Cluster.uniform(members).ringNodes();
         KeySet keys = Workload.parse(workload).generate(catalog.clientKeys(), seed);

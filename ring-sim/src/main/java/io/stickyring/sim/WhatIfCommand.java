@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 
 /** `sim whatif`: which live connections a proposed change would move, from a running LB's admin API. */
 @Command(name = "whatif", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Predict exactly which live connections a membership change would move.",
+        description = {"Predict exactly which live connections of a running LB a membership change would move.",
                 "Reads GET <lb>/members (or --members-file) and the live connections from GET <lb>/connections",
                 "(or --connections FILE: 'ip[,member][,count]' lines or JSON {\"connections\":[{\"ip\",\"member\"}]}),",
                 "then maps every client with the production algorithm before and after the change."},
@@ -86,6 +86,10 @@ public final class WhatIfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return Cli.guard(spec, this::execute);
+    }
+
+    private Integer execute() throws Exception {
         if ((lb == null) == (membersFile == null)) {
             throw new IllegalArgumentException("give exactly one of --lb URL or --members-file FILE");
         }
