@@ -22,7 +22,7 @@ public final class Reports {
         StringBuilder sb = new StringBuilder();
         sb.append("workload: ").append(r.workload()).append(", ").append(r.connections()).append(" connections, seed ")
                 .append(r.seed()).append('\n');
-        TextTable t = new TextTable(List.of("algorithm", "#", "event", "steps", "ring", "moved", "ideal", "x ideal",
+        TextTable t = new TextTable(List.of("algorithm", "#", "event", "steps", "ring", "keys moved", "ideal", "x ideal", "conns moved",
                 "to new", "from gone", "between", "dropped", "net", "peak/avg", "std dev", "max share", "lookup",
                 "build", "memory"));
         String last = null;
@@ -34,7 +34,8 @@ public final class Reports {
             boolean init = e.event() == 0;
             t.row(List.of(e.algorithm(), String.valueOf(e.event()), e.eventText(), String.valueOf(e.steps()),
                     String.valueOf(e.ringMembers()), init ? "-" : Fmt.pct(e.movedKeys()), init ? "-" : Fmt.pct(e.ideal()),
-                    init ? "-" : Fmt.times(e.excess()), init ? "-" : Fmt.pct(e.toNew()),
+                    init ? "-" : Fmt.times(e.excess()), init ? "-" : Fmt.pct(e.movedConns()),
+                    init ? "-" : Fmt.pct(e.toNew()),
                     init ? "-" : Fmt.pct(e.fromGone()), init ? "-" : Fmt.pct(e.between()),
                     init ? "-" : Fmt.pct(e.dropped()), init ? "-" : Fmt.pct(e.netMoved()),
                     Fmt.ratio(e.load().peakToAverage()), Fmt.pct(e.load().stdDev()), Fmt.pct(e.load().maxShare()),
@@ -42,7 +43,7 @@ public final class Reports {
         }
         sb.append(t.render());
         if (steps) {
-            TextTable s = new TextTable(List.of("algorithm", "#", "step", "ring", "moved", "ideal", "to new",
+            TextTable s = new TextTable(List.of("algorithm", "#", "step", "ring", "keys moved", "ideal", "conns moved", "to new",
                     "from gone", "between", "dropped", "peak/avg", "std dev"));
             last = null;
             for (StepResult x : r.steps()) {
@@ -51,7 +52,7 @@ public final class Reports {
                 }
                 last = x.algorithm();
                 s.row(List.of(x.algorithm(), x.event() + "." + x.step(), x.stepLabel(), String.valueOf(x.ringMembers()),
-                        Fmt.pct(x.movedKeys()), Fmt.pct(x.ideal()), Fmt.pct(x.toNew()), Fmt.pct(x.fromGone()),
+                        Fmt.pct(x.movedKeys()), Fmt.pct(x.ideal()), Fmt.pct(x.movedConns()), Fmt.pct(x.toNew()), Fmt.pct(x.fromGone()),
                         Fmt.pct(x.between()), Fmt.pct(x.dropped()), Fmt.ratio(x.load().peakToAverage()),
                         Fmt.pct(x.load().stdDev())));
             }
