@@ -17,8 +17,8 @@ import java.util.function.IntPredicate;
  * points (a 64-bit collision) are ordered by member index, i.e. by id, so the lower id wins and
  * the other is the next point clockwise.
  *
- * <p>Layout: a sorted {@code long[]} of points and a parallel {@code int[]} of owner indices
- * (12 bytes per point), plus a small bucket index over the top bits of the key that narrows the
+ * <p>Layout: one sorted {@code long[]} interleaving each point with its owner index (16 bytes per
+ * point, so the owner sits in the point's cache line), plus a small bucket index over the top bits of the key that narrows the
  * binary search to a few points, so a lookup costs a handful of cache lines at any size.
  */
 public final class RingHash implements ConsistentHash {
@@ -26,13 +26,14 @@ public final class RingHash implements ConsistentHash {
     /** Default virtual nodes per unit of weight; chosen from the balance measurement in docs/algorithms.md. */
     public static final int DEFAULT_VNODES = 1500;
 
-    /** Largest ring accepted (points = total weight x vnodes): 12 bytes each, so about 200 MB. */
+    /** Largest ring accepted (points = total weight x vnodes): 16 bytes each, so about 270 MB. */
     public static final int MAX_POINTS = 1 << 24;
 
     private final List<Node> nodes;
     private final int vnodesPerWeight;
-    private final long[] points;
-    private final int[] owners;
+    /** {@code [point0, owner0, point1, owner1, ...]} sorted by point (signed), ties by owner. */
+    private final long[] ring;
+    private final int size;
     /** bucket b covers keys whose top {@code indexBits} bits (sign flipped) equal b; value = lower bound. */
     private final int[] bucketStart;
     private final int indexShift;
@@ -69,8 +70,12 @@ public final class RingHash implements ConsistentHash {
         // ordered by id, the tie-break we promise.
         radixSort(pts, own);
         long[] sorted = pts;
-        this.points = sorted;
-        this.owners = own;
+        this.size = size;
+        this.ring = new long[2 * size];
+        for (int i = 0; i < size; i++) {
+            ring[2 * i] = sorted[i];
+            ring[2 * i + 1] = own[i];
+        }
         // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
         int bits = Math.max(1, Math.min(20, 32 - Integer.numberOfLeadingZeros(size)));
         this.indexShift = 64 - bits;
@@ -125,14 +130,14 @@ public final class RingHash implements ConsistentHash {
         return (int) ((key ^ Long.MIN_VALUE) >>> indexShift);
     }
 
-    /** Index of the first point >= key, or points.length when the key is past the last point. */
+    /** Index of the first point >= key, or size when the key is past the last point. */
     private int lowerBound(long key) {
         int b = bucketOf(key);
         int lo = bucketStart[b];
         int hi = bucketStart[b + 1];
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (points[mid] < key) {
+            if (ring[2 * mid] < key) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -149,7 +154,7 @@ public final class RingHash implements ConsistentHash {
     @Override
     public int ownerIndex(long key) {
         int i = lowerBound(key);
-        return owners[i == points.length ? 0 : i];
+        return (int) ring[i == size ? 1 : 2 * i + 1];
     }
 
     @Override
@@ -161,11 +166,11 @@ public final class RingHash implements ConsistentHash {
         boolean[] seen = new boolean[nodes.size()];
         int i = lowerBound(key);
         int count = 0;
-        for (int steps = 0; steps < points.length && count < want; steps++, i++) {
-            if (i >= points.length) {
+        for (int steps = 0; steps < size && count < want; steps++, i++) {
+            if (i >= size) {
                 i = 0;
             }
-            int o = owners[i];
+            int o = (int) ring[2 * i + 1];
             if (!seen[o]) {
                 seen[o] = true;
                 out[count++] = o;
@@ -183,11 +188,11 @@ public final class RingHash implements ConsistentHash {
         long[] rejected = null;
         int rejectedCount = 0;
         int first = -1;
-        for (int steps = 0; steps < points.length; steps++, i++) {
-            if (i >= points.length) {
+        for (int steps = 0; steps < size; steps++, i++) {
+            if (i >= size) {
                 i = 0;
             }
-            int o = owners[i];
+            int o = (int) ring[2 * i + 1];
             if (o == first || (rejected != null && (rejected[o >>> 6] & (1L << o)) != 0)) {
                 continue;
             }
@@ -214,11 +219,11 @@ public final class RingHash implements ConsistentHash {
         // Point i owns the arc (points[i-1], points[i]]; the first point also owns the wrap-around arc.
         double[] share = new double[nodes.size()];
         double two64 = 0x1.0p64;
-        for (int i = 0; i < points.length; i++) {
-            long prev = i == 0 ? points[points.length - 1] : points[i - 1];
-            long arc = points[i] - prev; // modulo 2^64, read as unsigned
-            double len = points.length == 1 ? two64 : unsigned(arc);
-            share[owners[i]] += len / two64;
+        for (int i = 0; i < size; i++) {
+            long prev = point(i == 0 ? size - 1 : i - 1);
+            long arc = point(i) - prev; // modulo 2^64, read as unsigned
+            double len = size == 1 ? two64 : unsigned(arc);
+            share[pointOwner(i)] += len / two64;
         }
         return share;
     }
@@ -234,22 +239,23 @@ public final class RingHash implements ConsistentHash {
 
     /** Number of points on the ring (total weight x vnodes). */
     public int size() {
-        return points.length;
+        return size;
     }
 
     /** The i-th point in sorted order (for tests and the simulator). */
     public long point(int i) {
-        return points[i];
+        return ring[2 * i];
     }
 
     /** Owner index of the i-th point in sorted order. */
     public int pointOwner(int i) {
-        return owners[i];
+        return (int) ring[2 * i + 1];
     }
 
     /** Estimated retained bytes: the point, owner and bucket arrays plus the node list. */
+    @Override
     public long estimatedBytes() {
-        return 16L + 8L * points.length + 16L + 4L * owners.length + 16L + 4L * bucketStart.length
+        return 16L + 8L * ring.length + 16L + 4L * bucketStart.length
                 + 64L * nodes.size();
     }
 
@@ -260,6 +266,6 @@ public final class RingHash implements ConsistentHash {
 
     @Override
     public String toString() {
-        return "RingHash[" + nodes.size() + " members, " + points.length + " points]";
+        return "RingHash[" + nodes.size() + " members, " + size + " points]";
     }
 }
