@@ -53,6 +53,11 @@ public final class TestHashes {
             }
 
             @Override
+            public long estimatedBytes() {
+                return 64L * sorted.size();
+            }
+
+            @Override
             public double[] shares() {
                 double[] s = new double[sorted.size()];
                 java.util.Arrays.fill(s, 1.0 / s.length);
@@ -84,6 +89,11 @@ public final class TestHashes {
             public int preference(long key, int[] out) {
                 out[0] = ownerIndex(key);
                 return 1;
+            }
+
+            @Override
+            public long estimatedBytes() {
+                return 64L * sorted.size();
             }
 
             @Override
