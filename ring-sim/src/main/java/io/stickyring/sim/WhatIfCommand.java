@@ -182,7 +182,7 @@ public final class WhatIfCommand implements Callable<Integer> {
             }
             r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IOException("GET " + url + " failed: " + e.getMessage(), e);
+            throw new IOException("GET " + url + " failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
         }
         if (r.statusCode() == 404 && !required) {
             return null;
