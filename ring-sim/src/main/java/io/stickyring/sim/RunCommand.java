@@ -11,8 +11,11 @@ import io.stickyring.sim.engine.Simulator;
 import io.stickyring.sim.report.Charts;
 import io.stickyring.sim.report.Reports;
 import io.stickyring.sim.scenario.Cluster;
+import io.stickyring.sim.scenario.ClusterMember;
 import io.stickyring.sim.scenario.Event;
 import io.stickyring.sim.scenario.Scenario;
+import io.stickyring.sim.whatif.AdminClient;
+import io.stickyring.sim.whatif.LbView;
 import io.stickyring.sim.workload.KeySet;
 import io.stickyring.sim.workload.Workload;
 import java.io.PrintWriter;
@@ -49,6 +52,13 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--member", paramLabel = "ID[=W]", split = ",", description = "Explicit members with weights, e.g. --member a=2,b,c=3 (overrides --members).")
     List<String> memberSpecs;
+
+    @Option(names = "--lb-members", paramLabel = "FILE|URL", description = {"Members and weights from an LB's GET /members (a saved JSON file, or the admin base URL):",
+            "ACTIVE members join the ring, DRAINING ones start drained, DOWN ones are left out (overrides --members)."})
+    String lbMembers;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token for --lb-members URL (default: $STICKYRING_ADMIN_TOKEN).")
+    String token = System.getenv("STICKYRING_ADMIN_TOKEN");
 
     @Option(names = {"-a", "--algorithm"}, paramLabel = "SPEC", description = "Algorithm to compare (repeat; default ring, maglev, rendezvous, jump).")
     List<String> algorithms;
@@ -94,6 +104,10 @@ public final class RunCommand implements Callable<Integer> {
     private Integer execute() throws Exception {
         RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, memberSpecs, algorithms, workload,
                 events, seed, threads, keyMode));
+        if (lbMembers != null) {
+            cfg = new RunConfig(lbMembers(lbMembers, token), cfg.algorithms(), cfg.workload(), cfg.events(), cfg.seed(),
+                    cfg.threads(), cfg.keyMode());
+        }
         AlgorithmCatalog catalog = new ProductionCatalog(ClientKeys.of(KeyMode.fromName(cfg.keyMode())));
         SimResult r = simulate(cfg, catalog, progress, memory, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
@@ -116,6 +130,27 @@ public final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** ACTIVE and DRAINING members of an LB's /members document (file or admin URL). */
+    static List<ClusterMember> lbMembers(String source, String token) throws Exception {
+        LbView view;
+        if (source.startsWith("http://") || source.startsWith("https://")) {
+            AdminClient c = new AdminClient(source, token, java.time.Duration.ofSeconds(5));
+            view = LbView.parse(c.get("/members", true), c.base() + "/members");
+        } else {
+            view = LbView.parse(java.nio.file.Files.readString(Path.of(source)), source);
+        }
+        List<ClusterMember> out = new java.util.ArrayList<>();
+        for (LbView.Member m : view.members()) {
+            if (m.state().equals("ACTIVE") || m.state().equals("DRAINING")) {
+                out.add(new ClusterMember(m.id(), m.weight(), m.state().equals("DRAINING")));
+            }
+        }
+        if (out.stream().noneMatch(m -> !m.draining())) {
+            throw new IllegalArgumentException(source + ": no ACTIVE member (view version " + view.version() + ")");
+        }
+        return out;
     }
 
     /** Validates everything (algorithms, workload, events) before the first key is generated. */

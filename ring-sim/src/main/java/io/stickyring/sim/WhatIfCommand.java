@@ -7,16 +7,12 @@ import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.report.Fmt;
 import io.stickyring.sim.report.Reports;
 import io.stickyring.sim.report.TextTable;
+import io.stickyring.sim.whatif.AdminClient;
 import io.stickyring.sim.whatif.Change;
 import io.stickyring.sim.whatif.LbView;
 import io.stickyring.sim.whatif.WhatIf;
 import io.stickyring.sim.workload.AddressFile;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,17 +107,17 @@ public final class WhatIfCommand implements Callable<Integer> {
             }
         }
         Change change = new Change(remove, drain, adds, weights);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds)).build();
-        String base = lb == null ? null : lb.replaceAll("/+$", "");
+        AdminClient client = lb == null ? null : new AdminClient(lb, token, Duration.ofSeconds(timeoutSeconds));
+        String base = client == null ? null : client.base();
         LbView view = membersFile != null ? LbView.parse(Files.readString(membersFile), membersFile.toString())
-                : LbView.parse(get(http, base + "/members", true), base + "/members");
+                : LbView.parse(client.get("/members", true), base + "/members");
         List<AddressFile.Entry> connections;
         String connSource;
         if (connectionsFile != null) {
             connections = AddressFile.read(connectionsFile);
             connSource = connectionsFile.toString();
         } else if (base != null) {
-            String body = get(http, base + "/connections", false);
+            String body = client.get("/connections", false);
             connSource = base + "/connections";
             connections = body == null ? List.of() : AddressFile.parse(body, connSource);
         } else {
@@ -171,29 +167,6 @@ public final class WhatIfCommand implements Callable<Integer> {
             return "maglev:table=" + view.maglevTableSize();
         }
         return a;
-    }
-
-    private String get(HttpClient http, String url, boolean required) throws IOException, InterruptedException {
-        HttpResponse<String> r;
-        try {
-            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(timeoutSeconds)).GET();
-            if (token != null && !token.isEmpty()) {
-                req.header("Authorization", "Bearer " + token);
-            }
-            r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IOException("GET " + url + " failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
-        }
-        if (r.statusCode() == 404 && !required) {
-            return null;
-        }
-        if (r.statusCode() == 401) {
-            throw new IOException("GET " + url + " answered HTTP 401: give the admin token with --token");
-        }
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + url + " answered HTTP " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
     }
 
     static void print(WhatIf.Prediction p, String connSource, int list, PrintWriter out) {

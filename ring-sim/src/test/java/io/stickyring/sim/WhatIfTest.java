@@ -149,6 +149,27 @@ class WhatIfTest {
     }
 
     @Test
+    void runTakesItsClusterFromTheLbsMembers(@TempDir Path dir) throws Exception {
+        routes.put("/members", members("ring"));
+        Path json = dir.resolve("r.json");
+        CliTest.Run r = CliTest.sim("run", "--lb-members", base, "-a", "rendezvous", "-w", "ipv4:n=20000", "-e", "fail:m000",
+                "--no-progress", "--json", json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        com.fasterxml.jackson.databind.JsonNode events = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.toFile()).get("events");
+        // m004 is DRAINING on the LB: it starts out of the ring, so the ring is m000..m003, then 3 after the failure.
+        assertThat(events.get(0).get("ringMembers").asInt()).isEqualTo(4);
+        assertThat(events.get(1).get("ringMembers").asInt()).isEqualTo(3);
+        assertThat(events.get(1).get("ideal").asDouble()).isEqualTo(0.25, org.assertj.core.api.Assertions.within(1e-12));
+        Path saved = dir.resolve("members.json");
+        Files.writeString(saved, members("ring"));
+        CliTest.Run f = CliTest.sim("run", "--lb-members", saved.toString(), "-a", "ring", "-w", "ipv4:n=1000",
+                "-e", "drain:m004", "--no-progress");
+        assertThat(f.code()).isNotZero();
+        assertThat(f.err()).contains("member 'm004' is not in the ring");
+    }
+
+    @Test
     void badChangesAndUnreachableLbAreReported() throws Exception {
         routes.put("/members", members("ring"));
         assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "nope").err()).contains("--remove: no member 'nope'");
