@@ -1,7 +1,5 @@
 package io.stickyring.sim;
 
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.KeyMode;
 import io.stickyring.sim.algo.AlgorithmCatalog;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
@@ -78,6 +76,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--key-mode", paramLabel = "MODE", description = "Client key derivation as the LB's --key-mode: address (default), prefix, address-port.")
     String keyMode;
 
+    @picocli.CommandLine.Mixin
+    KeyOptions keyOptions = new KeyOptions();
+
     @Option(names = "--steps", description = "Also print one row per step (a rolling restart has two per member).")
     boolean steps;
 
@@ -108,7 +109,7 @@ public final class RunCommand implements Callable<Integer> {
             cfg = new RunConfig(lbMembers(lbMembers, token), cfg.algorithms(), cfg.workload(), cfg.events(), cfg.seed(),
                     cfg.threads(), cfg.keyMode());
         }
-        AlgorithmCatalog catalog = new ProductionCatalog(ClientKeys.of(KeyMode.fromName(cfg.keyMode())));
+        AlgorithmCatalog catalog = new ProductionCatalog(keyOptions.clientKeys(cfg.keyMode()));
         SimResult r = simulate(cfg, catalog, progress, memory, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));

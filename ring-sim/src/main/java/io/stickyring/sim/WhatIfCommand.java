@@ -1,7 +1,5 @@
 package io.stickyring.sim;
 
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.KeyMode;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.report.Fmt;
@@ -65,6 +63,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Option(names = "--key-mode", defaultValue = "address", description = "Client key mode as the LB's --key-mode (default ${DEFAULT-VALUE}).")
     String keyMode;
 
+    @picocli.CommandLine.Mixin
+    KeyOptions keyOptions = new KeyOptions();
+
     @Option(names = "--list", defaultValue = "20", description = "Moved connections to print (default ${DEFAULT-VALUE}; all go to --csv).")
     int list;
 
@@ -125,7 +126,7 @@ public final class WhatIfCommand implements Callable<Integer> {
             connSource = "none";
         }
         String alg = algorithm != null ? algorithm : defaultAlgorithm(view);
-        ProductionCatalog catalog = new ProductionCatalog(ClientKeys.of(KeyMode.fromName(keyMode)));
+        ProductionCatalog catalog = new ProductionCatalog(keyOptions.clientKeys(keyMode));
         AlgorithmSpec spec0 = catalog.parse(alg);
         if (view.algorithm() != null && view.algorithm().endsWith("+bounded") && algorithm == null) {
             spec.commandLine().getErr().println("note: the LB runs " + view.algorithm() + "; predicting with the base "

@@ -149,6 +149,30 @@ class WhatIfTest {
     }
 
     @Test
+    void keysClientsWithTheLbsPrefixFlags(@TempDir Path dir) throws Exception {
+        routes.put("/members", members("ring"));
+        ConsistentHash now = HashAlgorithm.RING.build(IDS.subList(0, 4).stream().map(Node::of).toList());
+        ClientKeys lbKeys = ClientKeys.prefix(16, 64);
+        StringBuilder csv = new StringBuilder();
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < 50; i++) {
+            String ip = "10.7." + rnd.nextInt(256) + "." + rnd.nextInt(1, 255);
+            csv.append(ip).append(',').append(now.owner(lbKeys.key(InetAddresses.forString(ip))).id()).append('\n');
+        }
+        Path conns = dir.resolve("c.csv");
+        Files.writeString(conns, csv);
+        String owner = now.owner(lbKeys.key(InetAddresses.forString("10.7.0.0"))).id();
+        // Remove the /16's member: with the LB's flags every one of its 50 clients moves, and no mismatch.
+        CliTest.Run r = CliTest.sim("whatif", "--lb", base, "--connections", conns.toString(), "--remove", owner,
+                "--key-mode", "prefix", "--prefix-v4", "16");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("live connections moved: 50 of 50").doesNotContain("warning");
+        // Keyed by whole address instead, the recorded members disagree with the model: the run says so.
+        CliTest.Run a = CliTest.sim("whatif", "--lb", base, "--connections", conns.toString(), "--remove", owner);
+        assertThat(a.out()).contains("warning:");
+    }
+
+    @Test
     void runTakesItsClusterFromTheLbsMembers(@TempDir Path dir) throws Exception {
         routes.put("/members", members("ring"));
         Path json = dir.resolve("r.json");
