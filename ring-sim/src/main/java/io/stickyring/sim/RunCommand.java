@@ -79,6 +79,10 @@ public final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     KeyOptions keyOptions = new KeyOptions();
 
+    @Option(names = "--per-connection", description = {"Expand each key into one entry per connection (count), so bounded load",
+            "picks per connection as the LB does; keys moved then counts connections."})
+    boolean perConnection;
+
     @Option(names = "--steps", description = "Also print one row per step (a rolling restart has two per member).")
     boolean steps;
 
@@ -110,7 +114,7 @@ public final class RunCommand implements Callable<Integer> {
                     cfg.threads(), cfg.keyMode());
         }
         AlgorithmCatalog catalog = new ProductionCatalog(keyOptions.clientKeys(cfg.keyMode()));
-        SimResult r = simulate(cfg, catalog, progress, memory, spec.commandLine().getErr());
+        SimResult r = simulate(cfg, catalog, progress, memory, perConnection, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));
         out.flush();
@@ -156,13 +160,16 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Validates everything (algorithms, workload, events) before the first key is generated. */
     static SimResult simulate(RunConfig cfg, AlgorithmCatalog catalog, Boolean progressFlag, boolean memory,
-                             PrintWriter err) {
+                              boolean perConnection, PrintWriter err) {
         List<AlgorithmSpec> algos = cfg.algorithms().stream().map(catalog::parse).toList();
         Workload wl = Workload.parse(cfg.workload());
         Scenario scenario = new Scenario(Cluster.of(cfg.members()), cfg.events().stream().map(Event::parse).toList(),
                 cfg.seed());
         List<Scenario.Expanded> expanded = scenario.expand();
         KeySet keys = wl.generate(catalog.clientKeys(), cfg.seed());
+        if (perConnection) {
+            keys = keys.perConnection();
+        }
         long units = Simulator.workUnits(keys, algos, expanded);
         boolean show = progressFlag != null ? progressFlag : System.console() != null && units > 5_000_000L;
         Progress p = show ? new Progress(new java.io.PrintStream(new WriterStream(err), true), units, "sim") : Progress.NONE;

@@ -35,6 +35,7 @@ class CliTest {
                 "-e", "add:2", "--steps", "--csv", dir.resolve("r.csv").toString(), "--json",
                 dir.resolve("r.json").toString(), "--charts", dir.resolve("charts").toString(), "--no-progress");
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("algorithm", "maglev:table=1009", "fail:1", "add:2", "peak/avg");
         List<String> csv = Files.readAllLines(dir.resolve("r.csv"));
         assertThat(csv.get(0)).startsWith("level,algorithm,event,step,label");

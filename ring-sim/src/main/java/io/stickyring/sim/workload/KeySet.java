@@ -82,4 +82,30 @@ public final class KeySet {
     public long totalConnections() {
         return totalConnections;
     }
+
+    /**
+     * One entry per connection: a key with count c becomes c consecutive entries of count 1, so
+     * load-aware algorithms pick per connection as the LB does (a big NAT's connections may then
+     * land on several members). Stateless algorithms give identical results either way.
+     */
+    public KeySet perConnection() {
+        if (totalConnections > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("per-connection expansion of " + totalConnections
+                    + " connections exceeds the array limit");
+        }
+        int n = (int) totalConnections;
+        long[] k = new long[n];
+        String[] a = addresses == null ? null : new String[n];
+        int j = 0;
+        for (int i = 0; i < keys.length; i++) {
+            for (int c = 0; c < counts[i]; c++) {
+                k[j] = keys[i];
+                if (a != null) {
+                    a[j] = addresses[i];
+                }
+                j++;
+            }
+        }
+        return new KeySet(description + ", one entry per connection", k, null, a);
+    }
 }
