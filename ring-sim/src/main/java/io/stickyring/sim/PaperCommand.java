@@ -48,6 +48,9 @@ public final class PaperCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
+    Path config;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016")
     String name;
 
@@ -75,6 +78,9 @@ public final class PaperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new PaperCommand(), config));
+        }
         return Cli.guard(spec, this::execute);
     }
 

@@ -36,6 +36,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
+    Path config;
+
     @Option(names = "--lb", paramLabel = "URL", description = "LB admin base URL, e.g. http://127.0.0.1:9090")
     String lb;
 
@@ -83,6 +86,9 @@ public final class WhatIfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new WhatIfCommand(), config));
+        }
         return Cli.guard(spec, this::execute);
     }
 

@@ -76,6 +76,36 @@ class CliTest {
     }
 
     @Test
+    void sweepPaperAndWhatifTakeYamlConfigWithFlagsWinning(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("sweep.yaml");
+        Files.writeString(yaml, "members: 4\nseries: [\"ring:vnodes=10,20\"]\nworkload: \"ipv4:n=1000\"\nprogress: false\n");
+        Run a = sim("sweep", "--config", yaml.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("4 equal members", "ipv4:n=1000").containsPattern("ring +vnodes +20");
+        Run b = sim("sweep", "--members", "5", "--config", yaml.toString(), "-s", "maglev:table=101");
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).contains("5 equal members", "maglev").doesNotContain("vnodes");
+        Path p = dir.resolve("paper.yaml");
+        Files.writeString(p, "buckets: 20\nkeys: 5000\n");
+        Run c = sim("paper", "lamping2014", "--config", p.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("lamping2014: 20 buckets", "5000 sampled");
+        Path m = dir.resolve("members.json");
+        Files.writeString(m, "{\"version\":3,\"members\":[{\"id\":\"a\"},{\"id\":\"b\"},{\"id\":\"c\",\"weight\":2}]}");
+        Path w = dir.resolve("whatif.yaml");
+        Files.writeString(w, "members-file: " + m + "\nremove: [a]\n");
+        Run d = sim("whatif", "--config", w.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(d.out()).contains("ring after : [b, c]", "ideal minimum 25.00%");
+        Run e = sim("whatif", "--config", w.toString(), "--remove", "c");
+        assertThat(e.out()).contains("ring after : [a, b]", "ideal minimum 50.00%");
+        Files.writeString(w, "member-file: x\n");
+        Run f = sim("whatif", "--config", w.toString());
+        assertThat(f.code()).isEqualTo(2);
+        assertThat(f.err()).contains("unknown key 'member-file'");
+    }
+
+    @Test
     void badInputFailsWithTheValueNamed(@TempDir Path dir) throws Exception {
         Run a = sim("run", "-a", "ring:vnodes=0", "-w", "ipv4:n=10");
         assertThat(a.code()).isNotZero();
