@@ -139,7 +139,8 @@ public final class Simulator {
         int[] local = new int[n];
         AlgorithmSpec.Pass pass = algo.assigner().start(hash, keys.keys(), keys.counts());
         long l0 = System.nanoTime();
-        if (pool != null && algo.assigner().parallelSafe()) {
+        boolean parallel = pool != null && algo.assigner().parallelSafe();
+        if (parallel) {
             pool.submit(() -> IntStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(c -> {
                 int from = c * CHUNK;
                 int to = Math.min(n, from + CHUNK);
@@ -153,7 +154,8 @@ public final class Simulator {
                 progress.advance(to - from);
             }
         }
-        double lookupNs = (double) (System.nanoTime() - l0) / n;
+        // Per lookup on one thread: a parallel pass's wall time is scaled back up by its thread count.
+        double lookupNs = (double) (System.nanoTime() - l0) * (parallel ? threads : 1) / n;
         int[] owners = new int[n];
         long[] loads = new long[ids.size()];
         int[] counts = keys.counts();
