@@ -106,6 +106,19 @@ class CliTest {
     }
 
     @Test
+    void drainingAZoneMovesItsThird(@TempDir Path dir) throws Exception {
+        Run r = sim("run", "-n", "9", "--zones", "3", "-a", "rendezvous", "-w", "ipv4:n=30000", "-e", "drain:zone=z2",
+                "--no-progress", "--no-memory", "--csv", dir.resolve("z.csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("drain:zone=z2", "33.33%");
+        Run m = sim("run", "--member", "a=2@east,b@east,c@west,d@west", "-a", "ring", "-w", "ipv4:n=1000",
+                "-e", "fail:zone=east", "--no-progress", "--no-memory");
+        assertThat(m.code()).as(m.err()).isZero();
+        // a (weight 2) and b leave: 3/5 of the key space must move.
+        assertThat(m.out()).contains("60.00%");
+    }
+
+    @Test
     void badInputFailsWithTheValueNamed(@TempDir Path dir) throws Exception {
         Run a = sim("run", "-a", "ring:vnodes=0", "-w", "ipv4:n=10");
         assertThat(a.code()).isNotZero();
