@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -39,9 +38,7 @@ final class YamlArgs {
         }
         ParseResult pr = spec.commandLine().getParseResult();
         List<String> out = new ArrayList<>();
-        Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             OptionSpec opt = spec.findOption("--" + e.getKey());
             if (opt == null || e.getKey().equals("config")) {
                 throw new IllegalArgumentException("config " + file + ": unknown key '" + e.getKey() + "' (keys are "

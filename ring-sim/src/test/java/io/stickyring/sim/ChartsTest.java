@@ -26,11 +26,16 @@ class ChartsTest {
             List.of(TestHashes.hrwSpec(), TestHashes.moduloSpec()),
             new Scenario(Cluster.uniform(5), List.of(Event.parse("fail:1"), Event.parse("add:2")), 1), Progress.NONE);
 
+    /** JFreeChart's key lists are raw; copy them into typed ones. */
+    private static List<String> keys(List<?> raw) {
+        return raw.stream().map(Object::toString).toList();
+    }
+
     @Test
     void movedChartHasOneBarPerAlgorithmAndEventPlusTheIdeal() {
         CategoryDataset ds = Charts.moved(R).getCategoryPlot().getDataset();
-        assertThat(ds.getRowKeys()).containsExactly("test-hrw", "test-mod", "ideal minimum");
-        assertThat(ds.getColumnKeys()).containsExactly("#1 fail:1", "#2 add:2");
+        assertThat(keys(ds.getRowKeys())).containsExactly("test-hrw", "test-mod", "ideal minimum");
+        assertThat(keys(ds.getColumnKeys())).containsExactly("#1 fail:1", "#2 add:2");
         for (EventResult e : R.events()) {
             if (e.event() > 0) {
                 String col = "#" + e.event() + " " + e.eventText();
@@ -46,7 +51,7 @@ class ChartsTest {
         CategoryDataset ds = c.getCategoryPlot().getDataset();
         LoadSnapshot s = R.loads().stream().filter(x -> x.event() == 2 && x.algorithm().equals("test-mod")).findFirst()
                 .orElseThrow();
-        assertThat(ds.getColumnKeys()).hasSize(6); // 5 - 1 + 2 members
+        assertThat(keys(ds.getColumnKeys())).hasSize(6); // 5 - 1 + 2 members
         for (int i = 0; i < s.members().size(); i++) {
             assertThat(ds.getValue("test-mod", s.members().get(i)).doubleValue())
                     .isCloseTo(100 * (s.loads()[i] / s.fair()[i] - 1), within(1e-9));
