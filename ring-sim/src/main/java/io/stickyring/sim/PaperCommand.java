@@ -63,8 +63,11 @@ public final class PaperCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--csv", paramLabel = "FILE")
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write the table as CSV.")
     Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the table as JSON.")
+    Path json;
 
     @Option(names = "--charts", paramLabel = "DIR", description = "Write a chart of the experiment (PNG).")
     Path charts;
@@ -117,6 +120,10 @@ public final class PaperCommand implements Callable<Integer> {
             }
             Reports.write(sb.toString(), csv);
             out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(rows, json);
+            out.println("wrote " + json);
         }
         if (charts != null) {
             chart(rows, charts, out);

@@ -54,8 +54,11 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--csv", paramLabel = "FILE")
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write the table as CSV.")
     Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the table as JSON.")
+    Path json;
 
     @Option(names = "--charts", paramLabel = "DIR", description = "Write balance-peak.png and balance-stddev.png.")
     Path charts;
@@ -104,6 +107,10 @@ public final class SweepCommand implements Callable<Integer> {
             }
             Reports.write(sb.toString(), csv);
             out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(points, json);
+            out.println("wrote " + json);
         }
         if (charts != null) {
             Map<String, List<double[]>> peak = new LinkedHashMap<>();

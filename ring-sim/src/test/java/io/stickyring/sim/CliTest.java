@@ -181,9 +181,12 @@ class CliTest {
     @Test
     void sweepShowsRingBalanceImprovingWithVnodes(@TempDir Path dir) throws Exception {
         Run r = sim("sweep", "-n", "10", "-s", "ring:vnodes=10,1000", "-s", "maglev:table=1009,65537", "-w",
-                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString(), "--progress");
+                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString(), "--progress",
+                "--json", dir.resolve("s.json").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("sweep [", "100.0%");
+        assertThat(new ObjectMapper().readTree(dir.resolve("s.json").toFile()).get(1).get("keySpace").get("stdDev").asDouble())
+                .isLessThan(0.06);
         List<String> csv = Files.readAllLines(dir.resolve("s.csv"));
         assertThat(csv).hasSize(5);
         double sd10 = Double.parseDouble(csv.get(1).split(",")[4]);
@@ -208,8 +211,14 @@ class CliTest {
         assertThat(k1).isGreaterThan(0.5);     // one point per bucket: arcs are exponential, std dev ~100%
         assertThat(k1000).isLessThan(0.06);   // ~1/sqrt(1000) = 3.2%
         assertThat(Files.size(dir.resolve("lamping2014.png"))).isGreaterThan(1000);
-        Run m = sim("paper", "maglev2016", "--buckets", "100", "--charts", dir.toString());
+        Run m = sim("paper", "maglev2016", "--buckets", "100", "--charts", dir.toString(), "--json",
+                dir.resolve("m.json").toString());
         assertThat(m.code()).as(m.err()).isZero();
+        JsonNode mrows = new ObjectMapper().readTree(dir.resolve("m.json").toFile());
+        assertThat(mrows).hasSize(6 + 16);
+        assertThat(mrows.get(0).get("algorithm").asText()).isEqualTo("maglev");
+        // Maglev's own table with 100 backends and 65537 slots is within one slot of even.
+        assertThat(mrows.get(0).get("ours").asDouble()).isLessThan(1.02);
         assertThat(m.out()).contains("maglev2016 balance", "maglev2016 disruption", "M=655373");
         assertThat(sim("paper", "knuth1973").err()).contains("unknown paper 'knuth1973'");
     }
