@@ -46,6 +46,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<Object> pending;
     private boolean routed;
     private boolean pendingEof;
+    private boolean badHeader;
 
     public FrontendHandler(ProxyContext px) {
         this.px = px;
@@ -246,7 +247,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException || cause.getCause() instanceof HAProxyProtocolException) {
-            reject("bad_proxy_header", CloseReason.ERROR);
+            // the decoder has already closed the channel and may report the same header twice
+            if (!badHeader) {
+                badHeader = true;
+                reject("bad_proxy_header", CloseReason.ERROR);
+            }
             return;
         }
         if (!(cause instanceof IOException)) {
