@@ -11,8 +11,7 @@ import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
-import io.stickyring.lb.source.StaticViewSource;
-import io.stickyring.lb.source.ViewSource;
+import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.ring.KeyMode;
 import java.io.File;
@@ -156,8 +155,7 @@ public final class LbCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        ViewSource source = newSource(cfg);
-        LoadBalancer lb = LoadBalancer.start(cfg, source, HashFactories.defaults(),
+        LoadBalancer lb = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
                 KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
         PrintWriter out = spec.commandLine().getOut();
         out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
@@ -171,13 +169,6 @@ public final class LbCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
-    }
-
-    static ViewSource newSource(LbConfig cfg) {
-        if (cfg.usesZooKeeper()) {
-            throw new IllegalArgumentException("--zk membership is not wired yet in this build; use --backend");
-        }
-        return new StaticViewSource(cfg.backends());
     }
 
     /** This command's values with the YAML file (if any) underneath; flags win. */

@@ -25,12 +25,14 @@ import io.stickyring.lb.route.CloseReason;
 import io.stickyring.lb.route.HashFactory;
 import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
-import io.stickyring.lb.source.ViewSource;
+import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.MembershipView;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import io.stickyring.membership.MembershipSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,7 +42,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running load balancer: the proxy listener(s), the admin listener, the router fed by a
- * {@link ViewSource}, health checks and housekeeping. {@code main}-style wiring only; behaviour
+ * {@link Membership} source, health checks and housekeeping. {@code main}-style wiring only; behaviour
  * lives in the router and handlers.
  *
  * <p>Invariant: after {@link #start} returns, the initial view is applied and both listeners are
@@ -52,13 +54,16 @@ public final class LoadBalancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
 
     private final LbConfig config;
-    private final ViewSource source;
+    private final Membership membership;
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup ioGroup;
     private final EventLoopGroup adminGroup;
     private final ScheduledExecutorService control;
     private final ExecutorService blocking;
+    /** How long start() waits for the first membership view before binding anyway (not ready until it comes). */
+    static final Duration INITIAL_VIEW_WAIT = Duration.ofSeconds(10);
+
     private final LbMetrics metrics = new LbMetrics();
     private final Router router;
     private final ProxyContext proxy;
@@ -67,9 +72,9 @@ public final class LoadBalancer implements AutoCloseable {
     private Channel adminChannel;
     private volatile boolean closed;
 
-    private LoadBalancer(LbConfig config, ViewSource source, HashFactory hashFactory, KeyFunction keyFunction) {
+    private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction) {
         this.config = config;
-        this.source = source;
+        this.membership = membership;
         this.transport = Transport.select(config.nativeTransport());
         this.acceptGroup = transport.newGroup(config.acceptThreads(), "lb-accept");
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
@@ -93,9 +98,9 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /** Starts the source, applies its first view, binds the listeners and starts health checks. */
-    public static LoadBalancer start(LbConfig config, ViewSource source, HashFactory hashFactory,
+    public static LoadBalancer start(LbConfig config, Membership membership, HashFactory hashFactory,
                                      KeyFunction keyFunction) throws Exception {
-        LoadBalancer lb = new LoadBalancer(config, source, hashFactory, keyFunction);
+        LoadBalancer lb = new LoadBalancer(config, membership, hashFactory, keyFunction);
         try {
             lb.doStart();
         } catch (Exception | Error e) {
@@ -106,9 +111,15 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private void doStart() throws Exception {
+        MembershipSource source = membership.source();
         source.addListener(v -> control.execute(() -> applyView(v)));
         source.start();
-        applyView(source.current());
+        Optional<MembershipView> first = source.awaitFirstView(INITIAL_VIEW_WAIT);
+        if (first.isPresent()) {
+            applyView(first.get());
+        } else {
+            log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
+        }
         ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -121,14 +132,14 @@ public final class LoadBalancer implements AutoCloseable {
             sb.option(UnixChannelOption.SO_REUSEPORT, true);
             binds = config.acceptThreads();
         }
-        Channel first = sb.bind(config.listen().toSocketAddress()).sync().channel();
-        listeners.add(first);
-        int port = ((InetSocketAddress) first.localAddress()).getPort();
+        Channel listener = sb.bind(config.listen().toSocketAddress()).sync().channel();
+        listeners.add(listener);
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
         for (int i = 1; i < binds; i++) {
             listeners.add(sb.bind(new InetSocketAddress(config.listen().host(), port)).sync().channel());
         }
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
-                .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, source,
+                .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         config.adminToken(), blocking)))
                 .bind(config.admin().toSocketAddress()).sync().channel();
         if (health != null) {
@@ -140,7 +151,7 @@ public final class LoadBalancer implements AutoCloseable {
                 router.table().view().version());
     }
 
-    private void applyView(MembershipView v) {
+    private synchronized void applyView(MembershipView v) {
         MembershipView cur = router.table().view();
         if (v.version() < cur.version()) {
             return; // late delivery of an older view
@@ -150,7 +161,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     private void housekeeping() {
         proxy.limiter.sweep();
-        MembershipView v = source.current();
+        MembershipView v = membership.source().current().orElse(null);
         if (v != null && v.stale()) {
             metrics.viewStale.set(1);
             metrics.viewStaleSeconds.set((System.currentTimeMillis() - v.staleSinceMillis()) / 1000.0);
@@ -257,7 +268,7 @@ public final class LoadBalancer implements AutoCloseable {
             adminChannel.close().awaitUninterruptibly();
         }
         try {
-            source.close();
+            membership.close();
         } catch (RuntimeException e) {
             log.warn("closing membership source failed", e);
         }

@@ -3,7 +3,7 @@ package io.stickyring.lb.admin;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
-import io.stickyring.lb.source.ViewSource;
+import io.stickyring.membership.MembershipAdmin;
 import java.util.concurrent.Executor;
 
 /**
@@ -12,6 +12,6 @@ import java.util.concurrent.Executor;
  * @param token    bearer token required on every endpoint except /healthz and /readyz; null = none
  * @param blocking executor for calls that may block (a drain write to ZooKeeper)
  */
-public record AdminApi(Router router, LbMetrics metrics, KeyFunction keyFunction, ViewSource source,
+public record AdminApi(Router router, LbMetrics metrics, KeyFunction keyFunction, MembershipAdmin admin,
                        String token, Executor blocking) {
 }

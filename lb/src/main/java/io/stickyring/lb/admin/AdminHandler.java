@@ -19,6 +19,8 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.RoutingTable;
 import io.stickyring.lb.route.Router;
+import io.stickyring.membership.Member;
+import io.stickyring.membership.NoSuchMemberException;
 import io.stickyring.membership.ring.Node;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -125,10 +127,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 String id = path.substring("/members/".length(), path.length() - "/drain".length());
                 api.blocking().execute(() -> {
                     try {
-                        boolean found = api.source().drain(id);
-                        send(ctx, keepAlive, found ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND,
-                                found ? Map.of("member", id, "state", "DRAINING") : error("no member '" + id + "'"));
-                    } catch (Exception e) {
+                        Member m = api.admin().drain(id);
+                        send(ctx, keepAlive, HttpResponseStatus.OK, Map.of("member", m.id(), "state", m.state().name()));
+                    } catch (NoSuchMemberException e) {
+                        send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error(e.getMessage()));
+                    } catch (RuntimeException e) {
                         send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, error("drain failed: " + e.getMessage()));
                     }
                 });

@@ -8,7 +8,7 @@ import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
-import io.stickyring.lb.source.StaticViewSource;
+import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import java.io.IOException;
 import java.net.URI;
@@ -21,13 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** In-process echo members plus load balancers over a {@link StaticViewSource}, all on loopback port 0. */
+/** In-process echo members plus load balancers over a {@link MutableSource}, all on loopback port 0. */
 public final class LbHarness implements AutoCloseable {
 
     public final EventLoopGroup backendGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     public final Map<String, EchoBackend> backends = new LinkedHashMap<>();
     public final List<LoadBalancer> lbs = new ArrayList<>();
-    public final List<StaticViewSource> sources = new ArrayList<>();
+    public final List<MutableSource> sources = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
 
     public EchoBackend backend(String id, boolean proxy) throws InterruptedException {
@@ -53,8 +53,8 @@ public final class LbHarness implements AutoCloseable {
         LbConfig.Builder b = config(members());
         tweak.accept(b);
         LbConfig cfg = b.build();
-        StaticViewSource src = new StaticViewSource(cfg.backends());
-        LoadBalancer lb = LoadBalancer.start(cfg, src, HashFactories.defaults(),
+        MutableSource src = new MutableSource(cfg.backends());
+        LoadBalancer lb = LoadBalancer.start(cfg, new Membership(src, src, null), HashFactories.defaults(),
                 KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
         lbs.add(lb);
         sources.add(src);
