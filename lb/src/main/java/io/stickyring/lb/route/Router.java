@@ -164,7 +164,10 @@ public final class Router {
     public synchronized void applyView(MembershipView v) {
         metrics.viewStale.set(v.stale() ? 1 : 0);
         if (view != null && view.version() == v.version() && view.members().equals(v.members())) {
+            // same members, only the staleness mark changed: republish without rebuilding the ring
             view = v;
+            RoutingTable t = table;
+            table = new RoutingTable(v, t.hash(), t.bounded(), t.ring(), t.members());
             return;
         }
         boolean initial = view == null;

@@ -61,6 +61,19 @@ public final class LbHarness implements AutoCloseable {
         return lb;
     }
 
+    /** A load balancer whose membership comes from ZooKeeper through {@code settings}. */
+    public LoadBalancer startZk(io.stickyring.membership.zk.ZkSettings settings, Consumer<LbConfig.Builder> tweak) throws Exception {
+        LbConfig.Builder b = config(List.of());
+        b.zk = settings.connectString();
+        b.cluster = settings.cluster();
+        tweak.accept(b);
+        LbConfig cfg = b.build();
+        LoadBalancer lb = LoadBalancer.start(cfg, Membership.zooKeeper(settings), HashFactories.defaults(),
+                KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        lbs.add(lb);
+        return lb;
+    }
+
     public HttpResponse<String> get(LoadBalancer lb, String pathAndQuery) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.adminAddress().getPort() + pathAndQuery))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
