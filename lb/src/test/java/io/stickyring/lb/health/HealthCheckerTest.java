@@ -36,7 +36,7 @@ class HealthCheckerTest {
     }
 
     @Test
-    void httpCheckMarksDownAfterFallClosingOnlyItsConnectionsAndUpAfterRise() throws Exception {
+    void httpCheckParsesTheStatusAndAppliesFallAndRise() throws Exception {
         AtomicInteger status = new AtomicInteger(200);
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/healthz", ex -> {
