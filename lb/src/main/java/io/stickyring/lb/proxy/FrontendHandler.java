@@ -254,10 +254,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (!(cause instanceof IOException)) {
+        // I/O errors (reset, epoll_ctl on a socket the peer just dropped) are the client going away
+        boolean io = cause instanceof IOException || cause.getCause() instanceof IOException;
+        if (!io) {
             log.warn("client connection {} failed", conn.client, cause);
         }
-        conn.close(cause instanceof IOException ? CloseReason.CLIENT : CloseReason.ERROR);
+        conn.close(io ? CloseReason.CLIENT : CloseReason.ERROR);
     }
 
     private void reject(String label, CloseReason reason) {
