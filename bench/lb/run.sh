@@ -10,13 +10,13 @@
 # and writes a table with ratios (vs HAProxy and vs direct) to bench/results/lb-<date>.md.
 #
 # Installs haproxy, nginx, libnginx-mod-stream and wrk with apt-get if missing. Loopback only.
-# Every load step is time-bounded (wrk -d); the whole run takes about 3-4 minutes.
+# Every load step is time-bounded (wrk -d); 3 rounds x 4 targets x 4 steps x 4 s: about 4 minutes.
 #
-# Usage: bench/lb/run.sh [SECONDS_PER_STEP (default 6)]
+# Usage: bench/lb/run.sh [SECONDS_PER_STEP (default 4)]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-DUR="${1:-6}"
+DUR="${1:-4}"
 WORK="$(mktemp -d /tmp/stickyring-lb-bench.XXXXXX)"
 chmod 755 "$WORK"
 DATE="$(date -u +%Y-%m-%d)"
@@ -139,21 +139,34 @@ declare -A R
 TARGETS=(direct stickyring haproxy nginx)
 port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
 
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warming up (JIT) ..."
 wrk -t1 -c16 -d5s "http://127.0.0.1:$SPORT/small" >/dev/null
 wrk -t1 -c4 -d3s "http://127.0.0.1:$SPORT/big" >/dev/null
+wrk -t1 -c16 -d3s -H "Connection: close" "http://127.0.0.1:$SPORT/small" >/dev/null
 
+# Three rounds; in each, every metric is measured for every target back to back, in a rotated order,
+# so drift in machine load hits all targets alike. The table reports the median of the three rounds.
+ROUNDS=3
+for round in $(seq 1 $ROUNDS); do
+  order=("${TARGETS[@]:$((round % 4))}" "${TARGETS[@]:0:$((round % 4))}")
+  echo "== round $round/$ROUNDS (order: ${order[*]})"
+  for t in "${order[@]}"; do
+    p=$(port_of "$t")
+    R[$t,bulk,$round]=$(wrk -t1 -c4 -d"${DUR}s" "http://127.0.0.1:$p/big" | mibps)
+    R[$t,rps,$round]=$(wrk -t1 -c32 -d"${DUR}s" "http://127.0.0.1:$p/small" | rps)
+    R[$t,conn,$round]=$(wrk -t1 -c16 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$p/small" | rps)
+    lat=$(wrk -t1 -c1 -d"${DUR}s" --latency "http://127.0.0.1:$p/small")
+    R[$t,p50,$round]=$(echo "$lat" | pct 50%)
+    R[$t,p99,$round]=$(echo "$lat" | pct 99%)
+    echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]}, conn/s ${R[$t,conn,$round]}, p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us"
+  done
+done
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 for t in "${TARGETS[@]}"; do
-  p=$(port_of "$t")
-  echo "== $t (port $p)"
-  R[$t,bulk]=$(wrk -t1 -c4 -d"${DUR}s" "http://127.0.0.1:$p/big" | mibps)
-  R[$t,rps]=$(wrk -t1 -c32 -d"${DUR}s" "http://127.0.0.1:$p/small" | rps)
-  R[$t,conn]=$(wrk -t1 -c16 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$p/small" | rps)
-  lat=$(wrk -t1 -c1 -d"${DUR}s" --latency "http://127.0.0.1:$p/small")
-  R[$t,p50]=$(echo "$lat" | pct 50%)
-  R[$t,p99]=$(echo "$lat" | pct 99%)
-  echo "   bulk ${R[$t,bulk]} MiB/s, rps ${R[$t,rps]}, conn/s ${R[$t,conn]}, p50 ${R[$t,p50]} us, p99 ${R[$t,p99]} us"
-  sleep 1
+  for m in bulk rps conn p50 p99; do
+    R[$t,$m]=$(median3 "${R[$t,$m,1]}" "${R[$t,$m,2]}" "${R[$t,$m,3]}")
+  done
 done
 
 ratio() { python3 -c "a=float('$1'); b=float('$2'); print(f'{a/b:.2f}' if b else 'n/a')"; }
@@ -162,16 +175,20 @@ added() { python3 -c "print(f'{float(\"$1\")-float(\"$2\"):.0f}')"; }
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`bench/lb/run.sh $DUR\` (each step ${DUR}s, wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Command: \`bench/lb/run.sh $DUR\` (each step ${DUR}s, median of 3 interleaved rounds, wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). LBs: stickyring --io-threads 2,"
   echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent),"
   echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LB share the cores."
+  echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates noise)."
   echo
   echo "| target | bulk MiB/s (4 conns) | req/s keep-alive (32 conns) | new conn/s (16 clients) | p50 us (1 conn) | p99 us (1 conn) | p50 added us | p99 added us |"
   echo "|---|---|---|---|---|---|---|---|"
   for t in "${TARGETS[@]}"; do
     echo "| $t | ${R[$t,bulk]} | ${R[$t,rps]} | ${R[$t,conn]} | ${R[$t,p50]} | ${R[$t,p99]} | $(added "${R[$t,p50]}" "${R[direct,p50]}") | $(added "${R[$t,p99]}" "${R[direct,p99]}") |"
   done
+  echo
+  echo "Per-round values are in the run's console output. Latency is a closed loop on one connection, so"
+  echo "its p99 mostly measures scheduler noise on a shared 2-core machine; compare it across runs with care."
   echo
   echo "Ratios (higher is better for throughput and rates; for latency, lower added time is better):"
   echo
