@@ -104,6 +104,11 @@ public final class BoundedLoadHash implements ConsistentHash {
     }
 
     @Override
+    public long estimatedBytes() {
+        return base.estimatedBytes() + 16L + 8L * weightShare.length;
+    }
+
+    @Override
     public String algorithm() {
         return base.algorithm() + "+bounded";
     }

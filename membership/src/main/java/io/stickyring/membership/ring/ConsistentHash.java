@@ -58,6 +58,13 @@ public interface ConsistentHash {
      */
     double[] shares();
 
+    /**
+     * Estimated retained heap bytes of this instance: its arrays (with 16-byte headers) plus
+     * 64 bytes per member for the node list; docs/benchmarks-ring.md compares the estimate with a
+     * heap measurement. Strings are shared with the caller and not counted.
+     */
+    long estimatedBytes();
+
     /** Short algorithm name as used on the command line and in metrics ({@code ring}, {@code maglev}...). */
     String algorithm();
 }

@@ -76,6 +76,7 @@ public final class JumpHash implements ConsistentHash {
     }
 
     /** Estimated retained bytes: the bucket array plus the node list. */
+    @Override
     public long estimatedBytes() {
         return 16L + 4L * bucketOwner.length + 64L * nodes.size();
     }

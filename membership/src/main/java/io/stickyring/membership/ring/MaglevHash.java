@@ -238,6 +238,7 @@ public final class MaglevHash implements ConsistentHash {
     }
 
     /** Estimated retained bytes: the table and per-member arrays plus the node list. */
+    @Override
     public long estimatedBytes() {
         return 16L + 4L * table.length + 48L + 20L * nodes.size() + 64L * nodes.size();
     }

@@ -144,6 +144,7 @@ public final class RendezvousHash implements ConsistentHash {
     }
 
     /** Estimated retained bytes: seed and weight arrays plus the node list. */
+    @Override
     public long estimatedBytes() {
         return 32L + 16L * seeds.length + 64L * nodes.size();
     }

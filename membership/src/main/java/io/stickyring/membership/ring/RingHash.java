@@ -17,9 +17,12 @@ import java.util.function.IntPredicate;
  * points (a 64-bit collision) are ordered by member index, i.e. by id, so the lower id wins and
  * the other is the next point clockwise.
  *
- * <p>Layout: a sorted {@code long[]} of points and a parallel {@code int[]} of owner indices
- * (12 bytes per point), plus a small bucket index over the top bits of the key that narrows the
- * binary search to a few points, so a lookup costs a handful of cache lines at any size.
+ * <p>Layout (12 bytes per point): a hot {@code long[]} packing each sorted point's top 32 bits
+ * with its owner index, which decides every comparison except the rare one whose top 32 bits
+ * equal the key's and gives the owner from the same cache line, and a cold {@code int[]} of the
+ * points' low 32 bits for those ties; plus a bucket index over the key's top bits (about one
+ * bucket per point, at most 2^20 buckets = 4 MB) that narrows the binary search to one or two
+ * points, so a lookup reads about two cache lines at any size.
  */
 public final class RingHash implements ConsistentHash {
 
@@ -31,8 +34,11 @@ public final class RingHash implements ConsistentHash {
 
     private final List<Node> nodes;
     private final int vnodesPerWeight;
-    private final long[] points;
-    private final int[] owners;
+    /** {@code top 32 bits of point i << 32 | owner of point i}, points sorted (signed), ties by owner. */
+    private final long[] packed;
+    /** Low 32 bits of point i; read only when the top 32 bits tie with the key's. */
+    private final int[] low;
+    private final int size;
     /** bucket b covers keys whose top {@code indexBits} bits (sign flipped) equal b; value = lower bound. */
     private final int[] bucketStart;
     private final int indexShift;
@@ -69,8 +75,13 @@ public final class RingHash implements ConsistentHash {
         // ordered by id, the tie-break we promise.
         radixSort(pts, own);
         long[] sorted = pts;
-        this.points = sorted;
-        this.owners = own;
+        this.size = size;
+        this.packed = new long[size];
+        this.low = new int[size];
+        for (int i = 0; i < size; i++) {
+            packed[i] = (sorted[i] & 0xffffffff00000000L) | own[i];
+            low[i] = (int) sorted[i];
+        }
         // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
         int bits = Math.max(1, Math.min(20, 32 - Integer.numberOfLeadingZeros(size)));
         this.indexShift = 64 - bits;
@@ -125,14 +136,16 @@ public final class RingHash implements ConsistentHash {
         return (int) ((key ^ Long.MIN_VALUE) >>> indexShift);
     }
 
-    /** Index of the first point >= key, or points.length when the key is past the last point. */
+    /** Index of the first point >= key, or size when the key is past the last point. */
     private int lowerBound(long key) {
         int b = bucketOf(key);
         int lo = bucketStart[b];
         int hi = bucketStart[b + 1];
+        int keyHigh = (int) (key >> 32);
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (points[mid] < key) {
+            int pointHigh = (int) (packed[mid] >> 32);
+            if (pointHigh < keyHigh || (pointHigh == keyHigh && Integer.compareUnsigned(low[mid], (int) key) < 0)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -149,7 +162,7 @@ public final class RingHash implements ConsistentHash {
     @Override
     public int ownerIndex(long key) {
         int i = lowerBound(key);
-        return owners[i == points.length ? 0 : i];
+        return (int) packed[i == size ? 0 : i];
     }
 
     @Override
@@ -161,11 +174,11 @@ public final class RingHash implements ConsistentHash {
         boolean[] seen = new boolean[nodes.size()];
         int i = lowerBound(key);
         int count = 0;
-        for (int steps = 0; steps < points.length && count < want; steps++, i++) {
-            if (i >= points.length) {
+        for (int steps = 0; steps < size && count < want; steps++, i++) {
+            if (i >= size) {
                 i = 0;
             }
-            int o = owners[i];
+            int o = (int) packed[i];
             if (!seen[o]) {
                 seen[o] = true;
                 out[count++] = o;
@@ -183,11 +196,11 @@ public final class RingHash implements ConsistentHash {
         long[] rejected = null;
         int rejectedCount = 0;
         int first = -1;
-        for (int steps = 0; steps < points.length; steps++, i++) {
-            if (i >= points.length) {
+        for (int steps = 0; steps < size; steps++, i++) {
+            if (i >= size) {
                 i = 0;
             }
-            int o = owners[i];
+            int o = (int) packed[i];
             if (o == first || (rejected != null && (rejected[o >>> 6] & (1L << o)) != 0)) {
                 continue;
             }
@@ -214,11 +227,11 @@ public final class RingHash implements ConsistentHash {
         // Point i owns the arc (points[i-1], points[i]]; the first point also owns the wrap-around arc.
         double[] share = new double[nodes.size()];
         double two64 = 0x1.0p64;
-        for (int i = 0; i < points.length; i++) {
-            long prev = i == 0 ? points[points.length - 1] : points[i - 1];
-            long arc = points[i] - prev; // modulo 2^64, read as unsigned
-            double len = points.length == 1 ? two64 : unsigned(arc);
-            share[owners[i]] += len / two64;
+        for (int i = 0; i < size; i++) {
+            long prev = point(i == 0 ? size - 1 : i - 1);
+            long arc = point(i) - prev; // modulo 2^64, read as unsigned
+            double len = size == 1 ? two64 : unsigned(arc);
+            share[pointOwner(i)] += len / two64;
         }
         return share;
     }
@@ -234,22 +247,23 @@ public final class RingHash implements ConsistentHash {
 
     /** Number of points on the ring (total weight x vnodes). */
     public int size() {
-        return points.length;
+        return size;
     }
 
     /** The i-th point in sorted order (for tests and the simulator). */
     public long point(int i) {
-        return points[i];
+        return (packed[i] & 0xffffffff00000000L) | (low[i] & 0xffffffffL);
     }
 
     /** Owner index of the i-th point in sorted order. */
     public int pointOwner(int i) {
-        return owners[i];
+        return (int) packed[i];
     }
 
     /** Estimated retained bytes: the point, owner and bucket arrays plus the node list. */
+    @Override
     public long estimatedBytes() {
-        return 16L + 8L * points.length + 16L + 4L * owners.length + 16L + 4L * bucketStart.length
+        return 16L + 8L * packed.length + 16L + 4L * low.length + 16L + 4L * bucketStart.length
                 + 64L * nodes.size();
     }
 
@@ -260,6 +274,6 @@ public final class RingHash implements ConsistentHash {
 
     @Override
     public String toString() {
-        return "RingHash[" + nodes.size() + " members, " + points.length + " points]";
+        return "RingHash[" + nodes.size() + " members, " + size + " points]";
     }
 }

@@ -106,6 +106,9 @@ public record MemberPayload(Member member, String instance) {
         if (data.length > MAX_BYTES) {
             throw new BadPayloadException("payload of " + data.length + " bytes exceeds the limit of " + MAX_BYTES + " bytes");
         }
+        if (data.length == 0) {
+            throw new BadPayloadException("not JSON: empty payload");
+        }
         JsonNode root;
         try {
             root = MAPPER.readTree(data);
