@@ -147,6 +147,7 @@ public final class LoadBalancer implements AutoCloseable {
         }
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
+                        () -> membership.source().badMembers(),
                         config.adminToken(), blocking)))
                 .bind(config.admin().toSocketAddress()).sync().channel();
         if (health != null) {
@@ -168,6 +169,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     private void housekeeping() {
         proxy.limiter.sweep();
+        metrics.badPayloads.set(membership.source().badPayloads());
         MembershipView v = membership.source().current().orElse(null);
         if (v != null && v.stale()) {
             metrics.viewStale.set(1);
