@@ -266,4 +266,30 @@ class RouterTest {
         r.applyView(MembershipView.of(2, members(2).subList(1, 2)));
         assertThat(m1.register(new FakeConn(5))).isFalse();
     }
+
+    @Test
+    void firstAgreesWithCandidatesUnderEveryFilter() {
+        Router r = router(b -> {
+            b.maxConnectionsPerMember = 30;
+            b.slowStart = Duration.ofSeconds(10);
+        }, false);
+        r.applyView(MembershipView.of(1, members(5)));
+        r.markDown(r.member("m2"), "test");
+        r.markDown(r.member("m4"), "test");
+        r.markUp(r.member("m4"), "test"); // m4 now in slow start
+        clock.addAndGet(4_000_000_000L);
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < 3000; i++) {
+            long k = rnd.nextLong();
+            MemberRuntime[] c = r.candidates(k);
+            MemberRuntime f = r.first(k);
+            assertThat(f).isSameAs(c.length == 0 ? null : c[0]);
+            if (f != null && i % 2 == 0) {
+                f.register(new FakeConn(k)); // fill members up to their cap as we go
+            }
+            MemberRuntime[] tried = {f, null, null};
+            MemberRuntime next = f == null ? null : r.next(k, tried, 1);
+            assertThat(next).isSameAs(c.length > 1 ? c[1] : null);
+        }
+    }
 }
