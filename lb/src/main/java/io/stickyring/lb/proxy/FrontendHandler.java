@@ -295,7 +295,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.closed(conn);
         px.metrics.active.dec();
         CloseReason r = conn.reason();
-        px.metrics.closed.labelValues((r == null ? CloseReason.CLIENT : r).label()).inc();
+        px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
         px.closeLog.log(conn);
     }
 }
