@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (px.config.acceptProxyProtocol()) {
             ctx.read(); // the PROXY header comes first; route once it is decoded
+            // a peer that never sends its header must not hold a connection forever
+            ctx.executor().schedule(() -> {
+                if (!routed && conn.reason() == null) {
+                    reject("proxy_header_timeout", CloseReason.ERROR);
+                }
+            }, px.config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         route(ctx);
