@@ -415,4 +415,44 @@ class ProxyIntegrationTest {
             }
         }
     }
+
+    @Test
+    void everyClosedConnectionLogsOneLineWithWhoClosedAndWhy() throws Exception {
+        ch.qos.logback.classic.Logger access =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.stickyring.lb.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        access.addAppender(lines);
+        try {
+            backends(2);
+            LoadBalancer lb = h.start(b -> { });
+            int port;
+            String member;
+            try (TestClient c = new TestClient("127.44.0.1", lb.proxyAddress())) {
+                assertThat(c.echo("twelve bytes")).isEqualTo("twelve bytes");
+                port = c.socket().getLocalPort();
+                member = c.member();
+            }
+            TestClient victim = new TestClient("127.44.0.2", lb.proxyAddress());
+            String victimMember = victim.member();
+            lb.router().markDown(lb.router().member(victimMember), "test");
+            assertThat(victim.closedByPeer()).isTrue();
+            victim.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 2);
+            // the two closes are asynchronous: find each line by its client address
+            List<String> logged = lines.list.stream().map(e -> e.getFormattedMessage()).toList();
+            String first = logged.stream().filter(l -> l.contains("client=127.44.0.1:")).findFirst().orElseThrow();
+            String second = logged.stream().filter(l -> l.contains("client=127.44.0.2:")).findFirst().orElseThrow();
+            assertThat(first).startsWith("close client=127.44.0.1:" + port + " member=" + member + " duration_ms=")
+                    .contains("bytes_to_member=13 bytes_from_member=" + (member.length() + 1 + 13)).endsWith("reason=client");
+            assertThat(second)
+                    .contains("member=" + victimMember).endsWith("reason=member_down");
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
 }
