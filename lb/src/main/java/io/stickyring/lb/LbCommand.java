@@ -14,6 +14,7 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.membership.zk.ZkSettings;
 import java.io.File;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -150,13 +151,24 @@ public final class LbCommand implements Callable<Integer> {
         LbConfig cfg;
         try {
             cfg = resolve().toConfig();
+            if (cfg.usesZooKeeper()) {
+                ZkSettings.of(cfg.zk(), cfg.cluster()); // validates the connect string and cluster name
+            }
         } catch (IllegalArgumentException | ParameterException e) {
             err.println("stickyring lb: invalid configuration: " + e.getMessage());
             err.flush();
             return 2;
         }
-        LoadBalancer lb = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
-                KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        LoadBalancer lb;
+        try {
+            lb = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
+                    KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        } catch (Exception e) {
+            // typically a listener address already in use or not local
+            err.println("stickyring lb: cannot start: " + e);
+            err.flush();
+            return 1;
+        }
         PrintWriter out = spec.commandLine().getOut();
         out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
                 + HostPort.parse(lb.adminAddress().getHostString() + ":" + lb.adminAddress().getPort()));

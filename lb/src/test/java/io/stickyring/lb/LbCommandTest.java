@@ -92,6 +92,10 @@ class LbCommandTest {
         r = run("--listen", "127.0.0.1:0");
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[1]).contains("membership source is required");
+
+        r = run("--zk", "127.0.0.1:2181", "--cluster", "bad/name");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("bad/name");
     }
 
     @Test
