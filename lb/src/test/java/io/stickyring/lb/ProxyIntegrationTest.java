@@ -455,4 +455,50 @@ class ProxyIntegrationTest {
             access.setLevel(before);
         }
     }
+
+    @Test
+    void acceptedProxyV2HeaderIsHashedToo() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            h.backend("p" + i, true);
+        }
+        LoadBalancer lb = h.start(b -> {
+            b.acceptProxyProtocol = true;
+            b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V1;
+        });
+        io.netty.channel.embedded.EmbeddedChannel enc =
+                new io.netty.channel.embedded.EmbeddedChannel(io.netty.handler.codec.haproxy.HAProxyMessageEncoder.INSTANCE);
+        for (int i = 0; i < 20; i++) {
+            String src = "2001:db8::" + Integer.toHexString(i + 1);
+            enc.writeOutbound(io.stickyring.lb.proxy.ProxyHeaders.header(io.stickyring.lb.config.ProxyProtocolMode.V2,
+                    new java.net.InetSocketAddress(src, 5000 + i), new java.net.InetSocketAddress("2001:db8::ffff", 443)));
+            io.netty.buffer.ByteBuf buf = enc.readOutbound();
+            byte[] header = new byte[buf.readableBytes()];
+            buf.readBytes(header);
+            buf.release();
+            try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress(), header)) {
+                String expected = lb.router().lookup(KeyFunctions.keyOf(lb.proxy().keyFunction, src)).owner();
+                String[] parts = c.firstLine().split(" ");
+                assertThat(parts[0]).isEqualTo(expected);
+                assertThat(parts[1]).isEqualTo("V1");
+                assertThat(KeyFunctions.parseLiteral(parts[2].substring(0, parts[2].lastIndexOf(':'))))
+                        .isEqualTo(KeyFunctions.parseLiteral(src));
+            }
+        }
+        enc.finishAndReleaseAll();
+    }
+
+    @Test
+    void ipv6ClientsAreProxiedWithTcp6Headers() throws Exception {
+        h.backend("p1", true);
+        LoadBalancer lb = h.start(b -> {
+            b.listen = new io.stickyring.lb.config.HostPort("::1", 0);
+            b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V2;
+        });
+        try (TestClient c = new TestClient("::1", lb.proxyAddress())) {
+            assertThat(c.firstLine()).isEqualTo("p1 V2 0:0:0:0:0:0:0:1:" + c.socket().getLocalPort()
+                    + " 0:0:0:0:0:0:0:1:" + lb.proxyAddress().getPort());
+            assertThat(c.echo("v6")).isEqualTo("v6");
+        }
+        assertThat(h.get(lb, "/lookup?ip=::1").statusCode()).isEqualTo(200);
+    }
 }
