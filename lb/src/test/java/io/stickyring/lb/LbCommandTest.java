@@ -99,13 +99,31 @@ class LbCommandTest {
     }
 
     @Test
+    void zooKeeperOptionsComeFromFlagsOrTheFile() throws Exception {
+        Path f = dir.resolve("zk.yaml");
+        Files.writeString(f, "zk: 127.0.0.1:2181\ncluster: prod\nzk-session-timeout: 4s\n");
+        LbCommand cmd = new LbCommand();
+        new CommandLine(cmd).parseArgs("--config", f.toString(), "--zk-retry-max-attempts", "3");
+        LbCommand resolved = cmd.resolve();
+        var settings = resolved.zkOptions.toSettings(resolved.toConfig().zk(), resolved.toConfig().cluster());
+        assertThat(settings.sessionTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(settings.retryMaxAttempts()).isEqualTo(3);
+        assertThat(settings.cluster()).isEqualTo("prod");
+
+        String[] r = run("--zk", "127.0.0.1:2181", "--zk-session-timeout", "soon");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("--zk-session-timeout (soon)");
+    }
+
+    @Test
     void helpListsEveryFlag() {
         StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(new LbCommand());
         cl.setOut(new PrintWriter(out));
         assertThat(cl.execute("--help")).isZero();
         for (String flag : new String[] {"--listen", "--admin", "--zk", "--cluster", "--backend", "--algorithm",
-                "--proxy-protocol", "--balance-factor", "--drain-timeout", "--max-connections-per-ip", "--slow-start"}) {
+                "--proxy-protocol", "--balance-factor", "--drain-timeout", "--max-connections-per-ip", "--slow-start",
+                "--zk-session-timeout"}) {
             assertThat(out.toString()).contains(flag);
         }
     }
