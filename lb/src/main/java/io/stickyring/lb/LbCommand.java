@@ -246,8 +246,7 @@ public final class LbCommand implements Callable<Integer> {
             throw new IllegalArgumentException("config " + file + " must be a YAML mapping of flag names to values");
         }
         CommandSpec known = new CommandLine(new LbCommand()).getCommandSpec();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String name = "--" + e.getKey();
             OptionSpec o = known.findOption(name);
             if (o == null || name.equals("--config") || name.equals("--help") || name.equals("--version")) {
