@@ -179,8 +179,9 @@ public final class LbCommand implements Callable<Integer> {
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
-                + HostPort.parse(lb.adminAddress().getHostString() + ":" + lb.adminAddress().getPort()));
+        out.println("stickyring lb: proxy on " + new HostPort(lb.proxyAddress().getHostString(), lb.proxyAddress().getPort())
+                + " (" + lb.transportName() + "), admin on http://"
+                + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
