@@ -139,6 +139,11 @@ public final class ChatNode implements AutoCloseable {
         return sessions.size();
     }
 
+    /** Whether any session or long poll on this node listens for {@code user}'s events. */
+    public boolean hasListener(String user) {
+        return context.registry().has(user);
+    }
+
     /** Called on every state change (e.g. to update the ZooKeeper registration). */
     public void onStateChange(Consumer<MemberState> listener) {
         stateListeners.add(listener);

@@ -55,6 +55,10 @@ public final class SessionRegistry {
         }
     }
 
+    public synchronized boolean has(String user) {
+        return users.containsKey(user);
+    }
+
     public synchronized int users() {
         return users.size();
     }
