@@ -64,10 +64,18 @@ final class WsClient implements AutoCloseable {
         return new WsClient(URI.create("ws://127.0.0.1:" + node.address().getPort() + "/ws"));
     }
 
+    static WsClient connect(int port) {
+        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws"));
+    }
+
     /** Connects and completes hello; returns after the welcome frame (which is consumed). */
     static WsClient login(ChatNode node, String user, long cursor) {
-        WsClient c = connect(node);
-        c.send(Frames.frame("hello").put("token", node.tokens().issue(user)).put("cursor", cursor));
+        return login(node.address().getPort(), node.tokens(), user, cursor);
+    }
+
+    static WsClient login(int port, io.stickyring.chat.auth.TokenService tokens, String user, long cursor) {
+        WsClient c = connect(port);
+        c.send(Frames.frame("hello").put("token", tokens.issue(user)).put("cursor", cursor));
         JsonNode w = c.next("welcome");
         if (!w.get("user").asText().equals(user)) {
             throw new AssertionError("welcome for wrong user: " + w);
