@@ -22,7 +22,10 @@ import io.stickyring.chat.bus.MessageBus;
 import io.stickyring.chat.bus.MessageBuses;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.MessageStores;
+import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
+import io.stickyring.membership.zk.ZkMemberRegistration;
+import io.stickyring.membership.zk.ZkSettings;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChatNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatNode.class);
+    static final String VERSION = "0.1.0";
 
     private final NodeConfig config;
     private final ChatMetrics metrics;
@@ -59,6 +63,7 @@ public final class ChatNode implements AutoCloseable {
     private final ConnectionLimiter limiter;
     private final List<Consumer<MemberState>> stateListeners = new CopyOnWriteArrayList<>();
     private volatile MemberState state = MemberState.ACTIVE;
+    private volatile ZkMemberRegistration registration;
     private volatile boolean closed;
 
     private ChatNode(NodeConfig config) throws Exception {
@@ -97,12 +102,36 @@ public final class ChatNode implements AutoCloseable {
                     .childHandler(new ChatServerInitializer(context, limiter, ssl, () -> state.name()));
             this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
+            if (config.zk() != null) {
+                register();
+            }
             log.info("chat node {} listening on {} (store {}, bus {}, {})", config.nodeId(), serverChannel.localAddress(),
                     config.store(), config.bus(), epoll ? "epoll" : "nio");
         } catch (Exception e) {
-            store.close();
+            closeNow();
             throw e;
         }
+    }
+
+    /** Registers this node's ephemeral znode; DRAINING is published in place by {@link #drain()}. */
+    private void register() {
+        String host;
+        int port;
+        if (config.advertise() != null) {
+            int colon = config.advertise().lastIndexOf(':');
+            host = config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", "");
+            port = Integer.parseInt(config.advertise().substring(colon + 1));
+        } else {
+            InetSocketAddress bound = address();
+            host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+            port = bound.getPort();
+        }
+        Member me = new Member(config.nodeId(), host, port, config.weight(), MemberState.ACTIVE, config.zone(),
+                System.currentTimeMillis(), VERSION);
+        ZkMemberRegistration r = ZkMemberRegistration.create(ZkSettings.of(config.zk(), config.cluster()), me);
+        r.start();
+        registration = r;
+        stateListeners.add(r::setState);
     }
 
     /** Builds and binds a node. */
@@ -137,6 +166,11 @@ public final class ChatNode implements AutoCloseable {
     /** Open WebSocket sessions (handshake complete). */
     public int sessionCount() {
         return sessions.size();
+    }
+
+    /** This node's ZooKeeper registration, or null when standalone. */
+    public ZkMemberRegistration registration() {
+        return registration;
     }
 
     /** Whether any session or long poll on this node listens for {@code user}'s events. */
@@ -208,17 +242,34 @@ public final class ChatNode implements AutoCloseable {
             return;
         }
         closed = true;
-        serverChannel.close().syncUninterruptibly();
-        closeSessions();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        blocking.shutdown();
-        try {
-            blocking.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // Leave membership first, so load balancers stop routing here before clients reconnect.
+        ZkMemberRegistration r = registration;
+        if (r != null) {
+            r.close();
         }
-        bus.close();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (sessions != null) {
+            closeSessions();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (blocking != null) {
+            blocking.shutdown();
+            try {
+                blocking.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (bus != null) {
+            bus.close();
+        }
         store.close();
         log.info("chat node {} stopped", config.nodeId());
     }
