@@ -28,10 +28,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file with defaults for any flag below")
     Path configFile;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", required = true, description = "Address to serve HTTP + WebSocket on (port 0 = any free port)")
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Required. Address to serve HTTP + WebSocket on (port 0 = any free port)")
     String listen;
 
-    @Option(names = "--id", paramLabel = "ID", required = true, description = "Node id (unique in the cluster)")
+    @Option(names = "--id", paramLabel = "ID", description = "Required. Node id (unique in the cluster)")
     String id;
 
     @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address load balancers should use (default: --listen)")
@@ -145,7 +145,14 @@ public final class NodeCommand implements Callable<Integer> {
         if (configFile != null && !(spec.defaultValueProvider() instanceof YamlDefaults)) {
             // Re-parse with the file's values as defaults, so the flags given still override it.
             CommandLine again = new CommandLine(new NodeCommand());
-            again.setDefaultValueProvider(new YamlDefaults(configFile, again.getCommandSpec()));
+            again.setOut(spec.commandLine().getOut());
+            again.setErr(spec.commandLine().getErr());
+            try {
+                again.setDefaultValueProvider(new YamlDefaults(configFile, again.getCommandSpec()));
+            } catch (CommandLine.ParameterException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return 2;
+            }
             return again.execute(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
         }
         NodeConfig config;
@@ -168,6 +175,13 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     NodeConfig toConfig() throws java.io.IOException {
+        // Checked here rather than by picocli, so the values may also come from --config.
+        if (listen == null) {
+            throw new IllegalArgumentException("missing --listen HOST:PORT (flag or 'listen' in --config)");
+        }
+        if (id == null) {
+            throw new IllegalArgumentException("missing --id ID (flag or 'id' in --config)");
+        }
         HostPort hp = HostPort.parse("--listen", listen);
         if (advertise != null) {
             HostPort.parse("--advertise", advertise);
