@@ -87,7 +87,8 @@ public final class ChatNode implements AutoCloseable {
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
             SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
-            this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"));
+            this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"),
+                    new java.util.concurrent.ConcurrentHashMap<>());
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null
                     : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();

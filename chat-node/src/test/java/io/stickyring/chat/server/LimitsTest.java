@@ -198,6 +198,40 @@ class LimitsTest {
     }
 
     @Test
+    void sessionsPerClientAddressAreLimitedByTheProxiedAddress() throws Exception {
+        try (ChatNode node = TestNodes.start(dir, "n1", b -> {
+            b.acceptProxyProtocol = true;
+            b.maxSessionsPerIp = 2;
+        })) {
+            int port = node.address().getPort();
+            byte[] fromA = "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII);
+            byte[] fromB = "PROXY TCP4 203.0.113.8 127.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII);
+            try (RawWs a1 = new RawWs(port, fromA); RawWs a2 = new RawWs(port, fromA)) {
+                for (RawWs a : List.of(a1, a2)) {
+                    a.hello(node.tokens().issue("alice"), 0);
+                    assertThat(a.readJson().get("t").asText()).isEqualTo("welcome");
+                }
+                try (RawWs a3 = new RawWs(port, fromA)) {
+                    RawWs.Frame close = a3.read();
+                    assertThat(close.opcode()).isEqualTo(8);
+                    assertThat(close.closeCode()).isEqualTo(1008);
+                    assertThat(close.text()).contains("203.0.113.7");
+                }
+                try (RawWs b1 = new RawWs(port, fromB)) {
+                    b1.hello(node.tokens().issue("bob"), 0);
+                    assertThat(b1.readJson().get("ip").asText()).isEqualTo("203.0.113.8");
+                }
+            }
+            // Both of A's sessions ended: A may connect again.
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.sessionCount() == 0);
+            try (RawWs again = new RawWs(port, fromA)) {
+                again.hello(node.tokens().issue("alice"), 0);
+                assertThat(again.readJson().get("t").asText()).isEqualTo("welcome");
+            }
+        }
+    }
+
+    @Test
     void proxyHeaderIsNotInterpretedWhenNotEnabled() throws Exception {
         try (ChatNode node = TestNodes.start(dir)) {
             try (Socket s = new Socket()) {
