@@ -591,6 +591,42 @@ public final class SqliteMessageStore implements MessageStore {
         });
     }
 
+    /** One inbox row in insertion (commit) order, for tailing the file from another process. */
+    public record TailEntry(long rowid, String user, long cursor, StoredMessage message) { }
+
+    /** The newest inbox row id (0 when empty): where a tail starts. */
+    public long inboxTailPosition() {
+        return read(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(rowid), 0) FROM inbox")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /**
+     * Inbox rows committed after row {@code afterRowid}, in row order. Writers of one file are
+     * serialized by SQLite's write lock, so row ids grow in commit order and a tail misses nothing.
+     */
+    public List<TailEntry> inboxAfter(long afterRowid, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT i.rowid, i.user, i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
+                            + " JOIN messages m ON m.conv = i.conv AND m.seq = i.seq"
+                            + " WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?")) {
+                ps.setLong(1, afterRowid);
+                ps.setInt(2, limit);
+                List<TailEntry> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new TailEntry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
     @Override
     public long inboxHead(String user) {
         return read(c -> {
