@@ -71,7 +71,7 @@ public final class ChatNode implements AutoCloseable {
         this.metrics = new ChatMetrics();
         this.store = MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
         try {
-            this.bus = MessageBuses.open(config.bus());
+            this.bus = MessageBuses.open(config.bus(), store, metrics.registry());
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());
