@@ -193,6 +193,7 @@ public final class NatsMessageBus implements MessageBus {
                 // jnats remembers the interest and re-sends it after a reconnect.
                 if (dispatcher != null) {
                     dispatcher.subscribe(config.subject(user));
+                    fallback.execute(() -> confirmSubscription(user));
                 }
                 subscribedUsers.set(local.size());
             }
@@ -276,6 +277,27 @@ public final class NatsMessageBus implements MessageBus {
         }
     }
 
+    /**
+     * A push published before the server registered this new interest is lost; once a round trip
+     * proves the interest is registered, one store check hands the session anything committed
+     * before then (it drops what it already has by cursor).
+     */
+    private void confirmSubscription(String user) {
+        Connection conn = connection;
+        if (closed || store == null || conn == null || !local.containsKey(user)
+                || conn.getStatus() != Connection.Status.CONNECTED) {
+            // Down: the fallback rounds cover this user.
+            return;
+        }
+        try {
+            conn.flush(config.connectTimeout());
+        } catch (Exception e) {
+            // Down: the fallback rounds cover this user.
+            return;
+        }
+        checkStore(user);
+    }
+
     /** One fallback pass: only while NATS is down, or for a few rounds after it came back. */
     private void fallbackRound() {
         if (closed || store == null) {
@@ -290,24 +312,29 @@ public final class NatsMessageBus implements MessageBus {
             resyncRounds.decrementAndGet();
         }
         for (String user : local.keySet()) {
-            try {
-                fallbackChecks.inc();
-                long head = store.inboxHead(user);
-                Long seen = fallbackHeads.put(user, head);
-                if (seen != null && seen >= head || head == 0) {
-                    continue;
-                }
-                List<InboxEntry> last = store.readInbox(user, head - 1, 1);
-                if (!last.isEmpty()) {
-                    fallbackDeliveries.inc();
-                    InboxEntry e = last.get(0);
-                    deliverLocally(new BusEvent.Delivery(user, e.cursor(), e.message()));
-                }
-            } catch (RuntimeException e) {
-                // Store down too: nothing to deliver from; try again next round.
-                fallbackHeads.remove(user);
-                log.debug("fallback check for {} failed: {}", user, e.toString());
+            checkStore(user);
+        }
+    }
+
+    /** Hands {@code user}'s listeners the inbox head entry if the head moved since the last check. */
+    private void checkStore(String user) {
+        try {
+            fallbackChecks.inc();
+            long head = store.inboxHead(user);
+            Long seen = fallbackHeads.put(user, head);
+            if (seen != null && seen >= head || head == 0) {
+                return;
             }
+            List<InboxEntry> last = store.readInbox(user, head - 1, 1);
+            if (!last.isEmpty()) {
+                fallbackDeliveries.inc();
+                InboxEntry e = last.get(0);
+                deliverLocally(new BusEvent.Delivery(user, e.cursor(), e.message()));
+            }
+        } catch (RuntimeException e) {
+            // Store down too: nothing to deliver from; try again next round.
+            fallbackHeads.remove(user);
+            log.debug("fallback check for {} failed: {}", user, e.toString());
         }
     }
 
