@@ -79,6 +79,21 @@ final class Device implements AutoCloseable {
         return acks.get(id);
     }
 
+    /** Records every frame already received, without waiting. */
+    void pollAvailable() {
+        JsonNode f;
+        while ((f = ws.frames.poll()) != null) {
+            take(f);
+        }
+    }
+
+    /** Reads frames until every id in {@code ids} has an ack. */
+    void awaitAcks(java.util.Collection<String> ids) {
+        while (!acks.keySet().containsAll(ids)) {
+            take(ws.next());
+        }
+    }
+
     /** Reads frames until {@code n} messages have arrived in total. */
     void awaitMessages(int n) {
         while (msgs.size() < n) {
