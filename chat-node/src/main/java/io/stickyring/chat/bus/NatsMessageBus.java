@@ -338,6 +338,28 @@ public final class NatsMessageBus implements MessageBus {
         }
     }
 
+    /**
+     * Blocks until every subscription made so far is registered at the server (one round trip), or
+     * the timeout passes; false if not connected. {@link #subscribe} does not wait for that (it runs
+     * on event loops): a cross-node push published within that round trip is healed by the store
+     * check that follows each new subscription instead.
+     */
+    public boolean awaitInterest(java.time.Duration timeout) {
+        Connection conn = connection;
+        if (conn == null || conn.getStatus() != Connection.Status.CONNECTED) {
+            return false;
+        }
+        try {
+            conn.flush(timeout);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Whether the NATS connection is up now. */
     public boolean isConnected() {
         Connection conn = connection;
