@@ -53,6 +53,9 @@ public final class PostgresMessageStore implements MessageStore {
     private final PostgresConfig config;
     private final Clock clock;
     private final StoreMetrics metrics;
+    /** The writer thread's own connection (a pool of one, so a lost connection is replaced). */
+    private final HikariDataSource writerDs;
+    /** Readers never compete with the writer for a connection. */
     private final HikariDataSource ds;
     private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final Thread writerThread;
@@ -64,15 +67,40 @@ public final class PostgresMessageStore implements MessageStore {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        try {
+            this.writerDs = new HikariDataSource(hikari(config, "writer", 1));
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
+        }
+        try (Connection c = writerDs.getConnection()) {
+            PostgresMigrations.migrate(c, config.schema());
+            warnIfNotDurable(c);
+        } catch (SQLException e) {
+            writerDs.close();
+            throw new StoreUnavailableException("cannot prepare schema " + config.schema() + " at " + config.jdbcUrl()
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            this.ds = new HikariDataSource(hikari(config, "readers", config.poolSize() - 1));
+        } catch (RuntimeException e) {
+            writerDs.close();
+            throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
+        }
+        writerThread = new Thread(this::writerLoop, "pg-writer-" + config.schema());
+        writerThread.setDaemon(true);
+        writerThread.start();
+    }
+
+    private static HikariConfig hikari(PostgresConfig config, String role, int size) {
         HikariConfig hc = new HikariConfig();
         hc.setJdbcUrl(config.jdbcUrl());
         hc.setUsername(config.user());
         if (config.password() != null) {
             hc.setPassword(config.password());
         }
-        hc.setPoolName("chat-pg-" + config.schema());
-        hc.setMaximumPoolSize(config.poolSize());
-        hc.setMinimumIdle(Math.min(2, config.poolSize()));
+        hc.setPoolName("chat-pg-" + role + "-" + config.schema());
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(Math.min(2, size));
         hc.setConnectionTimeout(config.connectTimeout().toMillis());
         hc.setValidationTimeout(Math.min(config.connectTimeout().toMillis(), 5000));
         hc.setSchema(config.schema());
@@ -80,24 +108,9 @@ public final class PostgresMessageStore implements MessageStore {
         hc.addDataSourceProperty("connectTimeout", String.valueOf(connectSeconds));
         hc.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, config.socketTimeout().toSeconds())));
         hc.addDataSourceProperty("tcpKeepAlive", "true");
-        hc.addDataSourceProperty("ApplicationName", "stickyring-chat");
+        hc.addDataSourceProperty("ApplicationName", "stickyring-chat-" + role);
         hc.addDataSourceProperty("options", "-c statement_timeout=" + config.statementTimeout().toMillis());
-        try {
-            this.ds = new HikariDataSource(hc);
-        } catch (RuntimeException e) {
-            throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
-        }
-        try (Connection c = ds.getConnection()) {
-            PostgresMigrations.migrate(c, config.schema());
-            warnIfNotDurable(c);
-        } catch (SQLException e) {
-            ds.close();
-            throw new StoreUnavailableException("cannot prepare schema " + config.schema() + " at " + config.jdbcUrl()
-                    + ": " + e.getMessage(), e);
-        }
-        writerThread = new Thread(this::writerLoop, "pg-writer-" + config.schema());
-        writerThread.setDaemon(true);
-        writerThread.start();
+        return hc;
     }
 
     public PostgresMessageStore(PostgresConfig config) {
@@ -282,7 +295,7 @@ public final class PostgresMessageStore implements MessageStore {
         Exception failure = null;
         for (int attempt = 0; attempt <= config.retries(); attempt++) {
             Map<String, Conversation> newGroups = new HashMap<>();
-            try (Connection c = ds.getConnection()) {
+            try (Connection c = writerDs.getConnection()) {
                 try {
                     c.setAutoCommit(false);
                     for (Op op : ops) {
@@ -483,7 +496,37 @@ public final class PostgresMessageStore implements MessageStore {
         for (String id : insertedDirect) {
             insertMembers(c, id, Conversations.parseDirect(id).orElseThrow().members());
         }
-        // 4. Lock and advance inbox heads, in user id order (part 2).
+        // 4. Number the messages in queue order and write them (only conversation rows are locked so far).
+        List<Object> mConv = new ArrayList<>();
+        List<Object> mSeq = new ArrayList<>();
+        List<Object> mSender = new ArrayList<>();
+        List<Object> mClient = new ArrayList<>();
+        List<Object> mBody = new ArrayList<>();
+        List<Object> mTs = new ArrayList<>();
+        List<StoredMessage> stored = new ArrayList<>();
+        for (AppendOp a : fresh) {
+            long seq = nextSeq.merge(a.conv.id(), 1L, Long::sum) - 1;
+            StoredMessage m = new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now);
+            stored.add(m);
+            mConv.add(m.conv());
+            mSeq.add(m.seq());
+            mSender.add(m.from());
+            mClient.add(m.id());
+            mBody.add(m.body());
+            mTs.add(m.ts());
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
+                        + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])")) {
+            ps.setArray(1, c.createArrayOf("text", mConv.toArray()));
+            ps.setArray(2, c.createArrayOf("bigint", mSeq.toArray()));
+            ps.setArray(3, c.createArrayOf("text", mSender.toArray()));
+            ps.setArray(4, c.createArrayOf("text", mClient.toArray()));
+            ps.setArray(5, c.createArrayOf("text", mBody.toArray()));
+            ps.setArray(6, c.createArrayOf("bigint", mTs.toArray()));
+            ps.executeUpdate();
+        }
+        // 5. Lock and advance inbox heads, in user id order (part 2), held from here to the commit.
         Map<String, Long> nextCursor = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO inbox_heads AS h (user_id, head)"
@@ -499,26 +542,14 @@ public final class PostgresMessageStore implements MessageStore {
                 }
             }
         }
-        // 5. Number the messages in queue order and write them with their inbox entries.
-        List<Object> mConv = new ArrayList<>();
-        List<Object> mSeq = new ArrayList<>();
-        List<Object> mSender = new ArrayList<>();
-        List<Object> mClient = new ArrayList<>();
-        List<Object> mBody = new ArrayList<>();
-        List<Object> mTs = new ArrayList<>();
+        // 6. Inbox entries, in queue order per user.
         List<Object> iUser = new ArrayList<>();
         List<Object> iCursor = new ArrayList<>();
         List<Object> iConv = new ArrayList<>();
         List<Object> iSeq = new ArrayList<>();
-        for (AppendOp a : fresh) {
-            long seq = nextSeq.merge(a.conv.id(), 1L, Long::sum) - 1;
-            StoredMessage m = new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now);
-            mConv.add(m.conv());
-            mSeq.add(m.seq());
-            mSender.add(m.from());
-            mClient.add(m.id());
-            mBody.add(m.body());
-            mTs.add(m.ts());
+        for (int k = 0; k < fresh.size(); k++) {
+            AppendOp a = fresh.get(k);
+            StoredMessage m = stored.get(k);
             Map<String, Long> cursors = new LinkedHashMap<>();
             for (String u : a.conv.members()) {
                 long cur = nextCursor.merge(u, 1L, Long::sum) - 1;
@@ -529,17 +560,6 @@ public final class PostgresMessageStore implements MessageStore {
                 iSeq.add(m.seq());
             }
             a.result = new AppendResult(Ack.of(m), false, m, cursors);
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
-                        + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])")) {
-            ps.setArray(1, c.createArrayOf("text", mConv.toArray()));
-            ps.setArray(2, c.createArrayOf("bigint", mSeq.toArray()));
-            ps.setArray(3, c.createArrayOf("text", mSender.toArray()));
-            ps.setArray(4, c.createArrayOf("text", mClient.toArray()));
-            ps.setArray(5, c.createArrayOf("text", mBody.toArray()));
-            ps.setArray(6, c.createArrayOf("bigint", mTs.toArray()));
-            ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO inbox (user_id, cursor, conv, seq) SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[])")) {
@@ -740,10 +760,6 @@ public final class PostgresMessageStore implements MessageStore {
         return out;
     }
 
-    /** Connections the pool holds now (active + idle); for tests and metrics. */
-    public int poolConnections() {
-        return ds.getHikariPoolMXBean() == null ? 0 : ds.getHikariPoolMXBean().getTotalConnections();
-    }
 
     @Override
     public void close() {
@@ -759,6 +775,7 @@ public final class PostgresMessageStore implements MessageStore {
         closed = true;
         failQueued();
         ds.close();
+        writerDs.close();
     }
 
     @Override
