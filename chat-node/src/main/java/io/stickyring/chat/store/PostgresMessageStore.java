@@ -293,6 +293,9 @@ public final class PostgresMessageStore implements MessageStore {
     private void runBatch(List<Op> ops) {
         long start = System.nanoTime();
         Exception failure = null;
+        // First try without looking up resends (one round trip less); if the insert meets an
+        // existing (sender, client id), roll back and redo the batch with the lookup.
+        boolean checkResends = false;
         for (int attempt = 0; attempt <= config.retries(); attempt++) {
             Map<String, Conversation> newGroups = new HashMap<>();
             try (Connection c = writerDs.getConnection()) {
@@ -301,7 +304,7 @@ public final class PostgresMessageStore implements MessageStore {
                     for (Op op : ops) {
                         op.reset();
                     }
-                    apply(c, ops, newGroups);
+                    apply(c, ops, newGroups, checkResends);
                     c.commit();
                 } catch (SQLException | RuntimeException e) {
                     try {
@@ -317,6 +320,12 @@ public final class PostgresMessageStore implements MessageStore {
                     op.complete();
                 }
                 return;
+            } catch (ResendSeen e) {
+                failure = e;
+                if (!checkResends) {
+                    checkResends = true;
+                    attempt--;
+                }
             } catch (SQLException e) {
                 failure = e;
                 if (!retryable(e) || attempt == config.retries()) {
@@ -335,13 +344,21 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
+    /** The optimistic insert met a stored (sender, client id): redo the batch with the resend lookup. */
+    private static final class ResendSeen extends RuntimeException {
+        ResendSeen() {
+            super("batch holds a resend of a stored message", null, false, false);
+        }
+    }
+
     /** Deadlock, serialization failure, unique violation: a concurrent writer won; the retry sees its commit. */
     private static boolean retryable(SQLException e) {
         String state = e.getSQLState();
         return "40P01".equals(state) || "40001".equals(state) || "23505".equals(state);
     }
 
-    private void apply(Connection c, List<Op> ops, Map<String, Conversation> newGroups) throws SQLException {
+    private void apply(Connection c, List<Op> ops, Map<String, Conversation> newGroups, boolean checkResends)
+            throws SQLException {
         List<AppendOp> appends = new ArrayList<>();
         for (Op op : ops) {
             if (op instanceof GroupOp g) {
@@ -353,7 +370,7 @@ public final class PostgresMessageStore implements MessageStore {
             }
         }
         if (!appends.isEmpty()) {
-            applyAppends(c, appends, newGroups);
+            applyAppends(c, appends, newGroups, checkResends);
         }
         for (Op op : ops) {
             if (op instanceof ReadOp r) {
@@ -383,10 +400,11 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
-    private void applyAppends(Connection c, List<AppendOp> appends, Map<String, Conversation> newGroups) throws SQLException {
-        // 1. Resends of already committed messages.
+    private void applyAppends(Connection c, List<AppendOp> appends, Map<String, Conversation> newGroups,
+                              boolean checkResends) throws SQLException {
+        // 1. Resends of already committed messages (skipped on the optimistic first try).
         Map<String, StoredMessage> stored = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
+        if (checkResends) try (PreparedStatement ps = c.prepareStatement(
                 "SELECT m.sender, m.client_id, m.conv, m.seq, m.body, m.ts FROM messages m"
                         + " JOIN unnest(?::text[], ?::text[]) AS k(sender, client_id)"
                         + " ON m.sender = k.sender AND m.client_id = k.client_id")) {
@@ -453,121 +471,135 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
+    /**
+     * Writes the new messages of a batch in two statements. The first locks and advances the
+     * conversation heads (in id order), adds the members of direct conversations seen for the
+     * first time and inserts the messages numbered from the heads it just locked; the second
+     * locks and advances the users' inbox heads (in id order) and inserts the inbox entries
+     * numbered from them. Each row's number is {@code head - back}, where {@code back} counts the
+     * later rows of the same counter in this batch, so numbers follow queue order.
+     */
     private void storeFresh(Connection c, List<AppendOp> fresh, TreeMap<String, Long> convCount,
                             TreeMap<String, Long> userCount, Map<String, Conversation.Kind> kinds) throws SQLException {
         long now = clock.millis();
-        // 3. Lock and advance conversation heads, in id order (the global lock order, part 1).
-        Map<String, Long> nextSeq = new HashMap<>();
-        List<String> insertedDirect = new ArrayList<>();
+        Map<String, String> creatorOf = new HashMap<>();
+        for (AppendOp a : fresh) {
+            creatorOf.putIfAbsent(a.conv.id(), a.req.sender());
+        }
+        List<String> ids = new ArrayList<>(convCount.keySet());
+        List<String> kindNames = new ArrayList<>();
+        List<String> creators = new ArrayList<>();
+        for (String id : ids) {
+            kindNames.add(kinds.get(id).name());
+            creators.add(creatorOf.get(id));
+        }
+        // back = how many later messages of the same conversation this batch holds.
+        Map<String, Long> remaining = new HashMap<>(convCount);
+        List<Object> mConv = new ArrayList<>();
+        List<Object> mBack = new ArrayList<>();
+        List<Object> mSender = new ArrayList<>();
+        List<Object> mClient = new ArrayList<>();
+        List<Object> mBody = new ArrayList<>();
+        for (AppendOp a : fresh) {
+            long left = remaining.merge(a.conv.id(), -1L, Long::sum);
+            mConv.add(a.conv.id());
+            mBack.add(left);
+            mSender.add(a.req.sender());
+            mClient.add(a.req.clientId());
+            mBody.add(a.req.body());
+        }
+        Map<String, Long> head = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO conversations AS c (id, kind, title, created_by, created_at, head)"
+                "WITH c AS (INSERT INTO conversations AS c (id, kind, title, created_by, created_at, head)"
                         + " SELECT t.id, t.kind, '', t.created_by, ?, t.n"
                         + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS t(id, kind, created_by, n) ORDER BY t.id"
                         + " ON CONFLICT (id) DO UPDATE SET head = c.head + EXCLUDED.head"
-                        + " RETURNING c.id, c.head, (c.xmax = 0) AS inserted")) {
-            List<String> ids = new ArrayList<>(convCount.keySet());
-            List<String> kindNames = new ArrayList<>();
-            List<String> creators = new ArrayList<>();
-            List<Long> counts = new ArrayList<>();
-            Map<String, String> creatorOf = new HashMap<>();
-            for (AppendOp a : fresh) {
-                creatorOf.putIfAbsent(a.conv.id(), a.req.sender());
-            }
-            for (String id : ids) {
-                kindNames.add(kinds.get(id).name());
-                creators.add(creatorOf.get(id));
-                counts.add(convCount.get(id));
-            }
+                        + " RETURNING c.id, c.head, c.kind, (c.xmax = 0) AS inserted),"
+                        // Direct ids are dm:<a>:<b> and user ids never contain ':'.
+                        + " mem AS (INSERT INTO members (conv, user_id)"
+                        + " SELECT c.id, u FROM c, unnest(string_to_array(substr(c.id, 4), ':')) AS u"
+                        + " WHERE c.inserted AND c.kind = 'DIRECT' ON CONFLICT DO NOTHING),"
+                        + " m AS (INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
+                        + " SELECT x.conv, c.head - x.back, x.sender, x.client_id, x.body, ?"
+                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS x(conv, back, sender, client_id, body)"
+                        + " JOIN c ON c.id = x.conv"
+                        + " ON CONFLICT (sender, client_id) DO NOTHING RETURNING 1)"
+                        + " SELECT c.id, c.head, (SELECT COUNT(*) FROM m) FROM c")) {
             ps.setLong(1, now);
             ps.setArray(2, textArray(c, ids));
             ps.setArray(3, textArray(c, kindNames));
             ps.setArray(4, textArray(c, creators));
-            ps.setArray(5, c.createArrayOf("bigint", counts.toArray()));
+            ps.setArray(5, c.createArrayOf("bigint", ids.stream().map(convCount::get).toArray()));
+            ps.setLong(6, now);
+            ps.setArray(7, c.createArrayOf("text", mConv.toArray()));
+            ps.setArray(8, c.createArrayOf("bigint", mBack.toArray()));
+            ps.setArray(9, c.createArrayOf("text", mSender.toArray()));
+            ps.setArray(10, c.createArrayOf("text", mClient.toArray()));
+            ps.setArray(11, c.createArrayOf("text", mBody.toArray()));
+            long inserted = -1;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String id = rs.getString(1);
-                    nextSeq.put(id, rs.getLong(2) - convCount.get(id) + 1);
-                    if (rs.getBoolean(3) && kinds.get(id) == Conversation.Kind.DIRECT) {
-                        insertedDirect.add(id);
-                    }
+                    head.put(rs.getString(1), rs.getLong(2));
+                    inserted = rs.getLong(3);
                 }
             }
-        }
-        for (String id : insertedDirect) {
-            insertMembers(c, id, Conversations.parseDirect(id).orElseThrow().members());
-        }
-        // 4. Number the messages in queue order and write them (only conversation rows are locked so far).
-        List<Object> mConv = new ArrayList<>();
-        List<Object> mSeq = new ArrayList<>();
-        List<Object> mSender = new ArrayList<>();
-        List<Object> mClient = new ArrayList<>();
-        List<Object> mBody = new ArrayList<>();
-        List<Object> mTs = new ArrayList<>();
-        List<StoredMessage> stored = new ArrayList<>();
-        for (AppendOp a : fresh) {
-            long seq = nextSeq.merge(a.conv.id(), 1L, Long::sum) - 1;
-            StoredMessage m = new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now);
-            stored.add(m);
-            mConv.add(m.conv());
-            mSeq.add(m.seq());
-            mSender.add(m.from());
-            mClient.add(m.id());
-            mBody.add(m.body());
-            mTs.add(m.ts());
-        }
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
-                        + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::bigint[])")) {
-            ps.setArray(1, c.createArrayOf("text", mConv.toArray()));
-            ps.setArray(2, c.createArrayOf("bigint", mSeq.toArray()));
-            ps.setArray(3, c.createArrayOf("text", mSender.toArray()));
-            ps.setArray(4, c.createArrayOf("text", mClient.toArray()));
-            ps.setArray(5, c.createArrayOf("text", mBody.toArray()));
-            ps.setArray(6, c.createArrayOf("bigint", mTs.toArray()));
-            ps.executeUpdate();
-        }
-        // 5. Lock and advance inbox heads, in user id order (part 2), held from here to the commit.
-        Map<String, Long> nextCursor = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO inbox_heads AS h (user_id, head)"
-                        + " SELECT t.u, t.n FROM unnest(?::text[], ?::bigint[]) AS t(u, n) ORDER BY t.u"
-                        + " ON CONFLICT (user_id) DO UPDATE SET head = h.head + EXCLUDED.head"
-                        + " RETURNING h.user_id, h.head")) {
-            ps.setArray(1, textArray(c, new ArrayList<>(userCount.keySet())));
-            ps.setArray(2, c.createArrayOf("bigint", userCount.values().toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String u = rs.getString(1);
-                    nextCursor.put(u, rs.getLong(2) - userCount.get(u) + 1);
-                }
+            if (inserted != fresh.size()) {
+                // Some (sender, client id) is already stored (committed by now): redo with the lookup.
+                throw new ResendSeen();
             }
         }
-        // 6. Inbox entries, in queue order per user.
+        List<StoredMessage> stored = new ArrayList<>(fresh.size());
+        for (int k = 0; k < fresh.size(); k++) {
+            AppendOp a = fresh.get(k);
+            long seq = head.get(a.conv.id()) - (Long) mBack.get(k);
+            stored.add(new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now));
+        }
+        // Inbox entries; back = how many later entries of the same user this batch holds.
+        Map<String, Long> userLeft = new HashMap<>(userCount);
         List<Object> iUser = new ArrayList<>();
-        List<Object> iCursor = new ArrayList<>();
+        List<Object> iBack = new ArrayList<>();
         List<Object> iConv = new ArrayList<>();
         List<Object> iSeq = new ArrayList<>();
         for (int k = 0; k < fresh.size(); k++) {
-            AppendOp a = fresh.get(k);
             StoredMessage m = stored.get(k);
-            Map<String, Long> cursors = new LinkedHashMap<>();
-            for (String u : a.conv.members()) {
-                long cur = nextCursor.merge(u, 1L, Long::sum) - 1;
-                cursors.put(u, cur);
+            for (String u : fresh.get(k).conv.members()) {
                 iUser.add(u);
-                iCursor.add(cur);
+                iBack.add(userLeft.merge(u, -1L, Long::sum));
                 iConv.add(m.conv());
                 iSeq.add(m.seq());
             }
-            a.result = new AppendResult(Ack.of(m), false, m, cursors);
         }
+        Map<String, Long> userHead = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO inbox (user_id, cursor, conv, seq) SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[])")) {
-            ps.setArray(1, c.createArrayOf("text", iUser.toArray()));
-            ps.setArray(2, c.createArrayOf("bigint", iCursor.toArray()));
-            ps.setArray(3, c.createArrayOf("text", iConv.toArray()));
-            ps.setArray(4, c.createArrayOf("bigint", iSeq.toArray()));
-            ps.executeUpdate();
+                "WITH h AS (INSERT INTO inbox_heads AS h (user_id, head)"
+                        + " SELECT t.u, t.n FROM unnest(?::text[], ?::bigint[]) AS t(u, n) ORDER BY t.u"
+                        + " ON CONFLICT (user_id) DO UPDATE SET head = h.head + EXCLUDED.head"
+                        + " RETURNING h.user_id, h.head),"
+                        + " i AS (INSERT INTO inbox (user_id, cursor, conv, seq)"
+                        + " SELECT e.u, h.head - e.back, e.conv, e.seq"
+                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS e(u, back, conv, seq)"
+                        + " JOIN h ON h.user_id = e.u)"
+                        + " SELECT h.user_id, h.head FROM h")) {
+            ps.setArray(1, textArray(c, new ArrayList<>(userCount.keySet())));
+            ps.setArray(2, c.createArrayOf("bigint", userCount.values().toArray()));
+            ps.setArray(3, c.createArrayOf("text", iUser.toArray()));
+            ps.setArray(4, c.createArrayOf("bigint", iBack.toArray()));
+            ps.setArray(5, c.createArrayOf("text", iConv.toArray()));
+            ps.setArray(6, c.createArrayOf("bigint", iSeq.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    userHead.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        int entry = 0;
+        for (int k = 0; k < fresh.size(); k++) {
+            AppendOp a = fresh.get(k);
+            Map<String, Long> cursors = new LinkedHashMap<>();
+            for (String u : a.conv.members()) {
+                cursors.put(u, userHead.get(u) - (Long) iBack.get(entry++));
+            }
+            a.result = new AppendResult(Ack.of(stored.get(k)), false, stored.get(k), cursors);
         }
     }
 
