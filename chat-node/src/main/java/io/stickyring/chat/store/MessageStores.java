@@ -10,7 +10,8 @@ public final class MessageStores {
 
     /**
      * {@code sqlite:PATH} opens (creating if needed) an embedded SQLite store. {@code commitMaxBatch}
-     * bounds group commit (1 = one commit per write).
+     * bounds group commit (1 = one commit per write). {@code postgresql://...} opens the shared
+     * cluster store (see {@link PostgresConfig} for the URI's parameters).
      */
     public static MessageStore open(String spec, int commitMaxBatch, StoreMetrics metrics) {
         if (spec.startsWith("sqlite:") && spec.length() > "sqlite:".length()) {
@@ -18,6 +19,10 @@ public final class MessageStores {
             return new SqliteMessageStore(SqliteMessageStore.Config.defaults(path).withMaxBatch(commitMaxBatch),
                     Clock.systemUTC(), metrics);
         }
-        throw new IllegalArgumentException("unsupported store '" + spec + "' (expected sqlite:PATH)");
+        if (spec.startsWith("postgresql://")) {
+            return new PostgresMessageStore(PostgresConfig.parse(spec, commitMaxBatch), Clock.systemUTC(), metrics);
+        }
+        throw new IllegalArgumentException("unsupported store '" + PostgresConfig.redact(spec)
+                + "' (expected sqlite:PATH or postgresql://HOST[:PORT]/DB[?...])");
     }
 }

@@ -1,0 +1,395 @@
+package io.stickyring.chat.bus;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.MessageStore;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster {@link MessageBus} over core NATS: interest-based routing with one subject per user
+ * ({@link NatsConfig#subject}). A node subscribes to a user's subject only while that user has a
+ * listener here, so a publish reaches exactly the nodes holding the user's sessions.
+ *
+ * <p>Local first: the connection is {@code noEcho}, and an event for a user with listeners on this
+ * node is handed to them directly, so same-node delivery costs no network hop and survives a NATS
+ * outage; other nodes get it through NATS. Each listener therefore sees an event once.
+ *
+ * <p>NATS is a hint, the store is the truth. While the connection is down (and for two rounds
+ * after it comes back, to cover pushes other nodes flushed before this node re-subscribed), a
+ * fallback thread checks the store every {@code fallbackSync} for each locally subscribed user and,
+ * when the inbox head moved, hands the listeners a {@link BusEvent.Delivery} for the head entry; a
+ * session behind by more than one reads the gap from the store (its usual gap repair), one that
+ * already has it drops it by cursor. The connection reconnects forever; its state is exported as
+ * metrics ({@code stickyring_chat_bus_*}).
+ */
+public final class NatsMessageBus implements MessageBus {
+    private static final Logger log = LoggerFactory.getLogger(NatsMessageBus.class);
+    private static final int RESYNC_ROUNDS_AFTER_RECONNECT = 2;
+
+    private final NatsConfig config;
+    private final MessageStore store;
+    /** Set once by the first CONNECTED event; until then events go only to local listeners. */
+    private volatile Connection connection;
+    private Dispatcher dispatcher;
+    private final Map<String, List<Consumer<BusEvent>>> local = new ConcurrentHashMap<>();
+    private final Map<String, Long> fallbackHeads = new ConcurrentHashMap<>();
+    private final AtomicInteger resyncRounds = new AtomicInteger();
+    private final AtomicBoolean up = new AtomicBoolean();
+    private final AtomicBoolean everUp = new AtomicBoolean();
+    private final ScheduledExecutorService fallback;
+    private volatile boolean closed;
+
+    private final Gauge connected;
+    private final Counter disconnects;
+    private final Counter reconnects;
+    private final Counter published;
+    private final Counter publishFailures;
+    private final Counter received;
+    private final Counter undecodable;
+    private final Gauge subscribedUsers;
+    private final Counter fallbackChecks;
+    private final Counter fallbackDeliveries;
+
+    /**
+     * Connects (or keeps trying in the background if NATS is down at start: the node serves anyway,
+     * delivering through the fallback). {@code store} feeds the fallback (null: no fallback);
+     * {@code registry} receives the bus metrics (null: a private registry).
+     */
+    public NatsMessageBus(NatsConfig config, MessageStore store, PrometheusRegistry registry) {
+        this.config = config;
+        this.store = store;
+        PrometheusRegistry r = registry != null ? registry : new PrometheusRegistry();
+        connected = Gauge.builder().name("stickyring_chat_bus_connected")
+                .help("1 while the NATS connection is up, 0 while it is down or reconnecting").register(r);
+        disconnects = Counter.builder().name("stickyring_chat_bus_disconnects")
+                .help("NATS connection losses").register(r);
+        reconnects = Counter.builder().name("stickyring_chat_bus_reconnects")
+                .help("NATS reconnections after a loss").register(r);
+        published = Counter.builder().name("stickyring_chat_bus_published")
+                .help("Events handed to NATS for other nodes (buffered while disconnected)").register(r);
+        publishFailures = Counter.builder().name("stickyring_chat_bus_publish_failures")
+                .help("Events NATS refused (reconnect buffer full, connection closed); healed by the store").register(r);
+        received = Counter.builder().name("stickyring_chat_bus_received")
+                .help("Events received from other nodes through NATS").register(r);
+        undecodable = Counter.builder().name("stickyring_chat_bus_undecodable")
+                .help("NATS messages on our subjects that were not valid events (dropped)").register(r);
+        subscribedUsers = Gauge.builder().name("stickyring_chat_bus_subscribed_users")
+                .help("Users with a NATS subscription on this node (users with a session here)").register(r);
+        fallbackChecks = Counter.builder().name("stickyring_chat_bus_fallback_checks")
+                .help("Store checks of a subscribed user's inbox head while NATS was down or just back").register(r);
+        fallbackDeliveries = Counter.builder().name("stickyring_chat_bus_fallback_deliveries")
+                .help("Deliveries made from the store because the inbox head moved while NATS was down").register(r);
+
+        Options options = new Options.Builder()
+                .servers(config.servers().toArray(String[]::new))
+                .connectionName("stickyring-chat")
+                .noEcho()
+                .maxReconnects(-1)
+                .reconnectWait(config.reconnectWait())
+                .connectionTimeout(config.connectTimeout())
+                .reconnectBufferSize(config.reconnectBuffer())
+                .connectionListener(this::onConnectionEvent)
+                .errorListener(new ErrorListener() { })
+                .build();
+        try {
+            // Asynchronous with reconnect-on-connect: a node starts even while NATS is down.
+            Nats.connectAsynchronously(options, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted connecting to NATS", e);
+        }
+        this.fallback = Executors.newSingleThreadScheduledExecutor(run -> {
+            Thread t = new Thread(run, "nats-fallback");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.fallbackSync().toMillis();
+        fallback.scheduleWithFixedDelay(this::fallbackRound, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
+        switch (event) {
+            // A connect that first failed (reconnect-on-connect) reports RECONNECTED, not CONNECTED.
+            case CONNECTED, RECONNECTED -> {
+                attach(conn);
+                resyncRounds.set(RESYNC_ROUNDS_AFTER_RECONNECT);
+                if (up.compareAndSet(false, true)) {
+                    connected.set(1);
+                    if (everUp.getAndSet(true)) {
+                        reconnects.inc();
+                    }
+                    log.info("NATS connected to {}", conn.getConnectedUrl());
+                }
+            }
+            case DISCONNECTED, CLOSED -> {
+                // jnats reports DISCONNECTED again for every failed reconnect attempt: count the loss once.
+                if (up.compareAndSet(true, false)) {
+                    connected.set(0);
+                    disconnects.inc();
+                    if (!closed) {
+                        log.warn("NATS connection lost; delivering through the store every {} ms until it is back",
+                                config.fallbackSync().toMillis());
+                    }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** First connection: create the dispatcher and send the interest of every user seen so far. */
+    private void attach(Connection conn) {
+        synchronized (local) {
+            if (connection != null) {
+                return;
+            }
+            if (closed) {
+                closeQuietly(conn);
+                return;
+            }
+            dispatcher = conn.createDispatcher(this::onMessage);
+            for (String user : local.keySet()) {
+                dispatcher.subscribe(config.subject(user));
+            }
+            connection = conn;
+        }
+    }
+
+    private static void closeQuietly(Connection conn) {
+        try {
+            conn.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String user, Consumer<BusEvent> handler) {
+        synchronized (local) {
+            List<Consumer<BusEvent>> list = local.get(user);
+            if (list == null) {
+                list = new CopyOnWriteArrayList<>();
+                local.put(user, list);
+                // jnats remembers the interest and re-sends it after a reconnect.
+                if (dispatcher != null) {
+                    dispatcher.subscribe(config.subject(user));
+                    fallback.execute(() -> confirmSubscription(user));
+                }
+                subscribedUsers.set(local.size());
+            }
+            list.add(handler);
+        }
+        return new Subscription() {
+            private boolean done;
+
+            @Override
+            public void close() {
+                synchronized (local) {
+                    if (done) {
+                        return;
+                    }
+                    done = true;
+                    List<Consumer<BusEvent>> list = local.get(user);
+                    if (list != null && list.remove(handler) && list.isEmpty()) {
+                        local.remove(user);
+                        fallbackHeads.remove(user);
+                        if (!closed && dispatcher != null) {
+                            dispatcher.unsubscribe(config.subject(user));
+                        }
+                        subscribedUsers.set(local.size());
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public void publish(BusEvent event) {
+        deliverLocally(event);
+        Connection conn = connection;
+        if (closed) {
+            return;
+        }
+        if (conn == null) {
+            // Never connected yet: nobody else can hear it; the fallback on their side heals.
+            publishFailures.inc();
+            return;
+        }
+        try {
+            conn.publish(config.subject(event.user()), BusEvents.encode(event));
+            published.inc();
+        } catch (IllegalStateException e) {
+            // Reconnect buffer full or connection closed: the store still has it; the fallback heals.
+            publishFailures.inc();
+            log.debug("NATS publish for {} dropped: {}", event.user(), e.getMessage());
+        }
+    }
+
+    private void onMessage(Message msg) {
+        BusEvent event;
+        try {
+            event = BusEvents.decode(msg.getData());
+        } catch (RuntimeException e) {
+            undecodable.inc();
+            log.warn("dropping undecodable event on {}: {}", msg.getSubject(), e.getMessage());
+            return;
+        }
+        if (!config.subject(event.user()).equals(msg.getSubject())) {
+            undecodable.inc();
+            log.warn("dropping event for {} that arrived on {}", event.user(), msg.getSubject());
+            return;
+        }
+        received.inc();
+        deliverLocally(event);
+    }
+
+    private void deliverLocally(BusEvent event) {
+        List<Consumer<BusEvent>> list = local.get(event.user());
+        if (list == null) {
+            return;
+        }
+        for (Consumer<BusEvent> h : list) {
+            try {
+                h.accept(event);
+            } catch (RuntimeException e) {
+                log.warn("bus subscriber for {} failed: {}", event.user(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * A push published before the server registered this new interest is lost; once a round trip
+     * proves the interest is registered, one store check hands the session anything committed
+     * before then (it drops what it already has by cursor).
+     */
+    private void confirmSubscription(String user) {
+        Connection conn = connection;
+        if (closed || store == null || conn == null || !local.containsKey(user)
+                || conn.getStatus() != Connection.Status.CONNECTED) {
+            // Down: the fallback rounds cover this user.
+            return;
+        }
+        try {
+            conn.flush(config.connectTimeout());
+        } catch (Exception e) {
+            // Down: the fallback rounds cover this user.
+            return;
+        }
+        checkStore(user);
+    }
+
+    /** One fallback pass: only while NATS is down, or for a few rounds after it came back. */
+    private void fallbackRound() {
+        if (closed || store == null) {
+            return;
+        }
+        boolean down = !isConnected();
+        if (!down && resyncRounds.get() == 0) {
+            fallbackHeads.clear();
+            return;
+        }
+        if (!down) {
+            resyncRounds.decrementAndGet();
+        }
+        for (String user : local.keySet()) {
+            checkStore(user);
+        }
+    }
+
+    /** Hands {@code user}'s listeners the inbox head entry if the head moved since the last check. */
+    private void checkStore(String user) {
+        try {
+            fallbackChecks.inc();
+            long head = store.inboxHead(user);
+            Long seen = fallbackHeads.put(user, head);
+            if (seen != null && seen >= head || head == 0) {
+                return;
+            }
+            List<InboxEntry> last = store.readInbox(user, head - 1, 1);
+            if (!last.isEmpty()) {
+                fallbackDeliveries.inc();
+                InboxEntry e = last.get(0);
+                deliverLocally(new BusEvent.Delivery(user, e.cursor(), e.message()));
+            }
+        } catch (RuntimeException e) {
+            // Store down too: nothing to deliver from; try again next round.
+            fallbackHeads.remove(user);
+            log.debug("fallback check for {} failed: {}", user, e.toString());
+        }
+    }
+
+    /**
+     * Blocks until every subscription made so far is registered at the server (one round trip), or
+     * the timeout passes; false if not connected. {@link #subscribe} does not wait for that (it runs
+     * on event loops): a cross-node push published within that round trip is healed by the store
+     * check that follows each new subscription instead.
+     */
+    public boolean awaitInterest(java.time.Duration timeout) {
+        Connection conn = connection;
+        if (conn == null || conn.getStatus() != Connection.Status.CONNECTED) {
+            return false;
+        }
+        try {
+            conn.flush(timeout);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Whether the NATS connection is up now. */
+    public boolean isConnected() {
+        Connection conn = connection;
+        return conn != null && conn.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    public NatsConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        fallback.shutdownNow();
+        Connection conn;
+        synchronized (local) {
+            local.clear();
+            conn = connection;
+        }
+        if (conn != null) {
+            closeQuietly(conn);
+        }
+        connected.set(0);
+    }
+
+    @Override
+    public String toString() {
+        return "nats:" + config.servers() + "/" + config.prefix();
+    }
+}

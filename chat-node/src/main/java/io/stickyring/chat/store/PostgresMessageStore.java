@@ -1,0 +1,817 @@
+package io.stickyring.chat.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster {@link MessageStore}: PostgreSQL through a HikariCP pool, shared by every chat node.
+ * Same contract as {@link SqliteMessageStore}; what changes is that several nodes write at once.
+ *
+ * <p>Group commit: each node queues its writes and one writer thread runs up to {@code maxBatch} of
+ * them in one transaction (one WAL flush), completing the futures only after {@code COMMIT}
+ * returned. A failed or ambiguous commit (connection lost during COMMIT) fails every write of the
+ * batch with {@link StoreUnavailableException}: never a false ack; the client's retry with the
+ * same id then finds the message if it did commit.
+ *
+ * <p>Counters across nodes: a conversation's last seq is {@code conversations.head} and a user's
+ * last inbox cursor is {@code inbox_heads.head}. A batch increments each head it needs once, with
+ * an upsert that locks the row until commit, so concurrent writers on other nodes queue behind it
+ * and seq and cursors stay dense. Locks are always taken in one global order (conversation rows by
+ * id, then user rows by id), so two batches cannot deadlock on counters; the remaining rare
+ * conflicts (the same client id sent concurrently through two nodes: unique violation, deadlock
+ * detected on the unique index) roll the whole batch back and retry it, and the retry sees the
+ * committed original and answers with its ack.
+ */
+public final class PostgresMessageStore implements MessageStore {
+    private static final Logger log = LoggerFactory.getLogger(PostgresMessageStore.class);
+
+    private final PostgresConfig config;
+    private final Clock clock;
+    private final StoreMetrics metrics;
+    /** The writer thread's own connection (a pool of one, so a lost connection is replaced). */
+    private final HikariDataSource writerDs;
+    /** Readers never compete with the writer for a connection. */
+    private final HikariDataSource ds;
+    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final Thread writerThread;
+    private final Map<String, Conversation> groupCache = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+    private volatile boolean closed;
+
+    public PostgresMessageStore(PostgresConfig config, Clock clock, StoreMetrics metrics) {
+        this.config = config;
+        this.clock = clock;
+        this.metrics = metrics;
+        try {
+            this.writerDs = new HikariDataSource(hikari(config, "writer", 1));
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
+        }
+        try (Connection c = writerDs.getConnection()) {
+            PostgresMigrations.migrate(c, config.schema());
+            warnIfNotDurable(c);
+        } catch (SQLException e) {
+            writerDs.close();
+            throw new StoreUnavailableException("cannot prepare schema " + config.schema() + " at " + config.jdbcUrl()
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            this.ds = new HikariDataSource(hikari(config, "readers", config.poolSize() - 1));
+        } catch (RuntimeException e) {
+            writerDs.close();
+            throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
+        }
+        writerThread = new Thread(this::writerLoop, "pg-writer-" + config.schema());
+        writerThread.setDaemon(true);
+        writerThread.start();
+    }
+
+    private static HikariConfig hikari(PostgresConfig config, String role, int size) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.jdbcUrl());
+        hc.setUsername(config.user());
+        if (config.password() != null) {
+            hc.setPassword(config.password());
+        }
+        hc.setPoolName("chat-pg-" + role + "-" + config.schema());
+        hc.setMaximumPoolSize(size);
+        hc.setMinimumIdle(Math.min(2, size));
+        hc.setConnectionTimeout(config.connectTimeout().toMillis());
+        hc.setValidationTimeout(Math.min(config.connectTimeout().toMillis(), 5000));
+        hc.setSchema(config.schema());
+        long connectSeconds = Math.max(1, (config.connectTimeout().toMillis() + 999) / 1000);
+        hc.addDataSourceProperty("connectTimeout", String.valueOf(connectSeconds));
+        hc.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, config.socketTimeout().toSeconds())));
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        hc.addDataSourceProperty("ApplicationName", "stickyring-chat-" + role);
+        hc.addDataSourceProperty("options", "-c statement_timeout=" + config.statementTimeout().toMillis());
+        return hc;
+    }
+
+    public PostgresMessageStore(PostgresConfig config) {
+        this(config, Clock.systemUTC(), StoreMetrics.NOOP);
+    }
+
+    public PostgresConfig config() {
+        return config;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** "Acked means durable" holds only with fsync on and synchronous commits: say so loudly if not. */
+    private static void warnIfNotDurable(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String setting : List.of("fsync", "synchronous_commit")) {
+                try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+                    rs.next();
+                    String v = rs.getString(1);
+                    if (v.equals("off")) {
+                        log.warn("PostgreSQL {} = off: acknowledged messages can be lost in a server crash", setting);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- writes (queued, group commit)
+
+    /** A queued write. {@code result}/{@code rejection} belong to the current attempt only. */
+    private abstract static class Op {
+        Object result;
+        RuntimeException rejection;
+
+        abstract CompletableFuture<?> future();
+
+        void reset() {
+            result = null;
+            rejection = null;
+        }
+
+        @SuppressWarnings("unchecked")
+        <T> void complete() {
+            CompletableFuture<T> f = (CompletableFuture<T>) future();
+            if (rejection != null) {
+                f.completeExceptionally(rejection);
+            } else {
+                f.complete((T) result);
+            }
+        }
+    }
+
+    private static final class AppendOp extends Op {
+        final SendRequest req;
+        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        AppendOp firstInBatch;
+        Conversation conv;
+
+        AppendOp(SendRequest req) {
+            this.req = req;
+        }
+
+        @Override
+        CompletableFuture<?> future() {
+            return future;
+        }
+
+        @Override
+        void reset() {
+            super.reset();
+            firstInBatch = null;
+            conv = null;
+        }
+    }
+
+    private static final class GroupOp extends Op {
+        final Conversation conv;
+        final String creator;
+        final CompletableFuture<Conversation> future = new CompletableFuture<>();
+
+        GroupOp(Conversation conv, String creator) {
+            this.conv = conv;
+            this.creator = creator;
+        }
+
+        @Override
+        CompletableFuture<?> future() {
+            return future;
+        }
+    }
+
+    private static final class ReadOp extends Op {
+        final String conv;
+        final String user;
+        final long seq;
+        final CompletableFuture<Long> future = new CompletableFuture<>();
+
+        ReadOp(String conv, String user, long seq) {
+            this.conv = conv;
+            this.user = user;
+            this.seq = seq;
+        }
+
+        @Override
+        CompletableFuture<?> future() {
+            return future;
+        }
+    }
+
+    private <T extends Op> T enqueue(T op) {
+        if (closing) {
+            op.future().completeExceptionally(new StoreUnavailableException("store is closing", null));
+            return op;
+        }
+        queue.add(op);
+        if (closed) {
+            failQueued();
+        }
+        return op;
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(SendRequest request) {
+        return enqueue(new AppendOp(request)).future;
+    }
+
+    @Override
+    public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
+        TreeSet<String> all = new TreeSet<>(members);
+        all.add(creator);
+        for (String u : all) {
+            if (!Conversations.validUser(u)) {
+                return CompletableFuture.failedFuture(new RejectedException("bad_request", "invalid user id '" + u + "'"));
+            }
+        }
+        if (all.size() > config.maxGroupMembers()) {
+            return CompletableFuture.failedFuture(new RejectedException("bad_request",
+                    "group of " + all.size() + " members exceeds the limit of " + config.maxGroupMembers()));
+        }
+        String id = "g:" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title == null ? "" : title, new ArrayList<>(all));
+        return enqueue(new GroupOp(conv, creator)).future;
+    }
+
+    @Override
+    public CompletableFuture<Long> markRead(String conv, String user, long seq) {
+        return enqueue(new ReadOp(conv, user, seq)).future;
+    }
+
+    private void writerLoop() {
+        List<Op> batch = new ArrayList<>();
+        while (true) {
+            Op first;
+            try {
+                first = queue.poll(50, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (first == null) {
+                if (closing && queue.isEmpty()) {
+                    break;
+                }
+                continue;
+            }
+            batch.clear();
+            batch.add(first);
+            queue.drainTo(batch, config.maxBatch() - 1);
+            runBatch(batch);
+        }
+        closed = true;
+        failQueued();
+    }
+
+    private void runBatch(List<Op> ops) {
+        long start = System.nanoTime();
+        Exception failure = null;
+        // First try without looking up resends (one round trip less); if the insert meets an
+        // existing (sender, client id), roll back and redo the batch with the lookup.
+        boolean checkResends = false;
+        for (int attempt = 0; attempt <= config.retries(); attempt++) {
+            Map<String, Conversation> newGroups = new HashMap<>();
+            try (Connection c = writerDs.getConnection()) {
+                try {
+                    c.setAutoCommit(false);
+                    for (Op op : ops) {
+                        op.reset();
+                    }
+                    apply(c, ops, newGroups, checkResends);
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    try {
+                        c.rollback();
+                    } catch (SQLException re) {
+                        e.addSuppressed(re);
+                    }
+                    throw e;
+                }
+                groupCache.putAll(newGroups);
+                metrics.committed(ops.size(), System.nanoTime() - start);
+                for (Op op : ops) {
+                    op.complete();
+                }
+                return;
+            } catch (ResendSeen e) {
+                failure = e;
+                if (!checkResends) {
+                    checkResends = true;
+                    attempt--;
+                }
+            } catch (SQLException e) {
+                failure = e;
+                if (!retryable(e) || attempt == config.retries()) {
+                    break;
+                }
+                log.debug("pg batch of {} conflicted ({}), retrying", ops.size(), e.getSQLState());
+            } catch (RuntimeException e) {
+                failure = e;
+                break;
+            }
+        }
+        log.warn("pg batch of {} failed, nothing acknowledged: {}", ops.size(), String.valueOf(failure));
+        StoreUnavailableException ex = new StoreUnavailableException("commit failed: " + failure.getMessage(), failure);
+        for (Op op : ops) {
+            op.future().completeExceptionally(ex);
+        }
+    }
+
+    /** The optimistic insert met a stored (sender, client id): redo the batch with the resend lookup. */
+    private static final class ResendSeen extends RuntimeException {
+        ResendSeen() {
+            super("batch holds a resend of a stored message", null, false, false);
+        }
+    }
+
+    /** Deadlock, serialization failure, unique violation: a concurrent writer won; the retry sees its commit. */
+    private static boolean retryable(SQLException e) {
+        String state = e.getSQLState();
+        return "40P01".equals(state) || "40001".equals(state) || "23505".equals(state);
+    }
+
+    private void apply(Connection c, List<Op> ops, Map<String, Conversation> newGroups, boolean checkResends)
+            throws SQLException {
+        List<AppendOp> appends = new ArrayList<>();
+        for (Op op : ops) {
+            if (op instanceof GroupOp g) {
+                insertGroup(c, g);
+                newGroups.put(g.conv.id(), g.conv);
+                g.result = g.conv;
+            } else if (op instanceof AppendOp a) {
+                appends.add(a);
+            }
+        }
+        if (!appends.isEmpty()) {
+            applyAppends(c, appends, newGroups, checkResends);
+        }
+        for (Op op : ops) {
+            if (op instanceof ReadOp r) {
+                applyRead(c, r, newGroups);
+            }
+        }
+    }
+
+    private void insertGroup(Connection c, GroupOp g) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO conversations (id, kind, title, created_by, created_at, head) VALUES (?, 'GROUP', ?, ?, ?, 0)")) {
+            ps.setString(1, g.conv.id());
+            ps.setString(2, g.conv.title());
+            ps.setString(3, g.creator);
+            ps.setLong(4, clock.millis());
+            ps.executeUpdate();
+        }
+        insertMembers(c, g.conv.id(), g.conv.members());
+    }
+
+    private static void insertMembers(Connection c, String conv, List<String> users) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO members (conv, user_id) SELECT ?, u FROM unnest(?::text[]) AS t(u) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, conv);
+            ps.setArray(2, c.createArrayOf("text", users.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    private void applyAppends(Connection c, List<AppendOp> appends, Map<String, Conversation> newGroups,
+                              boolean checkResends) throws SQLException {
+        // 1. Resends of already committed messages (skipped on the optimistic first try).
+        Map<String, StoredMessage> stored = new HashMap<>();
+        if (checkResends) try (PreparedStatement ps = c.prepareStatement(
+                "SELECT m.sender, m.client_id, m.conv, m.seq, m.body, m.ts FROM messages m"
+                        + " JOIN unnest(?::text[], ?::text[]) AS k(sender, client_id)"
+                        + " ON m.sender = k.sender AND m.client_id = k.client_id")) {
+            ps.setArray(1, textArray(c, appends.stream().map(a -> a.req.sender()).toList()));
+            ps.setArray(2, textArray(c, appends.stream().map(a -> a.req.clientId()).toList()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    StoredMessage m = new StoredMessage(rs.getString(3), rs.getLong(4), rs.getString(2), rs.getString(1),
+                            rs.getString(5), rs.getLong(6));
+                    stored.put(key(m.from(), m.id()), m);
+                }
+            }
+        }
+        // 2. Which appends are new; membership; how much each counter must move.
+        Map<String, AppendOp> firstByKey = new HashMap<>();
+        List<AppendOp> fresh = new ArrayList<>();
+        TreeMap<String, Long> convCount = new TreeMap<>();
+        TreeMap<String, Long> userCount = new TreeMap<>();
+        Map<String, Conversation.Kind> kinds = new HashMap<>();
+        for (AppendOp a : appends) {
+            String k = key(a.req.sender(), a.req.clientId());
+            StoredMessage m = stored.get(k);
+            if (m != null) {
+                metrics.dedupHit();
+                a.result = new AppendResult(Ack.of(m), true, m, Map.of());
+                continue;
+            }
+            AppendOp first = firstByKey.get(k);
+            if (first != null) {
+                a.firstInBatch = first;
+                continue;
+            }
+            Conversation conv = newGroups.get(a.req.conv());
+            if (conv == null) {
+                conv = conversationFor(c, a.req.conv()).orElse(null);
+            }
+            if (conv == null) {
+                a.rejection = new RejectedException("unknown_conversation", "no conversation '" + a.req.conv() + "'");
+                continue;
+            }
+            if (!conv.hasMember(a.req.sender())) {
+                a.rejection = new RejectedException("not_member",
+                        "user '" + a.req.sender() + "' is not a member of '" + a.req.conv() + "'");
+                continue;
+            }
+            firstByKey.put(k, a);
+            a.conv = conv;
+            fresh.add(a);
+            convCount.merge(conv.id(), 1L, Long::sum);
+            kinds.put(conv.id(), conv.kind());
+            for (String u : conv.members()) {
+                userCount.merge(u, 1L, Long::sum);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            storeFresh(c, fresh, convCount, userCount, kinds);
+        }
+        for (AppendOp a : appends) {
+            if (a.firstInBatch != null) {
+                AppendResult orig = (AppendResult) a.firstInBatch.result;
+                metrics.dedupHit();
+                a.result = new AppendResult(orig.ack(), true, orig.message(), Map.of());
+            }
+        }
+    }
+
+    /**
+     * Writes the new messages of a batch in two statements. The first locks and advances the
+     * conversation heads (in id order), adds the members of direct conversations seen for the
+     * first time and inserts the messages numbered from the heads it just locked; the second
+     * locks and advances the users' inbox heads (in id order) and inserts the inbox entries
+     * numbered from them. Each row's number is {@code head - back}, where {@code back} counts the
+     * later rows of the same counter in this batch, so numbers follow queue order.
+     */
+    private void storeFresh(Connection c, List<AppendOp> fresh, TreeMap<String, Long> convCount,
+                            TreeMap<String, Long> userCount, Map<String, Conversation.Kind> kinds) throws SQLException {
+        long now = clock.millis();
+        Map<String, String> creatorOf = new HashMap<>();
+        for (AppendOp a : fresh) {
+            creatorOf.putIfAbsent(a.conv.id(), a.req.sender());
+        }
+        List<String> ids = new ArrayList<>(convCount.keySet());
+        List<String> kindNames = new ArrayList<>();
+        List<String> creators = new ArrayList<>();
+        for (String id : ids) {
+            kindNames.add(kinds.get(id).name());
+            creators.add(creatorOf.get(id));
+        }
+        // back = how many later messages of the same conversation this batch holds.
+        Map<String, Long> remaining = new HashMap<>(convCount);
+        List<Object> mConv = new ArrayList<>();
+        List<Object> mBack = new ArrayList<>();
+        List<Object> mSender = new ArrayList<>();
+        List<Object> mClient = new ArrayList<>();
+        List<Object> mBody = new ArrayList<>();
+        for (AppendOp a : fresh) {
+            long left = remaining.merge(a.conv.id(), -1L, Long::sum);
+            mConv.add(a.conv.id());
+            mBack.add(left);
+            mSender.add(a.req.sender());
+            mClient.add(a.req.clientId());
+            mBody.add(a.req.body());
+        }
+        Map<String, Long> head = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "WITH c AS (INSERT INTO conversations AS c (id, kind, title, created_by, created_at, head)"
+                        + " SELECT t.id, t.kind, '', t.created_by, ?, t.n"
+                        + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS t(id, kind, created_by, n) ORDER BY t.id"
+                        + " ON CONFLICT (id) DO UPDATE SET head = c.head + EXCLUDED.head"
+                        + " RETURNING c.id, c.head, c.kind, (c.xmax = 0) AS inserted),"
+                        // Direct ids are dm:<a>:<b> and user ids never contain ':'.
+                        + " mem AS (INSERT INTO members (conv, user_id)"
+                        + " SELECT c.id, u FROM c, unnest(string_to_array(substr(c.id, 4), ':')) AS u"
+                        + " WHERE c.inserted AND c.kind = 'DIRECT' ON CONFLICT DO NOTHING),"
+                        + " m AS (INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
+                        + " SELECT x.conv, c.head - x.back, x.sender, x.client_id, x.body, ?"
+                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS x(conv, back, sender, client_id, body)"
+                        + " JOIN c ON c.id = x.conv"
+                        + " ON CONFLICT (sender, client_id) DO NOTHING RETURNING 1)"
+                        + " SELECT c.id, c.head, (SELECT COUNT(*) FROM m) FROM c")) {
+            ps.setLong(1, now);
+            ps.setArray(2, textArray(c, ids));
+            ps.setArray(3, textArray(c, kindNames));
+            ps.setArray(4, textArray(c, creators));
+            ps.setArray(5, c.createArrayOf("bigint", ids.stream().map(convCount::get).toArray()));
+            ps.setLong(6, now);
+            ps.setArray(7, c.createArrayOf("text", mConv.toArray()));
+            ps.setArray(8, c.createArrayOf("bigint", mBack.toArray()));
+            ps.setArray(9, c.createArrayOf("text", mSender.toArray()));
+            ps.setArray(10, c.createArrayOf("text", mClient.toArray()));
+            ps.setArray(11, c.createArrayOf("text", mBody.toArray()));
+            long inserted = -1;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    head.put(rs.getString(1), rs.getLong(2));
+                    inserted = rs.getLong(3);
+                }
+            }
+            if (inserted != fresh.size()) {
+                // Some (sender, client id) is already stored (committed by now): redo with the lookup.
+                throw new ResendSeen();
+            }
+        }
+        List<StoredMessage> stored = new ArrayList<>(fresh.size());
+        for (int k = 0; k < fresh.size(); k++) {
+            AppendOp a = fresh.get(k);
+            long seq = head.get(a.conv.id()) - (Long) mBack.get(k);
+            stored.add(new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now));
+        }
+        // Inbox entries; back = how many later entries of the same user this batch holds.
+        Map<String, Long> userLeft = new HashMap<>(userCount);
+        List<Object> iUser = new ArrayList<>();
+        List<Object> iBack = new ArrayList<>();
+        List<Object> iConv = new ArrayList<>();
+        List<Object> iSeq = new ArrayList<>();
+        for (int k = 0; k < fresh.size(); k++) {
+            StoredMessage m = stored.get(k);
+            for (String u : fresh.get(k).conv.members()) {
+                iUser.add(u);
+                iBack.add(userLeft.merge(u, -1L, Long::sum));
+                iConv.add(m.conv());
+                iSeq.add(m.seq());
+            }
+        }
+        Map<String, Long> userHead = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "WITH h AS (INSERT INTO inbox_heads AS h (user_id, head)"
+                        + " SELECT t.u, t.n FROM unnest(?::text[], ?::bigint[]) AS t(u, n) ORDER BY t.u"
+                        + " ON CONFLICT (user_id) DO UPDATE SET head = h.head + EXCLUDED.head"
+                        + " RETURNING h.user_id, h.head),"
+                        + " i AS (INSERT INTO inbox (user_id, cursor, conv, seq)"
+                        + " SELECT e.u, h.head - e.back, e.conv, e.seq"
+                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS e(u, back, conv, seq)"
+                        + " JOIN h ON h.user_id = e.u)"
+                        + " SELECT h.user_id, h.head FROM h")) {
+            ps.setArray(1, textArray(c, new ArrayList<>(userCount.keySet())));
+            ps.setArray(2, c.createArrayOf("bigint", userCount.values().toArray()));
+            ps.setArray(3, c.createArrayOf("text", iUser.toArray()));
+            ps.setArray(4, c.createArrayOf("bigint", iBack.toArray()));
+            ps.setArray(5, c.createArrayOf("text", iConv.toArray()));
+            ps.setArray(6, c.createArrayOf("bigint", iSeq.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    userHead.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        int entry = 0;
+        for (int k = 0; k < fresh.size(); k++) {
+            AppendOp a = fresh.get(k);
+            Map<String, Long> cursors = new LinkedHashMap<>();
+            for (String u : a.conv.members()) {
+                cursors.put(u, userHead.get(u) - (Long) iBack.get(entry++));
+            }
+            a.result = new AppendResult(Ack.of(stored.get(k)), false, stored.get(k), cursors);
+        }
+    }
+
+    private void applyRead(Connection c, ReadOp r, Map<String, Conversation> newGroups) throws SQLException {
+        Conversation conv = newGroups.get(r.conv);
+        if (conv == null) {
+            conv = conversationFor(c, r.conv).orElse(null);
+        }
+        if (conv == null) {
+            r.rejection = new RejectedException("unknown_conversation", "no conversation '" + r.conv + "'");
+            return;
+        }
+        if (!conv.hasMember(r.user)) {
+            r.rejection = new RejectedException("not_member", "user '" + r.user + "' is not a member of '" + r.conv + "'");
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO reads AS r (conv, user_id, seq) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (conv, user_id) DO UPDATE SET seq = GREATEST(r.seq, EXCLUDED.seq) RETURNING r.seq")) {
+            ps.setString(1, r.conv);
+            ps.setString(2, r.user);
+            ps.setLong(3, r.seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                r.result = rs.getLong(1);
+            }
+        }
+    }
+
+    private static String key(String sender, String clientId) {
+        return sender + '\u0000' + clientId;
+    }
+
+    private static Array textArray(Connection c, List<String> values) throws SQLException {
+        return c.createArrayOf("text", values.toArray());
+    }
+
+    private void failQueued() {
+        Op op;
+        while ((op = queue.poll()) != null) {
+            op.future().completeExceptionally(new StoreUnavailableException("store is closed", null));
+        }
+    }
+
+    // ---------------------------------------------------------------- reads (pooled connections)
+
+    private interface Query<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(Query<T> q) {
+        if (closed) {
+            throw new StoreUnavailableException("store is closed", null);
+        }
+        try (Connection c = ds.getConnection()) {
+            return q.run(c);
+        } catch (SQLException e) {
+            throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static StoredMessage message(ResultSet rs, int col) throws SQLException {
+        // Columns: conv, seq, sender, client_id, body, ts.
+        return new StoredMessage(rs.getString(col), rs.getLong(col + 1), rs.getString(col + 3), rs.getString(col + 2),
+                rs.getString(col + 4), rs.getLong(col + 5));
+    }
+
+    @Override
+    public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
+                            + " JOIN messages m ON m.conv = i.conv AND m.seq = i.seq"
+                            + " WHERE i.user_id = ? AND i.cursor > ? ORDER BY i.cursor LIMIT ?")) {
+                ps.setString(1, user);
+                ps.setLong(2, afterCursor);
+                ps.setInt(3, limit);
+                List<InboxEntry> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new InboxEntry(rs.getLong(1), message(rs, 2)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long inboxHead(String user) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT head FROM inbox_heads WHERE user_id = ?")) {
+                ps.setString(1, user);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT conv, seq, sender, client_id, body, ts FROM messages WHERE conv = ? AND seq < ?"
+                            + " ORDER BY seq DESC LIMIT ?")) {
+                ps.setString(1, conv);
+                ps.setLong(2, beforeSeq);
+                ps.setInt(3, limit);
+                List<StoredMessage> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(message(rs, 1));
+                    }
+                }
+                Collections.reverse(out);
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Conversation> conversation(String id) {
+        Optional<Conversation> direct = Conversations.parseDirect(id);
+        if (direct.isPresent()) {
+            return direct;
+        }
+        if (!Conversations.isGroupId(id)) {
+            return Optional.empty();
+        }
+        Conversation cached = groupCache.get(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        return read(c -> conversationFor(c, id));
+    }
+
+    /** Resolves a conversation on the given connection; group member lists never change, so they are cached. */
+    private Optional<Conversation> conversationFor(Connection c, String id) throws SQLException {
+        Optional<Conversation> direct = Conversations.parseDirect(id);
+        if (direct.isPresent() || !Conversations.isGroupId(id)) {
+            return direct;
+        }
+        Conversation cached = groupCache.get(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        String title;
+        try (PreparedStatement ps = c.prepareStatement("SELECT title FROM conversations WHERE id = ? AND kind = 'GROUP'")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                title = rs.getString(1);
+            }
+        }
+        List<String> members = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM members WHERE conv = ? ORDER BY user_id")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.add(rs.getString(1));
+                }
+            }
+        }
+        Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title, members);
+        groupCache.put(id, conv);
+        return Optional.of(conv);
+    }
+
+    @Override
+    public List<Conversation> conversationsOf(String user) {
+        List<String> ids = read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT conv FROM members WHERE user_id = ? ORDER BY conv")) {
+                ps.setString(1, user);
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+        List<Conversation> out = new ArrayList<>();
+        for (String id : ids) {
+            conversation(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        try {
+            writerThread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closed = true;
+        failQueued();
+        ds.close();
+        writerDs.close();
+    }
+
+    @Override
+    public String toString() {
+        return "postgresql:" + config;
+    }
+}

@@ -1,0 +1,238 @@
+package io.stickyring.chat.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.stickyring.chat.store.AppendResult;
+import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.MessageStore;
+import io.stickyring.chat.store.SendRequest;
+import io.stickyring.chat.store.SqliteMessageStore;
+import io.stickyring.chat.store.StoredMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the bus contract on NATS (the machine's shared server, a subject prefix unique to each
+ * test), plus what only a cluster bus has: delivery between two connections, interest-based
+ * routing, no echo duplicates, and delivery through the store while a private NATS is stopped.
+ */
+@Timeout(90)
+class NatsMessageBusTest extends MessageBusContract {
+    private final String prefix = NatsTestServer.uniquePrefix();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    @TempDir
+    Path dir;
+
+    @Override
+    protected MessageBus open() {
+        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        await().atMost(Duration.ofSeconds(10)).until(b::isConnected);
+        return b;
+    }
+
+    /**
+     * Another node's connection. Its subscribe also waits until the server registered the interest:
+     * production subscribe does not wait (it runs on event loops) and heals that round trip's window
+     * from the store instead, which this store-less contract test cannot use.
+     */
+    @Override
+    protected MessageBus openPeer() {
+        NatsMessageBus peer = (NatsMessageBus) open();
+        return new MessageBus() {
+            @Override
+            public Subscription subscribe(String user, java.util.function.Consumer<BusEvent> handler) {
+                Subscription s = peer.subscribe(user, handler);
+                assertThat(peer.awaitInterest(Duration.ofSeconds(5))).isTrue();
+                return s;
+            }
+
+            @Override
+            public void publish(BusEvent event) {
+                peer.publish(event);
+            }
+
+            @Override
+            public void close() {
+                peer.close();
+            }
+        };
+    }
+
+    private NatsMessageBus openOn(String url, MessageStore store, PrometheusRegistry registry, String extra) {
+        NatsMessageBus b = new NatsMessageBus(NatsConfig.parse(url + "?prefix=" + prefix + extra), store, registry);
+        toClose.add(b);
+        return b;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    private static BusEvent.Delivery delivery(String user, long cursor) {
+        return new BusEvent.Delivery(user, cursor, new StoredMessage("dm:a:b", cursor, "id" + cursor, "a", "body", 1L));
+    }
+
+    @Test
+    void eventsCrossConnectionsOncePerListenerAndOnlyWhereThereIsInterest() {
+        MessageBus a = openOn(NatsTestServer.SHARED, null, null, "");
+        MessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        List<BusEvent> onA = new CopyOnWriteArrayList<>();
+        List<BusEvent> onB = new CopyOnWriteArrayList<>();
+        List<BusEvent> carolOnB = new CopyOnWriteArrayList<>();
+        a.subscribe("bob", onA::add);
+        b.subscribe("bob", onB::add);
+        MessageBus.Subscription carol = b.subscribe("carol", carolOnB::add);
+        carol.close();
+        // Subscriptions are asynchronous on the wire: wait until a probe crosses before counting.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            a.publish(delivery("bob", 0));
+            return !onB.isEmpty();
+        });
+        for (int i = 1; i <= 50; i++) {
+            a.publish(delivery("bob", i));
+            a.publish(delivery("carol", i));
+        }
+        b.publish(delivery("bob", 51));
+        // Probes (cursor 0) may still be in flight; count the real events only.
+        await().atMost(Duration.ofSeconds(10)).until(() -> real(onA).size() == 51 && real(onB).size() == 51);
+        // Each listener sees each event once, in per-publisher order (no echo copy of local deliveries).
+        assertThat(real(onB)).filteredOn(c -> c <= 50)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 50).boxed().toList());
+        assertThat(carolOnB).isEmpty();
+        b.publish(delivery("bob", 52));
+        await().atMost(Duration.ofSeconds(10)).until(() -> real(onA).size() == 52);
+        assertThat(real(onA)).doesNotHaveDuplicates().hasSize(52);
+        assertThat(real(onB)).doesNotHaveDuplicates().hasSize(52);
+    }
+
+    private static List<Long> real(List<BusEvent> events) {
+        return events.stream().map(e -> ((BusEvent.Delivery) e).cursor()).filter(c -> c > 0).toList();
+    }
+
+    @Test
+    void usersWithDotsGetDistinctSubjects() {
+        NatsConfig c = NatsConfig.parse("nats://h:1?prefix=p");
+        assertThat(c.subject("a.b")).isEqualTo("p.u.a~b");
+        assertThat(c.subject("a.b")).isNotEqualTo(c.subject("a"));
+        MessageBus a = openOn(NatsTestServer.SHARED, null, null, "");
+        MessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        List<BusEvent> dotted = new CopyOnWriteArrayList<>();
+        List<BusEvent> plain = new CopyOnWriteArrayList<>();
+        b.subscribe(".a.b.", dotted::add);
+        b.subscribe("a", plain::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            a.publish(delivery(".a.b.", 1));
+            return !dotted.isEmpty();
+        });
+        a.publish(delivery("a", 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> plain.size() == 1);
+        assertThat(dotted).allMatch(e -> e.user().equals(".a.b."));
+    }
+
+    @Test
+    void specIsParsedAndBadValuesNamed() {
+        NatsConfig c = NatsConfig.parse("nats://n1:4222,n2:4223?prefix=chat.prod&fallbackSync=250ms&reconnectBuffer=1024");
+        assertThat(c.servers()).containsExactly("nats://n1:4222", "nats://n2:4223");
+        assertThat(c.prefix()).isEqualTo("chat.prod");
+        assertThat(c.fallbackSync()).isEqualTo(Duration.ofMillis(250));
+        assertThat(NatsConfig.parse("nats://n1,nats://n2:5").servers()).containsExactly("nats://n1:4222", "nats://n2:5");
+        assertThatThrownBy(() -> NatsConfig.parse("nats://h:1?prefix=a..b")).hasMessageContaining("prefix (a..b)");
+        assertThatThrownBy(() -> NatsConfig.parse("nats://h:1?speed=9")).hasMessageContaining("'speed'");
+        assertThatThrownBy(() -> NatsConfig.parse("nats://h:1?fallbackSync=0")).hasMessageContaining("fallbackSync (PT0S)");
+        assertThatThrownBy(() -> MessageBuses.open("kafka://x", null)).hasMessageContaining("kafka://x");
+    }
+
+    @Test
+    void whileNatsIsDownDeliveryComesFromTheStoreAndMetricsShowTheOutage() throws Exception {
+        try (NatsTestServer nats = NatsTestServer.start();
+             MessageStore store = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("s.db")))) {
+            PrometheusRegistry registryB = new PrometheusRegistry();
+            String fast = "&fallbackSync=100ms&reconnectWait=100ms";
+            MessageBus a = openOn(nats.url(), store, null, fast);
+            NatsMessageBus b = openOn(nats.url(), store, registryB, fast);
+            List<BusEvent> bob = new CopyOnWriteArrayList<>();
+            b.subscribe("bob", bob::add);
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                a.publish(delivery("bob", 0));
+                return !bob.isEmpty();
+            });
+            bob.clear();
+            assertThat(gauge(registryB, "stickyring_chat_bus_connected")).isEqualTo(1);
+
+            nats.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> gauge(registryB, "stickyring_chat_bus_connected") == 0);
+            assertThat(counter(registryB, "stickyring_chat_bus_disconnects")).isEqualTo(1);
+            // Node A stores and publishes into the void; B's session still gets it, from the store.
+            String dm = Conversations.dmId("alice", "bob");
+            AppendResult r = store.append(new SendRequest("alice", "m1", dm, "during outage")).join();
+            a.publish(new BusEvent.Delivery("bob", r.cursors().get("bob"), r.message()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> bob.stream().anyMatch(e -> e instanceof BusEvent.Delivery d
+                    && d.message().id().equals("m1")));
+            assertThat(counter(registryB, "stickyring_chat_bus_fallback_deliveries")).isGreaterThanOrEqualTo(1);
+
+            nats.restart();
+            await().atMost(Duration.ofSeconds(20)).until(() -> gauge(registryB, "stickyring_chat_bus_connected") == 1);
+            assertThat(counter(registryB, "stickyring_chat_bus_reconnects")).isEqualTo(1);
+            // Pushes flow through NATS again once both ends have re-subscribed.
+            double receivedBefore = counter(registryB, "stickyring_chat_bus_received");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                a.publish(delivery("bob", 99));
+                return counter(registryB, "stickyring_chat_bus_received") > receivedBefore;
+            });
+        }
+    }
+
+    @Test
+    void natsDownAtStartStillServesThroughTheStore() throws Exception {
+        NatsTestServer nats = NatsTestServer.start();
+        nats.stop();
+        try (MessageStore store = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("t.db")))) {
+            PrometheusRegistry reg = new PrometheusRegistry();
+            NatsMessageBus b = openOn(nats.url(), store, reg, "&fallbackSync=100ms&reconnectWait=100ms");
+            assertThat(b.isConnected()).isFalse();
+            List<BusEvent> bob = new CopyOnWriteArrayList<>();
+            b.subscribe("bob", bob::add);
+            store.append(new SendRequest("alice", "x1", Conversations.dmId("alice", "bob"), "hi")).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !bob.isEmpty());
+            nats.restart();
+            await().atMost(Duration.ofSeconds(20)).until(b::isConnected);
+            assertThat(gauge(reg, "stickyring_chat_bus_connected")).isEqualTo(1);
+        } finally {
+            nats.stop();
+        }
+    }
+
+    static double gauge(PrometheusRegistry r, String name) {
+        for (MetricSnapshot s : r.scrape()) {
+            if (s instanceof GaugeSnapshot g && s.getMetadata().getName().equals(name)) {
+                return g.getDataPoints().get(0).getValue();
+            }
+        }
+        throw new AssertionError("no gauge " + name);
+    }
+
+    static double counter(PrometheusRegistry r, String name) {
+        for (MetricSnapshot s : r.scrape()) {
+            if (s instanceof CounterSnapshot c && s.getMetadata().getName().equals(name)) {
+                return c.getDataPoints().get(0).getValue();
+            }
+        }
+        throw new AssertionError("no counter " + name);
+    }
+}
