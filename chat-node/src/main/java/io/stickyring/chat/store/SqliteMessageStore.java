@@ -181,12 +181,25 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
+    /** Prepared statements of the writer connection, reused across batches (writer thread only). */
+    private final Map<String, PreparedStatement> writerStatements = new HashMap<>();
+
+    private PreparedStatement ws(String sql) throws SQLException {
+        PreparedStatement ps = writerStatements.get(sql);
+        if (ps == null) {
+            ps = writer.prepareStatement(sql);
+            writerStatements.put(sql, ps);
+        }
+        return ps;
+    }
+
     private long committedNext(Map<String, Long> cache, String key, String sql) throws SQLException {
         Long cached = cache.get(key);
         if (cached != null) {
             return cached;
         }
-        try (PreparedStatement ps = writer.prepareStatement(sql)) {
+        {
+            PreparedStatement ps = ws(sql);
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -225,8 +238,9 @@ public final class SqliteMessageStore implements MessageStore {
             metrics.dedupHit();
             return new AppendResult(inBatch.ack(), true, inBatch.message(), Map.of());
         }
-        try (PreparedStatement ps = writer.prepareStatement(
-                "SELECT conv, seq, body, ts FROM messages WHERE sender = ? AND client_id = ?")) {
+        {
+            PreparedStatement ps = ws(
+                "SELECT conv, seq, body, ts FROM messages WHERE sender = ? AND client_id = ?");
             ps.setString(1, req.sender());
             ps.setString(2, req.clientId());
             try (ResultSet rs = ps.executeQuery()) {
@@ -244,8 +258,9 @@ public final class SqliteMessageStore implements MessageStore {
         }
         long seq = b.takeSeq(conv.id());
         StoredMessage m = new StoredMessage(conv.id(), seq, req.clientId(), req.sender(), req.body(), clock.millis());
-        try (PreparedStatement ps = writer.prepareStatement(
-                "INSERT INTO messages (conv, seq, sender, client_id, body, ts) VALUES (?, ?, ?, ?, ?, ?)")) {
+        {
+            PreparedStatement ps = ws(
+                "INSERT INTO messages (conv, seq, sender, client_id, body, ts) VALUES (?, ?, ?, ?, ?, ?)");
             ps.setString(1, m.conv());
             ps.setLong(2, m.seq());
             ps.setString(3, m.from());
@@ -255,8 +270,9 @@ public final class SqliteMessageStore implements MessageStore {
             ps.executeUpdate();
         }
         Map<String, Long> cursors = new LinkedHashMap<>();
-        try (PreparedStatement ps = writer.prepareStatement(
-                "INSERT INTO inbox (user, cursor, conv, seq) VALUES (?, ?, ?, ?)")) {
+        {
+            PreparedStatement ps = ws(
+                "INSERT INTO inbox (user, cursor, conv, seq) VALUES (?, ?, ?, ?)");
             for (String member : conv.members()) {
                 long c = b.takeCursor(member);
                 cursors.put(member, c);
@@ -283,8 +299,9 @@ public final class SqliteMessageStore implements MessageStore {
             throw new RejectedException("unknown_conversation", "no conversation '" + id + "'");
         }
         if (c.kind() == Conversation.Kind.DIRECT && !b.newConvs.containsKey(id)) {
-            try (PreparedStatement ps = writer.prepareStatement(
-                    "INSERT OR IGNORE INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'DIRECT', '', ?, ?)")) {
+            {
+            PreparedStatement ps = ws(
+                    "INSERT OR IGNORE INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'DIRECT', '', ?, ?)");
                 ps.setString(1, id);
                 ps.setString(2, c.members().get(0));
                 ps.setLong(3, clock.millis());
@@ -298,7 +315,8 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     private void insertMembers(String conv, List<String> members) throws SQLException {
-        try (PreparedStatement ps = writer.prepareStatement("INSERT OR IGNORE INTO members (conv, user) VALUES (?, ?)")) {
+        {
+            PreparedStatement ps = ws("INSERT OR IGNORE INTO members (conv, user) VALUES (?, ?)");
             for (String u : members) {
                 ps.setString(1, conv);
                 ps.setString(2, u);
@@ -327,8 +345,9 @@ public final class SqliteMessageStore implements MessageStore {
         return enqueue(new Op<>() {
             @Override
             Conversation apply(Batch b) throws SQLException {
-                try (PreparedStatement ps = writer.prepareStatement(
-                        "INSERT INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'GROUP', ?, ?, ?)")) {
+                {
+            PreparedStatement ps = ws(
+                        "INSERT INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'GROUP', ?, ?, ?)");
                     ps.setString(1, id);
                     ps.setString(2, safeTitle);
                     ps.setString(3, creator);
@@ -351,15 +370,17 @@ public final class SqliteMessageStore implements MessageStore {
                 if (!c.hasMember(user)) {
                     throw new RejectedException("not_member", "user '" + user + "' is not a member of '" + conv + "'");
                 }
-                try (PreparedStatement ps = writer.prepareStatement(
+                {
+            PreparedStatement ps = ws(
                         "INSERT INTO reads (conv, user, seq) VALUES (?, ?, ?)"
-                                + " ON CONFLICT (conv, user) DO UPDATE SET seq = MAX(seq, excluded.seq)")) {
+                                + " ON CONFLICT (conv, user) DO UPDATE SET seq = MAX(seq, excluded.seq)");
                     ps.setString(1, conv);
                     ps.setString(2, user);
                     ps.setLong(3, seq);
                     ps.executeUpdate();
                 }
-                try (PreparedStatement ps = writer.prepareStatement("SELECT seq FROM reads WHERE conv = ? AND user = ?")) {
+                {
+            PreparedStatement ps = ws("SELECT seq FROM reads WHERE conv = ? AND user = ?");
                     ps.setString(1, conv);
                     ps.setString(2, user);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -406,6 +427,9 @@ public final class SqliteMessageStore implements MessageStore {
         } catch (SQLException | RuntimeException e) {
             try {
                 writer.rollback();
+                for (PreparedStatement ps : writerStatements.values()) {
+                    ps.clearBatch();
+                }
             } catch (SQLException re) {
                 e.addSuppressed(re);
             }
@@ -619,6 +643,9 @@ public final class SqliteMessageStore implements MessageStore {
         closed = true;
         failQueued();
         try {
+            for (PreparedStatement ps : writerStatements.values()) {
+                ps.close();
+            }
             writer.close();
         } catch (SQLException e) {
             log.warn("closing sqlite writer: {}", e.toString());
