@@ -8,6 +8,7 @@ import io.stickyring.membership.ring.Node;
 import io.stickyring.membership.ring.RingHash;
 import io.stickyring.sim.engine.Balance;
 import io.stickyring.sim.engine.LoadStats;
+import io.stickyring.sim.engine.Progress;
 import io.stickyring.sim.report.Charts;
 import io.stickyring.sim.report.Fmt;
 import io.stickyring.sim.report.Reports;
@@ -65,6 +66,9 @@ public final class PaperCommand implements Callable<Integer> {
     @Option(names = "--charts", paramLabel = "DIR", description = "Write a chart of the experiment (PNG).")
     Path charts;
 
+    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when interactive).")
+    Boolean progress;
+
     /** One reported number with its setup and the paper's claim. */
     public record Row(String experiment, String algorithm, String setup, String metric, double ours, String reference) {
     }
@@ -78,9 +82,20 @@ public final class PaperCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows;
         switch (name.toLowerCase()) {
-            case "lamping2014" -> rows = lamping(buckets == null ? 1000 : buckets, keys == null ? 10_000_000 : keys,
-                    seed, out);
-            case "maglev2016" -> rows = maglev(buckets == null ? 1000 : buckets, seed, out);
+            case "lamping2014" -> {
+                int k = keys == null ? 10_000_000 : keys;
+                if (k < 1) {
+                    throw new IllegalArgumentException("keys (" + k + ") must be >= 1");
+                }
+                Progress p = progress(2L * k);
+                rows = lamping(buckets == null ? 1000 : buckets, k, seed, out, p);
+                p.done();
+            }
+            case "maglev2016" -> {
+                Progress p = progress(10);
+                rows = maglev(buckets == null ? 1000 : buckets, seed, out, p);
+                p.done();
+            }
             default -> throw new IllegalArgumentException("unknown paper '" + name + "' (expected lamping2014, maglev2016)");
         }
         TextTable t = new TextTable(List.of("experiment", "algorithm", "setup", "metric", "ours", "paper / reference"));
@@ -104,6 +119,12 @@ public final class PaperCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Progress progress(long units) {
+        boolean show = progress != null ? progress : System.console() != null;
+        return show ? new Progress(new java.io.PrintStream(new RunCommand.WriterStream(spec.commandLine().getErr()), true),
+                units, "paper " + name) : Progress.NONE;
+    }
+
     private static String format(Row r) {
         return r.metric().contains("%") ? Fmt.pct(r.ours()) : Fmt.ratio(r.ours());
     }
@@ -117,7 +138,10 @@ public final class PaperCommand implements Callable<Integer> {
      * buckets. Ring: exact arc lengths for k points per bucket (theory: std dev ~ 1/sqrt(k));
      * jump: measured over sampled keys, whose own noise floor is reported next to it.
      */
-    static List<Row> lamping(int buckets, int samples, long seed, PrintWriter out) {
+    static List<Row> lamping(int buckets, int samples, long seed, PrintWriter out, Progress progress) {
+        if (buckets < 1) {
+            throw new IllegalArgumentException("buckets (" + buckets + ") must be >= 1");
+        }
         out.println("lamping2014: " + buckets + " buckets; ring std dev exact over the key space; jump and ring also over "
                 + samples + " sampled 64-bit keys (seed " + seed + ")");
         List<Node> nodes = Cluster.uniform(buckets).ringNodes();
@@ -132,8 +156,8 @@ public final class PaperCommand implements Callable<Integer> {
         }
         ConsistentHash ring1000 = new RingHash(nodes, 1000);
         ConsistentHash jump = HashConfig.of(HashAlgorithm.JUMP).build(nodes);
-        LoadStats ringSampled = sampled(ring1000, samples, seed);
-        LoadStats jumpSampled = sampled(jump, samples, seed);
+        LoadStats ringSampled = sampled(ring1000, samples, seed, progress);
+        LoadStats jumpSampled = sampled(jump, samples, seed, progress);
         rows.add(new Row("lamping2014", "ring", buckets + " buckets, k=1000, " + samples + " keys", "std dev %",
                 ringSampled.stdDev(), "sampled: sqrt(exact^2 + noise^2) = " + Fmt.pct(Math.sqrt(
                         Math.pow(Balance.ofShares(ring1000).stdDev(), 2) + noise * noise))));
@@ -145,12 +169,16 @@ public final class PaperCommand implements Callable<Integer> {
         return rows;
     }
 
-    private static LoadStats sampled(ConsistentHash h, int samples, long seed) {
+    private static LoadStats sampled(ConsistentHash h, int samples, long seed, Progress progress) {
         SplittableRandom rnd = new SplittableRandom(seed);
         long[] loads = new long[h.nodes().size()];
         for (int i = 0; i < samples; i++) {
             loads[h.ownerIndex(rnd.nextLong())]++;
+            if ((i & 0xffff) == 0xffff) {
+                progress.advance(0x10000);
+            }
         }
+        progress.advance(samples & 0xffff);
         return LoadStats.of(loads, h.nodes().stream().mapToInt(Node::weight).toArray());
     }
 
@@ -160,7 +188,10 @@ public final class PaperCommand implements Callable<Integer> {
      * balance = max entries per backend / average; then k% of backends fail at once and we count
      * the table entries that change, against the minimum k%.
      */
-    static List<Row> maglev(int backends, long seed, PrintWriter out) {
+    static List<Row> maglev(int backends, long seed, PrintWriter out, Progress progress) {
+        if (backends < 2) {
+            throw new IllegalArgumentException("buckets (" + backends + ") must be >= 2");
+        }
         out.println("maglev2016: " + backends + " backends; balance = max/avg table entries per backend; "
                 + "disruption = table entries changed when k% of backends fail (seed " + seed + ")");
         List<Node> nodes = Cluster.uniform(backends).ringNodes();
@@ -179,6 +210,7 @@ public final class PaperCommand implements Callable<Integer> {
                     "worse than Maglev; better with the larger table"));
             rows.add(new Row("maglev2016 balance", "rendezvous", "M=" + m, "max/avg",
                     Balance.ofKeys(hrw, keys, null).peakToAverage(), "worse than Maglev; better with the larger table"));
+            progress.advance(3);
         }
         Random rnd = new Random(seed);
         for (int pct : new int[] {1, 2, 5, 10}) {
@@ -199,6 +231,7 @@ public final class PaperCommand implements Callable<Integer> {
                 rows.add(new Row("maglev2016 disruption", a.cliName(), pct + "% fail, 65537 keys", "entries changed %",
                         changedKeys(b, n, keys), "minimum " + pct + "% (moves only the failed backends' keys)"));
             }
+            progress.advance(1);
         }
         return rows;
     }

@@ -7,6 +7,7 @@ import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.engine.Balance;
 import io.stickyring.sim.engine.LoadStats;
 import io.stickyring.sim.engine.MemoryEstimate;
+import io.stickyring.sim.engine.Progress;
 import io.stickyring.sim.report.Charts;
 import io.stickyring.sim.report.Fmt;
 import io.stickyring.sim.report.Reports;
@@ -56,6 +57,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--charts", paramLabel = "DIR", description = "Write balance-peak.png and balance-stddev.png.")
     Path charts;
 
+    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when interactive).")
+    Boolean progress;
+
     /** One measured point of a series. */
     public record Point(String series, String param, long value, LoadStats keySpace, LoadStats keys, double noise,
                         double buildMs, long memoryBytes) {
@@ -70,7 +74,12 @@ public final class SweepCommand implements Callable<Integer> {
         ProductionCatalog catalog = new ProductionCatalog();
         List<Node> nodes = Cluster.uniform(members).ringNodes();
         KeySet keys = Workload.parse(workload).generate(catalog.clientKeys(), seed);
-        List<Point> points = run(catalog, series, nodes, keys);
+        boolean show = progress != null ? progress : System.console() != null;
+        long values = series.stream().mapToLong(x -> x.split(",").length).sum();
+        Progress bar = show ? new Progress(new java.io.PrintStream(new RunCommand.WriterStream(spec.commandLine().getErr()), true),
+                values, "sweep") : Progress.NONE;
+        List<Point> points = run(catalog, series, nodes, keys, bar);
+        bar.done();
         PrintWriter out = spec.commandLine().getOut();
         out.println(members + " equal members; sampled columns over " + keys.description());
         out.print(table(points).render());
@@ -107,7 +116,7 @@ public final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    static List<Point> run(ProductionCatalog catalog, List<String> series, List<Node> nodes, KeySet keys) {
+    static List<Point> run(ProductionCatalog catalog, List<String> series, List<Node> nodes, KeySet keys, Progress progress) {
         List<Point> points = new ArrayList<>();
         for (String s : series) {
             int colon = s.indexOf(':');
@@ -130,6 +139,7 @@ public final class SweepCommand implements Callable<Integer> {
                 double buildMs = (System.nanoTime() - t0) / 1e6;
                 points.add(new Point(alg, param, value, Balance.ofShares(h), Balance.ofKeys(h, keys.keys(), keys.counts()),
                         Balance.samplingNoise(nodes, keys.totalConnections()), buildMs, MemoryEstimate.bytes(h)));
+                progress.advance(1);
             }
         }
         return points;

@@ -138,8 +138,9 @@ class CliTest {
     @Test
     void sweepShowsRingBalanceImprovingWithVnodes(@TempDir Path dir) throws Exception {
         Run r = sim("sweep", "-n", "10", "-s", "ring:vnodes=10,1000", "-s", "maglev:table=1009,65537", "-w",
-                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString());
+                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString(), "--progress");
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("sweep [", "100.0%");
         List<String> csv = Files.readAllLines(dir.resolve("s.csv"));
         assertThat(csv).hasSize(5);
         double sd10 = Double.parseDouble(csv.get(1).split(",")[4]);
@@ -153,8 +154,9 @@ class CliTest {
     @Test
     void paperPresetsRunAtSmallScale(@TempDir Path dir) throws Exception {
         Run l = sim("paper", "lamping2014", "--buckets", "100", "--keys", "200000", "--csv",
-                dir.resolve("l.csv").toString(), "--charts", dir.toString());
+                dir.resolve("l.csv").toString(), "--charts", dir.toString(), "--progress");
         assertThat(l.code()).as(l.err()).isZero();
+        assertThat(l.err()).contains("paper lamping2014 [", "100.0%");
         assertThat(l.out()).contains("k=1 points/bucket", "k=1000", "jump", "1/sqrt(k)");
         List<String> rows = Files.readAllLines(dir.resolve("l.csv"));
         double k1 = Double.parseDouble(csvFields(rows.get(1)).get(4));
