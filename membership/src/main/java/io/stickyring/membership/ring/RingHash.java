@@ -17,22 +17,27 @@ import java.util.function.IntPredicate;
  * points (a 64-bit collision) are ordered by member index, i.e. by id, so the lower id wins and
  * the other is the next point clockwise.
  *
- * <p>Layout: one sorted {@code long[]} interleaving each point with its owner index (16 bytes per
- * point, so the owner sits in the point's cache line), plus a small bucket index over the top bits of the key that narrows the
- * binary search to a few points, so a lookup costs a handful of cache lines at any size.
+ * <p>Layout (12 bytes per point): a hot {@code long[]} packing each sorted point's top 32 bits
+ * with its owner index, which decides every comparison except the rare one whose top 32 bits
+ * equal the key's and gives the owner from the same cache line, and a cold {@code int[]} of the
+ * points' low 32 bits for those ties; plus a bucket index over the key's top bits (about one
+ * bucket per point, at most 2^20 buckets = 4 MB) that narrows the binary search to one or two
+ * points, so a lookup reads about two cache lines at any size.
  */
 public final class RingHash implements ConsistentHash {
 
     /** Default virtual nodes per unit of weight; chosen from the balance measurement in docs/algorithms.md. */
     public static final int DEFAULT_VNODES = 1500;
 
-    /** Largest ring accepted (points = total weight x vnodes): 16 bytes each, so about 270 MB. */
+    /** Largest ring accepted (points = total weight x vnodes): 12 bytes each, so about 200 MB. */
     public static final int MAX_POINTS = 1 << 24;
 
     private final List<Node> nodes;
     private final int vnodesPerWeight;
-    /** {@code [point0, owner0, point1, owner1, ...]} sorted by point (signed), ties by owner. */
-    private final long[] ring;
+    /** {@code top 32 bits of point i << 32 | owner of point i}, points sorted (signed), ties by owner. */
+    private final long[] packed;
+    /** Low 32 bits of point i; read only when the top 32 bits tie with the key's. */
+    private final int[] low;
     private final int size;
     /** bucket b covers keys whose top {@code indexBits} bits (sign flipped) equal b; value = lower bound. */
     private final int[] bucketStart;
@@ -71,10 +76,11 @@ public final class RingHash implements ConsistentHash {
         radixSort(pts, own);
         long[] sorted = pts;
         this.size = size;
-        this.ring = new long[2 * size];
+        this.packed = new long[size];
+        this.low = new int[size];
         for (int i = 0; i < size; i++) {
-            ring[2 * i] = sorted[i];
-            ring[2 * i + 1] = own[i];
+            packed[i] = (sorted[i] & 0xffffffff00000000L) | own[i];
+            low[i] = (int) sorted[i];
         }
         // About one bucket per point, at most 2^20 buckets (4 MB), so each binary search covers ~1-2 points.
         int bits = Math.max(1, Math.min(20, 32 - Integer.numberOfLeadingZeros(size)));
@@ -135,9 +141,11 @@ public final class RingHash implements ConsistentHash {
         int b = bucketOf(key);
         int lo = bucketStart[b];
         int hi = bucketStart[b + 1];
+        int keyHigh = (int) (key >> 32);
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (ring[2 * mid] < key) {
+            int pointHigh = (int) (packed[mid] >> 32);
+            if (pointHigh < keyHigh || (pointHigh == keyHigh && Integer.compareUnsigned(low[mid], (int) key) < 0)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -154,7 +162,7 @@ public final class RingHash implements ConsistentHash {
     @Override
     public int ownerIndex(long key) {
         int i = lowerBound(key);
-        return (int) ring[i == size ? 1 : 2 * i + 1];
+        return (int) packed[i == size ? 0 : i];
     }
 
     @Override
@@ -170,7 +178,7 @@ public final class RingHash implements ConsistentHash {
             if (i >= size) {
                 i = 0;
             }
-            int o = (int) ring[2 * i + 1];
+            int o = (int) packed[i];
             if (!seen[o]) {
                 seen[o] = true;
                 out[count++] = o;
@@ -192,7 +200,7 @@ public final class RingHash implements ConsistentHash {
             if (i >= size) {
                 i = 0;
             }
-            int o = (int) ring[2 * i + 1];
+            int o = (int) packed[i];
             if (o == first || (rejected != null && (rejected[o >>> 6] & (1L << o)) != 0)) {
                 continue;
             }
@@ -244,18 +252,18 @@ public final class RingHash implements ConsistentHash {
 
     /** The i-th point in sorted order (for tests and the simulator). */
     public long point(int i) {
-        return ring[2 * i];
+        return (packed[i] & 0xffffffff00000000L) | (low[i] & 0xffffffffL);
     }
 
     /** Owner index of the i-th point in sorted order. */
     public int pointOwner(int i) {
-        return (int) ring[2 * i + 1];
+        return (int) packed[i];
     }
 
     /** Estimated retained bytes: the point, owner and bucket arrays plus the node list. */
     @Override
     public long estimatedBytes() {
-        return 16L + 8L * ring.length + 16L + 4L * bucketStart.length
+        return 16L + 8L * packed.length + 16L + 4L * low.length + 16L + 4L * bucketStart.length
                 + 64L * nodes.size();
     }
 
