@@ -1,6 +1,7 @@
 package io.stickyring.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +37,11 @@ class ZkCommandTest {
         try (ZkProcess zk = ZkProcess.start(data)) {
             try (CuratorFramework client = client(zk.connect)) {
                 client.create().creatingParentsIfNeeded().forPath("/stickyring/dev/members", "kept".getBytes(StandardCharsets.UTF_8));
+                // With ZooKeeper's default jute.maxbuffer (~1 MiB) a 10 MB member payload never becomes a znode.
+                assertThatThrownBy(() -> client.create().forPath("/stickyring/dev/members/huge", new byte[10 * 1024 * 1024]))
+                        .isInstanceOf(KeeperException.class);
+                client.blockUntilConnected(30, TimeUnit.SECONDS);
+                assertThat(client.checkExists().forPath("/stickyring/dev/members/huge")).isNull();
             }
             // SIGTERM through the handle: Process.destroy() would also close our end of its stdout.
             assertThat(zk.process.toHandle().destroy()).isTrue();

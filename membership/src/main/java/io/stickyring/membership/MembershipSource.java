@@ -1,6 +1,7 @@
 package io.stickyring.membership;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,19 @@ public interface MembershipSource extends AutoCloseable {
 
     /** Removes a listener added before; unknown listeners are ignored. */
     void removeListener(Consumer<MembershipView> listener);
+
+    /**
+     * Distinct bad member payloads seen so far (left out of views), for the LB's metrics; 0 for
+     * sources that cannot hold bad data.
+     */
+    default long badPayloads() {
+        return 0L;
+    }
+
+    /** Members currently left out of the view because their data is bad: id -> reason. */
+    default Map<String, String> badMembers() {
+        return Map.of();
+    }
 
     /** Stops watching and releases threads; the last view stays readable through {@link #current()}. */
     @Override

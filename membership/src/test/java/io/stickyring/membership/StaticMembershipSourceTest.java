@@ -44,6 +44,8 @@ class StaticMembershipSourceTest {
         assertThat(view.version()).isEqualTo(1);
         assertThat(view.stale()).isFalse();
         assertThat(view.members()).extracting(Member::id).containsExactly("a", "b");
+        assertThat(source.badPayloads()).isZero();
+        assertThat(source.badMembers()).isEmpty();
         assertThatThrownBy(source::start).isInstanceOf(IllegalStateException.class);
         source.close();
     }

@@ -139,6 +139,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             p.setProperty("clientPort", Integer.toString(config.port()));
             p.setProperty("tickTime", Long.toString(config.tickTime().toMillis()));
             p.setProperty("maxClientCnxns", Integer.toString(config.maxClientCnxns()));
+            p.setProperty("maxCnxns", "0"); // no server-wide cap either (ZooKeeper warns when it is unset)
             p.setProperty("admin.enableServer", "false");
             // Keep a long-running development server's disk bounded: 3 snapshots, purged hourly.
             p.setProperty("autopurge.snapRetainCount", "3");

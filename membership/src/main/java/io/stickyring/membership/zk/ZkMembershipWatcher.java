@@ -197,6 +197,7 @@ public final class ZkMembershipWatcher implements MembershipSource {
     }
 
     /** Distinct bad payloads seen (one per znode path and mzxid), ever. */
+    @Override
     public long badPayloads() {
         return badPayloads.get();
     }
@@ -212,6 +213,7 @@ public final class ZkMembershipWatcher implements MembershipSource {
     }
 
     /** Member znodes currently left out of the view: znode name -> reason. */
+    @Override
     public Map<String, String> badMembers() {
         return badMembers;
     }
@@ -336,8 +338,12 @@ public final class ZkMembershipWatcher implements MembershipSource {
 
     private void rebuildFailed(String why) {
         rebuildFailures.incrementAndGet();
-        LOG.debug("member view rebuild for cluster '{}' failed ({}); retrying", cluster, why);
-        // RECONNECTED also triggers a rebuild; the timer covers errors that are not connection losses.
+        if (!client.getZookeeperClient().isConnected()) {
+            // Disconnected: RECONNECTED triggers the next rebuild; polling now would only add failures and log noise.
+            LOG.debug("member view rebuild for cluster '{}' failed while disconnected ({}); waiting for reconnect", cluster, why);
+            return;
+        }
+        LOG.debug("member view rebuild for cluster '{}' failed ({}); retrying in {} ms", cluster, why, FAILURE_RETRY_MILLIS);
         scheduleRetry(FAILURE_RETRY_MILLIS);
     }
 

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
 import io.stickyring.membership.MembershipException;
+import io.stickyring.membership.MembershipSource;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.NoSuchMemberException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /** The watcher, registration and admin against one real (in-process) ZooKeeper server. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -239,10 +244,18 @@ class ZkMembershipWatcherTest {
         assertThat(raw.checkExists().forPath(MEMBERS + "/huge").getDataLength()).isEqualTo(garbage.length);
         register(member("good", 9001));
 
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(ZkMembershipWatcher.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        closeLater(() -> log.detachAppender(logged));
+
         ZkHarness.Recorder a = new ZkHarness.Recorder();
         ZkMembershipWatcher watcher = watcher(a);
         await().atMost(WAIT).until(() -> a.lastIds().equals(List.of("good")));
         assertThat(watcher.badPayloads()).isEqualTo(4);
+        MembershipSource asSource = watcher;
+        assertThat(asSource.badPayloads()).isEqualTo(4);
         assertThat(watcher.badMembers()).containsOnlyKeys("notjson", "noport", "negweight", "huge");
         assertThat(watcher.badMembers().get("noport")).contains("missing field 'port'");
         assertThat(watcher.badMembers().get("negweight")).contains("weight (-1)");
@@ -253,6 +266,11 @@ class ZkMembershipWatcherTest {
         register(member("good2", 9002));
         await().atMost(WAIT).until(() -> a.lastIds().equals(List.of("good", "good2")));
         assertThat(watcher.badPayloads()).isEqualTo(4);
+        // Logged once each, at WARN, naming the path.
+        for (String name : List.of("notjson", "noport", "negweight", "huge")) {
+            assertThat(logged.list).filteredOn(e -> e.getLevel() == Level.WARN && e.getFormattedMessage().contains(MEMBERS + "/" + name + " "))
+                    .hasSize(1);
+        }
 
         // A new bad version of a znode counts again; a repaired one joins the view.
         raw.setData().forPath(MEMBERS + "/notjson", "[1,2]".getBytes(StandardCharsets.UTF_8));
