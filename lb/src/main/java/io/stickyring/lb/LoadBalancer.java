@@ -7,6 +7,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.UnixChannelOption;
 import io.stickyring.lb.admin.AdminApi;
@@ -63,6 +64,12 @@ public final class LoadBalancer implements AutoCloseable {
     private final ExecutorService blocking;
     /** How long start() waits for the first membership view before binding anyway (not ready until it comes). */
     static final Duration INITIAL_VIEW_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * Per-direction buffering bound: a channel stops being writable above 256 KiB queued and becomes
+     * writable again below 64 KiB, which toggles the peer's autoRead (see FrontendHandler).
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private final LbMetrics metrics = new LbMetrics();
     private final Router router;
@@ -140,6 +147,7 @@ public final class LoadBalancer implements AutoCloseable {
         }
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
+                        () -> membership.source().badMembers(),
                         config.adminToken(), blocking)))
                 .bind(config.admin().toSocketAddress()).sync().channel();
         if (health != null) {
@@ -161,6 +169,7 @@ public final class LoadBalancer implements AutoCloseable {
 
     private void housekeeping() {
         proxy.limiter.sweep();
+        metrics.badPayloads.set(membership.source().badPayloads());
         MembershipView v = membership.source().current().orElse(null);
         if (v != null && v.stale()) {
             metrics.viewStale.set(1);
@@ -193,6 +202,7 @@ public final class LoadBalancer implements AutoCloseable {
         set.accept(ChannelOption.SO_KEEPALIVE, true);
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+        set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
         if (transport.epoll()) {
             set.accept(EpollChannelOption.TCP_KEEPIDLE, (int) config.keepaliveIdle().toSeconds());
             set.accept(EpollChannelOption.TCP_KEEPINTVL, (int) config.keepaliveInterval().toSeconds());

@@ -4,6 +4,7 @@ import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
 import io.stickyring.membership.MembershipAdmin;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
@@ -13,5 +14,5 @@ import java.util.concurrent.Executor;
  * @param blocking executor for calls that may block (a drain write to ZooKeeper)
  */
 public record AdminApi(Router router, LbMetrics metrics, KeyFunction keyFunction, MembershipAdmin admin,
-                       String token, Executor blocking) {
+                       java.util.function.Supplier<Map<String, String>> badMembers, String token, Executor blocking) {
 }

@@ -163,6 +163,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         body.put("stale", t.view().stale());
         body.put("algorithm", t.hash() == null ? null : t.hash().algorithm());
         body.put("members", list);
+        body.put("badMembers", api.badMembers().get());
         return body;
     }
 

@@ -1,6 +1,8 @@
 package io.stickyring.lb.health;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -134,17 +136,22 @@ public final class HealthChecker implements AutoCloseable {
             req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             req.headers().set(HttpHeaderNames.USER_AGENT, "stickyring-lb-health");
             if (config.proxyProtocol() != ProxyProtocolMode.NONE) {
-                // members that expect a PROXY header get one saying "this is the balancer itself"
-                f.channel().write(localHeader(config.proxyProtocol()));
+                // members that expect a PROXY header get one saying "this is the balancer itself";
+                // written below the HTTP codec so only the PROXY encoder sees it
+                f.channel().pipeline().context(HttpClientCodec.class).write(localHeader(config.proxyProtocol()));
             }
             f.channel().writeAndFlush(req);
         });
     }
 
-    static HAProxyMessage localHeader(ProxyProtocolMode mode) {
+    /**
+     * The header a health check sends to members expecting PROXY protocol: "the balancer itself, no
+     * client". v2 has the LOCAL command; v1 has "PROXY UNKNOWN", written as raw bytes because
+     * Netty's encoder needs addresses for v1.
+     */
+    static Object localHeader(ProxyProtocolMode mode) {
         return mode == ProxyProtocolMode.V1
-                ? new HAProxyMessage(HAProxyProtocolVersion.V1, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN,
-                        null, null, 0, 0)
+                ? Unpooled.copiedBuffer("PROXY UNKNOWN\r\n", StandardCharsets.US_ASCII)
                 : new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN,
                         null, null, 0, 0);
     }

@@ -53,6 +53,8 @@ public final class LbMetrics {
             .help("1 while the membership source is disconnected and the last view is kept").register(registry);
     public final Gauge viewStaleSeconds = Gauge.builder().name("stickyring_lb_view_stale_seconds")
             .help("Seconds since the view could last be refreshed (0 when fresh)").register(registry);
+    public final Gauge badPayloads = Gauge.builder().name("stickyring_lb_membership_bad_payloads")
+            .help("Distinct unreadable member payloads the membership source has left out of views").register(registry);
     public final Gauge ringMembers = Gauge.builder().name("stickyring_lb_ring_members")
             .help("Members in the current ring (ACTIVE and healthy)").register(registry);
     public final Counter ringRebuilds = Counter.builder().name("stickyring_lb_ring_rebuilds_total")

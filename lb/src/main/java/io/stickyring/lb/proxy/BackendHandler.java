@@ -14,8 +14,9 @@ import io.stickyring.lb.route.CloseReason;
  * Member side of one proxied connection (after Netty's HexDumpProxyBackendHandler): relays member
  * bytes to the client.
  *
- * <p>Backpressure: write watermarks, mirroring {@link FrontendHandler}: reads again after a burst only
- * while the client channel is writable; the client channel's writability change resumes it.
+ * <p>Backpressure: write watermarks toggling autoRead, mirroring {@link FrontendHandler}: when the
+ * client channel is above its high watermark after a burst, this channel stops reading; the client
+ * channel's writability change turns reading back on.
  * Half-close: a member FIN is forwarded to the client as a FIN after pending bytes.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
@@ -40,15 +41,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Channel f = conn.frontend;
         f.flush();
-        if (f.isWritable()) {
-            ctx.read();
+        if (!f.isWritable()) {
+            ctx.channel().config().setAutoRead(false); // the client is not draining: stop reading the member
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            conn.frontend.read(); // the member drained: resume reading from the client
+        if (ctx.channel().isWritable() && conn.frontend.isActive()) {
+            conn.frontend.config().setAutoRead(true); // the member drained: resume reading from the client
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  * Client side of one proxied connection (after Netty's HexDumpProxyFrontendHandler): picks the
  * member for the client's key, connects to it on the same event loop, then relays client bytes to it.
  *
- * <p>Backpressure: write watermarks. The client channel has AUTO_READ off; after each read burst the
- * handler flushes to the member and reads again only while the member channel is writable; when the
- * member channel becomes writable again, {@link BackendHandler#channelWritabilityChanged} resumes
- * reading here. The member direction mirrors this, so neither side buffers more than one high
- * watermark plus one read burst.
+ * <p>Backpressure: write watermarks toggling the peer's autoRead. Both channels start with AUTO_READ
+ * off so nothing is read before the member is connected (and, with {@code --accept-proxy-protocol},
+ * only the header is read first); once connected both switch autoRead on. After each read burst the
+ * handler flushes to the member; if the member channel is then above its high write watermark, the
+ * client channel's autoRead goes off until {@link BackendHandler#channelWritabilityChanged} sees the
+ * member channel drain below the low watermark and turns it back on. The member direction mirrors
+ * this, so neither side buffers more than one high watermark plus one read burst. (Toggling autoRead
+ * only under pressure avoids an epoll_ctl pair per read burst that explicit read() calls cost.)
  *
  * <p>Failures: a failed connect marks the member down (passive health) and tries the key's next
  * member, at most {@code --connect-tries} members in all. Half-close: a client FIN shuts the member
@@ -144,8 +147,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (pendingEof) {
             clientEof();
         }
-        ctx.read();
-        backend.read();
+        if (ctx.channel().isActive() && backend.isActive()) {
+            // from here on both sides read on their own; pressure turns autoRead off (see class comment)
+            ctx.channel().config().setAutoRead(true);
+            backend.config().setAutoRead(true);
+        }
     }
 
     @Override
@@ -192,8 +198,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (conn.connected) {
             Channel b = conn.backend;
             b.flush();
-            if (b.isWritable()) {
-                ctx.read();
+            if (!b.isWritable()) {
+                ctx.channel().config().setAutoRead(false); // the member is not draining: stop reading the client
             }
         } else if (!routed) {
             ctx.read(); // PROXY header not complete yet
@@ -203,7 +209,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable() && conn.connected) {
-            conn.backend.read(); // the client drained: resume reading from the member
+            conn.backend.config().setAutoRead(true); // the client drained: resume reading from the member
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -254,10 +260,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (!(cause instanceof IOException)) {
+        // I/O errors (reset, epoll_ctl on a socket the peer just dropped) are the client going away
+        boolean io = cause instanceof IOException || cause.getCause() instanceof IOException;
+        if (!io) {
             log.warn("client connection {} failed", conn.client, cause);
         }
-        conn.close(cause instanceof IOException ? CloseReason.CLIENT : CloseReason.ERROR);
+        conn.close(io ? CloseReason.CLIENT : CloseReason.ERROR);
     }
 
     private void reject(String label, CloseReason reason) {

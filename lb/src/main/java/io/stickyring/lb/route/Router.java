@@ -7,6 +7,7 @@ import io.stickyring.membership.MemberState;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.ring.BoundedLoadHash;
 import io.stickyring.membership.ring.ConsistentHash;
+import io.stickyring.membership.ring.KeySpace;
 import io.stickyring.membership.ring.LoadSource;
 import io.stickyring.membership.ring.Node;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -414,16 +414,8 @@ public final class Router {
         }
         ConsistentHash b = t.hash();
         ConsistentHash a = after.isEmpty() ? null : hashFactory.build(config.algorithm(), after);
-        int moved = 0;
-        SplittableRandom rnd = new SplittableRandom(0x5eed);
-        for (int i = 0; i < SHARE_SAMPLES; i++) {
-            long k = rnd.nextLong();
-            String ob = b == null ? null : b.owner(k).id();
-            String oa = a == null ? null : a.owner(k).id();
-            if (ob == null ? oa != null : !ob.equals(oa)) {
-                moved++;
-            }
-        }
+        // the same sampled estimate ring-sim reports (membership's KeySpace), so the two tools agree
+        double moved = b == null && a == null ? 0 : b == null || a == null ? 1 : KeySpace.movedFraction(b, a, SHARE_SAMPLES);
         int remapped = 0;
         int onRemoved = 0;
         for (MemberRuntime rt : t.members()) {
@@ -437,7 +429,7 @@ public final class Router {
             }
         }
         return new WhatIf(before.stream().map(Node::id).toList(), after.stream().map(Node::id).sorted().toList(),
-                moved / (double) SHARE_SAMPLES, remapped, onRemoved, SHARE_SAMPLES);
+                moved, remapped, onRemoved, SHARE_SAMPLES);
     }
 
     /** Where a key goes now: its owner and fallbacks in the ring, and the members a new connection would try. */

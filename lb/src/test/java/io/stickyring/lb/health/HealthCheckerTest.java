@@ -99,4 +99,72 @@ class HealthCheckerTest {
             }
         }
     }
+
+    @Test
+    void healthCheckProxyHeadersAreValidLocalHeaders() {
+        io.netty.channel.embedded.EmbeddedChannel enc =
+                new io.netty.channel.embedded.EmbeddedChannel(io.netty.handler.codec.haproxy.HAProxyMessageEncoder.INSTANCE);
+        enc.writeOutbound(HealthChecker.localHeader(io.stickyring.lb.config.ProxyProtocolMode.V1));
+        io.netty.buffer.ByteBuf v1 = enc.readOutbound();
+        assertThat(v1.toString(java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PROXY UNKNOWN\r\n");
+        v1.release();
+        enc.writeOutbound(HealthChecker.localHeader(io.stickyring.lb.config.ProxyProtocolMode.V2));
+        io.netty.buffer.ByteBuf v2 = enc.readOutbound();
+        io.netty.channel.embedded.EmbeddedChannel dec =
+                new io.netty.channel.embedded.EmbeddedChannel(new io.netty.handler.codec.haproxy.HAProxyMessageDecoder());
+        dec.writeInbound(v2);
+        io.netty.handler.codec.haproxy.HAProxyMessage m = dec.readInbound();
+        assertThat(m.command()).isEqualTo(io.netty.handler.codec.haproxy.HAProxyCommand.LOCAL);
+        m.release();
+        assertThat(enc.finishAndReleaseAll()).isFalse();
+        assertThat(dec.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void httpCheckSendsAProxyHeaderFirstToMembersThatRequireOne() throws Exception {
+        for (io.stickyring.lb.config.ProxyProtocolMode mode : List.of(io.stickyring.lb.config.ProxyProtocolMode.V1,
+                io.stickyring.lb.config.ProxyProtocolMode.V2)) {
+            AtomicInteger headers = new AtomicInteger();
+            io.netty.channel.Channel server = new io.netty.bootstrap.ServerBootstrap().group(h.backendGroup)
+                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast(new io.netty.handler.codec.haproxy.HAProxyMessageDecoder(),
+                                    new io.netty.handler.codec.http.HttpServerCodec(),
+                                    new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                            if (msg instanceof io.netty.handler.codec.haproxy.HAProxyMessage hm) {
+                                                headers.incrementAndGet();
+                                                hm.release();
+                                            } else if (msg instanceof io.netty.handler.codec.http.HttpRequest) {
+                                                var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                                                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                                                        io.netty.handler.codec.http.HttpResponseStatus.OK);
+                                                r.headers().set("content-length", 0);
+                                                ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                                            } else {
+                                                io.netty.util.ReferenceCountUtil.release(msg);
+                                            }
+                                        }
+                                    });
+                        }
+                    }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            try {
+                Member pp = Member.of("pp", "127.0.0.1", ((InetSocketAddress) server.localAddress()).getPort());
+                LoadBalancer lb = h.start(b -> {
+                    b.backends = List.of(pp);
+                    b.proxyProtocol = mode;
+                    b.healthCheck = HealthCheckMode.HTTP;
+                    b.healthInterval = Duration.ofMillis(100);
+                    b.healthFall = 1;
+                });
+                await().atMost(Duration.ofSeconds(10)).until(() -> headers.get() >= 3);
+                assertThat(lb.router().member("pp").up()).as(mode.name()).isTrue();
+            } finally {
+                server.close().sync();
+            }
+        }
+    }
 }
