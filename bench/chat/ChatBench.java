@@ -59,6 +59,8 @@ public class ChatBench {
         try {
             if (mode.equals("send")) {
                 send(group, host, port, tokens, o);
+            } else if (mode.equals("rate")) {
+                rate(group, host, port, tokens, o);
             } else if (mode.equals("idle")) {
                 idle(group, host, port, tokens, o);
             } else {
@@ -186,6 +188,115 @@ public class ChatBench {
                 .put("sendsPerSecond", Math.round((a1 - a0) / secs))
                 .put("p50Ms", h.getValueAtPercentile(50) / 1000.0).put("p99Ms", h.getValueAtPercentile(99) / 1000.0)
                 .put("p999Ms", h.getValueAtPercentile(99.9) / 1000.0).put("maxMs", h.getMaxValue() / 1000.0)
+                .put("errors", errors.get());
+        System.out.println(out);
+    }
+
+    /**
+     * Open loop at a fixed total rate ("moderate load"): sends are issued on a 1 ms clock
+     * regardless of acks; records ack latency and delivery latency (send -> the peer's msg frame).
+     */
+    static void rate(EventLoopGroup group, String host, int port, TokenService tokens, Map<String, String> o) throws Exception {
+        int users = Integer.parseInt(o.getOrDefault("users", "100"));
+        int perSecond = Integer.parseInt(o.getOrDefault("rate", "500"));
+        int bodyBytes = Integer.parseInt(o.getOrDefault("body", "100"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+        int duration = Integer.parseInt(o.getOrDefault("duration", "20"));
+        String runTag = UUID.randomUUID().toString().substring(0, 8);
+        String body = "x".repeat(bodyBytes);
+        Recorder ackRec = new Recorder(3_600_000_000L, 3);
+        Recorder deliveryRec = new Recorder(3_600_000_000L, 3);
+        java.util.concurrent.ConcurrentHashMap<String, Long> sentAt = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ConcurrentHashMap<String, Long> deliverAt = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicLong acks = new AtomicLong();
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        CountDownLatch ready = new CountDownLatch(users);
+        Channel[] channels = new Channel[users];
+        String[] convs = new String[users];
+        for (int u = 0; u < users; u++) {
+            String me = "r" + runTag + "u" + u;
+            String peer = "r" + runTag + "u" + (u ^ 1);
+            convs[u] = me.compareTo(peer) < 0 ? "dm:" + me + ":" + peer : "dm:" + peer + ":" + me;
+            boolean[] synced = {false};
+            channels[u] = connect(group, host, port, null, tokens.issue(me), (ch, n) -> {
+                switch (n.get("t").asText()) {
+                    case "synced" -> {
+                        if (!synced[0]) {
+                            synced[0] = true;
+                            ready.countDown();
+                        }
+                    }
+                    case "ack" -> {
+                        Long t0 = sentAt.remove(n.get("id").asText());
+                        if (t0 != null) {
+                            ackRec.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                            acks.incrementAndGet();
+                        }
+                    }
+                    case "msg" -> {
+                        if (!n.get("from").asText().equals(me)) {
+                            Long t0 = deliverAt.remove(n.get("id").asText());
+                            if (t0 != null) {
+                                deliveryRec.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                                delivered.incrementAndGet();
+                            }
+                        }
+                    }
+                    case "error" -> errors.incrementAndGet();
+                    default -> { }
+                }
+            });
+        }
+        if (!ready.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("sessions did not come up");
+        }
+        System.err.printf("rate: %d users, %d sends/s total, body %d B, warm-up %d s, measure %d s%n", users, perSecond, bodyBytes, warmup, duration);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread clock = new Thread(() -> {
+            long start = System.nanoTime();
+            long issued = 0;
+            int next = 0;
+            while (running.get()) {
+                long due = (System.nanoTime() - start) * perSecond / 1_000_000_000L;
+                while (issued < due) {
+                    int u = next++ % users;
+                    String id = "r" + u + "-" + issued++;
+                    Channel ch = channels[u];
+                    String frame = JSON.createObjectNode().put("t", "send").put("id", id).put("conv", convs[u]).put("body", body).toString();
+                    ch.eventLoop().execute(() -> {
+                        long now = System.nanoTime();
+                        sentAt.put(id, now);
+                        deliverAt.put(id, now);
+                        ch.writeAndFlush(new TextWebSocketFrame(frame));
+                    });
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+        }, "rate-clock");
+        clock.start();
+        Thread.sleep(warmup * 1000L);
+        ackRec.getIntervalHistogram();
+        deliveryRec.getIntervalHistogram();
+        long a0 = acks.get();
+        long d0 = delivered.get();
+        long t0 = System.nanoTime();
+        for (int s = 1; s <= duration; s++) {
+            Thread.sleep(1000);
+            System.err.printf("  %2d s: %d acks, %d deliveries%n", s, acks.get() - a0, delivered.get() - d0);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        Histogram ah = ackRec.getIntervalHistogram();
+        Histogram dh = deliveryRec.getIntervalHistogram();
+        running.set(false);
+        clock.join();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("mode", "rate").put("users", users).put("targetPerSecond", perSecond).put("bodyBytes", bodyBytes)
+                .put("seconds", Math.round(secs * 10) / 10.0)
+                .put("acksPerSecond", Math.round((acks.get() - a0) / secs))
+                .put("ackP50Ms", ah.getValueAtPercentile(50) / 1000.0).put("ackP99Ms", ah.getValueAtPercentile(99) / 1000.0)
+                .put("deliveryP50Ms", dh.getValueAtPercentile(50) / 1000.0).put("deliveryP99Ms", dh.getValueAtPercentile(99) / 1000.0)
+                .put("deliveryP999Ms", dh.getValueAtPercentile(99.9) / 1000.0).put("deliveryMaxMs", dh.getMaxValue() / 1000.0)
                 .put("errors", errors.get());
         System.out.println(out);
     }

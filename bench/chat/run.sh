@@ -15,6 +15,7 @@ BODY="${BODY:-100}"            # message body bytes
 WARMUP="${WARMUP:-5}"          # seconds before measuring
 DURATION="${DURATION:-20}"     # measured seconds per run
 IDLE="${IDLE:-10000}"          # idle WebSockets for the memory run (0 = skip)
+RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
 SECRET="bench-secret-0123456789abcdef"
 JAR="$root/dist/target/stickyring.jar"
 tmp="$root/bench/results/tmp/chat-$$"
@@ -67,6 +68,15 @@ batch_count="$(curl -s "127.0.0.1:$NODE_PORT/metrics" | grep -E '^stickyring_cha
 stop_node
 echo "$group_json" >&2
 
+rate_json='null'
+if [ "$RATE" -gt 0 ]; then
+  echo "== moderate load: open loop at $RATE sends/s, ack and delivery latency (group commit)" >&2
+  start_node rate --commit-max-batch 512
+  rate_json="$(bench rate --port "$NODE_PORT" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+  stop_node
+  echo "$rate_json" >&2
+fi
+
 echo "== durable sends: one commit (fsync) per send (--commit-max-batch 1)" >&2
 start_node single --commit-max-batch 1
 single_json="$(bench send --port "$NODE_PORT" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
@@ -111,18 +121,22 @@ fi
 
 python3 - "$out_json" "$out_md" <<EOF
 import json, sys
-g = json.loads('''$group_json'''); s = json.loads('''$single_json'''); idle = json.loads('''$idle_json''')
+g = json.loads('''$group_json'''); s = json.loads('''$single_json'''); idle = json.loads('''$idle_json'''); rate = json.loads('''$rate_json''')
 bs, bc = '$batch_sum', '$batch_count'
 avg_batch = round(float(bs) / float(bc), 1) if bs and bc and float(bc) > 0 else None
-res = {'date': '$stamp', 'command': 'USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION IDLE=$IDLE bench/chat/run.sh',
+res = {'date': '$stamp', 'command': 'USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE IDLE=$IDLE bench/chat/run.sh',
        'groupCommit': g, 'groupCommitAvgBatch': avg_batch, 'oneFsyncPerSend': s,
-       'throughputRatio': round(g['sendsPerSecond'] / max(s['sendsPerSecond'], 1), 2), 'idle': idle}
+       'throughputRatio': round(g['sendsPerSecond'] / max(s['sendsPerSecond'], 1), 2), 'moderateLoad': rate, 'idle': idle}
 json.dump(res, open(sys.argv[1], 'w'), indent=2)
 md = [f"# chat node benchmark {res['date']} UTC", "", f"Command: \`{res['command']}\`", "",
       "| run | sends/s | p50 ack ms | p99 ack ms | p99.9 ack ms | errors |", "|---|---|---|---|---|---|"]
 for name, r in (('group commit (max batch 512)', g), ('one fsync per send (max batch 1)', s)):
     md.append(f"| {name} | {r['sendsPerSecond']} | {r['p50Ms']} | {r['p99Ms']} | {r['p999Ms']} | {r['errors']} |")
 md += ["", f"Group commit / single: {res['throughputRatio']}x throughput; average commit batch {avg_batch}."]
+if rate:
+    md += ["", f"Moderate load (open loop, {rate['targetPerSecond']} sends/s target, {rate['acksPerSecond']} acked/s): "
+           f"ack p50 {rate['ackP50Ms']} ms, p99 {rate['ackP99Ms']} ms; delivery to the peer p50 {rate['deliveryP50Ms']} ms, "
+           f"p99 {rate['deliveryP99Ms']} ms, p99.9 {rate['deliveryP999Ms']} ms."]
 if idle:
     md += ["", f"Idle WebSockets: {idle['connections']} sessions; heap after GC +{idle['heapPerConnection']} B/connection, "
            f"RSS +{idle['rssPerConnection']} B/connection."]

@@ -34,6 +34,9 @@ public final class ChatMetrics implements StoreMetrics {
             .help("Sends recognised as resends of a stored (sender, id)").register(registry);
     final Counter syncBatches = Counter.builder().name("stickyring_chat_sync_batches")
             .help("Inbox batches read from the store for replay (hello, sync, gap, lag)").register(registry);
+    final Counter inboxCache = Counter.builder().name("stickyring_chat_inbox_cache")
+            .help("Inbox reads (replay, poll) served from the recent-message cache (hit) or the store (miss)")
+            .labelNames("result").register(registry);
     final Counter rejections = Counter.builder().name("stickyring_chat_rejections")
             .help("Requests refused, by error code").labelNames("code").register(registry);
     final Counter closes = Counter.builder().name("stickyring_chat_closes")

@@ -85,8 +85,8 @@ public final class ChatNode implements AutoCloseable {
             this.sessions = new DefaultChannelGroup("sessions-" + config.nodeId(), GlobalEventExecutor.INSTANCE);
             TokenService tokens = new TokenService(config.secret(), config.tokenTtl(), Clock.systemUTC());
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
-            SessionRegistry registry = new SessionRegistry(bus);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
+            SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
             this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"));
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null

@@ -6,6 +6,7 @@ import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.store.AppendResult;
 import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.InboxEntry;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.RejectedException;
 import io.stickyring.chat.store.SendRequest;
@@ -32,6 +33,14 @@ public final class ChatService {
     private final Executor blocking;
     private final NodeConfig config;
     private final ChatMetrics metrics;
+    private final RecentInboxCache recent = new RecentInboxCache(RECENT_USERS, RECENT_PER_USER);
+
+    /** Users whose latest inbox entries are kept in memory, and how many entries each. */
+    static final int RECENT_USERS = 50_000;
+    static final int RECENT_PER_USER = 64;
+
+    /** Entries read for a replay; {@code cached} when served from memory (the caller then confirms the tail with the store). */
+    public record InboxRead(List<InboxEntry> entries, boolean cached) { }
 
     public ChatService(MessageStore store, MessageBus bus, Executor blocking, NodeConfig config, ChatMetrics metrics) {
         this.store = store;
@@ -82,9 +91,32 @@ public final class ChatService {
         }
         List<BusEvent> events = new ArrayList<>(r.cursors().size());
         for (Map.Entry<String, Long> e : r.cursors().entrySet()) {
+            recent.add(e.getKey(), e.getValue(), r.message());
             events.add(new BusEvent.Delivery(e.getKey(), e.getValue(), r.message()));
         }
         bus.publishAll(events);
+    }
+
+    /** Remembers a delivery that arrived over the bus (another node's append). */
+    public void noteDelivery(BusEvent event) {
+        if (event instanceof BusEvent.Delivery d) {
+            recent.add(d.user(), d.cursor(), d.message());
+        }
+    }
+
+    /** Blocking: up to {@code limit} inbox entries after {@code after}, from memory when the recent cache has them. */
+    public InboxRead readInbox(String user, long after, int limit) {
+        var hit = recent.read(user, after, limit);
+        if (hit.isPresent()) {
+            metrics.inboxCache.labelValues("hit").inc();
+            return new InboxRead(hit.get(), true);
+        }
+        metrics.inboxCache.labelValues("miss").inc();
+        List<InboxEntry> entries = store.readInbox(user, after, limit);
+        for (InboxEntry e : entries) {
+            recent.add(user, e.cursor(), e.message());
+        }
+        return new InboxRead(entries, false);
     }
 
     /** The conversation if {@code user} is a member; fails with not_member / unknown_conversation. */

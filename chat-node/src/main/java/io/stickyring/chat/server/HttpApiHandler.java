@@ -181,7 +181,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         // Listen before the first read, so a message committed in between wakes us.
         node.registry().attach(user, w);
         ctx.channel().closeFuture().addListener(w.onClose);
-        CompletableFuture.supplyAsync(() -> node.service().store().readInbox(user, cursor, limit), node.service().blocking())
+        CompletableFuture.supplyAsync(() -> node.service().readInbox(user, cursor, limit).entries(), node.service().blocking())
                 .whenComplete((list, err) -> ctx.executor().execute(() -> {
                     if (err != null || !list.isEmpty() || waitMs == 0 || w.woken) {
                         if (err == null && list.isEmpty()) {
@@ -242,7 +242,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             node.registry().detach(user, this);
             ctx.channel().closeFuture().removeListener(onClose);
             if (read) {
-                CompletableFuture.supplyAsync(() -> node.service().store().readInbox(user, cursor, limit), node.service().blocking())
+                CompletableFuture.supplyAsync(() -> node.service().readInbox(user, cursor, limit).entries(), node.service().blocking())
                         .whenComplete(this::write);
             }
         }

@@ -24,10 +24,13 @@ public final class SessionRegistry {
     }
 
     private final MessageBus bus;
+    private final java.util.function.Consumer<BusEvent> tap;
     private final Map<String, Entry> users = new HashMap<>();
 
-    public SessionRegistry(MessageBus bus) {
+    /** {@code tap} sees every event this node receives before the listeners do (e.g. to fill a cache). */
+    public SessionRegistry(MessageBus bus, java.util.function.Consumer<BusEvent> tap) {
         this.bus = bus;
+        this.tap = tap;
     }
 
     /** Starts delivering {@code user}'s events to {@code listener}; subscribes on the bus for the first one. */
@@ -37,7 +40,10 @@ public final class SessionRegistry {
             Entry created = new Entry();
             users.put(user, created);
             created.listeners.add(listener);
-            created.subscription = bus.subscribe(user, ev -> created.listeners.forEach(l -> l.onEvent(ev)));
+            created.subscription = bus.subscribe(user, ev -> {
+                tap.accept(ev);
+                created.listeners.forEach(l -> l.onEvent(ev));
+            });
             return;
         }
         e.listeners.add(listener);

@@ -396,15 +396,15 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             long from = sent;
             String u = user;
             int batch = node.config().syncBatch();
-            CompletableFuture.supplyAsync(() -> node.service().store().readInbox(u, from, batch), node.service().blocking())
-                    .whenComplete((list, err) -> ch.eventLoop().execute(() -> onBatch(gen, batch, list, err)));
+            CompletableFuture.supplyAsync(() -> node.service().readInbox(u, from, batch), node.service().blocking())
+                    .whenComplete((read, err) -> ch.eventLoop().execute(() -> onBatch(gen, batch, read, err)));
         } else if (reportSynced) {
             reportSynced = false;
             write(Frames.synced(sent), true);
         }
     }
 
-    private void onBatch(int gen, int batch, List<InboxEntry> entries, Throwable err) {
+    private void onBatch(int gen, int batch, ChatService.InboxRead read, Throwable err) {
         if (gen != generation) {
             // A sync restarted delivery meanwhile; its own read supersedes this one.
             return;
@@ -417,6 +417,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         node.metrics().syncBatches.inc();
+        List<InboxEntry> entries = read.entries();
         for (InboxEntry e : entries) {
             if (e.cursor() > sent) {
                 sent = e.cursor();
@@ -424,7 +425,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             }
         }
         ch.flush();
-        if (entries.size() == batch) {
+        // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
+        if (entries.size() == batch || read.cached()) {
             forceReplay = true;
         }
         pump();

@@ -91,6 +91,7 @@ public final class SqliteMessageStore implements MessageStore {
     private final BlockingQueue<Connection> readers;
     private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
     private final Thread writerThread;
+    private final Thread checkpointer;
     private volatile boolean closing;
     private volatile boolean closed;
 
@@ -114,6 +115,8 @@ public final class SqliteMessageStore implements MessageStore {
                 st.execute("PRAGMA journal_mode=WAL");
                 st.execute("PRAGMA synchronous=FULL");
                 st.execute("PRAGMA busy_timeout=10000");
+                // Checkpoints run on their own thread (below), not inside a commit on the ack path.
+                st.execute("PRAGMA wal_autocheckpoint=0");
                 for (String ddl : SCHEMA) {
                     st.execute(ddl);
                 }
@@ -138,6 +141,34 @@ public final class SqliteMessageStore implements MessageStore {
         writerThread = new Thread(this::writerLoop, "sqlite-writer-" + config.path().getFileName());
         writerThread.setDaemon(true);
         writerThread.start();
+        checkpointer = new Thread(this::checkpointLoop, "sqlite-checkpoint-" + config.path().getFileName());
+        checkpointer.setDaemon(true);
+        checkpointer.start();
+    }
+
+    /**
+     * Copies the WAL back into the database every 200 ms with a PASSIVE checkpoint on a separate
+     * connection: it never blocks the writer, so a checkpoint's fsync of the main file does not
+     * land on some unlucky send's ack latency (as SQLite's default auto-checkpoint, run inside
+     * the committing transaction, would).
+     */
+    private void checkpointLoop() {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + config.path().toAbsolutePath());
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout=1000");
+            while (!closing) {
+                try {
+                    Thread.sleep(200);
+                    st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                } catch (SQLException e) {
+                    log.debug("checkpoint skipped: {}", e.toString());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        } catch (SQLException e) {
+            log.warn("checkpoint thread stopped: {}", e.toString());
+        }
     }
 
     public SqliteMessageStore(Config config) {
@@ -642,6 +673,12 @@ public final class SqliteMessageStore implements MessageStore {
         }
         closed = true;
         failQueued();
+        checkpointer.interrupt();
+        try {
+            checkpointer.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             for (PreparedStatement ps : writerStatements.values()) {
                 ps.close();

@@ -105,14 +105,52 @@ class ChatProtocolTest {
     }
 
     @Test
+    void shortCatchUpIsServedFromTheRecentCacheAndStaysExact() {
+        WsClient alice = login("alice", 0);
+        alice.next("synced");
+        alice.send(sendFrame("c1", DM, "one"));
+        alice.next("ack");
+        WsClient bob = login("bob", 0);
+        assertThat(bob.until("synced")).filteredOn(n -> n.get("t").asText().equals("msg")).hasSize(1);
+        bob.close();
+        for (int i = 2; i <= 6; i++) {
+            alice.send(sendFrame("c" + i, DM, "n" + i));
+        }
+        int acks = 0;
+        while (acks < 5) {
+            if (alice.next().get("t").asText().equals("ack")) {
+                acks++;
+            }
+        }
+        String before = new String(node.metrics().scrape(), java.nio.charset.StandardCharsets.UTF_8);
+        WsClient again = login("bob", 1);
+        List<JsonNode> got = again.until("synced");
+        assertThat(got.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
+                .containsExactly(2L, 3L, 4L, 5L, 6L);
+        assertThat(got.get(got.size() - 1).get("cursor").asLong()).isEqualTo(6);
+        assertThat(cacheHits(new String(node.metrics().scrape(), java.nio.charset.StandardCharsets.UTF_8)))
+                .isGreaterThan(cacheHits(before));
+        assertThat(again.drain(200)).isEmpty();
+    }
+
+    private static double cacheHits(String metrics) {
+        return metrics.lines().filter(l -> l.startsWith("stickyring_chat_inbox_cache_total{result=\"hit\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void syncRewindsAndReplays() {
         WsClient alice = login("alice", 0);
         alice.next("synced");
         for (int i = 1; i <= 5; i++) {
             alice.send(sendFrame("s" + i, DM, "x" + i));
         }
+        // All five committed before bob arrives (else his replay legitimately ends earlier).
+        for (int acks = 0; acks < 5; ) {
+            acks += alice.next().get("t").asText().equals("ack") ? 1 : 0;
+        }
         WsClient bob = login("bob", 0);
-        bob.until("synced");
+        assertThat(bob.until("synced")).hasSize(6);
         bob.send(Frames.frame("sync").put("cursor", 3));
         List<JsonNode> got = bob.until("synced");
         assertThat(got.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))

@@ -57,6 +57,21 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void backgroundCheckpointsMoveTheWalIntoTheDatabase() throws Exception {
+        store = open();
+        String dm = Conversations.dmId("alice", "bob");
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            futures.add(store.append(new SendRequest("alice", UUID.randomUUID().toString(), dm, "x".repeat(200))));
+        }
+        futures.forEach(CompletableFuture::join);
+        // Auto-checkpoint is off on the writer, so only the checkpoint thread can grow the main file.
+        java.nio.file.Path db = dir.resolve("chat.db");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> java.nio.file.Files.size(db) > 400_000);
+    }
+
+    @Test
     void walAndFullSyncAreOn() throws Exception {
         store = open();
         store.close();
