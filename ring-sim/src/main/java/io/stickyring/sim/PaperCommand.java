@@ -48,6 +48,9 @@ public final class PaperCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
+    Path config;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016")
     String name;
 
@@ -60,8 +63,11 @@ public final class PaperCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--csv", paramLabel = "FILE")
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write the table as CSV.")
     Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the table as JSON.")
+    Path json;
 
     @Option(names = "--charts", paramLabel = "DIR", description = "Write a chart of the experiment (PNG).")
     Path charts;
@@ -75,6 +81,9 @@ public final class PaperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new PaperCommand(), config));
+        }
         return Cli.guard(spec, this::execute);
     }
 
@@ -111,6 +120,10 @@ public final class PaperCommand implements Callable<Integer> {
             }
             Reports.write(sb.toString(), csv);
             out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(rows, json);
+            out.println("wrote " + json);
         }
         if (charts != null) {
             chart(rows, charts, out);

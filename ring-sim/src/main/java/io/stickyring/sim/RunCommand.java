@@ -30,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Run a membership scenario over a client workload, several algorithms side by side.",
                 "Reports keys moved (vs the ideal minimum), balance, lookup and build time, memory.",
                 "",
-                "Events: fail:K|fail:ID,..  add:K[:weight=W]  drain:K|drain:ID,..  weight:ID=W,..  restart",
+                "Events: fail:K|fail:ID,..|fail:zone=Z  add:K[:weight=W][:zone=Z]  drain:K|drain:ID,..|drain:zone=Z",
+                "        weight:ID=W,..  restart",
                 "        scale:M[:step=S]  flap:ID|random[:times=T]",
                 "Workloads: ipv4[:n=N]  ipv6[:n=N]  zipf[:users=U][:nats=A][:s=S]  prefix24[:n=N][:prefixes=P]",
                 "           prefix64[:n=N][:prefixes=P]  file:PATH (ip[,member][,count] lines or JSON)",
@@ -48,7 +49,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-n", "--members"}, paramLabel = "N", description = "N equal members m000..m(N-1) (default 10).")
     Integer members;
 
-    @Option(names = "--member", paramLabel = "ID[=W]", split = ",", description = "Explicit members with weights, e.g. --member a=2,b,c=3 (overrides --members).")
+    @Option(names = "--zones", paramLabel = "Z", description = "Spread the --members N round-robin over zones z0..z(Z-1), for fail:zone=z1 / drain:zone=z1.")
+    Integer zones;
+
+    @Option(names = "--member", paramLabel = "ID[=W][@ZONE]", split = ",", description = "Explicit members with weights and zones, e.g. --member a=2@z0,b@z1,c=3 (overrides --members).")
     List<String> memberSpecs;
 
     @Option(names = "--lb-members", paramLabel = "FILE|URL", description = {"Members and weights from an LB's GET /members (a saved JSON file, or the admin base URL):",
@@ -107,7 +111,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private Integer execute() throws Exception {
-        RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, memberSpecs, algorithms, workload,
+        RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, zones, memberSpecs, algorithms, workload,
                 events, seed, threads, keyMode));
         if (lbMembers != null) {
             cfg = new RunConfig(lbMembers(lbMembers, token), cfg.algorithms(), cfg.workload(), cfg.events(), cfg.seed(),
@@ -149,7 +153,7 @@ public final class RunCommand implements Callable<Integer> {
         List<ClusterMember> out = new java.util.ArrayList<>();
         for (LbView.Member m : view.members()) {
             if (m.state().equals("ACTIVE") || m.state().equals("DRAINING")) {
-                out.add(new ClusterMember(m.id(), m.weight(), m.state().equals("DRAINING")));
+                out.add(new ClusterMember(m.id(), m.weight(), m.state().equals("DRAINING"), m.zone()));
             }
         }
         if (out.stream().noneMatch(m -> !m.draining())) {

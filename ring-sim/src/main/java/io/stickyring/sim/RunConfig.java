@@ -19,7 +19,8 @@ import java.util.List;
  * constructor rejects bad values naming them, before any work starts.
  *
  * <pre>
- * members: 10                 # or a list: [{id: a, weight: 2}, {id: b}]
+ * members: 10                 # or a list: [{id: a, weight: 2, zone: z1}, {id: b}, "c=3@z2"]
+ * zones: 3                    # with a member count: spread them round-robin over z0, z1, z2
  * algorithms: [ring, "maglev:table=65537", rendezvous, jump]
  * workload: "ipv4:n=1000000"
  * events: ["fail:1", "add:1", "drain:m002", "weight:m000=2", "restart", "scale:15:step=5", "flap:m001:times=2"]
@@ -61,7 +62,7 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
     }
 
     /** Flags and file values; any null field falls back to the file, then to the default. */
-    public record Overrides(Integer members, List<String> memberSpecs, List<String> algorithms, String workload,
+    public record Overrides(Integer members, Integer zones, List<String> memberSpecs, List<String> algorithms, String workload,
                             List<String> events, Long seed, Integer threads, String keyMode) {
     }
 
@@ -77,21 +78,24 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
                 throw new IllegalArgumentException("config " + file + " must be a YAML mapping");
             }
             y.fieldNames().forEachRemaining(f -> {
-                if (!List.of("members", "algorithms", "workload", "events", "seed", "threads", "keyMode").contains(f)) {
+                if (!List.of("members", "zones", "algorithms", "workload", "events", "seed", "threads", "keyMode").contains(f)) {
                     throw new IllegalArgumentException("config " + file + ": unknown key '" + f
-                            + "' (expected members, algorithms, workload, events, seed, threads, keyMode)");
+                            + "' (expected members, zones, algorithms, workload, events, seed, threads, keyMode)");
                 }
             });
         }
         List<ClusterMember> members;
         if (flags.memberSpecs() != null && !flags.memberSpecs().isEmpty()) {
             members = parseMembers(flags.memberSpecs());
-        } else if (flags.members() != null) {
-            members = Cluster.uniform(flags.members()).members();
-        } else if (y != null && y.has("members")) {
-            members = yamlMembers(file, y.get("members"));
         } else {
-            members = Cluster.uniform(10).members();
+            int zones = flags.zones() != null ? flags.zones() : y != null && y.has("zones") ? y.get("zones").asInt() : 0;
+            if (flags.members() != null) {
+                members = Cluster.uniform(flags.members(), zones).members();
+            } else if (y != null && y.has("members")) {
+                members = yamlMembers(file, y.get("members"), zones);
+            } else {
+                members = Cluster.uniform(10, zones).members();
+            }
         }
         List<String> algorithms = pick(flags.algorithms(), strings(y, "algorithms"), DEFAULT_ALGORITHMS);
         String workload = flags.workload() != null ? flags.workload()
@@ -125,11 +129,17 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
         return out;
     }
 
-    /** {@code ID} or {@code ID=WEIGHT}. */
+    /** {@code ID}, {@code ID=WEIGHT}, either followed by {@code @ZONE}. */
     static List<ClusterMember> parseMembers(List<String> specs) {
         List<ClusterMember> out = new ArrayList<>();
         for (String s : specs) {
             for (String part : s.split(",")) {
+                String zone = "";
+                int at = part.indexOf('@');
+                if (at >= 0) {
+                    zone = part.substring(at + 1).trim();
+                    part = part.substring(0, at);
+                }
                 String[] kv = part.trim().split("=", 2);
                 int w;
                 try {
@@ -137,15 +147,15 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("member '" + part + "': weight (" + kv[1] + ") is not an integer", e);
                 }
-                out.add(new ClusterMember(kv[0].trim(), w, false));
+                out.add(new ClusterMember(kv[0].trim(), w, false, zone));
             }
         }
         return out;
     }
 
-    private static List<ClusterMember> yamlMembers(Path file, JsonNode n) {
+    private static List<ClusterMember> yamlMembers(Path file, JsonNode n, int zones) {
         if (n.isInt()) {
-            return Cluster.uniform(n.asInt()).members();
+            return Cluster.uniform(n.asInt(), zones).members();
         }
         if (!n.isArray()) {
             throw new IllegalArgumentException("config " + file + ": members (" + n + ") must be a count or a list");
@@ -155,7 +165,8 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
             if (m.isTextual()) {
                 out.addAll(parseMembers(List.of(m.asText())));
             } else if (m.has("id")) {
-                out.add(new ClusterMember(m.get("id").asText(), m.has("weight") ? m.get("weight").asInt() : 1, false));
+                out.add(new ClusterMember(m.get("id").asText(), m.has("weight") ? m.get("weight").asInt() : 1, false,
+                        m.path("zone").asText("")));
             } else {
                 throw new IllegalArgumentException("config " + file + ": member " + m + " needs an id");
             }

@@ -39,10 +39,13 @@ public final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
+    Path config;
+
     @Option(names = {"-n", "--members"}, defaultValue = "10", description = "Equal members (default ${DEFAULT-VALUE}).")
     int members;
 
-    @Option(names = {"-s", "--series"}, required = true, paramLabel = "ALG:PARAM=V1,V2,..", description = "Algorithm and swept parameter (repeat).")
+    @Option(names = {"-s", "--series"}, paramLabel = "ALG:PARAM=V1,V2,..", description = "Algorithm and swept parameter (repeat).")
     List<String> series;
 
     @Option(names = {"-w", "--workload"}, defaultValue = "ipv4:n=1000000", description = "Keys for the sampled columns (default ${DEFAULT-VALUE}).")
@@ -51,8 +54,11 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    @Option(names = "--csv", paramLabel = "FILE")
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write the table as CSV.")
     Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the table as JSON.")
+    Path json;
 
     @Option(names = "--charts", paramLabel = "DIR", description = "Write balance-peak.png and balance-stddev.png.")
     Path charts;
@@ -67,10 +73,16 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new SweepCommand(), config));
+        }
         return Cli.guard(spec, this::execute);
     }
 
     private Integer execute() throws Exception {
+        if (series == null || series.isEmpty()) {
+            throw new IllegalArgumentException("give at least one --series ALG:PARAM=V1,V2,... (e.g. ring:vnodes=10,100,1000)");
+        }
         ProductionCatalog catalog = new ProductionCatalog();
         List<Node> nodes = Cluster.uniform(members).ringNodes();
         KeySet keys = Workload.parse(workload).generate(catalog.clientKeys(), seed);
@@ -95,6 +107,10 @@ public final class SweepCommand implements Callable<Integer> {
             }
             Reports.write(sb.toString(), csv);
             out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(points, json);
+            out.println("wrote " + json);
         }
         if (charts != null) {
             Map<String, List<double[]>> peak = new LinkedHashMap<>();

@@ -36,6 +36,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
+    Path config;
+
     @Option(names = "--lb", paramLabel = "URL", description = "LB admin base URL, e.g. http://127.0.0.1:9090")
     String lb;
 
@@ -83,6 +86,9 @@ public final class WhatIfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (config != null) {
+            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new WhatIfCommand(), config));
+        }
         return Cli.guard(spec, this::execute);
     }
 
@@ -134,6 +140,9 @@ public final class WhatIfCommand implements Callable<Integer> {
         }
         WhatIf.Prediction p = WhatIf.predict(view, change, spec0, catalog.clientKeys(), connections, 1_000_000, 1);
         print(p, connSource, list, spec.commandLine().getOut());
+        if (client != null) {
+            lbOwnWhatIf(client, change, spec.commandLine().getOut());
+        }
         if (csv != null) {
             StringBuilder sb = new StringBuilder("ip,count,from,to,reason\n");
             for (WhatIf.Move m : p.moves()) {
@@ -149,6 +158,44 @@ public final class WhatIfCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /**
+     * The LB's own estimate from {@code GET /whatif?remove=ID&add=ID=HOST:PORT} (it supports one
+     * removal and one addition), printed next to ours as a cross-check; skipped when the change is
+     * outside what the endpoint takes or the LB does not have it.
+     */
+    private void lbOwnWhatIf(AdminClient client, Change change, PrintWriter out) {
+        if (change.remove().size() > 1 || add.size() > 1 || !change.drain().isEmpty() || !change.weight().isEmpty()) {
+            return;
+        }
+        StringBuilder q = new StringBuilder("/whatif?");
+        if (!change.remove().isEmpty()) {
+            q.append("remove=").append(java.net.URLEncoder.encode(change.remove().get(0), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (!add.isEmpty()) {
+            String a = add.get(0).contains("@") ? add.get(0).substring(0, add.get(0).lastIndexOf('@')) : add.get(0);
+            if (!a.contains("=")) {
+                return;
+            }
+            q.append(q.charAt(q.length() - 1) == '?' ? "" : "&").append("add=")
+                    .append(java.net.URLEncoder.encode(a, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try {
+            String body = client.get(q.toString(), false);
+            if (body == null) {
+                return;
+            }
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            if (!n.has("keySpaceMoved")) {
+                return;
+            }
+            out.printf("LB's own /whatif: key space moved %s, live connections on removed %d, remapped %d%n",
+                    Fmt.pct(n.get("keySpaceMoved").asDouble()), n.path("liveConnectionsOnRemoved").asLong(),
+                    n.path("liveConnectionsRemapped").asLong());
+        } catch (Exception e) {
+            out.println("LB's own /whatif: unavailable (" + e.getMessage() + ")");
+        }
     }
 
     /** The algorithm the LB reports, with its parameters, as a spec string. */

@@ -76,6 +76,49 @@ class CliTest {
     }
 
     @Test
+    void sweepPaperAndWhatifTakeYamlConfigWithFlagsWinning(@TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("sweep.yaml");
+        Files.writeString(yaml, "members: 4\nseries: [\"ring:vnodes=10,20\"]\nworkload: \"ipv4:n=1000\"\nprogress: false\n");
+        Run a = sim("sweep", "--config", yaml.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        assertThat(a.out()).contains("4 equal members", "ipv4:n=1000").containsPattern("ring +vnodes +20");
+        Run b = sim("sweep", "--members", "5", "--config", yaml.toString(), "-s", "maglev:table=101");
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).contains("5 equal members", "maglev").doesNotContain("vnodes");
+        Path p = dir.resolve("paper.yaml");
+        Files.writeString(p, "buckets: 20\nkeys: 5000\n");
+        Run c = sim("paper", "lamping2014", "--config", p.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.out()).contains("lamping2014: 20 buckets", "5000 sampled");
+        Path m = dir.resolve("members.json");
+        Files.writeString(m, "{\"version\":3,\"members\":[{\"id\":\"a\"},{\"id\":\"b\"},{\"id\":\"c\",\"weight\":2}]}");
+        Path w = dir.resolve("whatif.yaml");
+        Files.writeString(w, "members-file: " + m + "\nremove: [a]\n");
+        Run d = sim("whatif", "--config", w.toString());
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(d.out()).contains("ring after : [b, c]", "ideal minimum 25.00%");
+        Run e = sim("whatif", "--config", w.toString(), "--remove", "c");
+        assertThat(e.out()).contains("ring after : [a, b]", "ideal minimum 50.00%");
+        Files.writeString(w, "member-file: x\n");
+        Run f = sim("whatif", "--config", w.toString());
+        assertThat(f.code()).isEqualTo(2);
+        assertThat(f.err()).contains("unknown key 'member-file'");
+    }
+
+    @Test
+    void drainingAZoneMovesItsThird(@TempDir Path dir) throws Exception {
+        Run r = sim("run", "-n", "9", "--zones", "3", "-a", "rendezvous", "-w", "ipv4:n=30000", "-e", "drain:zone=z2",
+                "--no-progress", "--no-memory", "--csv", dir.resolve("z.csv").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("drain:zone=z2", "33.33%");
+        Run m = sim("run", "--member", "a=2@east,b@east,c@west,d@west", "-a", "ring", "-w", "ipv4:n=1000",
+                "-e", "fail:zone=east", "--no-progress", "--no-memory");
+        assertThat(m.code()).as(m.err()).isZero();
+        // a (weight 2) and b leave: 3/5 of the key space must move.
+        assertThat(m.out()).contains("60.00%");
+    }
+
+    @Test
     void badInputFailsWithTheValueNamed(@TempDir Path dir) throws Exception {
         Run a = sim("run", "-a", "ring:vnodes=0", "-w", "ipv4:n=10");
         assertThat(a.code()).isNotZero();
@@ -138,9 +181,12 @@ class CliTest {
     @Test
     void sweepShowsRingBalanceImprovingWithVnodes(@TempDir Path dir) throws Exception {
         Run r = sim("sweep", "-n", "10", "-s", "ring:vnodes=10,1000", "-s", "maglev:table=1009,65537", "-w",
-                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString(), "--progress");
+                "ipv4:n=50000", "--csv", dir.resolve("s.csv").toString(), "--charts", dir.toString(), "--progress",
+                "--json", dir.resolve("s.json").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("sweep [", "100.0%");
+        assertThat(new ObjectMapper().readTree(dir.resolve("s.json").toFile()).get(1).get("keySpace").get("stdDev").asDouble())
+                .isLessThan(0.06);
         List<String> csv = Files.readAllLines(dir.resolve("s.csv"));
         assertThat(csv).hasSize(5);
         double sd10 = Double.parseDouble(csv.get(1).split(",")[4]);
@@ -165,8 +211,14 @@ class CliTest {
         assertThat(k1).isGreaterThan(0.5);     // one point per bucket: arcs are exponential, std dev ~100%
         assertThat(k1000).isLessThan(0.06);   // ~1/sqrt(1000) = 3.2%
         assertThat(Files.size(dir.resolve("lamping2014.png"))).isGreaterThan(1000);
-        Run m = sim("paper", "maglev2016", "--buckets", "100", "--charts", dir.toString());
+        Run m = sim("paper", "maglev2016", "--buckets", "100", "--charts", dir.toString(), "--json",
+                dir.resolve("m.json").toString());
         assertThat(m.code()).as(m.err()).isZero();
+        JsonNode mrows = new ObjectMapper().readTree(dir.resolve("m.json").toFile());
+        assertThat(mrows).hasSize(6 + 16);
+        assertThat(mrows.get(0).get("algorithm").asText()).isEqualTo("maglev");
+        // Maglev's own table with 100 backends and 65537 slots is within one slot of even.
+        assertThat(mrows.get(0).get("ours").asDouble()).isLessThan(1.02);
         assertThat(m.out()).contains("maglev2016 balance", "maglev2016 disruption", "M=655373");
         assertThat(sim("paper", "knuth1973").err()).contains("unknown paper 'knuth1973'");
     }

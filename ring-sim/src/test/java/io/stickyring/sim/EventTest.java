@@ -33,6 +33,23 @@ class EventTest {
     }
 
     @Test
+    void zoneEventsSelectEveryRingMemberOfTheZone() {
+        List<Scenario.Expanded> x = new Scenario(Cluster.uniform(9, 3), List.of(Event.parse("drain:zone=z1"),
+                Event.parse("add:2:zone=z1"), Event.parse("fail:zone=z1")), 1).expand();
+        Step drain = x.get(0).steps().get(0);
+        assertThat(drain.drained()).containsExactlyInAnyOrder("m001", "m004", "m007");
+        assertThat(drain.after().ringNodes()).hasSize(6);
+        Step add = x.get(1).steps().get(0);
+        assertThat(add.after().get("m009").zone()).isEqualTo("z1");
+        // Drained z1 members are out of the ring, so failing z1 takes only the two new ones.
+        assertThat(x.get(2).steps().get(0).failed()).containsExactlyInAnyOrder("m009", "m010");
+        assertThatThrownBy(() -> new Scenario(Cluster.uniform(4, 2), List.of(Event.parse("fail:zone=z9")), 1).expand())
+                .hasMessageContaining("no ring member in zone 'z9'");
+        assertThatThrownBy(() -> new Scenario(Cluster.uniform(4, 1), List.of(Event.parse("drain:zone=z0")), 1).expand())
+                .hasMessageContaining("holds every ring member");
+    }
+
+    @Test
     void randomVictimsAreSeeded() {
         assertThat(expand(20, "fail:3").get(0).steps().get(0).failed())
                 .isEqualTo(expand(20, "fail:3").get(0).steps().get(0).failed()).hasSize(3);

@@ -117,7 +117,13 @@ class WhatIfTest {
         assertThat(expected.size()).isBetween(700, 1050);
         assertThat(r.out()).contains("view version 42", "live connections moved: " + expected.size() + " of 2000",
                 "ring now   : [m000, m001, m002, m003]");
-        assertThat(r.out()).doesNotContain("warning");
+        assertThat(r.out()).doesNotContain("warning").doesNotContain("LB's own /whatif");
+        // When the LB answers /whatif, its own estimate is printed next to ours.
+        routes.put("/whatif", "{\"ringBefore\":[],\"ringAfter\":[],\"keySpaceMoved\":0.4321,"
+                + "\"liveConnectionsRemapped\":7,\"liveConnectionsOnRemoved\":9,\"samples\":100000}");
+        CliTest.Run withLb = CliTest.sim("whatif", "--lb", base, "--remove", "m001", "--add", "m009=127.0.0.1:9009",
+                "--token", "s3cret");
+        assertThat(withLb.out()).contains("LB's own /whatif: key space moved 43.21%, live connections on removed 9, remapped 7");
         synchronized (authHeaders) {
             assertThat(authHeaders).isNotEmpty().allMatch(h -> h.equals("Bearer s3cret"));
         }

@@ -78,6 +78,7 @@ public final class TextTable {
     }
 
     static boolean numeric(String c) {
-        return !c.isEmpty() && c.matches("[-+]?[0-9.,]+\\s*(%|x|ns|ms|s|B|KiB|MiB|GiB)?|-|n/a");
+        // One decimal point at most, so IPv4 addresses stay left-aligned like other text.
+        return !c.isEmpty() && c.matches("[-+]?[0-9][0-9,]*(\\.[0-9]+)?\\s*(%|x|ns|ms|s|B|KiB|MiB|GiB)?|-|n/a");
     }
 }

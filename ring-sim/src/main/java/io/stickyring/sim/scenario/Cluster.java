@@ -35,12 +35,20 @@ public final class Cluster {
 
     /** {@code n} members of weight 1 named by {@link #memberId(int)}. */
     public static Cluster uniform(int n) {
+        return uniform(n, 0);
+    }
+
+    /** {@code n} members of weight 1, spread round-robin over zones {@code z0..z(zones-1)} (none if 0). */
+    public static Cluster uniform(int n, int zones) {
         if (n < 1) {
             throw new IllegalArgumentException("members (" + n + ") must be >= 1");
         }
+        if (zones < 0 || zones > n) {
+            throw new IllegalArgumentException("zones (" + zones + ") must be in 0.." + n);
+        }
         List<ClusterMember> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            list.add(new ClusterMember(memberId(i), 1, false));
+            list.add(new ClusterMember(memberId(i), 1, false, zones == 0 ? "" : "z" + (i % zones)));
         }
         return of(list);
     }

@@ -16,8 +16,9 @@ import java.util.Set;
  * <p>Text form (flags and YAML alike), parsed by {@link #parse(String)}:
  * <pre>
  *   fail:K | fail:ID,ID      K random ring members (seeded) or the named ones fail at once
- *   add:K[:weight=W]         K new members join at once
- *   drain:K | drain:ID,ID    members leave the ring for new keys; their connections stay
+ *   fail:zone=Z              every ring member of zone Z fails at once
+ *   add:K[:weight=W][:zone=Z] K new members join at once
+ *   drain:K | drain:ID,ID | drain:zone=Z   members leave the ring for new keys; their connections stay
  *   weight:ID=W[,ID=W]       change weights
  *   restart                  rolling restart: each member in id order goes down, then up
  *   scale:M[:step=S]         grow or shrink the ring to M members, S at a time (shrink removes newest)
@@ -51,7 +52,8 @@ public sealed interface Event {
         try {
             return switch (kind) {
                 case "fail" -> new Fail(t, Selector.parse(t, arg));
-                case "add" -> new Add(t, positive(t, "count", require(t, arg)), positive(t, "weight", opts.getOrDefault("weight", "1")));
+                case "add" -> new Add(t, positive(t, "count", require(t, arg)), positive(t, "weight", opts.getOrDefault("weight", "1")),
+                        opts.getOrDefault("zone", ""));
                 case "drain" -> new Drain(t, Selector.parse(t, arg));
                 case "weight" -> new Weight(t, weights(t, require(t, arg)));
                 case "restart" -> new RollingRestart(t);
@@ -92,18 +94,36 @@ public sealed interface Event {
         return m;
     }
 
-    /** "K random ring members" or "these ids". */
-    record Selector(int count, List<String> ids) {
+    /** "K random ring members", "these ids" or "every ring member of this zone". */
+    record Selector(int count, List<String> ids, String zone) {
         static Selector parse(String t, String arg) {
             require(t, arg);
-            if (arg.chars().allMatch(Character::isDigit)) {
-                return new Selector(positive(t, "count", arg), List.of());
+            if (arg.startsWith("zone=")) {
+                String z = arg.substring("zone=".length()).trim();
+                if (z.isEmpty()) {
+                    throw new IllegalArgumentException("event '" + t + "': zone must not be empty");
+                }
+                return new Selector(0, List.of(), z);
             }
-            return new Selector(0, Arrays.stream(arg.split(",")).map(String::trim).toList());
+            if (arg.chars().allMatch(Character::isDigit)) {
+                return new Selector(positive(t, "count", arg), List.of(), null);
+            }
+            return new Selector(0, Arrays.stream(arg.split(",")).map(String::trim).toList(), null);
         }
 
         List<String> pick(String t, Cluster c, ScenarioContext ctx) {
             List<String> ring = c.ringNodes().stream().map(n -> n.id()).toList();
+            if (zone != null) {
+                List<String> inZone = ring.stream().filter(id -> c.get(id).zone().equals(zone)).sorted().toList();
+                if (inZone.isEmpty()) {
+                    throw new IllegalArgumentException("event '" + t + "': no ring member in zone '" + zone + "'");
+                }
+                if (inZone.size() == ring.size()) {
+                    throw new IllegalArgumentException("event '" + t + "': zone '" + zone
+                            + "' holds every ring member; at least one must remain");
+                }
+                return inZone;
+            }
             if (!ids.isEmpty()) {
                 for (String id : ids) {
                     if (!ring.contains(id)) {
@@ -135,7 +155,7 @@ public sealed interface Event {
         }
     }
 
-    record Add(String text, int count, int weight) implements Event {
+    record Add(String text, int count, int weight, String zone) implements Event {
         @Override
         public List<Step> expand(Cluster current, ScenarioContext ctx) {
             Cluster c = current;
@@ -143,7 +163,7 @@ public sealed interface Event {
             for (int i = 0; i < count; i++) {
                 String id = ctx.freshId();
                 added.add(id);
-                c = c.with(new ClusterMember(id, weight, false));
+                c = c.with(new ClusterMember(id, weight, false, zone));
             }
             return List.of(Step.of("add " + String.join(",", added), c));
         }

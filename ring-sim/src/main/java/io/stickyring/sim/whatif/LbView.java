@@ -19,7 +19,7 @@ import java.util.List;
 public record LbView(long version, String algorithm, Integer vnodes, Integer maglevTableSize, List<Member> members) {
 
     /** One member row of /members. */
-    public record Member(String id, String address, int weight, String state, long connections, double share) {
+    public record Member(String id, String address, int weight, String state, long connections, double share, String zone) {
     }
 
     public LbView {
@@ -50,7 +50,7 @@ public record LbView(long version, String algorithm, Integer vnodes, Integer mag
             }
             members.add(new Member(m.get("id").asText(), m.path("address").asText(""), weight,
                     m.path("state").asText("ACTIVE").toUpperCase(), m.path("connections").asLong(0),
-                    m.path("share").asDouble(Double.NaN)));
+                    m.path("share").asDouble(Double.NaN), m.path("zone").isNull() ? "" : m.path("zone").asText("")));
         }
         return new LbView(root.path("version").asLong(-1), root.hasNonNull("algorithm") ? root.get("algorithm").asText() : null,
                 root.hasNonNull("vnodes") ? root.get("vnodes").asInt() : null,
