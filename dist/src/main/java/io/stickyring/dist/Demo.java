@@ -357,14 +357,14 @@ public final class Demo implements DemoControl, AutoCloseable {
             lb.close();
             say("lb", "stopped");
         }
+        List<DemoNode> running = nodes.values().stream().filter(n -> n.handle().map(ProcessHandle::isAlive).orElse(false)).toList();
         for (DemoNode n : nodes.values()) {
             n.terminateAsync();
         }
         for (DemoNode n : nodes.values()) {
             try {
-                boolean was = n.handle().map(ProcessHandle::isAlive).orElse(false);
                 n.awaitOrKill(Duration.ofSeconds(config.drainPeriod() + 15L));
-                if (was) {
+                if (running.contains(n)) {
                     say("node " + n.id(), "stopped");
                 }
             } catch (InterruptedException e) {
