@@ -113,6 +113,10 @@ public final class Demo implements DemoControl, AutoCloseable {
         b.proxyProtocol = ProxyProtocolMode.V2;
         b.connectTimeout = Duration.ofSeconds(1);
         b.shutdownGrace = Duration.ZERO;
+        // A stopping node deregisters before it closes its sessions with 1012 (+ retry hint); closing
+        // its connections when it leaves the view would cut that frame off. Connections to a node that
+        // dies are closed by the kernel anyway, so keeping them costs nothing here.
+        b.keepConnectionsOnDown = true;
         b.ioThreads = 2;
         b.acceptThreads = 1;
         LbConfig lbConfig = b.build();
@@ -276,7 +280,12 @@ public final class Demo implements DemoControl, AutoCloseable {
 
     /** The web client, served by the chat nodes through the LB. */
     public URI webUrl() {
-        return URI.create("http://" + hostPort(lb.proxyAddress()) + "/");
+        InetSocketAddress a = lb.proxyAddress();
+        if (a.getAddress() != null && a.getAddress().isAnyLocalAddress()) {
+            // Bound to every address (--host 0.0.0.0): a browser on this machine still uses loopback.
+            a = new InetSocketAddress(InetAddress.getLoopbackAddress(), a.getPort());
+        }
+        return URI.create("http://" + hostPort(a) + "/");
     }
 
     public URI adminUrl() {

@@ -54,7 +54,7 @@ class DemoFailoverTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void killMinusNineMovesOnlyThatNodesClientsAndTheyResumeAfterRestart() throws Exception {
+    void killMinusNineMovesOnlyThatNodesClientsTheyResumeAfterRestartAndAGracefulKillDrains() throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         DemoConfig config = DemoConfig.defaults().onFreePorts().withDataDir(dir.resolve("demo-data"));
         demo = Demo.start(config, new PrintStream(progress, true, StandardCharsets.UTF_8));
@@ -144,6 +144,13 @@ class DemoFailoverTest {
         JsonNode replayed = bobFromZero.next("msg", Duration.ofSeconds(10));
         assertThat(replayed.path("body").asText()).isEqualTo("before the crash");
         assertThat(replayed.path("seq").asLong()).isEqualTo(ack1.path("seq").asLong());
+
+        // A graceful kill (SIGTERM) of carol's node Y: DRAINING, then her session is closed with 1012
+        // (reconnect elsewhere), Y deregisters at once and exits with 143.
+        JsonNode drained = post("nodes/" + y + "/kill");
+        assertThat(drained.path("message").asText()).contains("SIGTERM", "exit status 143");
+        assertThat(carol.closed).succeedsWithin(Duration.ofSeconds(15)).isEqualTo(1012);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !demo.lbMembers().containsKey(y));
 
         children.addAll(demo.childProcesses());
         List<ProcessHandle> all = List.copyOf(children);

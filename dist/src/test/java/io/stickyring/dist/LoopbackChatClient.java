@@ -87,7 +87,7 @@ final class LoopbackChatClient implements AutoCloseable {
         URI uri = URI.create("ws://" + lb.getHostString() + ":" + lb.getPort() + "/ws");
         CompletableFuture<Void> handshake = new CompletableFuture<>();
         WebSocketClientProtocolHandler ws = new WebSocketClientProtocolHandler(WebSocketClientHandshakerFactory.newHandshaker(
-                uri, WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 1 << 20));
+                uri, WebSocketVersion.V13, null, false, new DefaultHttpHeaders(), 1 << 20), false); // close frames reach us
         Bootstrap b = new Bootstrap().group(GROUP).channel(NioSocketChannel.class).handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -107,6 +107,7 @@ final class LoopbackChatClient implements AutoCloseable {
                                     frames.add(JSON.readTree(t.text()));
                                 } else if (f instanceof CloseWebSocketFrame c) {
                                     closeCode = c.statusCode();
+                                    ctx.close();
                                 }
                             }
 
