@@ -19,9 +19,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -63,6 +67,7 @@ public final class Demo implements DemoControl, AutoCloseable {
     private EmbeddedZooKeeper zk;
     private LoadBalancer lb;
     private DemoControlServer control;
+    private FileChannel lockChannel;
 
     private Demo(DemoConfig config, PrintStream progress) {
         this.config = config;
@@ -100,6 +105,7 @@ public final class Demo implements DemoControl, AutoCloseable {
             probeFree("control-port", "127.0.0.1", config.controlPort());
         }
         Files.createDirectories(data);
+        lockDataDir();
         secret = loadOrCreateSecret(data.resolve("secret"));
 
         zk = EmbeddedZooKeeper.start(EmbeddedZooKeeper.Config.of(data.resolve("zk")).withPort(0));
@@ -316,6 +322,31 @@ public final class Demo implements DemoControl, AutoCloseable {
         }
     }
 
+    /**
+     * Two demos on one data directory would share ZooKeeper files and SQLite stores: the second is
+     * refused, naming the first one's pid. The OS releases the lock when this JVM dies, however it dies.
+     */
+    private void lockDataDir() throws IOException {
+        Path file = data.resolve("demo.lock");
+        lockChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            String holder = Files.readString(file, StandardCharsets.UTF_8).trim();
+            lockChannel.close();
+            lockChannel = null;
+            throw new IllegalStateException("data directory " + data + " is in use by another running demo"
+                    + (holder.isEmpty() ? "" : " (pid " + holder + ")") + "; stop it, or pass --data with another directory");
+        }
+        lockChannel.truncate(0);
+        lockChannel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+        lockChannel.force(true);
+    }
+
     /** Fails fast, naming the flag, when a fixed port is taken (before anything else starts). */
     private static void probeFree(String flag, String host, int port) {
         if (port == 0) {
@@ -384,6 +415,13 @@ public final class Demo implements DemoControl, AutoCloseable {
         if (zk != null) {
             zk.close();
             say("zookeeper", "stopped; data kept in " + data);
+        }
+        if (lockChannel != null) {
+            try {
+                lockChannel.close(); // releases the lock
+            } catch (IOException e) {
+                // the OS releases it at exit anyway
+            }
         }
     }
 }

@@ -26,10 +26,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run embedded ZooKeeper, N chat nodes and one LB on this machine.",
                 "Prints the web client URL; type 'help' at the demo> prompt to kill and restart nodes. See docs/demo.md."},
-        footer = {"", "Control without the console:",
-                "  curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'   (or without ?signal: SIGTERM)",
-                "  curl -X POST  http://127.0.0.1:9091/nodes/n2/start",
-                "  curl          http://127.0.0.1:9091/status"})
+        footer = {"", "Control a running demo from another terminal:",
+                "  stickyring demo --kill n2 [--signal KILL]     stickyring demo --start n2     stickyring demo --status",
+                "  or: curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'   (without ?signal: SIGTERM)",
+                "      curl -X POST  http://127.0.0.1:9091/nodes/n2/start;   curl http://127.0.0.1:9091/status"})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -70,6 +70,22 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-console", description = "Do not read commands from stdin (use the control endpoint); run until SIGTERM or Ctrl-C.")
     boolean noConsole;
 
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nControl a demo that is already running (through --control-port):%n")
+    RemoteAction remote;
+
+    /** One action on a running demo instead of starting one. */
+    static final class RemoteAction {
+        @Option(names = "--kill", paramLabel = "ID", description = "Stop node ID of the running demo (SIGTERM; with --signal KILL: SIGKILL).")
+        String kill;
+        @Option(names = "--start", paramLabel = "ID", description = "Start node ID of the running demo again.")
+        String start;
+        @Option(names = "--status", description = "Print the running demo's status.")
+        boolean status;
+    }
+
+    @Option(names = "--signal", paramLabel = "TERM|KILL", defaultValue = "TERM", description = "Signal for --kill (default ${DEFAULT-VALUE}).")
+    String signal;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -79,6 +95,10 @@ public final class DemoCommand implements Callable<Integer> {
             config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (remote != null) {
+            return DemoRemote.run(config.controlPort(), remote.kill, remote.start, remote.status, signal,
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         quietLogsUnlessConfigured();
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -132,7 +152,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         b.append("\n");
         b.append("  What to try:\n");
-        b.append("   1. Open the web client in two browser windows, log in as two users, send messages.\n");
+        b.append("   1. Open the web client: it is served by the node your address (127.0.0.1) maps to, see ")
+                .append(admin).append("lookup?ip=127.0.0.1\n");
         b.append("   2. 'status' (or ").append(admin).append("members) shows which node holds the connections.\n");
         b.append("   3. 'kill -9 n1' on that node: the page reconnects through the LB to another node within seconds.\n");
         b.append("      Other nodes' connections are untouched. 'start n1' brings it back with its data.\n");

@@ -26,7 +26,7 @@ class DemoCommandTest {
 
     record Result(int code, String out, String err) { }
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new Main());
@@ -66,6 +66,19 @@ class DemoCommandTest {
             assertThat(r.err).contains("port (" + taken.getLocalPort() + ") on 127.0.0.1 is not free", "pass --port");
             assertThat(Files.exists(data.resolve("zk"))).as("ZooKeeper not started").isFalse();
         }
+    }
+
+    @Test
+    void remoteActionsNameAMissingDemo() throws Exception {
+        int free;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        Result r = run("demo", "--control-port", Integer.toString(free), "--status");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("no demo is running with its control endpoint on http://127.0.0.1:" + free + "/");
+        assertThat(run("demo", "--control-port", "0", "--kill", "n1").err).contains("--control-port (0) must name the running demo's port");
+        assertThat(run("demo", "--kill", "n1", "--start", "n1").code).isEqualTo(2); // mutually exclusive
     }
 
     @Test

@@ -90,13 +90,41 @@ class DemoProcessTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void consoleAnswersStatusRefusesBadInputAndQuits() throws Exception {
+    void remoteControlConsoleAndDataDirLockOnARunningDemo() throws Exception {
         DemoProcess demo = start(false);
         List<ProcessHandle> children = demo.nodeProcesses();
+        String port = Integer.toString(demo.control.getPort());
+
+        // A second demo on the same data directory is refused before it starts anything.
+        DemoCommandTest.Result second = DemoCommandTest.run("demo", "--port", "0", "--admin-port", "0", "--control-port", "0",
+                "--data", dir.resolve("data").toString(), "--no-console");
+        assertThat(second.code()).isEqualTo(1);
+        assertThat(second.err()).contains("is in use by another running demo (pid " + demo.process.pid() + ")");
+
+        // `stickyring demo --kill/--start/--status` from another terminal talks to the running demo.
+        DemoCommandTest.Result status = DemoCommandTest.run("demo", "--control-port", port, "--status");
+        assertThat(status.code()).isZero();
+        assertThat(status.out()).contains("\"id\" : \"n2\"", "\"running\" : true");
+        ProcessHandle n2 = children.get(1);
+        DemoCommandTest.Result kill = DemoCommandTest.run("demo", "--control-port", port, "--kill", "n2", "--signal", "KILL");
+        assertThat(kill.code()).as(kill.err()).isZero();
+        assertThat(kill.out()).contains("killed n2", "SIGKILL", "exit status 137");
+        assertThat(n2.isAlive()).isFalse();
+        DemoCommandTest.Result again = DemoCommandTest.run("demo", "--control-port", port, "--kill", "n2");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("node n2 is not running");
+        DemoCommandTest.Result unknown = DemoCommandTest.run("demo", "--control-port", port, "--start", "n9");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no node 'n9' (nodes: n1, n2)");
+        assertThat(DemoCommandTest.run("demo", "--control-port", port, "--kill", "n1", "--signal", "HUP").err())
+                .contains("--signal (HUP) must be TERM or KILL");
+
+        // The console on stdin sees the same demo.
         OutputStream stdin = demo.process.getOutputStream();
         stdin.write("status\nkill n7\nfrobnicate\nquit\n".getBytes(StandardCharsets.UTF_8));
         stdin.flush();
         demo.awaitLine(l -> l.contains("n1") && l.contains("running") && l.contains("LB: ACTIVE"), Duration.ofSeconds(20));
+        demo.awaitLine(l -> l.contains("n2") && l.contains("stopped (exit 137)"), Duration.ofSeconds(20));
         demo.awaitLine(l -> l.contains("error: no node 'n7' (nodes: n1, n2)"), Duration.ofSeconds(20));
         demo.awaitLine(l -> l.contains("error: unknown command 'frobnicate'"), Duration.ofSeconds(20));
         assertThat(demo.process.waitFor(60, TimeUnit.SECONDS)).as("demo exited after quit").isTrue();
