@@ -388,4 +388,31 @@ class ProxyIntegrationTest {
         assertThat(LbHarness.metric(new String(lb.metrics().scrape()), "stickyring_lb_connections_closed_total{reason=\"shutdown\"}"))
                 .isEqualTo(1.0);
     }
+
+    @Test
+    void socketOptionsAreAppliedToBothSidesOnEpoll() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
+        backends(1);
+        LoadBalancer lb = h.start(b -> {
+            b.tcpUserTimeout = Duration.ofSeconds(17);
+            b.keepaliveIdle = Duration.ofSeconds(33);
+            b.keepaliveInterval = Duration.ofSeconds(7);
+            b.keepaliveCount = 4;
+        });
+        assertThat(lb.transportName()).isEqualTo("epoll");
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            assertThat(c.member()).isEqualTo("b1");
+            var conn = lb.proxy().openConnections().iterator().next();
+            for (io.netty.channel.Channel ch : List.of(conn.frontendChannel(), conn.backendChannel())) {
+                var cfg = ch.config();
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(17_000);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE)).isEqualTo(33);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL)).isEqualTo(7);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT)).isEqualTo(4);
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE)).isTrue();
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.TCP_NODELAY)).isTrue();
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
+            }
+        }
+    }
 }
