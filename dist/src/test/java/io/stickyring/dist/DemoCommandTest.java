@@ -69,6 +69,20 @@ class DemoCommandTest {
     }
 
     @Test
+    void aNodeThatCannotStartIsNamedWithItsLogAndNothingIsLeftRunning() throws Exception {
+        Path data = dir.resolve("data");
+        Result r = run("demo", "--nodes", "1", "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", data.toString(),
+                "--node-jvm-opts", "-Xmx1k", "--no-console");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("node n1 exited with status 1 before serving", data.resolve("n1/node.log").toAbsolutePath().toString());
+        assertThat(Files.readString(data.resolve("n1/node.log"))).containsIgnoringCase("heap");
+        // The demo stopped what it had started: its data directory is free for the next run.
+        Result again = run("demo", "--nodes", "1", "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", data.toString(),
+                "--node-jvm-opts", "-Xmx1k", "--no-console");
+        assertThat(again.err).doesNotContain("in use by another running demo");
+    }
+
+    @Test
     void remoteActionsNameAMissingDemo() throws Exception {
         int free;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
