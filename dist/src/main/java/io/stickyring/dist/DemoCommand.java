@@ -155,10 +155,11 @@ public final class DemoCommand implements Callable<Integer> {
         b.append("   1. Open the web client: it is served by the node your address (127.0.0.1) maps to, see ")
                 .append(admin).append("lookup?ip=127.0.0.1\n");
         b.append("   2. 'status' (or ").append(admin).append("members) shows which node holds the connections.\n");
-        b.append("   3. 'kill -9 n1' on that node: the page reconnects through the LB to another node within seconds.\n");
-        b.append("      Other nodes' connections are untouched. 'start n1' brings it back with its data.\n");
+        b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
+        b.append("      of its preference order; other nodes' connections are untouched. 'start ID' brings it back.\n");
         b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
-        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node; see docs/demo.md.\n");
+        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node, and each node\n");
+        b.append("  keeps its own SQLite store (a failed-over user's history is back when its node is); see docs/demo.md.\n");
         b.append("  Type 'help' for commands, 'quit' or Ctrl-C to stop everything.\n");
         return b.toString();
     }
