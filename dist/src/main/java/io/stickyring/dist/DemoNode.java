@@ -1,5 +1,6 @@
 package io.stickyring.dist;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -8,10 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
  * current {@link Process} if any. Output (stdout and stderr) is appended to {@code node.log} in its
  * data directory, so a node keeps logging even while the demo is busy, and the log survives it.
  *
- * <p>Invariant: at most one process per node at a time; {@link #start} returns only once the node
+ * <p>Invariant: at most one process per node at a time (start and kill hold one lock; status never
+ * waits for it); {@link #start} returns only once the node
  * printed its "listening on HOST:PORT" line (it is registered in ZooKeeper by then), and
  * {@link #kill(boolean, Duration)} returns only once the process is gone.
  */
@@ -33,9 +35,11 @@ final class DemoNode {
     private final String id;
     private final Path dir;
     private final Path log;
-    private Process process;
-    private InetSocketAddress address;
-    private Integer lastExitCode;
+    /** Held by start and kill (which may take seconds); status reads the volatile fields without it. */
+    private final Object lifecycle = new Object();
+    private volatile Process process;
+    private volatile InetSocketAddress address;
+    private volatile Integer lastExitCode;
 
     DemoNode(String id, Path dir) {
         this.id = id;
@@ -57,7 +61,13 @@ final class DemoNode {
      * @throws IllegalStateException if it is already running, exits early (with the log tail), or is
      *                               not serving within {@code timeout} (then it is killed)
      */
-    synchronized InetSocketAddress start(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
+    InetSocketAddress start(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
+        synchronized (lifecycle) {
+            return doStart(command, env, timeout);
+        }
+    }
+
+    private InetSocketAddress doStart(List<String> command, Map<String, String> env, Duration timeout) throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("node " + id + " is already running (pid " + process.pid() + ")");
         }
@@ -76,23 +86,22 @@ final class DemoNode {
         Deque<String> tail = new ArrayDeque<>();
         try (RandomAccessFile in = new RandomAccessFile(log.toFile(), "r")) {
             in.seek(offset);
-            StringBuilder line = new StringBuilder();
+            ByteArrayOutputStream partial = new ByteArrayOutputStream();
             while (true) {
-                String next = readLine(in, line);
-                if (next != null) {
-                    tail.addLast(next);
+                for (String line : newLines(in, partial)) {
+                    tail.addLast(line);
                     if (tail.size() > 20) {
                         tail.removeFirst();
                     }
-                    Matcher m = ready.matcher(next);
+                    Matcher m = ready.matcher(line);
                     if (m.find()) {
                         address = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
                         return address;
                     }
-                    continue;
                 }
                 if (!p.isAlive()) {
                     lastExitCode = p.exitValue();
+                    newLines(in, partial).forEach(tail::addLast);
                     throw new IllegalStateException("node " + id + " exited with status " + lastExitCode + " before serving; last lines of "
                             + log + ":\n  " + String.join("\n  ", tail));
                 }
@@ -111,18 +120,22 @@ final class DemoNode {
         }
     }
 
-    /** The next complete line from {@code in}, or null if none is complete yet (partial text stays in {@code buf}). */
-    private static String readLine(RandomAccessFile in, StringBuilder buf) throws IOException {
-        int b;
-        while ((b = in.read()) >= 0) {
-            if (b == '\n') {
-                String s = new String(buf.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-                buf.setLength(0);
-                return s;
+    /** The lines completed in {@code in} since the last call; an unfinished last line waits in {@code partial}. */
+    private static List<String> newLines(RandomAccessFile in, ByteArrayOutputStream partial) throws IOException {
+        List<String> lines = new ArrayList<>();
+        byte[] chunk = new byte[8192];
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+            for (int i = 0; i < n; i++) {
+                if (chunk[i] == '\n') {
+                    lines.add(partial.toString(StandardCharsets.UTF_8));
+                    partial.reset();
+                } else {
+                    partial.write(chunk[i]);
+                }
             }
-            buf.append((char) b);
         }
-        return null;
+        return lines;
     }
 
     /**
@@ -133,7 +146,13 @@ final class DemoNode {
      * @return the exit status (137 after SIGKILL, 143 after SIGTERM on Linux)
      * @throws IllegalStateException if the node is not running
      */
-    synchronized int kill(boolean force, Duration graceful) {
+    int kill(boolean force, Duration graceful) {
+        synchronized (lifecycle) {
+            return doKill(force, graceful);
+        }
+    }
+
+    private int doKill(boolean force, Duration graceful) {
         Process p = process;
         if (p == null || !p.isAlive()) {
             throw new IllegalStateException("node " + id + " is not running");
@@ -162,18 +181,16 @@ final class DemoNode {
     }
 
     /** Sends SIGTERM without waiting (shutdown of the whole demo stops every node in parallel). */
-    synchronized void terminateAsync() {
-        if (process != null && process.isAlive()) {
-            process.toHandle().destroy();
+    void terminateAsync() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.toHandle().destroy();
         }
     }
 
     /** Waits up to {@code wait} for the process to end, then SIGKILLs it. */
     void awaitOrKill(Duration wait) throws InterruptedException {
-        Process p;
-        synchronized (this) {
-            p = process;
-        }
+        Process p = process;
         if (p == null) {
             return;
         }
@@ -181,30 +198,27 @@ final class DemoNode {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-        synchronized (this) {
-            if (!p.isAlive()) {
-                lastExitCode = p.exitValue();
-                address = null;
-            }
+        if (!p.isAlive() && p == process) {
+            lastExitCode = p.exitValue();
+            address = null;
         }
     }
 
-    synchronized Status status() {
-        boolean running = process != null && process.isAlive();
-        if (process != null && !running && lastExitCode == null) {
-            lastExitCode = process.exitValue(); // died on its own
+    Status status() {
+        Process p = process;
+        InetSocketAddress a = address;
+        boolean running = p != null && p.isAlive();
+        Integer exit = lastExitCode;
+        if (p != null && !running && exit == null) {
+            exit = p.exitValue(); // died on its own
         }
-        return new Status(id, running, running ? process.pid() : -1,
-                running && address != null ? address.getHostString() + ":" + address.getPort() : null,
-                running ? null : lastExitCode, log);
+        return new Status(id, running, running ? p.pid() : -1,
+                running && a != null ? a.getHostString() + ":" + a.getPort() : null, running ? null : exit, log);
     }
 
     /** The current process handle, if any (tests check that every child is gone). */
-    synchronized java.util.Optional<ProcessHandle> handle() {
-        return process == null ? java.util.Optional.empty() : java.util.Optional.of(process.toHandle());
-    }
-
-    synchronized OptionalInt port() {
-        return address == null ? OptionalInt.empty() : OptionalInt.of(address.getPort());
+    java.util.Optional<ProcessHandle> handle() {
+        Process p = process;
+        return p == null ? java.util.Optional.empty() : java.util.Optional.of(p.toHandle());
     }
 }
