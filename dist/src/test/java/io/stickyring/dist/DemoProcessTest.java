@@ -74,8 +74,8 @@ class DemoProcessTest {
     }
 
     @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void sigkillOfTheDemoLeavesNoOrphanNode() throws Exception {
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void sigkillOfTheDemoLeavesNoOrphanNodeAndTheNextDemoStartsOnTheSameData() throws Exception {
         DemoProcess demo = start(true);
         List<ProcessHandle> children = demo.nodeProcesses();
         assertThat(children).hasSize(2).allSatisfy(c -> assertThat(c.isAlive()).isTrue());
@@ -86,6 +86,13 @@ class DemoProcessTest {
             assertThat(c.onExit()).as("node pid %d exits once its demo is gone", c.pid()).succeedsWithin(Duration.ofSeconds(30));
         }
         assertThat(Files.readString(dir.resolve("data/n1/node.log"))).contains("stdin closed (demo process gone)");
+
+        // The same data directory serves the next demo: lock released by the OS, the crashed run's
+        // ZooKeeper sessions expire, every node registers again.
+        DemoProcess next = start(true);
+        assertThat(next.nodeProcesses()).hasSize(2);
+        next.process.toHandle().destroy();
+        assertThat(next.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
