@@ -191,7 +191,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         countToMember(msg);
-        conn.backend.write(msg);
+        Channel b = conn.backend;
+        b.write(msg, b.voidPromise()); // no promise per message; failures reach exceptionCaught
     }
 
     private void countToMember(Object msg) {
