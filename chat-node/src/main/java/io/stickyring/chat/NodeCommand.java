@@ -95,6 +95,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-connections", defaultValue = "100000", description = "Open TCP connections cap (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
+    @Option(names = "--max-sessions-per-ip", defaultValue = "0", description = "WebSocket sessions per client address (the PROXY header's when accepted); 0 = no limit (default: ${DEFAULT-VALUE})")
+    int maxSessionsPerIp;
+
     @Option(names = "--ping-interval", converter = DurationConverter.class, defaultValue = "30s", description = "Ping after this much read silence (default: ${DEFAULT-VALUE})")
     Duration pingInterval;
 
@@ -202,6 +205,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.ratePerSecond = rate;
             b.rateBurst = rateBurst;
             b.maxConnections = maxConnections;
+            b.maxSessionsPerIp = maxSessionsPerIp;
             b.pingInterval = pingInterval;
             b.pongTimeout = pongTimeout;
             b.helloTimeout = helloTimeout;

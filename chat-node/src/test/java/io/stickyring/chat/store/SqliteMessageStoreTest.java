@@ -72,6 +72,54 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aFailedCommitRollsBackTheWholeBatchAndCountersRecover() throws Exception {
+        store = open();
+        String dm = Conversations.dmId("alice", "bob");
+        join(store.append(new SendRequest("alice", "first", dm, "ok")));
+        // A trigger makes any insert of body 'poison' fail inside the batch transaction.
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chat.db"));
+             var st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout=5000");
+            st.execute("CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison'"
+                    + " BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+        }
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        List<SendRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            SendRequest r = new SendRequest(i % 2 == 0 ? "alice" : "bob", "m" + i, dm, i == 100 ? "poison" : "fine");
+            reqs.add(r);
+            futures.add(store.append(r));
+        }
+        int failed = 0;
+        for (CompletableFuture<AppendResult> f : futures) {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
+                failed++;
+            }
+        }
+        assertThat(failed).as("at least the poisoned send fails").isPositive();
+        assertThatThrownBy(() -> futures.get(100).join()).cause().isInstanceOf(StoreUnavailableException.class);
+        // Retry everything except the poison (clients retry with the same ids): all stored once, dense.
+        for (int i = 0; i < 200; i++) {
+            if (i != 100) {
+                join(store.append(reqs.get(i)));
+            }
+        }
+        List<StoredMessage> all = store.history(dm, Long.MAX_VALUE, 1000);
+        assertThat(all).hasSize(200);
+        for (int i = 0; i < all.size(); i++) {
+            assertThat(all.get(i).seq()).isEqualTo(i + 1);
+        }
+        List<InboxEntry> inbox = store.readInbox("bob", 0, 1000);
+        assertThat(inbox).hasSize(200);
+        for (int i = 0; i < inbox.size(); i++) {
+            assertThat(inbox.get(i).cursor()).isEqualTo(i + 1);
+        }
+    }
+
+    @Test
     void walAndFullSyncAreOn() throws Exception {
         store = open();
         store.close();
