@@ -99,6 +99,10 @@ class DemoFailoverTest {
         long bobCursor = m1.path("cursor").asLong();
         long aliceCursor = alice.welcome.path("cursor").asLong();
 
+        // /members counts the live connections the kill will (X: alice, bob) and will not (Y: carol) cut.
+        await().atMost(Duration.ofSeconds(10)).until(() -> demo.lbMembers().get(x).path("connections").asInt() == 2
+                && demo.lbMembers().get(y).path("connections").asInt() == 1);
+
         // kill -9 X through the demo control endpoint: a real SIGKILL of its process.
         ProcessHandle xProcess = pidOf(x);
         JsonNode killed = post("nodes/" + x + "/kill?signal=KILL");
