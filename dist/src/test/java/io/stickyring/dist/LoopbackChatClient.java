@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +45,9 @@ import java.util.concurrent.TimeUnit;
 final class LoopbackChatClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    /** Shared by every test client; daemon threads, so it never holds the test JVM open. */
+    private static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-ws-client", true),
+            NioIoHandler.newFactory());
 
     final String clientIp;
     final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
@@ -141,7 +144,7 @@ final class LoopbackChatClient implements AutoCloseable {
         channel.writeAndFlush(new TextWebSocketFrame(frame.toString())).syncUninterruptibly();
     }
 
-    /** Sends a message and returns its ack (skipping other frames, which stay counted in {@link #frames} order for nothing else). */
+    /** Sends a message and returns its ack, skipping any other frames that arrive first. */
     JsonNode sendAndAwaitAck(String conv, String body) {
         String id = UUID.randomUUID().toString();
         send(JSON.createObjectNode().put("t", "send").put("id", id).put("conv", conv).put("body", body));
