@@ -117,6 +117,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         b.zk = zk.connectString();
         b.cluster = config.cluster();
         b.proxyProtocol = ProxyProtocolMode.V2;
+        b.algorithm = config.algorithm();
         b.connectTimeout = Duration.ofSeconds(1);
         b.shutdownGrace = Duration.ZERO;
         // A stopping node deregisters before it closes its sessions with 1012 (+ retry hint); closing
@@ -128,7 +129,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         LbConfig lbConfig = b.build();
         lb = LoadBalancer.start(lbConfig, Membership.of(lbConfig), HashFactories.defaults(),
                 KeyFunctions.of(lbConfig.keyMode(), lbConfig.prefixV4(), lbConfig.prefixV6()));
-        say("lb", "proxy on " + hostPort(lb.proxyAddress()) + ", admin on " + adminUrl() + " (ZooKeeper membership, PROXY v2 to nodes)");
+        say("lb", "proxy on " + hostPort(lb.proxyAddress()) + ", admin on " + adminUrl() + " (" + config.algorithm() + " hashing, ZooKeeper membership, PROXY v2 to nodes)");
 
         // Boot the node JVMs side by side: each takes a few seconds of mostly class loading.
         ExecutorService boot = Executors.newFixedThreadPool(nodes.size());

@@ -59,6 +59,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "demo", description = "Cluster name in ZooKeeper (default ${DEFAULT-VALUE}).")
     String cluster;
 
+    @Option(names = "--algorithm", paramLabel = "ring|maglev|rendezvous", defaultValue = "ring",
+            description = "The LB's consistent-hash algorithm (default ${DEFAULT-VALUE}).")
+    String algorithm;
+
     @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
             description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
     int drainPeriod;
@@ -92,7 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoConfig config;
         try {
             List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod);
+            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
