@@ -179,8 +179,9 @@ public final class LbCommand implements Callable<Integer> {
             return 1;
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
-                + HostPort.parse(lb.adminAddress().getHostString() + ":" + lb.adminAddress().getPort()));
+        out.println("stickyring lb: proxy on " + new HostPort(lb.proxyAddress().getHostString(), lb.proxyAddress().getPort())
+                + " (" + lb.transportName() + "), admin on http://"
+                + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -246,8 +247,7 @@ public final class LbCommand implements Callable<Integer> {
             throw new IllegalArgumentException("config " + file + " must be a YAML mapping of flag names to values");
         }
         CommandSpec known = new CommandLine(new LbCommand()).getCommandSpec();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String name = "--" + e.getKey();
             OptionSpec o = known.findOption(name);
             if (o == null || name.equals("--config") || name.equals("--help") || name.equals("--version")) {

@@ -501,4 +501,23 @@ class ProxyIntegrationTest {
         }
         assertThat(h.get(lb, "/lookup?ip=::1").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void prefixKeyModeKeepsASubnetTogether() throws Exception {
+        backends(4);
+        LoadBalancer lb = h.start(b -> b.keyMode = io.stickyring.membership.ring.KeyMode.PREFIX);
+        java.util.Set<String> perSubnet = new java.util.HashSet<>();
+        java.util.Set<String> overall = new java.util.HashSet<>();
+        for (int subnet = 0; subnet < 24; subnet++) {
+            perSubnet.clear();
+            for (int host = 1; host <= 5; host++) {
+                try (TestClient c = new TestClient("127.60." + subnet + "." + host, lb.proxyAddress())) {
+                    perSubnet.add(c.member());
+                }
+            }
+            assertThat(perSubnet).as("members seen by 127.60.%d.0/24", subnet).hasSize(1);
+            overall.addAll(perSubnet);
+        }
+        assertThat(overall.size()).isGreaterThan(1); // different subnets still spread over members
+    }
 }

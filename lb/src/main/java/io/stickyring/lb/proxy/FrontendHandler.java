@@ -106,7 +106,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void connect(ChannelHandlerContext ctx, MemberRuntime m, MemberRuntime[] tried, int i) {
         tried[i] = m;
         ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
-                .handler(new BackendInitializer(px, conn, this))
+                .handler(new BackendInitializer(px, conn))
                 .connect(m.address());
         conn.backend = f.channel();
         f.addListener(done -> {

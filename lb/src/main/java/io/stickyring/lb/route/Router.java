@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Owns the routing snapshot and every change to it: membership views, local health (passive
  * marking with backoff, active check results), draining and slow start.
  *
- * <p>Invariants: (1) picks never lock: {@link #candidates} reads the one volatile {@link #table}
+ * <p>Invariants: (1) picks never lock: {@link #first} and {@link #candidates} read the one volatile {@link #table}
  * field once; (2) every change builds a new {@link RoutingTable} and publishes it <em>before</em>
  * closing any connection, so nothing is routed to a member while its connections are being closed;
  * (3) a change to one member closes only that member's connections (and only when the policy says

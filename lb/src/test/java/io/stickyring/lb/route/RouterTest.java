@@ -298,4 +298,22 @@ class RouterTest {
             assertThat(next).isSameAs(c.length > 1 ? c[1] : null);
         }
     }
+
+    @Test
+    void weightsFromMembershipSetKeySpaceShares() {
+        Router r = router(b -> { }, false);
+        List<Member> weighted = List.of(new Member("light", "127.0.0.1", 1, 1, MemberState.ACTIVE, "", 0, ""),
+                new Member("heavy", "127.0.0.1", 2, 3, MemberState.ACTIVE, "", 0, ""));
+        r.applyView(MembershipView.of(1, weighted));
+        assertThat(r.shares().get("heavy")).isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.03));
+        assertThat(r.shares().get("light")).isCloseTo(0.25, org.assertj.core.data.Offset.offset(0.03));
+        SplittableRandom rnd = new SplittableRandom(9);
+        int heavy = 0;
+        for (int i = 0; i < 20000; i++) {
+            if (r.first(rnd.nextLong()).id().equals("heavy")) {
+                heavy++;
+            }
+        }
+        assertThat(heavy / 20000.0).isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.03));
+    }
 }
