@@ -52,7 +52,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "SPEC", description = "sqlite:PATH (default: sqlite:data/<id>/chat.db)")
     String store;
 
-    @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (default: ${DEFAULT-VALUE})")
+    @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (in-process) or sqlite (in-process + tail of an sqlite: store shared by node processes on this machine) (default: ${DEFAULT-VALUE})")
     String bus;
 
     @Option(names = "--secret", paramLabel = "TEXT", description = "Token HMAC secret, >= 16 bytes (or env STICKYRING_SECRET; default: random per process)")

@@ -71,7 +71,7 @@ public final class ChatNode implements AutoCloseable {
         this.metrics = new ChatMetrics();
         this.store = givenStore != null ? givenStore : MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
         try {
-            this.bus = givenBus != null ? givenBus : MessageBuses.open(config.bus());
+            this.bus = givenBus != null ? givenBus : MessageBuses.open(config.bus(), store);
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());

@@ -120,6 +120,37 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void twoStoresOnOneFileInterleaveSafely() throws Exception {
+        // Two instances = two writers with separate caches, as two node processes sharing the file.
+        store = open();
+        try (SqliteMessageStore other = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("chat.db")))) {
+            String dm = Conversations.dmId("alice", "bob");
+            List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                MessageStore s = i % 3 == 0 ? other : store;
+                futures.add(s.append(new SendRequest(i % 2 == 0 ? "alice" : "bob", "x" + i, dm, "b" + i)));
+                if (i % 50 == 49) {
+                    futures.forEach(CompletableFuture::join);
+                }
+            }
+            futures.forEach(CompletableFuture::join);
+            // A resend through the other instance still gets the original ack.
+            AppendResult first = join(store.append(new SendRequest("alice", "x0", dm, "b0")));
+            assertThat(join(other.append(new SendRequest("alice", "x0", dm, "b0"))).ack()).isEqualTo(first.ack());
+            List<StoredMessage> all = store.history(dm, Long.MAX_VALUE, 1000);
+            assertThat(all).hasSize(400);
+            for (int i = 0; i < all.size(); i++) {
+                assertThat(all.get(i).seq()).isEqualTo(i + 1);
+            }
+            List<InboxEntry> inbox = other.readInbox("alice", 0, 1000);
+            for (int i = 0; i < inbox.size(); i++) {
+                assertThat(inbox.get(i).cursor()).isEqualTo(i + 1);
+            }
+            assertThat(inbox).hasSize(400);
+        }
+    }
+
+    @Test
     void walAndFullSyncAreOn() throws Exception {
         store = open();
         store.close();
