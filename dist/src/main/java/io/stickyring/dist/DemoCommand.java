@@ -63,6 +63,12 @@ public final class DemoCommand implements Callable<Integer> {
             description = "The LB's consistent-hash algorithm (default ${DEFAULT-VALUE}).")
     String algorithm;
 
+    @Option(names = "--shared-store", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"All nodes share one SQLite file <data>/chat.db with --bus sqlite: users on different nodes talk,",
+                    "and a client that fails over resumes from its cursor (default). --no-shared-store: each node",
+                    "its own <data>/<id>/chat.db and an in-process bus."})
+    boolean sharedStore;
+
     @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
             description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
     int drainPeriod;
@@ -96,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoConfig config;
         try {
             List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm);
+            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm, sharedStore);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -162,8 +168,11 @@ public final class DemoCommand implements Callable<Integer> {
         b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
         b.append("      of its preference order; other nodes' connections are untouched. 'start ID' brings it back.\n");
         b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
-        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node, and each node\n");
-        b.append("  keeps its own SQLite store (a failed-over user's history is back when its node is); see docs/demo.md.\n");
+        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node; see docs/demo.md.\n");
+        if (!demo.config().sharedStore()) {
+            b.append("  --no-shared-store: each node keeps its own store, so users on different nodes do not see each other\n");
+            b.append("  and a failed-over user's history is back only when its node is.\n");
+        }
         b.append("  Type 'help' for commands, 'quit' or Ctrl-C to stop everything.\n");
         return b.toString();
     }

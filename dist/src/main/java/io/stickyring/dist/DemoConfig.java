@@ -22,9 +22,12 @@ import java.util.Objects;
  * @param nodeJvmOptions JVM options of each node child process
  * @param drainPeriod  seconds a node stays DRAINING after a graceful {@code kill} before closing sessions
  * @param algorithm    the LB's consistent-hash algorithm: ring, maglev or rendezvous
+ * @param sharedStore  true: every node uses {@code <data>/chat.db} with {@code --bus sqlite} (users on
+ *                     different nodes talk, failover resumes from the cursor); false: each node its own
+ *                     {@code <data>/<id>/chat.db} and an in-process bus (nodes are islands)
  */
 public record DemoConfig(int nodes, String host, int port, int adminPort, int controlPort, Path dataDir, String cluster,
-                         List<String> nodeJvmOptions, int drainPeriod, String algorithm) {
+                         List<String> nodeJvmOptions, int drainPeriod, String algorithm, boolean sharedStore) {
 
     public static final int MAX_NODES = 16;
     public static final List<String> DEFAULT_NODE_JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC");
@@ -78,20 +81,24 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
 
     /** The documented defaults: 3 nodes, LB on 127.0.0.1:8080, admin 9090, control 9091, data in ./demo-data. */
     public static DemoConfig defaults() {
-        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2, "ring");
+        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2, "ring", true);
     }
 
     /** Same settings on free ports everywhere (for tests). */
     public DemoConfig onFreePorts() {
-        return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm);
+        return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }
 
     public DemoConfig withNodes(int n) {
-        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm);
+        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }
 
     public DemoConfig withDataDir(Path dir) {
-        return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod, algorithm);
+        return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
+    }
+
+    public DemoConfig withSharedStore(boolean shared) {
+        return new DemoConfig(nodes, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, shared);
     }
 
     /** Node ids n1..nN. */

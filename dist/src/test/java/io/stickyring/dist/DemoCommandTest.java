@@ -107,8 +107,9 @@ class DemoCommandTest {
         assertThat(d.dataDir()).isEqualTo(Path.of("demo-data"));
         assertThat(d.nodeIds()).containsExactly("n1", "n2", "n3");
         assertThat(d.algorithm()).isEqualTo("ring");
+        assertThat(d.sharedStore()).isTrue();
         assertThat(d.onFreePorts().port()).isZero();
-        assertThatThrownBy(() -> new DemoConfig(3, " ", 0, 0, 0, dir, "demo", List.of(), 2, "ring"))
+        assertThatThrownBy(() -> new DemoConfig(3, " ", 0, 0, 0, dir, "demo", List.of(), 2, "ring", true))
                 .hasMessageContaining("host ( ) must not be blank");
     }
 
