@@ -166,7 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
                 .append(admin).append("lookup?ip=127.0.0.1\n");
         b.append("   2. 'status' (or ").append(admin).append("members) shows which node holds the connections.\n");
         b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
-        b.append("      of its preference order; other nodes' connections are untouched. 'start ID' brings it back.\n");
+        b.append("      of its preference order").append(demo.config().sharedStore() ? " and resumes from its cursor" : "")
+                .append("; other nodes' connections are untouched. 'start ID' brings it back.\n");
         b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
         b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node; see docs/demo.md.\n");
         if (!demo.config().sharedStore()) {
