@@ -27,9 +27,13 @@ import picocli.CommandLine.Spec;
         description = {"Run embedded ZooKeeper, N chat nodes and one LB on this machine.",
                 "Prints the web client URL; type 'help' at the demo> prompt to kill and restart nodes. See docs/demo.md."},
         footer = {"", "Control a running demo from another terminal:",
-                "  stickyring demo --kill n2 [--signal KILL]     stickyring demo --start n2     stickyring demo --status",
-                "  or: curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'   (without ?signal: SIGTERM)",
-                "      curl -X POST  http://127.0.0.1:9091/nodes/n2/start;   curl http://127.0.0.1:9091/status"})
+                "  stickyring demo --kill n2 [--signal KILL]",
+                "  stickyring demo --start n2",
+                "  stickyring demo --status",
+                "or over HTTP (no ?signal = SIGTERM):",
+                "  curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'",
+                "  curl -X POST http://127.0.0.1:9091/nodes/n2/start",
+                "  curl http://127.0.0.1:9091/status"})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -53,7 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
     int controlPort;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "demo-data",
-            description = "Data root: zk/, n1/chat.db, n1/node.log, ... kept across runs (default ${DEFAULT-VALUE}).")
+            description = "Data root: chat.db, zk/, n1/node.log, ... kept across runs (default ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "demo", description = "Cluster name in ZooKeeper (default ${DEFAULT-VALUE}).")
@@ -64,9 +68,8 @@ public final class DemoCommand implements Callable<Integer> {
     String algorithm;
 
     @Option(names = "--shared-store", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = {"All nodes share one SQLite file <data>/chat.db with --bus sqlite: users on different nodes talk,",
-                    "and a client that fails over resumes from its cursor (default). --no-shared-store: each node",
-                    "its own <data>/<id>/chat.db and an in-process bus."})
+            description = "All nodes share <data>/chat.db with --bus sqlite: users on different nodes talk and a failed-over "
+                    + "client resumes from its cursor (default). --no-shared-store: each node its own <data>/<id>/chat.db, in-process bus.")
     boolean sharedStore;
 
     @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
