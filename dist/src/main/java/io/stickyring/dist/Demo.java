@@ -121,10 +121,8 @@ public final class Demo implements DemoControl, AutoCloseable {
         b.algorithm = config.algorithm();
         b.connectTimeout = Duration.ofSeconds(1);
         b.shutdownGrace = Duration.ZERO;
-        // A stopping node deregisters before it closes its sessions with 1012 (+ retry hint); closing
-        // its connections when it leaves the view would cut that frame off. Connections to a node that
-        // dies are closed by the kernel anyway, so keeping them costs nothing here.
-        b.keepConnectionsOnDown = true;
+        // Default LB behaviour (a member leaving the view has its connections closed at once): a
+        // stopping node closes its sessions with 1012 before it leaves, so clients still get the frame.
         b.ioThreads = 2;
         b.acceptThreads = 1;
         LbConfig lbConfig = b.build();

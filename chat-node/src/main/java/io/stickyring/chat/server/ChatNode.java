@@ -252,16 +252,20 @@ public final class ChatNode implements AutoCloseable {
             return;
         }
         closed = true;
-        // Leave membership first, so load balancers stop routing here before clients reconnect.
-        ZkMemberRegistration r = registration;
-        if (r != null) {
-            r.close();
-        }
+        // Order matters for clients behind a load balancer. We are already DRAINING, so LBs send no
+        // new clients here. Stop accepting first (a reconnect that still races here fails to connect
+        // and the LB tries the key's next member), then close sessions with 1012 while we are still
+        // in the view (an LB cuts a member's connections when it leaves the view, which would swallow
+        // the 1012 frame and its retry hint), and only then leave membership.
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
         if (sessions != null) {
             closeSessions();
+        }
+        ZkMemberRegistration r = registration;
+        if (r != null) {
+            r.close();
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
