@@ -1,0 +1,24 @@
+package io.stickyring.membership;
+
+/**
+ * Operator actions on the shared member list, e.g. behind an LB's {@code POST /members/ID/drain}.
+ *
+ * <p>Invariant: a state set here is seen by every LB watching the same source, and a member
+ * changing state is one change in place (never a leave followed by a join).
+ */
+public interface MembershipAdmin {
+
+    /**
+     * Sets the published state of member {@code id}.
+     *
+     * @return the member as stored after the change
+     * @throws NoSuchMemberException if no member with that id is registered
+     * @throws MembershipException   if the store cannot be reached or holds an unreadable payload
+     */
+    Member setState(String id, MemberState state);
+
+    /** Marks member {@code id} DRAINING: it keeps its connections but gets no new ones. */
+    default Member drain(String id) {
+        return setState(id, MemberState.DRAINING);
+    }
+}

@@ -1,0 +1,157 @@
+package io.stickyring.membership;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fixed member list, for {@code lb --backend ID=HOST:PORT ...} without ZooKeeper.
+ *
+ * <p>Invariant: publishes version 1 on {@link #start()}; the only later change is a local
+ * {@link #setState} (this LB only, there is no shared store), which publishes version + 1. The
+ * view is never stale. Listeners run on the thread that published, under one lock, so they see
+ * views in version order.
+ */
+public final class StaticMembershipSource implements MembershipSource, MembershipAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StaticMembershipSource.class);
+
+    private enum State { LATENT, STARTED, STOPPED }
+
+    private final List<Member> initial;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final CopyOnWriteArrayList<Consumer<MembershipView>> listeners = new CopyOnWriteArrayList<>();
+    private final Object publishLock = new Object();
+    private volatile MembershipView current;
+
+    public StaticMembershipSource(List<Member> members) {
+        Objects.requireNonNull(members, "members");
+        // Validates duplicate ids now rather than at start().
+        this.initial = MembershipView.of(1, members).members();
+    }
+
+    /**
+     * Parses {@code ID=HOST:PORT} (IPv6 hosts in brackets, e.g. {@code n1=[::1]:9001}) into an
+     * ACTIVE member of weight 1.
+     *
+     * @throws IllegalArgumentException naming the bad spec
+     */
+    public static Member parseBackend(String spec) {
+        Objects.requireNonNull(spec, "spec");
+        int eq = spec.indexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) {
+            throw new IllegalArgumentException("backend '" + spec + "' must look like ID=HOST:PORT");
+        }
+        String id = spec.substring(0, eq).trim();
+        String address = spec.substring(eq + 1).trim();
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException("backend '" + spec + "' must look like ID=HOST:PORT (no port in '" + address + "')");
+        }
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("backend '" + spec + "': put an IPv6 host in brackets, e.g. " + id + "=[::1]:9001");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("backend '" + spec + "': port '" + address.substring(colon + 1) + "' is not a number");
+        }
+        try {
+            return Member.of(id, host, port);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("backend '" + spec + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses every spec with {@link #parseBackend(String)}. */
+    public static StaticMembershipSource ofSpecs(List<String> specs) {
+        List<Member> members = new ArrayList<>();
+        for (String spec : specs) {
+            members.add(parseBackend(spec));
+        }
+        return new StaticMembershipSource(members);
+    }
+
+    @Override
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("static membership source already started (state " + state.get() + ")");
+        }
+        publish(MembershipView.of(1, initial));
+    }
+
+    @Override
+    public Optional<MembershipView> current() {
+        return Optional.ofNullable(current);
+    }
+
+    @Override
+    public void addListener(Consumer<MembershipView> listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (publishLock) {
+            listeners.add(listener);
+            if (current != null) {
+                deliver(listener, current);
+            }
+        }
+    }
+
+    @Override
+    public void removeListener(Consumer<MembershipView> listener) {
+        listeners.remove(listener);
+    }
+
+    /** Changes the state of one member for this process only and publishes version + 1. */
+    @Override
+    public Member setState(String id, MemberState newState) {
+        Objects.requireNonNull(newState, "state");
+        synchronized (publishLock) {
+            MembershipView view = current;
+            if (view == null) {
+                throw new IllegalStateException("static membership source not started");
+            }
+            Member old = view.member(id).orElseThrow(() -> new NoSuchMemberException(id, "the static backend list"));
+            if (old.state() == newState) {
+                return old;
+            }
+            Member changed = old.withState(newState);
+            List<Member> members = new ArrayList<>(view.members());
+            members.replaceAll(m -> m.id().equals(id) ? changed : m);
+            publish(MembershipView.of(view.version() + 1, members));
+            return changed;
+        }
+    }
+
+    @Override
+    public void close() {
+        state.set(State.STOPPED);
+        listeners.clear();
+    }
+
+    private void publish(MembershipView view) {
+        synchronized (publishLock) {
+            current = view;
+            for (Consumer<MembershipView> listener : listeners) {
+                deliver(listener, view);
+            }
+        }
+    }
+
+    private static void deliver(Consumer<MembershipView> listener, MembershipView view) {
+        try {
+            listener.accept(view);
+        } catch (RuntimeException e) {
+            LOG.error("membership listener {} failed on view version {}", listener, view.version(), e);
+        }
+    }
+}

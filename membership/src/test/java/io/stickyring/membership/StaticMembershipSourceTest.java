@@ -1,0 +1,72 @@
+package io.stickyring.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class StaticMembershipSourceTest {
+
+    @Test
+    void parsesBackendSpecs() {
+        assertThat(StaticMembershipSource.parseBackend("n1=127.0.0.1:9001")).isEqualTo(Member.of("n1", "127.0.0.1", 9001));
+        assertThat(StaticMembershipSource.parseBackend("n2=[::1]:9002")).isEqualTo(Member.of("n2", "::1", 9002));
+        assertThat(StaticMembershipSource.parseBackend("n2=[::1]:9002").address()).isEqualTo("[::1]:9002");
+    }
+
+    @Test
+    void rejectsBadBackendSpecsNamingThem() {
+        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("127.0.0.1:9001")).hasMessageContaining("'127.0.0.1:9001'");
+        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host")).hasMessageContaining("n1=host");
+        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host:x")).hasMessageContaining("port 'x'");
+        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host:70000")).hasMessageContaining("port (70000)");
+        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=::1:80")).hasMessageContaining("brackets");
+        assertThatThrownBy(() -> StaticMembershipSource.ofSpecs(List.of("a=h:1", "a=h:2"))).hasMessageContaining("duplicate member id 'a'");
+    }
+
+    @Test
+    void publishesNothingBeforeStartThenVersionOneToEveryListener() {
+        StaticMembershipSource source = StaticMembershipSource.ofSpecs(List.of("b=h:2", "a=h:1"));
+        List<MembershipView> early = new CopyOnWriteArrayList<>();
+        source.addListener(early::add);
+        assertThat(source.current()).isEmpty();
+        assertThat(early).isEmpty();
+
+        source.start();
+        List<MembershipView> late = new CopyOnWriteArrayList<>();
+        source.addListener(late::add);
+
+        assertThat(early).hasSize(1);
+        assertThat(late).isEqualTo(early);
+        MembershipView view = early.get(0);
+        assertThat(view.version()).isEqualTo(1);
+        assertThat(view.stale()).isFalse();
+        assertThat(view.members()).extracting(Member::id).containsExactly("a", "b");
+        assertThat(source.badPayloads()).isZero();
+        assertThat(source.badMembers()).isEmpty();
+        assertThatThrownBy(source::start).isInstanceOf(IllegalStateException.class);
+        source.close();
+    }
+
+    @Test
+    void drainIsALocalStateChangeWithANewVersion() {
+        StaticMembershipSource source = StaticMembershipSource.ofSpecs(List.of("a=h:1", "b=h:2"));
+        List<MembershipView> views = new CopyOnWriteArrayList<>();
+        source.addListener(views::add);
+        source.start();
+
+        Member drained = source.drain("a");
+
+        assertThat(drained.state()).isEqualTo(MemberState.DRAINING);
+        assertThat(views).hasSize(2);
+        assertThat(views.get(1).version()).isEqualTo(2);
+        assertThat(views.get(1).member("a").orElseThrow().state()).isEqualTo(MemberState.DRAINING);
+        assertThat(views.get(1).member("b").orElseThrow().state()).isEqualTo(MemberState.ACTIVE);
+        source.drain("a");
+        assertThat(views).hasSize(2);
+        assertThatThrownBy(() -> source.drain("zz")).isInstanceOf(NoSuchMemberException.class).hasMessageContaining("'zz'");
+        source.close();
+    }
+}

@@ -1,0 +1,60 @@
+package io.stickyring.membership.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stickyring.membership.zk.ZkSettings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+class ZkOptionsTest {
+
+    @Command(name = "t")
+    static final class Cmd {
+        @Mixin
+        ZkOptions zk;
+    }
+
+    private static ZkOptions parse(String... args) {
+        Cmd cmd = new Cmd();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd.zk;
+    }
+
+    @Test
+    void defaultsWhenNothingIsSet() {
+        ZkSettings s = parse().toSettings("h:1", "c", Map.of(), k -> null);
+        assertThat(s).isEqualTo(ZkSettings.of("h:1", "c"));
+    }
+
+    @Test
+    void flagsOverrideFileWhichOverridesDefaults() {
+        Map<String, Object> file = Map.of("zkSessionTimeout", "4s", "zkConnectionTimeout", 700, "zkRetryMaxAttempts", 3, "zkAuth", "file:pw");
+        ZkSettings s = parse("--zk-session-timeout", "2500ms", "--zk-retry-max-sleep", "1m").toSettings("h:1/x", "c", file, k -> "env:pw");
+        assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(s.connectionTimeout()).isEqualTo(Duration.ofMillis(700));
+        assertThat(s.retryMaxSleep()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(s.retryBaseSleep()).isEqualTo(ZkSettings.DEFAULT_RETRY_BASE_SLEEP);
+        assertThat(s.retryMaxAttempts()).isEqualTo(3);
+        assertThat(s.digestAuth()).isEqualTo("file:pw");
+        assertThat(parse("--zk-auth", "flag:pw").toSettings("h:1", "c", file, k -> null).digestAuth()).isEqualTo("flag:pw");
+        assertThat(parse().toSettings("h:1", "c", Map.of(), k -> k.equals(ZkOptions.AUTH_ENV) ? "env:pw" : null).digestAuth())
+                .isEqualTo("env:pw");
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertThatThrownBy(() -> parse("--zk-session-timeout", "10x").toSettings("h:1", "c", Map.of(), k -> null))
+                .hasMessageContaining("--zk-session-timeout (10x)");
+        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryBaseSleep", "soon"), k -> null))
+                .hasMessageContaining("zkRetryBaseSleep (soon)");
+        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryMaxAttempts", "many"), k -> null))
+                .hasMessageContaining("zkRetryMaxAttempts (many)");
+        assertThatThrownBy(() -> parse("--zk-session-timeout", "20m").toSettings("h:1", "c", Map.of(), k -> null))
+                .hasMessageContaining("sessionTimeout (1200000 ms) must be <= 600000 ms");
+    }
+}
