@@ -1,14 +1,266 @@
 package io.stickyring.chat;
 
+import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.server.NodeConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** `stickyring node`: Run a chat node (WebSocket + HTTP API). */
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a chat node (WebSocket + HTTP API).")
+/**
+ * {@code stickyring node}: runs one chat node until SIGTERM/SIGINT, then drains (DRAINING, wait
+ * {@code --drain-period}, close WebSockets with 1012 and a retry hint) and exits. Every flag can
+ * also come from {@code --config FILE} (YAML, keys = flag names); flags override the file.
+ * Prints "stickyring node ID listening on HOST:PORT" once it serves (scripts and tests wait for it).
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a chat node (WebSocket + HTTP API). See docs/chat-node.md.")
 public final class NodeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with defaults for any flag below")
+    Path configFile;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Required. Address to serve HTTP + WebSocket on (port 0 = any free port)")
+    String listen;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Required. Node id (unique in the cluster)")
+    String id;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Address load balancers should use (default: --listen)")
+    String advertise;
+
+    @Option(names = "--zk", paramLabel = "CONNECT", description = "ZooKeeper connect string; registers the node (default: standalone)")
+    String zk;
+
+    @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "default", description = "Cluster name under /stickyring (default: ${DEFAULT-VALUE})")
+    String cluster;
+
+    @Option(names = "--weight", defaultValue = "100", description = "Weight in the ring (default: ${DEFAULT-VALUE})")
+    int weight;
+
+    @Option(names = "--zone", defaultValue = "", description = "Zone label")
+    String zone;
+
+    @Option(names = "--store", paramLabel = "SPEC", description = "sqlite:PATH (default: sqlite:data/<id>/chat.db)")
+    String store;
+
+    @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (default: ${DEFAULT-VALUE})")
+    String bus;
+
+    @Option(names = "--secret", paramLabel = "TEXT", description = "Token HMAC secret, >= 16 bytes (or env STICKYRING_SECRET; default: random per process)")
+    String secret;
+
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "Read the token secret from this file")
+    Path secretFile;
+
+    @Option(names = "--dev-login", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Serve POST /api/login (dev mode; default: ${DEFAULT-VALUE})")
+    boolean devLogin;
+
+    @Option(names = "--token-ttl", converter = DurationConverter.class, defaultValue = "24h", description = "Lifetime of issued tokens (default: ${DEFAULT-VALUE})")
+    Duration tokenTtl;
+
+    @Option(names = "--accept-proxy-protocol", description = "Accept a PROXY v1/v2 header (from the LB) carrying the real client address")
+    boolean acceptProxyProtocol;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain (PEM) to serve wss/https")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM) for --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--max-frame-bytes", defaultValue = "65536", description = "Largest WebSocket message; larger closes with 1009 (default: ${DEFAULT-VALUE})")
+    int maxFrameBytes;
+
+    @Option(names = "--max-body-bytes", defaultValue = "16384", description = "Largest message body, UTF-8 bytes (default: ${DEFAULT-VALUE})")
+    int maxBodyBytes;
+
+    @Option(names = "--max-http-body-bytes", defaultValue = "65536", description = "Largest HTTP request body (default: ${DEFAULT-VALUE})")
+    int maxHttpBodyBytes;
+
+    @Option(names = "--rate", defaultValue = "50", description = "Per-user request rate, per second (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--rate-burst", defaultValue = "100", description = "Per-user burst (default: ${DEFAULT-VALUE})")
+    int rateBurst;
+
+    @Option(names = "--max-connections", defaultValue = "100000", description = "Open TCP connections cap (default: ${DEFAULT-VALUE})")
+    int maxConnections;
+
+    @Option(names = "--ping-interval", converter = DurationConverter.class, defaultValue = "30s", description = "Ping after this much read silence (default: ${DEFAULT-VALUE})")
+    Duration pingInterval;
+
+    @Option(names = "--pong-timeout", converter = DurationConverter.class, defaultValue = "15s", description = "Close if still silent this long after the ping (default: ${DEFAULT-VALUE})")
+    Duration pongTimeout;
+
+    @Option(names = "--hello-timeout", converter = DurationConverter.class, defaultValue = "15s", description = "Close (1008) if no hello within (default: ${DEFAULT-VALUE})")
+    Duration helloTimeout;
+
+    @Option(names = "--write-low-watermark", defaultValue = "32768", description = "Outbound buffer low watermark, bytes (default: ${DEFAULT-VALUE})")
+    int writeLow;
+
+    @Option(names = "--write-high-watermark", defaultValue = "131072", description = "Outbound buffer high watermark, bytes (default: ${DEFAULT-VALUE})")
+    int writeHigh;
+
+    @Option(names = "--slow-consumer-timeout", converter = DurationConverter.class, defaultValue = "30s", description = "Close (1013) a client above the high watermark this long (default: ${DEFAULT-VALUE})")
+    Duration slowConsumerTimeout;
+
+    @Option(names = "--sync-batch", defaultValue = "256", description = "Messages per replay batch (default: ${DEFAULT-VALUE})")
+    int syncBatch;
+
+    @Option(names = "--max-poll-wait", converter = DurationConverter.class, defaultValue = "30s", description = "Longest long-poll wait (default: ${DEFAULT-VALUE})")
+    Duration maxPollWait;
+
+    @Option(names = "--history-max-limit", defaultValue = "500", description = "Largest history page (default: ${DEFAULT-VALUE})")
+    int historyMaxLimit;
+
+    @Option(names = "--drain-period", converter = DurationConverter.class, defaultValue = "10s", description = "On SIGTERM: DRAINING this long before closing sessions (default: ${DEFAULT-VALUE})")
+    Duration drainPeriod;
+
+    @Option(names = "--retry-hint-min", converter = DurationConverter.class, defaultValue = "500ms", description = "Smallest retry hint in 1012 closes (default: ${DEFAULT-VALUE})")
+    Duration retryHintMin;
+
+    @Option(names = "--retry-hint-max", converter = DurationConverter.class, defaultValue = "5s", description = "Largest retry hint in 1012 closes (default: ${DEFAULT-VALUE})")
+    Duration retryHintMax;
+
+    @Option(names = "--commit-max-batch", defaultValue = "512", description = "Group commit: most writes per commit; 1 = one fsync per write (default: ${DEFAULT-VALUE})")
+    int commitMaxBatch;
+
+    @Option(names = "--io-threads", defaultValue = "0", description = "Netty event loops (0 = 2 x cores)")
+    int ioThreads;
+
+    @Option(names = "--blocking-threads", defaultValue = "8", description = "Threads for store reads (default: ${DEFAULT-VALUE})")
+    int blockingThreads;
+
     @Override
-    public Integer call() {
-        System.err.println("stickyring node: not built yet");
-        return 2;
+    public Integer call() throws Exception {
+        if (configFile != null && !(spec.defaultValueProvider() instanceof YamlDefaults)) {
+            // Re-parse with the file's values as defaults, so the flags given still override it.
+            CommandLine again = new CommandLine(new NodeCommand());
+            again.setOut(spec.commandLine().getOut());
+            again.setErr(spec.commandLine().getErr());
+            try {
+                again.setDefaultValueProvider(new YamlDefaults(configFile, again.getCommandSpec()));
+            } catch (CommandLine.ParameterException e) {
+                spec.commandLine().getErr().println(e.getMessage());
+                return 2;
+            }
+            return again.execute(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+        }
+        NodeConfig config;
+        try {
+            config = toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ChatNode node = ChatNode.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.shutdown(config.drainPeriod());
+            stopped.countDown();
+        }, "node-shutdown"));
+        System.out.println("stickyring node " + config.nodeId() + " listening on "
+                + node.address().getHostString() + ":" + node.address().getPort());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    NodeConfig toConfig() throws java.io.IOException {
+        // Checked here rather than by picocli, so the values may also come from --config.
+        if (listen == null) {
+            throw new IllegalArgumentException("missing --listen HOST:PORT (flag or 'listen' in --config)");
+        }
+        if (id == null) {
+            throw new IllegalArgumentException("missing --id ID (flag or 'id' in --config)");
+        }
+        HostPort hp = HostPort.parse("--listen", listen);
+        if (advertise != null) {
+            HostPort.parse("--advertise", advertise);
+        }
+        byte[] key = secretBytes();
+        String storeSpec = store != null ? store : "sqlite:" + Path.of("data", id, "chat.db");
+        return NodeConfig.defaults(hp.host(), hp.port(), id, storeSpec, key).with(b -> {
+            b.advertise = advertise;
+            b.bus = bus;
+            b.devLogin = devLogin;
+            b.tokenTtl = tokenTtl;
+            b.acceptProxyProtocol = acceptProxyProtocol;
+            b.tlsCert = tlsCert;
+            b.tlsKey = tlsKey;
+            b.maxFrameBytes = maxFrameBytes;
+            b.maxBodyBytes = maxBodyBytes;
+            b.maxHttpBodyBytes = maxHttpBodyBytes;
+            b.ratePerSecond = rate;
+            b.rateBurst = rateBurst;
+            b.maxConnections = maxConnections;
+            b.pingInterval = pingInterval;
+            b.pongTimeout = pongTimeout;
+            b.helloTimeout = helloTimeout;
+            b.writeLowWatermark = writeLow;
+            b.writeHighWatermark = writeHigh;
+            b.slowConsumerTimeout = slowConsumerTimeout;
+            b.syncBatch = syncBatch;
+            b.maxPollWait = maxPollWait;
+            b.historyMaxLimit = historyMaxLimit;
+            b.drainPeriod = drainPeriod;
+            b.retryHintMin = retryHintMin;
+            b.retryHintMax = retryHintMax;
+            b.commitMaxBatch = commitMaxBatch;
+            b.ioThreads = ioThreads;
+            b.blockingThreads = blockingThreads;
+            b.zk = zk;
+            b.cluster = cluster;
+            b.weight = weight;
+            b.zone = zone;
+        }).build();
+    }
+
+    private byte[] secretBytes() throws java.io.IOException {
+        if (secret != null) {
+            return secret.getBytes(StandardCharsets.UTF_8);
+        }
+        if (secretFile != null) {
+            return Files.readString(secretFile).trim().getBytes(StandardCharsets.UTF_8);
+        }
+        String env = System.getenv("STICKYRING_SECRET");
+        if (env != null && !env.isEmpty()) {
+            return env.getBytes(StandardCharsets.UTF_8);
+        }
+        System.err.println("stickyring node: no --secret given; using a random one (tokens work on this process only)");
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return random;
+    }
+
+    /** A validated HOST:PORT. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String flag, String value) {
+            int colon = value == null ? -1 : value.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException(flag + " (" + value + ") must be HOST:PORT");
+            }
+            String host = value.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(value.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new HostPort(host, port);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " (" + value + ") has an invalid port");
+            }
+        }
     }
 }

@@ -1,0 +1,61 @@
+package io.stickyring.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * Picocli default values from a YAML file whose keys are option names without dashes
+ * ({@code listen: 127.0.0.1:9001}, {@code max-frame-bytes: 65536}); flags on the command line
+ * override the file. Unknown keys are rejected, naming the key, so a typo does not go unnoticed.
+ */
+final class YamlDefaults implements CommandLine.IDefaultValueProvider {
+    private final JsonNode root;
+    private final Path file;
+
+    YamlDefaults(Path file, CommandLine.Model.CommandSpec spec) {
+        this.file = file;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read --config " + file + ": " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config " + file + " must hold a YAML mapping");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (spec.findOption("--" + key) == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "unknown key '" + key + "' in " + file);
+            }
+        }
+    }
+
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec arg) {
+        if (!(arg instanceof CommandLine.Model.OptionSpec o)) {
+            return null;
+        }
+        JsonNode v = root.get(o.longestName().replaceFirst("^--", ""));
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isArray()) {
+            List<String> parts = new ArrayList<>();
+            v.forEach(x -> parts.add(x.asText()));
+            return String.join(",", parts);
+        }
+        return v.asText();
+    }
+
+    @Override
+    public String toString() {
+        return "YAML " + file;
+    }
+}

@@ -1,0 +1,29 @@
+package io.stickyring.chat.bus;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.stickyring.chat.store.StoredMessage;
+
+/**
+ * What the bus carries to the node(s) holding a user's sessions. Every event names its target
+ * {@link #user()}; a bus routes by that user only. Events are hints: a lost {@link Delivery} is
+ * healed by the recipient's cursor (the session sees the gap and reads the store).
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "k")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = BusEvent.Delivery.class, name = "d"),
+    @JsonSubTypes.Type(value = BusEvent.Receipt.class, name = "r"),
+    @JsonSubTypes.Type(value = BusEvent.Typing.class, name = "t"),
+})
+public sealed interface BusEvent {
+    String user();
+
+    /** A stored message at inbox position {@code cursor} of {@code user}. */
+    record Delivery(String user, long cursor, StoredMessage message) implements BusEvent { }
+
+    /** {@code reader} has read {@code conv} up to {@code seq}; sent to the other members. */
+    record Receipt(String user, String conv, String reader, long seq) implements BusEvent { }
+
+    /** {@code from} is typing in {@code conv}; ephemeral, never stored. */
+    record Typing(String user, String conv, String from) implements BusEvent { }
+}

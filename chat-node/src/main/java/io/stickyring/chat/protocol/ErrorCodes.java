@@ -1,0 +1,19 @@
+package io.stickyring.chat.protocol;
+
+/** The {@code code} values of {@code error} frames (and HTTP error bodies); see docs/protocol.md. */
+public final class ErrorCodes {
+    public static final String BAD_JSON = "bad_json";
+    public static final String UNKNOWN_TYPE = "unknown_type";
+    public static final String BAD_REQUEST = "bad_request";
+    public static final String NOT_AUTHENTICATED = "not_authenticated";
+    public static final String ALREADY_AUTHENTICATED = "already_authenticated";
+    public static final String NOT_MEMBER = "not_member";
+    public static final String UNKNOWN_CONVERSATION = "unknown_conversation";
+    public static final String TOO_LARGE = "too_large";
+    public static final String RATE_LIMITED = "rate_limited";
+    public static final String STORE_UNAVAILABLE = "store_unavailable";
+    public static final String DRAINING = "draining";
+
+    private ErrorCodes() {
+    }
+}

@@ -1,0 +1,282 @@
+package io.stickyring.chat.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.stickyring.chat.auth.TokenService;
+import io.stickyring.chat.bus.MessageBus;
+import io.stickyring.chat.bus.MessageBuses;
+import io.stickyring.chat.store.MessageStore;
+import io.stickyring.chat.store.MessageStores;
+import io.stickyring.membership.Member;
+import io.stickyring.membership.MemberState;
+import io.stickyring.membership.zk.ZkMemberRegistration;
+import io.stickyring.membership.zk.ZkSettings;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running chat node: store, bus, Netty server and lifecycle. {@link #start} binds and serves;
+ * {@link #shutdown} goes DRAINING, waits the drain period, closes remaining WebSockets with 1012
+ * and a jittered retry hint, stops the server, then closes the store (after its queued writes
+ * completed, so every ack sent was durable). Used by {@code stickyring node}, the demo and tests.
+ */
+public final class ChatNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChatNode.class);
+    static final String VERSION = "0.1.0";
+
+    private final NodeConfig config;
+    private final ChatMetrics metrics;
+    private final MessageStore store;
+    private final MessageBus bus;
+    private final ExecutorService blocking;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ChannelGroup sessions;
+    private final NodeContext context;
+    private final Channel serverChannel;
+    private final ConnectionLimiter limiter;
+    private final List<Consumer<MemberState>> stateListeners = new CopyOnWriteArrayList<>();
+    private volatile MemberState state = MemberState.ACTIVE;
+    private volatile ZkMemberRegistration registration;
+    private volatile boolean closed;
+
+    private ChatNode(NodeConfig config) throws Exception {
+        this.config = config;
+        this.metrics = new ChatMetrics();
+        this.store = MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
+        try {
+            this.bus = MessageBuses.open(config.bus());
+            AtomicInteger n = new AtomicInteger();
+            ThreadFactory tf = r -> {
+                Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            this.blocking = Executors.newFixedThreadPool(config.blockingThreads(), tf);
+            boolean epoll = Epoll.isAvailable();
+            this.boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            this.workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            this.sessions = new DefaultChannelGroup("sessions-" + config.nodeId(), GlobalEventExecutor.INSTANCE);
+            TokenService tokens = new TokenService(config.secret(), config.tokenTtl(), Clock.systemUTC());
+            RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
+            ChatService service = new ChatService(store, bus, blocking, config, metrics);
+            SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
+            this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"));
+            this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
+            SslContext ssl = config.tlsCert() == null ? null
+                    : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
+            Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelClass)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(config.writeLowWatermark(), config.writeHighWatermark()))
+                    .childHandler(new ChatServerInitializer(context, limiter, ssl, () -> state.name()));
+            this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
+            workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
+            if (config.zk() != null) {
+                register();
+            }
+            log.info("chat node {} listening on {} (store {}, bus {}, {})", config.nodeId(), serverChannel.localAddress(),
+                    config.store(), config.bus(), epoll ? "epoll" : "nio");
+        } catch (Exception e) {
+            closeNow();
+            throw e;
+        }
+    }
+
+    /** Registers this node's ephemeral znode; DRAINING is published in place by {@link #drain()}. */
+    private void register() {
+        String host;
+        int port;
+        if (config.advertise() != null) {
+            int colon = config.advertise().lastIndexOf(':');
+            host = config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", "");
+            port = Integer.parseInt(config.advertise().substring(colon + 1));
+        } else {
+            InetSocketAddress bound = address();
+            host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
+            port = bound.getPort();
+        }
+        Member me = new Member(config.nodeId(), host, port, config.weight(), MemberState.ACTIVE, config.zone(),
+                System.currentTimeMillis(), VERSION);
+        ZkMemberRegistration r = ZkMemberRegistration.create(ZkSettings.of(config.zk(), config.cluster()), me);
+        r.start();
+        registration = r;
+        stateListeners.add(r::setState);
+    }
+
+    /** Builds and binds a node. */
+    public static ChatNode start(NodeConfig config) throws Exception {
+        return new ChatNode(config);
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public ChatMetrics metrics() {
+        return metrics;
+    }
+
+    public MessageStore store() {
+        return store;
+    }
+
+    public TokenService tokens() {
+        return context.tokens();
+    }
+
+    public MemberState state() {
+        return state;
+    }
+
+    /** Open WebSocket sessions (handshake complete). */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** This node's ZooKeeper registration, or null when standalone. */
+    public ZkMemberRegistration registration() {
+        return registration;
+    }
+
+    /** Whether any session or long poll on this node listens for {@code user}'s events. */
+    public boolean hasListener(String user) {
+        return context.registry().has(user);
+    }
+
+    /** Called on every state change (e.g. to update the ZooKeeper registration). */
+    public void onStateChange(Consumer<MemberState> listener) {
+        stateListeners.add(listener);
+    }
+
+    /** Marks the node DRAINING (load balancers stop sending new clients); sessions stay open. */
+    public void drain() {
+        if (state != MemberState.DRAINING) {
+            state = MemberState.DRAINING;
+            log.info("chat node {} draining", config.nodeId());
+            for (Consumer<MemberState> l : stateListeners) {
+                try {
+                    l.accept(state);
+                } catch (RuntimeException e) {
+                    log.warn("state listener failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** Closes every WebSocket with 1012 and a jittered retry hint; returns when they are closed (bounded). */
+    public void closeSessions() {
+        long min = config.retryHintMin().toMillis();
+        long max = config.retryHintMax().toMillis();
+        for (Channel ch : sessions) {
+            WebSocketSessionHandler.closeForRestart(ch, min, max);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Drain, wait {@code drainPeriod}, close sessions with 1012, stop serving, close the store. */
+    public void shutdown(Duration drainPeriod) {
+        if (closed) {
+            return;
+        }
+        drain();
+        if (!drainPeriod.isZero()) {
+            long deadline = System.nanoTime() + drainPeriod.toNanos();
+            // Leave early once every client has moved away on its own.
+            while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        closeNow();
+    }
+
+    private synchronized void closeNow() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // Leave membership first, so load balancers stop routing here before clients reconnect.
+        ZkMemberRegistration r = registration;
+        if (r != null) {
+            r.close();
+        }
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (sessions != null) {
+            closeSessions();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (blocking != null) {
+            blocking.shutdown();
+            try {
+                blocking.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (bus != null) {
+            bus.close();
+        }
+        store.close();
+        log.info("chat node {} stopped", config.nodeId());
+    }
+
+    /** Immediate shutdown (no drain wait): sessions get 1012, queued writes finish, store closes. */
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+}

@@ -1,0 +1,175 @@
+package io.stickyring.chat.server;
+
+import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.bus.MessageBus;
+import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.store.AppendResult;
+import io.stickyring.chat.store.Conversation;
+import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.MessageStore;
+import io.stickyring.chat.store.RejectedException;
+import io.stickyring.chat.store.SendRequest;
+import io.stickyring.chat.store.StoredMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The transport-independent chat operations shared by the WebSocket session and the HTTP API:
+ * validate, check membership, go to the store, publish to the bus. Blocking store reads run on
+ * {@code blocking}, never on the caller's (event loop) thread. The send path is: validate ->
+ * durable append (idempotent) -> caller writes the ack -> {@link #fanOut}.
+ */
+public final class ChatService {
+    public static final int MAX_CLIENT_ID = 64;
+
+    private final MessageStore store;
+    private final MessageBus bus;
+    private final Executor blocking;
+    private final NodeConfig config;
+    private final ChatMetrics metrics;
+    private final RecentInboxCache recent = new RecentInboxCache(RECENT_USERS, RECENT_PER_USER);
+
+    /** Users whose latest inbox entries are kept in memory, and how many entries each. */
+    static final int RECENT_USERS = 50_000;
+    static final int RECENT_PER_USER = 64;
+
+    /** Entries read for a replay; {@code cached} when served from memory (the caller then confirms the tail with the store). */
+    public record InboxRead(List<InboxEntry> entries, boolean cached) { }
+
+    public ChatService(MessageStore store, MessageBus bus, Executor blocking, NodeConfig config, ChatMetrics metrics) {
+        this.store = store;
+        this.bus = bus;
+        this.blocking = blocking;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    public MessageStore store() {
+        return store;
+    }
+
+    public Executor blocking() {
+        return blocking;
+    }
+
+    private static <T> CompletableFuture<T> reject(String code, String message) {
+        return CompletableFuture.failedFuture(new RejectedException(code, message));
+    }
+
+    /** Validates and durably appends; completes after the commit (or with the original ack of a resend). */
+    public CompletableFuture<AppendResult> send(String user, String id, String conv, String body) {
+        if (id == null || id.isEmpty() || id.length() > MAX_CLIENT_ID) {
+            return reject(ErrorCodes.BAD_REQUEST, "send needs 'id', a string of 1.." + MAX_CLIENT_ID + " chars");
+        }
+        if (conv == null || conv.isEmpty() || conv.length() > Conversations.MAX_ID_LENGTH) {
+            return reject(ErrorCodes.BAD_REQUEST, "send needs 'conv', a conversation id");
+        }
+        if (body == null) {
+            return reject(ErrorCodes.BAD_REQUEST, "send needs 'body', a string");
+        }
+        int bytes = body.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > config.maxBodyBytes()) {
+            return reject(ErrorCodes.TOO_LARGE, "body of " + bytes + " bytes exceeds the limit of " + config.maxBodyBytes());
+        }
+        return store.append(new SendRequest(user, id, conv, body)).whenComplete((r, e) -> {
+            if (r != null && !r.duplicate()) {
+                metrics.messagesStored.inc();
+            }
+        });
+    }
+
+    /** Publishes a first-time append to the inbox of every member (sender's other devices included). */
+    public void fanOut(AppendResult r) {
+        if (r.duplicate()) {
+            return;
+        }
+        List<BusEvent> events = new ArrayList<>(r.cursors().size());
+        for (Map.Entry<String, Long> e : r.cursors().entrySet()) {
+            recent.add(e.getKey(), e.getValue(), r.message());
+            events.add(new BusEvent.Delivery(e.getKey(), e.getValue(), r.message()));
+        }
+        bus.publishAll(events);
+    }
+
+    /** Remembers a delivery that arrived over the bus (another node's append). */
+    public void noteDelivery(BusEvent event) {
+        if (event instanceof BusEvent.Delivery d) {
+            recent.add(d.user(), d.cursor(), d.message());
+        }
+    }
+
+    /** Blocking: up to {@code limit} inbox entries after {@code after}, from memory when the recent cache has them. */
+    public InboxRead readInbox(String user, long after, int limit) {
+        var hit = recent.read(user, after, limit);
+        if (hit.isPresent()) {
+            metrics.inboxCache.labelValues("hit").inc();
+            return new InboxRead(hit.get(), true);
+        }
+        metrics.inboxCache.labelValues("miss").inc();
+        List<InboxEntry> entries = store.readInbox(user, after, limit);
+        for (InboxEntry e : entries) {
+            recent.add(user, e.cursor(), e.message());
+        }
+        return new InboxRead(entries, false);
+    }
+
+    /** The conversation if {@code user} is a member; fails with not_member / unknown_conversation. */
+    public CompletableFuture<Conversation> memberOf(String user, String conv) {
+        if (conv == null || conv.isEmpty() || conv.length() > Conversations.MAX_ID_LENGTH) {
+            return reject(ErrorCodes.BAD_REQUEST, "missing or invalid 'conv'");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            Conversation c = store.conversation(conv).orElseThrow(
+                    () -> new RejectedException(ErrorCodes.UNKNOWN_CONVERSATION, "no conversation '" + conv + "'"));
+            if (!c.hasMember(user)) {
+                throw new RejectedException(ErrorCodes.NOT_MEMBER, "user '" + user + "' is not a member of '" + conv + "'");
+            }
+            return c;
+        }, blocking);
+    }
+
+    /** Ephemeral: tells the other members that {@code user} is typing. Never stored. */
+    public CompletableFuture<Void> typing(String user, String conv) {
+        return memberOf(user, conv).thenAccept(c -> {
+            for (String m : c.members()) {
+                if (!m.equals(user)) {
+                    bus.publish(new BusEvent.Typing(m, c.id(), user));
+                }
+            }
+        });
+    }
+
+    /** Records the read mark and sends a receipt to every member (the reader's other devices too). */
+    public CompletableFuture<Long> markRead(String user, String conv, long seq) {
+        return memberOf(user, conv).thenCompose(c -> store.markRead(c.id(), user, seq).thenApply(mark -> {
+            for (String m : c.members()) {
+                bus.publish(new BusEvent.Receipt(m, c.id(), user, mark));
+            }
+            return mark;
+        }));
+    }
+
+    /** A page of history ending below {@code before} (0 or absent = latest), at most the configured limit. */
+    public CompletableFuture<List<StoredMessage>> history(String user, String conv, long before, long limit) {
+        long beforeSeq = before <= 0 ? Long.MAX_VALUE : before;
+        int n = (int) Math.max(1, Math.min(limit <= 0 ? 50 : limit, config.historyMaxLimit()));
+        return memberOf(user, conv).thenApplyAsync(c -> store.history(c.id(), beforeSeq, n), blocking);
+    }
+
+    public CompletableFuture<Conversation> createGroup(String user, Set<String> members, String title) {
+        if (title != null && title.length() > 200) {
+            return reject(ErrorCodes.BAD_REQUEST, "title of " + title.length() + " chars exceeds 200");
+        }
+        return store.createGroup(user, members, title == null ? "" : title);
+    }
+
+    public CompletableFuture<List<Conversation>> conversations(String user) {
+        return CompletableFuture.supplyAsync(() -> store.conversationsOf(user), blocking);
+    }
+}

@@ -1,0 +1,155 @@
+package io.stickyring.chat.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a chat node is configured with, validated once: the compact constructor rejects bad
+ * values naming them. Defaults (see {@link #defaults}) are the documented limits of docs/protocol.md.
+ */
+public record NodeConfig(
+        String host, int port, String nodeId, String advertise,
+        String store, String bus, byte[] secret, boolean devLogin, Duration tokenTtl,
+        boolean acceptProxyProtocol, Path tlsCert, Path tlsKey,
+        int maxFrameBytes, int maxBodyBytes, int maxHttpBodyBytes,
+        double ratePerSecond, int rateBurst, int maxConnections,
+        Duration pingInterval, Duration pongTimeout, Duration helloTimeout,
+        int writeLowWatermark, int writeHighWatermark, Duration slowConsumerTimeout,
+        int syncBatch, Duration maxPollWait, int historyMaxLimit,
+        Duration drainPeriod, Duration retryHintMin, Duration retryHintMax,
+        int commitMaxBatch, int ioThreads, int blockingThreads,
+        String zk, String cluster, int weight, String zone) {
+
+    public NodeConfig {
+        Objects.requireNonNull(host, "host");
+        requireRange("port", port, 0, 65535);
+        if (nodeId == null || !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new IllegalArgumentException("node id (" + nodeId + ") must match [A-Za-z0-9_.-]{1,64}");
+        }
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(bus, "bus");
+        Objects.requireNonNull(secret, "secret");
+        if (secret.length < 16) {
+            throw new IllegalArgumentException("secret (" + secret.length + " bytes) must be >= 16 bytes");
+        }
+        requirePositive("token ttl", tokenTtl);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("tls cert (" + tlsCert + ") and tls key (" + tlsKey + ") must be given together");
+        }
+        requireRange("max frame bytes", maxFrameBytes, 128, 16 << 20);
+        requireRange("max body bytes", maxBodyBytes, 1, maxFrameBytes);
+        requireRange("max http body bytes", maxHttpBodyBytes, 128, 16 << 20);
+        if (!(ratePerSecond > 0)) {
+            throw new IllegalArgumentException("rate per second (" + ratePerSecond + ") must be > 0");
+        }
+        requireRange("rate burst", rateBurst, 1, 1_000_000);
+        requireRange("max connections", maxConnections, 1, 10_000_000);
+        requirePositive("ping interval", pingInterval);
+        requirePositive("pong timeout", pongTimeout);
+        requirePositive("hello timeout", helloTimeout);
+        requireRange("write low watermark", writeLowWatermark, 1024, Integer.MAX_VALUE);
+        if (writeHighWatermark <= writeLowWatermark) {
+            throw new IllegalArgumentException("write high watermark (" + writeHighWatermark
+                    + ") must be > write low watermark (" + writeLowWatermark + ")");
+        }
+        requirePositive("slow consumer timeout", slowConsumerTimeout);
+        requireRange("sync batch", syncBatch, 1, 10_000);
+        requirePositive("max poll wait", maxPollWait);
+        requireRange("history max limit", historyMaxLimit, 1, 10_000);
+        if (drainPeriod.isNegative()) {
+            throw new IllegalArgumentException("drain period (" + drainPeriod + ") must be >= 0");
+        }
+        if (retryHintMin.isNegative() || retryHintMax.compareTo(retryHintMin) < 0) {
+            throw new IllegalArgumentException("retry hint range (" + retryHintMin + ".." + retryHintMax + ") must be 0 <= min <= max");
+        }
+        requireRange("commit max batch", commitMaxBatch, 1, 100_000);
+        requireRange("io threads", ioThreads, 0, 1024);
+        requireRange("blocking threads", blockingThreads, 1, 1024);
+        if (zk != null && (cluster == null || cluster.isBlank())) {
+            throw new IllegalArgumentException("cluster name (" + cluster + ") is required with --zk");
+        }
+        requireRange("weight", weight, 1, 1000);
+        secret = secret.clone();
+    }
+
+    private static void requireRange(String name, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(name + " (" + v + ") must be in [" + min + ", " + max + "]");
+        }
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " (" + d + ") must be > 0");
+        }
+    }
+
+    /** Defaults for a node listening on {@code host:port}; tests override single fields with {@link Builder}. */
+    public static Builder defaults(String host, int port, String nodeId, String store, byte[] secret) {
+        return new Builder(host, port, nodeId, store, secret);
+    }
+
+    /** Mutable builder that produces a validated {@link NodeConfig}. */
+    public static final class Builder {
+        public String host;
+        public int port;
+        public String nodeId;
+        public String advertise;
+        public String store;
+        public String bus = "local";
+        public byte[] secret;
+        public boolean devLogin = true;
+        public Duration tokenTtl = Duration.ofHours(24);
+        public boolean acceptProxyProtocol;
+        public Path tlsCert;
+        public Path tlsKey;
+        public int maxFrameBytes = 64 * 1024;
+        public int maxBodyBytes = 16 * 1024;
+        public int maxHttpBodyBytes = 64 * 1024;
+        public double ratePerSecond = 50;
+        public int rateBurst = 100;
+        public int maxConnections = 100_000;
+        public Duration pingInterval = Duration.ofSeconds(30);
+        public Duration pongTimeout = Duration.ofSeconds(15);
+        public Duration helloTimeout = Duration.ofSeconds(15);
+        public int writeLowWatermark = 32 * 1024;
+        public int writeHighWatermark = 128 * 1024;
+        public Duration slowConsumerTimeout = Duration.ofSeconds(30);
+        public int syncBatch = 256;
+        public Duration maxPollWait = Duration.ofSeconds(30);
+        public int historyMaxLimit = 500;
+        public Duration drainPeriod = Duration.ofSeconds(10);
+        public Duration retryHintMin = Duration.ofMillis(500);
+        public Duration retryHintMax = Duration.ofMillis(5000);
+        public int commitMaxBatch = 512;
+        public int ioThreads;
+        public int blockingThreads = 8;
+        public String zk;
+        public String cluster = "default";
+        public int weight = 100;
+        public String zone = "";
+
+        Builder(String host, int port, String nodeId, String store, byte[] secret) {
+            this.host = host;
+            this.port = port;
+            this.nodeId = nodeId;
+            this.store = store;
+            this.secret = secret;
+        }
+
+        public Builder with(java.util.function.Consumer<Builder> change) {
+            change.accept(this);
+            return this;
+        }
+
+        public NodeConfig build() {
+            return new NodeConfig(host, port, nodeId, advertise, store, bus, secret, devLogin, tokenTtl,
+                    acceptProxyProtocol, tlsCert, tlsKey, maxFrameBytes, maxBodyBytes, maxHttpBodyBytes,
+                    ratePerSecond, rateBurst, maxConnections, pingInterval, pongTimeout, helloTimeout,
+                    writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
+                    drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
+                    zk, cluster, weight, zone);
+        }
+    }
+}

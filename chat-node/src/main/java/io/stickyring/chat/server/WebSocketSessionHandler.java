@@ -1,0 +1,477 @@
+package io.stickyring.chat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.protocol.CloseCodes;
+import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.store.AppendResult;
+import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.RejectedException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket session: the protocol of docs/protocol.md from {@code hello} on. All state is
+ * confined to the channel's event loop; bus events and store completions hop onto it.
+ *
+ * <p>Delivery invariant: {@code sent} is the highest inbox cursor written to this client, and
+ * every cursor up to it has been written (or was below the client's own cursor). A bus push with
+ * cursor {@code sent + 1} is written at once; any other gap (a lost or reordered push, pushes
+ * skipped while the client was not reading) is filled by reading the store from {@code sent}, in
+ * batches of {@code syncBatch}. So each device gets every message of its inbox exactly once per
+ * session, in cursor order.
+ *
+ * <p>Backpressure: write watermarks. While the channel is unwritable, pushes are not queued (they
+ * are replayed from the store once it drains); if it stays unwritable for the slow-consumer
+ * timeout the session is closed with 1013 and the client resyncs from its cursor.
+ */
+final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocketFrame>
+        implements SessionRegistry.Listener {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSessionHandler.class);
+
+    private final NodeContext node;
+    private Channel ch;
+    private String user;
+    private long sent;
+    private long pendingMax;
+    private boolean replaying;
+    private boolean forceReplay;
+    private boolean reportSynced;
+    private int generation;
+    private boolean closing;
+    private ScheduledFuture<?> helloTimer;
+    private ScheduledFuture<?> slowTimer;
+
+    WebSocketSessionHandler(NodeContext node) {
+        this.node = node;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            // Session starts: keep-alive runs, and the client has helloTimeout to authenticate.
+            ch = ctx.channel();
+            node.sessions().add(ch);
+            KeepAliveHandler ka = ctx.pipeline().get(KeepAliveHandler.class);
+            if (ka != null) {
+                ka.startWebSocket();
+            }
+            helloTimer = ch.eventLoop().schedule(() -> {
+                if (user == null) {
+                    closeWith(CloseCodes.POLICY_VIOLATION, "no hello within " + node.config().helloTimeout().toMillis() + " ms", "hello_timeout");
+                }
+            }, node.config().helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof TextWebSocketFrame text) {
+            onText(text.text());
+        } else if (frame instanceof BinaryWebSocketFrame) {
+            closeWith(CloseCodes.UNSUPPORTED_DATA, "binary frames are not supported", "binary");
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            // A fragmented message over the limit (single frames are caught by the decoder).
+            closeWith(CloseCodes.MESSAGE_TOO_BIG, "message exceeds " + node.config().maxFrameBytes() + " bytes", "too_big");
+        } else if (cause instanceof CorruptedFrameException) {
+            closeWith(CloseCodes.PROTOCOL_ERROR, "protocol error", "protocol");
+        } else {
+            log.debug("session {} error: {}", user, cause.toString());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (helloTimer != null) {
+            helloTimer.cancel(false);
+        }
+        if (slowTimer != null) {
+            slowTimer.cancel(false);
+        }
+        if (user != null) {
+            node.registry().detach(user, this);
+            node.metrics().sessions.dec();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ch != null && user != null) {
+            if (ch.isWritable()) {
+                if (slowTimer != null) {
+                    slowTimer.cancel(false);
+                    slowTimer = null;
+                }
+                pump();
+            } else if (slowTimer == null) {
+                slowTimer = ch.eventLoop().schedule(() -> {
+                    if (!ch.isWritable()) {
+                        closeWith(CloseCodes.TRY_AGAIN_LATER, "slow consumer: not reading for "
+                                + node.config().slowConsumerTimeout().toMillis() + " ms; reconnect and sync", "slow_consumer");
+                    }
+                }, node.config().slowConsumerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    // ------------------------------------------------------------------ inbound frames
+
+    private void onText(String text) {
+        JsonNode in;
+        try {
+            in = Frames.JSON.readTree(text);
+        } catch (Exception e) {
+            in = null;
+        }
+        if (in == null || !in.isObject()) {
+            count("invalid");
+            error(ErrorCodes.BAD_JSON, "frame is not a JSON object", null);
+            return;
+        }
+        String t = Frames.text(in, "t");
+        count(t == null ? "invalid" : knownType(t));
+        if (t == null) {
+            error(ErrorCodes.BAD_REQUEST, "frame has no string field 't'", null);
+            return;
+        }
+        if (user == null && !t.equals("hello")) {
+            closeWith(CloseCodes.POLICY_VIOLATION, "send hello with a token first", "not_authenticated");
+            return;
+        }
+        switch (t) {
+            case "hello" -> onHello(in);
+            case "send" -> onSend(in);
+            case "sync" -> onSync(in);
+            case "read" -> onRead(in);
+            case "typing" -> onTyping(in);
+            case "history" -> onHistory(in);
+            case "ping" -> write(Frames.frame("pong"), true);
+            default -> error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(t) + "'", Frames.text(in, "ref"));
+        }
+    }
+
+    private static String knownType(String t) {
+        return switch (t) {
+            case "hello", "send", "sync", "read", "typing", "history", "ping" -> t;
+            default -> "unknown";
+        };
+    }
+
+    private void count(String type) {
+        node.metrics().framesIn.labelValues(type).inc();
+    }
+
+    private void onHello(JsonNode in) {
+        if (user != null) {
+            error(ErrorCodes.ALREADY_AUTHENTICATED, "hello already accepted for '" + user + "'", null);
+            return;
+        }
+        Optional<String> who = node.tokens().verify(Frames.text(in, "token"));
+        if (who.isEmpty()) {
+            closeWith(CloseCodes.POLICY_VIOLATION, "missing, invalid or expired token", "bad_token");
+            return;
+        }
+        Long cursor = Frames.nonNegative(in, "cursor", 0L);
+        if (cursor == null) {
+            error(ErrorCodes.BAD_REQUEST, "'cursor' must be an integer >= 0", null);
+            return;
+        }
+        helloTimer.cancel(false);
+        user = who.get();
+        node.metrics().sessions.inc();
+        // Subscribe before reading the head, so no push can fall between the two.
+        node.registry().attach(user, this);
+        startFrom(cursor, true);
+    }
+
+    private void onSync(JsonNode in) {
+        Long cursor = Frames.nonNegative(in, "cursor", null);
+        if (cursor == null) {
+            error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
+            return;
+        }
+        startFrom(cursor, false);
+    }
+
+    /** (Re)starts delivery after {@code cursor}, clamped to the inbox head; hello also answers welcome. */
+    private void startFrom(long cursor, boolean welcome) {
+        int gen = ++generation;
+        replaying = true;
+        String u = user;
+        CompletableFuture.supplyAsync(() -> node.service().store().inboxHead(u), node.service().blocking())
+                .whenComplete((head, err) -> ch.eventLoop().execute(() -> {
+                    if (gen != generation) {
+                        return;
+                    }
+                    replaying = false;
+                    if (err != null) {
+                        error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
+                        closeWith(1011, "store unavailable", "store");
+                        return;
+                    }
+                    // A cursor beyond the head (e.g. a reset store) would hide new messages: clamp it.
+                    sent = Math.min(cursor, head);
+                    pendingMax = Math.max(pendingMax, head);
+                    if (welcome) {
+                        write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
+                    }
+                    forceReplay = true;
+                    reportSynced = true;
+                    pump();
+                }));
+    }
+
+    private void onSend(JsonNode in) {
+        String id = Frames.text(in, "id");
+        if (!node.rateLimiter().tryAcquire(user)) {
+            node.metrics().reject(ErrorCodes.RATE_LIMITED);
+            error(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded; retry in "
+                    + node.rateLimiter().retryAfterMillis(user) + " ms", id);
+            return;
+        }
+        long t0 = System.nanoTime();
+        node.service().send(user, id, Frames.text(in, "conv"), Frames.text(in, "body"))
+                .whenComplete((r, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, r, err)));
+    }
+
+    private void onAppended(String id, long t0, AppendResult r, Throwable err) {
+        if (err != null) {
+            failed(err, id);
+            return;
+        }
+        if (ch.isActive()) {
+            write(Frames.ack(r.ack()), true);
+            node.metrics().ackLatency.observe((System.nanoTime() - t0) / 1e9);
+        }
+        // Fan-out happens even if this sender has gone: the message is durable and others want it.
+        node.service().fanOut(r);
+    }
+
+    private void onRead(JsonNode in) {
+        Long seq = Frames.nonNegative(in, "seq", null);
+        String conv = Frames.text(in, "conv");
+        if (seq == null || conv == null) {
+            error(ErrorCodes.BAD_REQUEST, "read needs 'conv' and 'seq'", Frames.text(in, "ref"));
+            return;
+        }
+        if (limited(Frames.text(in, "ref"))) {
+            return;
+        }
+        node.service().markRead(user, conv, seq).whenComplete((mark, err) -> {
+            if (err != null) {
+                ch.eventLoop().execute(() -> failed(err, Frames.text(in, "ref")));
+            }
+        });
+    }
+
+    private void onTyping(JsonNode in) {
+        String conv = Frames.text(in, "conv");
+        if (conv == null) {
+            error(ErrorCodes.BAD_REQUEST, "typing needs 'conv'", null);
+            return;
+        }
+        if (limited(null)) {
+            return;
+        }
+        node.service().typing(user, conv).whenComplete((v, err) -> {
+            if (err != null) {
+                ch.eventLoop().execute(() -> failed(err, null));
+            }
+        });
+    }
+
+    private void onHistory(JsonNode in) {
+        String conv = Frames.text(in, "conv");
+        String ref = Frames.text(in, "ref");
+        Long before = Frames.nonNegative(in, "before", 0L);
+        Long limit = Frames.nonNegative(in, "limit", 50L);
+        if (conv == null || before == null || limit == null) {
+            error(ErrorCodes.BAD_REQUEST, "history needs 'conv' and optional integers 'before', 'limit'", ref);
+            return;
+        }
+        if (limited(ref)) {
+            return;
+        }
+        node.service().history(user, conv, before, limit).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
+            if (err != null) {
+                failed(err, ref);
+            } else {
+                write(Frames.history(conv, before, msgs, ref), true);
+            }
+        }));
+    }
+
+    private boolean limited(String ref) {
+        if (node.rateLimiter().tryAcquire(user)) {
+            return false;
+        }
+        node.metrics().reject(ErrorCodes.RATE_LIMITED);
+        error(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded", ref);
+        return true;
+    }
+
+    private void failed(Throwable err, String ref) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof RejectedException r) {
+            node.metrics().reject(r.code());
+            error(r.code(), r.getMessage(), ref);
+        } else {
+            node.metrics().reject(ErrorCodes.STORE_UNAVAILABLE);
+            error(ErrorCodes.STORE_UNAVAILABLE, "not stored (" + cause.getMessage() + "); retry with the same id", ref);
+        }
+    }
+
+    // ------------------------------------------------------------------ delivery
+
+    @Override
+    public void onEvent(BusEvent event) {
+        Channel c = ch;
+        if (c != null) {
+            c.eventLoop().execute(() -> deliver(event));
+        }
+    }
+
+    private void deliver(BusEvent event) {
+        if (!ch.isActive() || closing) {
+            return;
+        }
+        if (event instanceof BusEvent.Delivery d) {
+            long c = d.cursor();
+            if (c <= sent) {
+                return;
+            }
+            if (!replaying && c == sent + 1 && ch.isWritable()) {
+                sent = c;
+                write(Frames.msg(d.message(), c), true);
+                return;
+            }
+            pendingMax = Math.max(pendingMax, c);
+            pump();
+        } else if (event instanceof BusEvent.Receipt r && ch.isWritable()) {
+            write(Frames.receipt(r.conv(), r.reader(), r.seq()), true);
+        } else if (event instanceof BusEvent.Typing ty && ch.isWritable()) {
+            write(Frames.typing(ty.conv(), ty.from()), true);
+        }
+    }
+
+    /** Starts a store read if this session is behind and able to write; reports synced when caught up. */
+    private void pump() {
+        if (!ch.isActive() || user == null || replaying || closing || !ch.isWritable()) {
+            return;
+        }
+        if (forceReplay || pendingMax > sent) {
+            forceReplay = false;
+            replaying = true;
+            int gen = generation;
+            long from = sent;
+            String u = user;
+            int batch = node.config().syncBatch();
+            CompletableFuture.supplyAsync(() -> node.service().readInbox(u, from, batch), node.service().blocking())
+                    .whenComplete((read, err) -> ch.eventLoop().execute(() -> onBatch(gen, batch, read, err)));
+        } else if (reportSynced) {
+            reportSynced = false;
+            write(Frames.synced(sent), true);
+        }
+    }
+
+    private void onBatch(int gen, int batch, ChatService.InboxRead read, Throwable err) {
+        if (gen != generation) {
+            // A sync restarted delivery meanwhile; its own read supersedes this one.
+            return;
+        }
+        replaying = false;
+        if (err != null) {
+            error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable while syncing; retrying", null);
+            forceReplay = true;
+            ch.eventLoop().schedule(this::pump, 1, TimeUnit.SECONDS);
+            return;
+        }
+        node.metrics().syncBatches.inc();
+        List<InboxEntry> entries = read.entries();
+        for (InboxEntry e : entries) {
+            if (e.cursor() > sent) {
+                sent = e.cursor();
+                write(Frames.msg(e.message(), e.cursor()), false);
+            }
+        }
+        ch.flush();
+        // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
+        if (entries.size() == batch || read.cached()) {
+            forceReplay = true;
+        }
+        pump();
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private void write(ObjectNode frame, boolean flush) {
+        node.metrics().framesOut.labelValues(frame.get("t").asText()).inc();
+        TextWebSocketFrame f = new TextWebSocketFrame(Frames.encode(frame));
+        if (flush) {
+            ch.writeAndFlush(f, ch.voidPromise());
+        } else {
+            ch.write(f, ch.voidPromise());
+        }
+    }
+
+    private void error(String code, String message, String ref) {
+        write(Frames.error(code, message, ref), true);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    /** Sends a close frame with {@code code} and closes; forced after a second if the peer is not reading. */
+    void closeWith(int code, String reason, String metricReason) {
+        if (closing || ch == null) {
+            return;
+        }
+        closing = true;
+        node.metrics().closes.labelValues(metricReason).inc();
+        ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        ch.eventLoop().schedule(() -> ch.close(), 1, TimeUnit.SECONDS);
+    }
+
+    /** Closes with 1012 and a jittered retry hint in the reason ("retry-after-ms=N"). */
+    static void closeForRestart(Channel ch, long minMs, long maxMs) {
+        WebSocketSessionHandler h = ch.pipeline().get(WebSocketSessionHandler.class);
+        long hint = minMs + (maxMs > minMs ? ThreadLocalRandom.current().nextLong(maxMs - minMs + 1) : 0);
+        String reason = "node restarting; retry-after-ms=" + hint;
+        if (h != null) {
+            ch.eventLoop().execute(() -> h.closeWith(CloseCodes.SERVICE_RESTART, reason, "restart"));
+        } else {
+            ch.close();
+        }
+    }
+}

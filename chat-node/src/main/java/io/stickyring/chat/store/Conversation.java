@@ -1,0 +1,16 @@
+package io.stickyring.chat.store;
+
+import java.util.List;
+
+/** A conversation and its members (sorted). Direct conversations exist implicitly. */
+public record Conversation(String id, Kind kind, String title, List<String> members) {
+    public enum Kind { DIRECT, GROUP }
+
+    public Conversation {
+        members = List.copyOf(members);
+    }
+
+    public boolean hasMember(String user) {
+        return members.contains(user);
+    }
+}

@@ -1,0 +1,5 @@
+package io.stickyring.chat.store;
+
+/** One position of a user's inbox: {@code cursor} is contiguous per user (1, 2, 3, ...). */
+public record InboxEntry(long cursor, StoredMessage message) {
+}

@@ -1,0 +1,84 @@
+package io.stickyring.chat.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stickyring.chat.store.StoredMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The behaviour every {@link MessageBus} must show; an implementation's test extends this class.
+ * Buses may deliver asynchronously, so assertions wait (bounded); "nothing arrives" is checked by
+ * publishing a marker event afterwards and waiting for it (per-publisher order is part of the contract).
+ */
+@Timeout(60)
+public abstract class MessageBusContract {
+    protected MessageBus bus;
+
+    /** A bus ready to use; two calls in one test must reach each other (cluster buses: two connections). */
+    protected abstract MessageBus open() throws Exception;
+
+    @AfterEach
+    void closeBus() {
+        if (bus != null) {
+            bus.close();
+        }
+    }
+
+    private static BusEvent.Delivery delivery(String user, long cursor) {
+        return new BusEvent.Delivery(user, cursor, new StoredMessage("dm:a:b", cursor, "id" + cursor, "a", "body", 1L));
+    }
+
+    @Test
+    void subscriberGetsItsUsersEventsInOrder() throws Exception {
+        bus = open();
+        List<BusEvent> got = new CopyOnWriteArrayList<>();
+        List<BusEvent> other = new CopyOnWriteArrayList<>();
+        bus.subscribe("bob", got::add);
+        bus.subscribe("carol", other::add);
+        bus.publishAll(List.of(delivery("bob", 1), delivery("bob", 2),
+                new BusEvent.Typing("bob", "dm:a:b", "a"), new BusEvent.Receipt("bob", "dm:a:b", "a", 2)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 4);
+        assertThat(got).containsExactly(delivery("bob", 1), delivery("bob", 2),
+                new BusEvent.Typing("bob", "dm:a:b", "a"), new BusEvent.Receipt("bob", "dm:a:b", "a", 2));
+        assertThat(other).isEmpty();
+    }
+
+    @Test
+    void everySubscriberOfAUserGetsTheEvent() throws Exception {
+        bus = open();
+        List<BusEvent> one = new CopyOnWriteArrayList<>();
+        List<BusEvent> two = new CopyOnWriteArrayList<>();
+        bus.subscribe("bob", one::add);
+        bus.subscribe("bob", two::add);
+        bus.publish(delivery("bob", 7));
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.size() == 1 && two.size() == 1);
+    }
+
+    @Test
+    void closedSubscriptionStopsDelivery() throws Exception {
+        bus = open();
+        List<BusEvent> gone = new CopyOnWriteArrayList<>();
+        List<BusEvent> stays = new CopyOnWriteArrayList<>();
+        MessageBus.Subscription s = bus.subscribe("bob", gone::add);
+        bus.subscribe("bob", stays::add);
+        s.close();
+        s.close();
+        bus.publish(delivery("bob", 1));
+        bus.publish(delivery("bob", 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> stays.size() == 2);
+        assertThat(gone).isEmpty();
+    }
+
+    @Test
+    void eventsSurviveTheWireCodec() {
+        for (BusEvent e : List.of(delivery("bob", 3), new BusEvent.Typing("u", "c", "f"), new BusEvent.Receipt("u", "c", "r", 9))) {
+            assertThat(BusEvents.decode(BusEvents.encode(e))).isEqualTo(e);
+        }
+    }
+}
