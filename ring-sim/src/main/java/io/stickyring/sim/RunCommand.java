@@ -1,0 +1,208 @@
+package io.stickyring.sim;
+
+import io.stickyring.sim.algo.AlgorithmCatalog;
+import io.stickyring.sim.algo.AlgorithmSpec;
+import io.stickyring.sim.algo.ProductionCatalog;
+import io.stickyring.sim.engine.Progress;
+import io.stickyring.sim.engine.SimResult;
+import io.stickyring.sim.engine.Simulator;
+import io.stickyring.sim.report.Charts;
+import io.stickyring.sim.report.Reports;
+import io.stickyring.sim.scenario.Cluster;
+import io.stickyring.sim.scenario.ClusterMember;
+import io.stickyring.sim.scenario.Event;
+import io.stickyring.sim.scenario.Scenario;
+import io.stickyring.sim.whatif.AdminClient;
+import io.stickyring.sim.whatif.LbView;
+import io.stickyring.sim.workload.KeySet;
+import io.stickyring.sim.workload.Workload;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** `sim run`: a scenario over a workload for several algorithms side by side. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a membership scenario over a client workload, several algorithms side by side.",
+                "Reports keys moved (vs the ideal minimum), balance, lookup and build time, memory.",
+                "",
+                "Events: fail:K|fail:ID,..|fail:zone=Z  add:K[:weight=W][:zone=Z]  drain:K|drain:ID,..|drain:zone=Z",
+                "        weight:ID=W,..  restart",
+                "        scale:M[:step=S]  flap:ID|random[:times=T]",
+                "Workloads: ipv4[:n=N]  ipv6[:n=N]  zipf[:users=U][:nats=A][:s=S]  prefix24[:n=N][:prefixes=P]",
+                "           prefix64[:n=N][:prefixes=P]  file:PATH (ip[,member][,count] lines or JSON)",
+                "Algorithms: ring[:vnodes=N]  maglev[:table=P]  rendezvous  jump  bounded[:base=A][:c=F]"},
+        footer = {"", "Example: sim run --members 10 -a ring -a maglev -a rendezvous -a jump -w ipv4:n=1000000 \\",
+                "           -e fail:1 -e add:1 -e drain:m003 -e restart -e scale:20:step=5 --charts out/"})
+public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with members, algorithms, workload, events, seed, threads, keyMode; flags override it.")
+    Path config;
+
+    @Option(names = {"-n", "--members"}, paramLabel = "N", description = "N equal members m000..m(N-1) (default 10).")
+    Integer members;
+
+    @Option(names = "--zones", paramLabel = "Z", description = "Spread the --members N round-robin over zones z0..z(Z-1), for fail:zone=z1 / drain:zone=z1.")
+    Integer zones;
+
+    @Option(names = "--member", paramLabel = "ID[=W][@ZONE]", split = ",", description = "Explicit members with weights and zones, e.g. --member a=2@z0,b@z1,c=3 (overrides --members).")
+    List<String> memberSpecs;
+
+    @Option(names = "--lb-members", paramLabel = "FILE|URL", description = {"Members and weights from an LB's GET /members (a saved JSON file, or the admin base URL):",
+            "ACTIVE members join the ring, DRAINING ones start drained, DOWN ones are left out (overrides --members)."})
+    String lbMembers;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token for --lb-members URL (default: $STICKYRING_ADMIN_TOKEN).")
+    String token = System.getenv("STICKYRING_ADMIN_TOKEN");
+
+    @Option(names = {"-a", "--algorithm"}, paramLabel = "SPEC", description = "Algorithm to compare (repeat; default ring, maglev, rendezvous, jump).")
+    List<String> algorithms;
+
+    @Option(names = {"-w", "--workload"}, paramLabel = "SPEC", description = "Client workload (default " + RunConfig.DEFAULT_WORKLOAD + ").")
+    String workload;
+
+    @Option(names = {"-e", "--event"}, paramLabel = "EVENT", description = "Event, in order (repeat; default fail:1, add:1).")
+    List<String> events;
+
+    @Option(names = "--seed", description = "Seed for workloads and victim choice (default 1).")
+    Long seed;
+
+    @Option(names = "--threads", description = "Threads for key assignment (default 1; results are identical for any count).")
+    Integer threads;
+
+    @Option(names = "--key-mode", paramLabel = "MODE", description = "Client key derivation as the LB's --key-mode: address (default), prefix, address-port.")
+    String keyMode;
+
+    @picocli.CommandLine.Mixin
+    KeyOptions keyOptions = new KeyOptions();
+
+    @Option(names = "--per-connection", description = {"Expand each key into one entry per connection (count), so bounded load",
+            "picks per connection as the LB does; keys moved then counts connections."})
+    boolean perConnection;
+
+    @Option(names = "--steps", description = "Also print one row per step (a rolling restart has two per member).")
+    boolean steps;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write every event and step row as CSV.")
+    Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the full result as JSON.")
+    Path json;
+
+    @Option(names = "--charts", paramLabel = "DIR", description = "Write PNG charts: moved.png, moved-vs-ideal.png, load-initial.png, load-final.png.")
+    Path charts;
+
+    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr (default: when interactive).")
+    Boolean progress;
+
+    @Option(names = "--memory", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Measure each algorithm's retained memory (default on).")
+    boolean memory;
+
+    @Override
+    public Integer call() throws Exception {
+        return Cli.guard(spec, this::execute);
+    }
+
+    private Integer execute() throws Exception {
+        RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, zones, memberSpecs, algorithms, workload,
+                events, seed, threads, keyMode));
+        if (lbMembers != null) {
+            cfg = new RunConfig(lbMembers(lbMembers, token), cfg.algorithms(), cfg.workload(), cfg.events(), cfg.seed(),
+                    cfg.threads(), cfg.keyMode());
+        }
+        AlgorithmCatalog catalog = new ProductionCatalog(keyOptions.clientKeys(cfg.keyMode()));
+        SimResult r = simulate(cfg, catalog, progress, memory, perConnection, spec.commandLine().getErr());
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(Reports.table(r, steps));
+        out.flush();
+        if (csv != null) {
+            Reports.write(Reports.csv(r), csv);
+            out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(r, json);
+            out.println("wrote " + json);
+        }
+        if (charts != null) {
+            Charts.png(Charts.moved(r), charts.resolve("moved.png"), 1000, 600);
+            Charts.png(Charts.excess(r), charts.resolve("moved-vs-ideal.png"), 1000, 600);
+            Charts.png(Charts.load(r, 0), charts.resolve("load-initial.png"), 1000, 500);
+            Charts.png(Charts.load(r, r.eventTexts().size()), charts.resolve("load-final.png"), 1000, 500);
+            out.println("wrote " + charts.resolve("moved.png") + ", moved-vs-ideal.png, load-initial.png, load-final.png");
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** ACTIVE and DRAINING members of an LB's /members document (file or admin URL). */
+    static List<ClusterMember> lbMembers(String source, String token) throws Exception {
+        LbView view;
+        if (source.startsWith("http://") || source.startsWith("https://")) {
+            AdminClient c = new AdminClient(source, token, java.time.Duration.ofSeconds(5));
+            view = LbView.parse(c.get("/members", true), c.base() + "/members");
+        } else {
+            view = LbView.parse(java.nio.file.Files.readString(Path.of(source)), source);
+        }
+        List<ClusterMember> out = new java.util.ArrayList<>();
+        for (LbView.Member m : view.members()) {
+            if (m.state().equals("ACTIVE") || m.state().equals("DRAINING")) {
+                out.add(new ClusterMember(m.id(), m.weight(), m.state().equals("DRAINING"), m.zone()));
+            }
+        }
+        if (out.stream().noneMatch(m -> !m.draining())) {
+            throw new IllegalArgumentException(source + ": no ACTIVE member (view version " + view.version() + ")");
+        }
+        return out;
+    }
+
+    /** Validates everything (algorithms, workload, events) before the first key is generated. */
+    static SimResult simulate(RunConfig cfg, AlgorithmCatalog catalog, Boolean progressFlag, boolean memory,
+                              boolean perConnection, PrintWriter err) {
+        List<AlgorithmSpec> algos = cfg.algorithms().stream().map(catalog::parse).toList();
+        Workload wl = Workload.parse(cfg.workload());
+        Scenario scenario = new Scenario(Cluster.of(cfg.members()), cfg.events().stream().map(Event::parse).toList(),
+                cfg.seed());
+        List<Scenario.Expanded> expanded = scenario.expand();
+        KeySet keys = wl.generate(catalog.clientKeys(), cfg.seed());
+        if (perConnection) {
+            keys = keys.perConnection();
+        }
+        long units = Simulator.workUnits(keys, algos, expanded);
+        boolean show = progressFlag != null ? progressFlag : System.console() != null && units > 5_000_000L;
+        Progress p = show ? new Progress(new java.io.PrintStream(new WriterStream(err), true), units, "sim") : Progress.NONE;
+        SimResult r = new Simulator(cfg.threads(), memory).run(keys, algos, scenario, p);
+        p.done();
+        return r;
+    }
+
+    /** Lets the progress bar write to picocli's err writer (so tests can capture it). */
+    static final class WriterStream extends java.io.OutputStream {
+        private final PrintWriter w;
+
+        WriterStream(PrintWriter w) {
+            this.w = w;
+        }
+
+        @Override
+        public void write(int b) {
+            w.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            w.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void flush() {
+            w.flush();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.stickyring.sim.engine;
+
+/**
+ * Measures of one algorithm across one event, summed over its steps (a rolling restart of 10 members
+ * is 20 steps). {@code netMoved} compares the event's end to its start: a restart that returns
+ * every key home has a large {@code movedKeys} and a zero {@code netMoved}. Event 0 is the initial
+ * cluster: only balance, build, lookup and memory are meaningful there.
+ */
+public record EventResult(
+        String algorithm, int event, String eventText, int steps, int ringMembers,
+        double movedKeys, double movedConns, double ideal, double toNew, double fromGone, double between,
+        double dropped, double netMoved, LoadStats load, double lookupNs, double buildMs, long memoryBytes) {
+
+    /** Moved keys over the ideal minimum: 1.0 is optimal, NaN when nothing had to move. */
+    public double excess() {
+        return ideal > 0 ? movedKeys / ideal : Double.NaN;
+    }
+}

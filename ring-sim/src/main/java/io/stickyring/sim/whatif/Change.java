@@ -1,0 +1,82 @@
+package io.stickyring.sim.whatif;
+
+import io.stickyring.membership.ring.Node;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A proposed membership change: members to remove (fail or decommission), drain (no new keys),
+ * add (with weight), and re-weight. {@link #apply(List)} gives the ring after it, validating that
+ * every named member exists (or, for add, does not).
+ */
+public record Change(List<String> remove, List<String> drain, Map<String, Integer> add, Map<String, Integer> weight) {
+
+    public Change {
+        remove = List.copyOf(remove);
+        drain = List.copyOf(drain);
+        add = Map.copyOf(add);
+        weight = Map.copyOf(weight);
+        if (remove.isEmpty() && drain.isEmpty() && add.isEmpty() && weight.isEmpty()) {
+            throw new IllegalArgumentException("no change given: use --remove, --drain, --add or --weight");
+        }
+    }
+
+    /** Parses {@code ID=HOST:PORT[@WEIGHT]} or {@code ID[@WEIGHT]}: only the id and weight matter to the hash. */
+    public static Map.Entry<String, Integer> parseAdd(String spec) {
+        String s = spec.trim();
+        int weight = 1;
+        int at = s.lastIndexOf('@');
+        if (at > 0) {
+            try {
+                weight = Integer.parseInt(s.substring(at + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--add '" + spec + "': weight (" + s.substring(at + 1) + ") is not an integer", e);
+            }
+            s = s.substring(0, at);
+        }
+        String id = s.contains("=") ? s.substring(0, s.indexOf('=')) : s;
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("--add '" + spec + "': missing member id (expected ID=HOST:PORT[@WEIGHT])");
+        }
+        new Node(id, weight); // validates weight >= 1 with a message naming it
+        return Map.entry(id, weight);
+    }
+
+    public List<Node> apply(List<Node> ring, Set<String> known) {
+        Map<String, Node> m = new LinkedHashMap<>();
+        ring.forEach(n -> m.put(n.id(), n));
+        for (String id : remove) {
+            requireKnown(id, known, "--remove");
+            m.remove(id);
+        }
+        for (String id : drain) {
+            requireKnown(id, known, "--drain");
+            m.remove(id);
+        }
+        for (Map.Entry<String, Integer> e : weight.entrySet()) {
+            requireKnown(e.getKey(), known, "--weight");
+            if (m.containsKey(e.getKey())) {
+                m.put(e.getKey(), new Node(e.getKey(), e.getValue()));
+            }
+        }
+        for (Map.Entry<String, Integer> e : add.entrySet()) {
+            if (known.contains(e.getKey())) {
+                throw new IllegalArgumentException("--add: member '" + e.getKey() + "' already exists");
+            }
+            m.put(e.getKey(), new Node(e.getKey(), e.getValue()));
+        }
+        if (m.isEmpty()) {
+            throw new IllegalArgumentException("the change leaves no ACTIVE member");
+        }
+        return new ArrayList<>(m.values());
+    }
+
+    private static void requireKnown(String id, Set<String> known, String flag) {
+        if (!known.contains(id)) {
+            throw new IllegalArgumentException(flag + ": no member '" + id + "' (members: " + known + ")");
+        }
+    }
+}
