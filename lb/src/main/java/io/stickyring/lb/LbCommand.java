@@ -1,14 +1,320 @@
 package io.stickyring.lb;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stickyring.lb.config.Backends;
+import io.stickyring.lb.config.Durations;
+import io.stickyring.lb.config.HealthCheckMode;
+import io.stickyring.lb.config.HostPort;
+import io.stickyring.lb.config.LbConfig;
+import io.stickyring.lb.config.ProxyProtocolMode;
+import io.stickyring.lb.route.HashFactories;
+import io.stickyring.lb.route.KeyFunctions;
+import io.stickyring.lb.source.Membership;
+import io.stickyring.membership.Member;
+import io.stickyring.membership.ring.KeyMode;
+import java.io.File;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** `stickyring lb`: Run the client-IP-sticky TCP load balancer. */
-@Command(name = "lb", mixinStandardHelpOptions = true, description = "Run the client-IP-sticky TCP load balancer.")
+/**
+ * {@code stickyring lb}: the picocli adapter that turns flags (and an optional YAML file whose keys
+ * are the flag names without dashes) into a validated {@link LbConfig}, then runs a
+ * {@link LoadBalancer} until SIGTERM/SIGINT, shutting down gracefully.
+ *
+ * <p>Invariant: flags override the file; an unknown key or bad value is refused before anything
+ * binds, with the key and value in the message.
+ */
+@Command(name = "lb", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the client-IP-sticky TCP load balancer.",
+                "Durations: 250ms, 2s, 5m, 1h; 0 turns an optional timeout or limit off. See docs/lb.md."})
 public final class LbCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file; keys are flag names without dashes. Flags override it.")
+    File config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Proxy listener (default 0.0.0.0:8080).")
+    String listen;
+    @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin HTTP listener (default 127.0.0.1:9090); non-loopback needs --admin-token.")
+    String admin;
+    @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token required by the admin API (except /healthz, /readyz).")
+    String adminToken;
+
+    @Option(names = "--zk", paramLabel = "CONNECT", description = "ZooKeeper connect string: membership from /stickyring/<cluster>/members.")
+    String zk;
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Cluster name under /stickyring (default default).")
+    String cluster;
+    @Option(names = "--backend", paramLabel = "ID=HOST:PORT[/WEIGHT]", description = "Static member (repeatable); exclusive with --zk.")
+    List<String> backends;
+
+    @Option(names = "--algorithm", paramLabel = "ring|maglev|rendezvous", description = "Consistent-hash algorithm (default ring).")
+    String algorithm;
+    @Option(names = "--key-mode", paramLabel = "address|prefix|address-port", description = "What of the client address is hashed (default address).")
+    String keyMode;
+    @Option(names = "--prefix-v4", paramLabel = "BITS", description = "IPv4 prefix length in prefix mode (default 24).")
+    Integer prefixV4;
+    @Option(names = "--prefix-v6", paramLabel = "BITS", description = "IPv6 prefix length in prefix mode (default 64).")
+    Integer prefixV6;
+    @Option(names = "--balance-factor", paramLabel = "C", description = "Bounded loads: no member above ceil(C*(total+1)*w/W) connections; 0 = off (default).")
+    Double balanceFactor;
+
+    @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", description = "PROXY header sent to members (default none).")
+    String proxyProtocol;
+    @Option(names = "--accept-proxy-protocol", arity = "0..1", description = "Require a PROXY v1/v2 header from an upstream balancer and hash its client address.")
+    Boolean acceptProxyProtocol;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Member connect timeout (default 2s).")
+    String connectTimeout;
+    @Option(names = "--connect-tries", paramLabel = "N", description = "Members tried per connection, in the key's preference order (default 3).")
+    Integer connectTries;
+    @Option(names = "--down-backoff-min", paramLabel = "DURATION", description = "Passive health: first down period after a failed connect (default 1s).")
+    String downBackoffMin;
+    @Option(names = "--down-backoff-max", paramLabel = "DURATION", description = "Passive health: longest down period (default 30s).")
+    String downBackoffMax;
+
+    @Option(names = "--health-check", paramLabel = "none|tcp|http", description = "Active health check (default none).")
+    String healthCheck;
+    @Option(names = "--health-path", paramLabel = "PATH", description = "HTTP health check path (default /healthz).")
+    String healthPath;
+    @Option(names = "--health-interval", paramLabel = "DURATION", description = "Active check interval (default 2s).")
+    String healthInterval;
+    @Option(names = "--health-timeout", paramLabel = "DURATION", description = "Active check timeout (default 1s).")
+    String healthTimeout;
+    @Option(names = "--health-rise", paramLabel = "N", description = "Passing checks to mark a member up (default 2).")
+    Integer healthRise;
+    @Option(names = "--health-fall", paramLabel = "N", description = "Failing checks to mark a member down (default 3).")
+    Integer healthFall;
+
+    @Option(names = "--keep-connections-on-down", arity = "0..1", description = "Keep a member's connections when it is marked down or leaves the view (default: close them).")
+    Boolean keepConnectionsOnDown;
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "Close a DRAINING member's connections after this (default 5m; 0 = wait forever).")
+    String drainTimeout;
+    @Option(names = "--max-connections-per-member", paramLabel = "N", description = "When a member holds N, new connections fall through to the key's next member; 0 = off (default).")
+    Integer maxConnectionsPerMember;
+    @Option(names = "--slow-start", paramLabel = "DURATION", description = "A returning member takes its keys back over this period; 0 = off (default).")
+    String slowStart;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "Open client connections in total (default 100000).")
+    Integer maxConnections;
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", description = "Open connections per client IP; 0 = off (default).")
+    Integer maxConnectionsPerIp;
+    @Option(names = "--accept-rate-per-ip", paramLabel = "PER_SECOND", description = "New connections per second per client IP (burst = max(1, rate)); 0 = off (default).")
+    Double acceptRatePerIp;
+    @Option(names = "--client-idle-timeout", paramLabel = "DURATION", description = "Close when the client side is idle this long; 0 = off (default).")
+    String clientIdleTimeout;
+    @Option(names = "--member-idle-timeout", paramLabel = "DURATION", description = "Close when the member side is idle this long; 0 = off (default).")
+    String memberIdleTimeout;
+    @Option(names = "--tcp-user-timeout", paramLabel = "DURATION", description = "TCP_USER_TIMEOUT on both sides (epoll; default 30s; 0 = kernel default).")
+    String tcpUserTimeout;
+    @Option(names = "--keepalive-idle", paramLabel = "DURATION", description = "TCP keepalive idle time (default 60s).")
+    String keepaliveIdle;
+    @Option(names = "--keepalive-interval", paramLabel = "DURATION", description = "TCP keepalive probe interval (default 10s).")
+    String keepaliveInterval;
+    @Option(names = "--keepalive-count", paramLabel = "N", description = "TCP keepalive probes before the peer is dead (default 6).")
+    Integer keepaliveCount;
+
+    @Option(names = "--backlog", paramLabel = "N", description = "Listen backlog (default 4096).")
+    Integer backlog;
+    @Option(names = "--accept-threads", paramLabel = "N", description = "Accept threads; >1 binds N SO_REUSEPORT sockets on epoll (default min(2, cores)).")
+    Integer acceptThreads;
+    @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads (default: cores).")
+    Integer ioThreads;
+    @Option(names = "--transport", paramLabel = "epoll|nio", description = "I/O transport (default epoll where available, else nio).")
+    String transport;
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "On SIGTERM, wait this long for connections to end (default 30s).")
+    String shutdownGrace;
+    @Option(names = "--close-log-sample", paramLabel = "FRACTION", description = "Fraction of connection-close log lines kept, 0..1 (default 1).")
+    Double closeLogSample;
+
     @Override
-    public Integer call() {
-        System.err.println("stickyring lb: not built yet");
-        return 2;
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        LbConfig cfg;
+        try {
+            cfg = resolve().toConfig();
+        } catch (IllegalArgumentException | ParameterException e) {
+            err.println("stickyring lb: invalid configuration: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        LoadBalancer lb = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
+                KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
+                + HostPort.parse(lb.adminAddress().getHostString() + ":" + lb.adminAddress().getPort()));
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            lb.shutdown(cfg.shutdownGrace());
+            stopped.countDown();
+        }, "lb-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+
+    /** This command's values with the YAML file (if any) underneath; flags win. */
+    LbCommand resolve() {
+        if (config == null) {
+            return this;
+        }
+        List<String> fileArgs = fileArgs(config);
+        try {
+            new CommandLine(new LbCommand()).parseArgs(fileArgs.toArray(String[]::new));
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException("in " + config + ": " + e.getMessage());
+        }
+        List<String> args = new ArrayList<>();
+        boolean cliBackends = backends != null && !backends.isEmpty();
+        for (Iterator<String> it = fileArgs.iterator(); it.hasNext(); ) {
+            String a = it.next();
+            if (!(cliBackends && a.startsWith("--backend="))) {
+                args.add(a);
+            }
+        }
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (o.longestName().equals("--config")) {
+                continue;
+            }
+            if (o.arity().max() == 0 || o.originalStringValues().isEmpty()) {
+                args.add(o.longestName());
+            } else {
+                for (String v : o.originalStringValues()) {
+                    args.add(o.longestName() + "=" + v);
+                }
+            }
+        }
+        LbCommand merged = new LbCommand();
+        CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
+        cl.parseArgs(args.toArray(String[]::new));
+        merged.spec = cl.getCommandSpec();
+        return merged;
+    }
+
+    /** Turns the YAML mapping into {@code --key=value} arguments, refusing unknown keys. */
+    private List<String> fileArgs(File file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage());
+        }
+        List<String> out = new ArrayList<>();
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            return out;
+        }
+        if (!root.isObject()) {
+            throw new IllegalArgumentException("config " + file + " must be a YAML mapping of flag names to values");
+        }
+        CommandSpec known = new CommandLine(new LbCommand()).getCommandSpec();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = "--" + e.getKey();
+            OptionSpec o = known.findOption(name);
+            if (o == null || name.equals("--config") || name.equals("--help") || name.equals("--version")) {
+                throw new IllegalArgumentException("unknown key '" + e.getKey() + "' in " + file);
+            }
+            JsonNode v = e.getValue();
+            if (v.isArray()) {
+                if (!o.isMultiValue()) {
+                    throw new IllegalArgumentException("key '" + e.getKey() + "' in " + file + " takes one value, not a list");
+                }
+                v.forEach(x -> out.add(name + "=" + x.asText()));
+            } else if (v.isObject()) {
+                throw new IllegalArgumentException("key '" + e.getKey() + "' in " + file + " must be a scalar");
+            } else {
+                out.add(name + "=" + v.asText());
+            }
+        }
+        return out;
+    }
+
+    LbConfig toConfig() {
+        LbConfig.Builder b = LbConfig.builder();
+        if (listen != null) b.listen = named("listen", listen, HostPort::parse);
+        if (admin != null) b.admin = named("admin", admin, HostPort::parse);
+        b.adminToken = adminToken;
+        b.zk = zk;
+        if (cluster != null) b.cluster = cluster;
+        if (backends != null) {
+            List<Member> ms = new ArrayList<>();
+            for (String s : backends) {
+                ms.add(Backends.parse(s));
+            }
+            b.backends = ms;
+        }
+        if (algorithm != null) b.algorithm = algorithm.toLowerCase(Locale.ROOT);
+        if (keyMode != null) b.keyMode = named("key-mode", keyMode, KeyMode::fromName);
+        if (prefixV4 != null) b.prefixV4 = prefixV4;
+        if (prefixV6 != null) b.prefixV6 = prefixV6;
+        if (balanceFactor != null) b.balanceFactor = balanceFactor;
+        if (proxyProtocol != null) b.proxyProtocol = named("proxy-protocol", proxyProtocol, s -> ProxyProtocolMode.valueOf(s.toUpperCase(Locale.ROOT)));
+        if (acceptProxyProtocol != null) b.acceptProxyProtocol = acceptProxyProtocol;
+        if (connectTimeout != null) b.connectTimeout = duration("connect-timeout", connectTimeout);
+        if (connectTries != null) b.connectTries = connectTries;
+        if (downBackoffMin != null) b.downBackoffMin = duration("down-backoff-min", downBackoffMin);
+        if (downBackoffMax != null) b.downBackoffMax = duration("down-backoff-max", downBackoffMax);
+        if (healthCheck != null) b.healthCheck = named("health-check", healthCheck, s -> HealthCheckMode.valueOf(s.toUpperCase(Locale.ROOT)));
+        if (healthPath != null) b.healthPath = healthPath;
+        if (healthInterval != null) b.healthInterval = duration("health-interval", healthInterval);
+        if (healthTimeout != null) b.healthTimeout = duration("health-timeout", healthTimeout);
+        if (healthRise != null) b.healthRise = healthRise;
+        if (healthFall != null) b.healthFall = healthFall;
+        if (keepConnectionsOnDown != null) b.keepConnectionsOnDown = keepConnectionsOnDown;
+        if (drainTimeout != null) b.drainTimeout = duration("drain-timeout", drainTimeout);
+        if (maxConnectionsPerMember != null) b.maxConnectionsPerMember = maxConnectionsPerMember;
+        if (slowStart != null) b.slowStart = duration("slow-start", slowStart);
+        if (maxConnections != null) b.maxConnections = maxConnections;
+        if (maxConnectionsPerIp != null) b.maxConnectionsPerIp = maxConnectionsPerIp;
+        if (acceptRatePerIp != null) b.acceptRatePerIp = acceptRatePerIp;
+        if (clientIdleTimeout != null) b.clientIdleTimeout = duration("client-idle-timeout", clientIdleTimeout);
+        if (memberIdleTimeout != null) b.memberIdleTimeout = duration("member-idle-timeout", memberIdleTimeout);
+        if (tcpUserTimeout != null) b.tcpUserTimeout = duration("tcp-user-timeout", tcpUserTimeout);
+        if (keepaliveIdle != null) b.keepaliveIdle = duration("keepalive-idle", keepaliveIdle);
+        if (keepaliveInterval != null) b.keepaliveInterval = duration("keepalive-interval", keepaliveInterval);
+        if (keepaliveCount != null) b.keepaliveCount = keepaliveCount;
+        if (backlog != null) b.backlog = backlog;
+        if (acceptThreads != null) b.acceptThreads = acceptThreads;
+        if (ioThreads != null) b.ioThreads = ioThreads;
+        if (transport != null) {
+            String t = transport.toLowerCase(Locale.ROOT);
+            if (!t.equals("epoll") && !t.equals("nio")) {
+                throw new IllegalArgumentException("transport (" + transport + ") must be epoll or nio");
+            }
+            b.nativeTransport = t.equals("epoll");
+        }
+        if (shutdownGrace != null) b.shutdownGrace = duration("shutdown-grace", shutdownGrace);
+        if (closeLogSample != null) b.closeLogSample = closeLogSample;
+        return b.build();
+    }
+
+    private static Duration duration(String key, String value) {
+        return named(key, value, Durations::parse);
+    }
+
+    private static <T> T named(String key, String value, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " (" + value + "): " + e.getMessage(), e);
+        }
     }
 }

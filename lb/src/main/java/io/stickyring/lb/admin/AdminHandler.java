@@ -1,0 +1,216 @@
+package io.stickyring.lb.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.stickyring.lb.config.HostPort;
+import io.stickyring.lb.route.KeyFunctions;
+import io.stickyring.lb.route.MemberRuntime;
+import io.stickyring.lb.route.RoutingTable;
+import io.stickyring.lb.route.Router;
+import io.stickyring.membership.Member;
+import io.stickyring.membership.NoSuchMemberException;
+import io.stickyring.membership.ring.Node;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The admin API (contract in BLUEPRINT section 4): /metrics, /healthz, /readyz, /members, /lookup,
+ * /whatif and POST /members/ID/drain. JSON everywhere except /metrics (Prometheus text).
+ *
+ * <p>Invariant: read-only endpoints never change routing; with a token configured, every endpoint
+ * except the two probes answers 401 without {@code Authorization: Bearer TOKEN}.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final AdminApi api;
+
+    AdminHandler(AdminApi api) {
+        this.api = api;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+        QueryStringDecoder q = new QueryStringDecoder(req.uri());
+        String path = q.path();
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (!req.decoderResult().isSuccess()) {
+            send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("malformed request"));
+            return;
+        }
+        if (path.equals("/healthz")) {
+            send(ctx, keepAlive, HttpResponseStatus.OK, Map.of("status", "up"));
+            return;
+        }
+        if (path.equals("/readyz")) {
+            RoutingTable t = api.router().table();
+            boolean ready = !t.members().isEmpty();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ready", ready);
+            body.put("viewVersion", t.view().version());
+            body.put("members", t.members().size());
+            body.put("stale", t.view().stale());
+            send(ctx, keepAlive, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+            return;
+        }
+        if (!authorized(req)) {
+            send(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, error("missing or wrong bearer token"));
+            return;
+        }
+        try {
+            if (path.equals("/metrics") && req.method() == HttpMethod.GET) {
+                FullHttpResponse r = new DefaultFullHttpResponse(req.protocolVersion(), HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(api.metrics().scrape()));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, api.metrics().contentType());
+                write(ctx, keepAlive, r);
+            } else if (path.equals("/members") && req.method() == HttpMethod.GET) {
+                send(ctx, keepAlive, HttpResponseStatus.OK, members());
+            } else if (path.equals("/lookup") && req.method() == HttpMethod.GET) {
+                String ip = param(q, "ip");
+                if (ip == null) {
+                    send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("missing query parameter ip"));
+                    return;
+                }
+                long key = KeyFunctions.keyOf(api.keyFunction(), ip);
+                Router.Lookup l = api.router().lookup(key);
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("ip", ip);
+                body.put("key", l.key());
+                body.put("member", l.owner());
+                body.put("preference", l.preference());
+                body.put("candidates", l.candidates());
+                send(ctx, keepAlive, l.owner() == null ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+            } else if (path.equals("/whatif") && req.method() == HttpMethod.GET) {
+                String remove = param(q, "remove");
+                String add = param(q, "add");
+                Node addNode = null;
+                if (add != null) {
+                    int eq = add.indexOf('=');
+                    if (eq <= 0) {
+                        send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("add (" + add + ") must be ID=HOST:PORT"));
+                        return;
+                    }
+                    HostPort.parse(add.substring(eq + 1));
+                    addNode = Node.of(add.substring(0, eq));
+                }
+                if (remove == null && addNode == null) {
+                    send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("give remove=ID and/or add=ID=HOST:PORT"));
+                    return;
+                }
+                if (remove != null && api.router().member(remove) == null) {
+                    send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no member '" + remove + "' in the view"));
+                    return;
+                }
+                send(ctx, keepAlive, HttpResponseStatus.OK, api.router().whatIf(remove, addNode));
+            } else if (path.startsWith("/members/") && path.endsWith("/drain")) {
+                if (req.method() != HttpMethod.POST) {
+                    send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
+                    return;
+                }
+                String id = path.substring("/members/".length(), path.length() - "/drain".length());
+                api.blocking().execute(() -> {
+                    try {
+                        Member m = api.admin().drain(id);
+                        send(ctx, keepAlive, HttpResponseStatus.OK, Map.of("member", m.id(), "state", m.state().name()));
+                    } catch (NoSuchMemberException e) {
+                        send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error(e.getMessage()));
+                    } catch (RuntimeException e) {
+                        send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, error("drain failed: " + e.getMessage()));
+                    }
+                });
+            } else {
+                send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no endpoint " + req.method() + " " + path));
+            }
+        } catch (IllegalArgumentException e) {
+            send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+        }
+    }
+
+    private Map<String, Object> members() {
+        RoutingTable t = api.router().table();
+        Map<String, Double> shares = api.router().shares();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (MemberRuntime m : t.members()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", m.id());
+            e.put("address", m.member().address());
+            e.put("weight", m.member().weight());
+            e.put("state", m.displayState());
+            e.put("connections", m.activeConnections());
+            e.put("share", shares.getOrDefault(m.id(), 0.0));
+            e.put("zone", m.member().zone());
+            list.add(e);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", t.view().version());
+        body.put("stale", t.view().stale());
+        body.put("algorithm", t.hash() == null ? null : t.hash().algorithm());
+        body.put("members", list);
+        body.put("badMembers", api.badMembers().get());
+        return body;
+    }
+
+    private boolean authorized(FullHttpRequest req) {
+        if (api.token() == null) {
+            return true;
+        }
+        String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        String want = "Bearer " + api.token();
+        return h != null && MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), want.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String param(QueryStringDecoder q, String name) {
+        List<String> v = q.parameters().get(name);
+        return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
+    }
+
+    private static Map<String, Object> error(String message) {
+        return Map.of("error", message);
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (Exception e) {
+            bytes = ("{\"error\":\"" + e.getClass().getSimpleName() + "\"}").getBytes(StandardCharsets.UTF_8);
+            status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        write(ctx, keepAlive, r);
+    }
+
+    private static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
+        HttpUtil.setContentLength(r, r.content().readableBytes());
+        HttpUtil.setKeepAlive(r, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(r);
+        } else {
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,90 @@
+package io.stickyring.lb.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.stickyring.lb.route.CloseReason;
+
+/**
+ * Member side of one proxied connection (after Netty's HexDumpProxyBackendHandler): relays member
+ * bytes to the client.
+ *
+ * <p>Backpressure: write watermarks toggling autoRead, mirroring {@link FrontendHandler}: when the
+ * client channel is above its high watermark after a burst, this channel stops reading; the client
+ * channel's writability change turns reading back on.
+ * Half-close: a member FIN is forwarded to the client as a FIN after pending bytes.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+    private final ProxyConnection conn;
+
+    BackendHandler(ProxyConnection conn) {
+        this.conn = conn;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            int n = buf.readableBytes();
+            conn.bytesFromMember += n;
+            conn.member.bytesFromMember.inc(n);
+        }
+        conn.frontend.write(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Channel f = conn.frontend;
+        f.flush();
+        if (!f.isWritable()) {
+            ctx.channel().config().setAutoRead(false); // the client is not draining: stop reading the member
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && conn.frontend.isActive()) {
+            conn.frontend.config().setAutoRead(true); // the member drained: resume reading from the client
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            conn.memberEof = true;
+            if (conn.clientEof) {
+                conn.closeOnFlush(CloseReason.CLIENT);
+            } else {
+                Channel f = conn.frontend;
+                f.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(done -> {
+                    if (f instanceof DuplexChannel d && d.isActive()) {
+                        d.shutdownOutput();
+                    } else {
+                        f.close();
+                    }
+                });
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            conn.close(CloseReason.IDLE);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (conn.connected && conn.backend == ctx.channel()) {
+            conn.closeOnFlush(CloseReason.MEMBER);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        conn.close(CloseReason.MEMBER);
+    }
+}

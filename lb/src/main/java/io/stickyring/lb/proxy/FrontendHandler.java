@@ -1,0 +1,299 @@
+package io.stickyring.lb.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.stickyring.lb.route.CloseReason;
+import io.stickyring.lb.route.KeyFunctions;
+import io.stickyring.lb.route.MemberRuntime;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client side of one proxied connection (after Netty's HexDumpProxyFrontendHandler): picks the
+ * member for the client's key, connects to it on the same event loop, then relays client bytes to it.
+ *
+ * <p>Backpressure: write watermarks toggling the peer's autoRead. Both channels start with AUTO_READ
+ * off so nothing is read before the member is connected (and, with {@code --accept-proxy-protocol},
+ * only the header is read first); once connected both switch autoRead on. After each read burst the
+ * handler flushes to the member; if the member channel is then above its high write watermark, the
+ * client channel's autoRead goes off until {@link BackendHandler#channelWritabilityChanged} sees the
+ * member channel drain below the low watermark and turns it back on. The member direction mirrors
+ * this, so neither side buffers more than one high watermark plus one read burst. (Toggling autoRead
+ * only under pressure avoids an epoll_ctl pair per read burst that explicit read() calls cost.)
+ *
+ * <p>Failures: a failed connect marks the member down (passive health) and tries the key's next
+ * member, at most {@code --connect-tries} members in all. Half-close: a client FIN shuts the member
+ * side's output after pending bytes are flushed; the connection closes when both sides have sent FIN.
+ */
+public final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final ProxyContext px;
+    private ProxyConnection conn;
+    private ArrayDeque<Object> pending;
+    private boolean routed;
+    private boolean pendingEof;
+    private boolean badHeader;
+
+    public FrontendHandler(ProxyContext px) {
+        this.px = px;
+    }
+
+    ProxyConnection connection() {
+        return conn;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        conn = new ProxyConnection(ctx.channel());
+        px.metrics.accepted.inc();
+        px.metrics.active.inc();
+        px.opened(conn);
+        ctx.channel().closeFuture().addListener(f -> onClosed());
+        if (px.shuttingDown()) {
+            reject("shutdown", CloseReason.SHUTDOWN);
+            return;
+        }
+        if (px.config.acceptProxyProtocol()) {
+            ctx.read(); // the PROXY header comes first; route once it is decoded
+            return;
+        }
+        route(ctx);
+    }
+
+    private void route(ChannelHandlerContext ctx) {
+        routed = true;
+        ConnectionLimiter.Verdict v = px.limiter.acquire(conn.client.getAddress());
+        if (v != ConnectionLimiter.Verdict.OK) {
+            reject(v.name().toLowerCase(Locale.ROOT), CloseReason.LIMIT);
+            return;
+        }
+        conn.limiterIp = conn.client.getAddress();
+        conn.key = px.keyFunction.key(conn.client);
+        MemberRuntime[] candidates = px.router.candidates(conn.key);
+        if (candidates.length == 0) {
+            boolean full = px.router.table().routable();
+            reject(full ? "member_full" : "no_member", full ? CloseReason.LIMIT : CloseReason.NO_MEMBER);
+            return;
+        }
+        connect(ctx, candidates, 0);
+    }
+
+    private void connect(ChannelHandlerContext ctx, MemberRuntime[] candidates, int i) {
+        MemberRuntime m = candidates[i];
+        ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
+                .handler(new BackendInitializer(px, conn, this))
+                .connect(m.address());
+        conn.backend = f.channel();
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                connected(ctx, m, f.channel());
+                return;
+            }
+            if (conn.finished || conn.reason() != null) {
+                return; // the client left meanwhile: not the member's fault
+            }
+            log.debug("connect to {} failed: {}", m, done.cause().toString());
+            px.router.connectFailed(m);
+            if (i + 1 < candidates.length) {
+                px.metrics.pickRetries.inc();
+                connect(ctx, candidates, i + 1);
+            } else {
+                reject("connect_failed", CloseReason.CONNECT_FAILED);
+            }
+        });
+    }
+
+    private void connected(ChannelHandlerContext ctx, MemberRuntime m, Channel backend) {
+        if (conn.finished) {
+            backend.close();
+            return;
+        }
+        m.connectSucceeded();
+        conn.member = m;
+        conn.connected = true;
+        if (!m.register(conn)) {
+            // the member left or went down between the pick and the connect
+            conn.close(m.inView() ? CloseReason.MEMBER_DOWN : CloseReason.MEMBER_REMOVED);
+            return;
+        }
+        if (px.config.proxyProtocol() != io.stickyring.lb.config.ProxyProtocolMode.NONE) {
+            backend.write(ProxyHeaders.header(px.config.proxyProtocol(), conn.client, conn.destination));
+        }
+        if (pending != null) {
+            for (Object msg; (msg = pending.poll()) != null; ) {
+                countToMember(msg);
+                backend.write(msg);
+            }
+            pending = null;
+        }
+        backend.flush();
+        if (pendingEof) {
+            clientEof();
+        }
+        if (ctx.channel().isActive() && backend.isActive()) {
+            // from here on both sides read on their own; pressure turns autoRead off (see class comment)
+            ctx.channel().config().setAutoRead(true);
+            backend.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage header) {
+            try {
+                if (header.command() == HAProxyCommand.PROXY && header.sourceAddress() != null) {
+                    conn.client = new InetSocketAddress(KeyFunctions.parseLiteral(header.sourceAddress()), header.sourcePort());
+                    conn.destination = new InetSocketAddress(
+                            KeyFunctions.parseLiteral(header.destinationAddress()), header.destinationPort());
+                }
+            } finally {
+                header.release();
+            }
+            route(ctx);
+            return;
+        }
+        if (!conn.connected) {
+            // bytes that followed the PROXY header before the member connect completed
+            if (conn.reason() != null) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
+            pending.add(msg);
+            return;
+        }
+        countToMember(msg);
+        conn.backend.write(msg);
+    }
+
+    private void countToMember(Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            int n = buf.readableBytes();
+            conn.bytesToMember += n;
+            conn.member.bytesToMember.inc(n);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (conn.connected) {
+            Channel b = conn.backend;
+            b.flush();
+            if (!b.isWritable()) {
+                ctx.channel().config().setAutoRead(false); // the member is not draining: stop reading the client
+            }
+        } else if (!routed) {
+            ctx.read(); // PROXY header not complete yet
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && conn.connected) {
+            conn.backend.config().setAutoRead(true); // the client drained: resume reading from the member
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (conn.connected) {
+                clientEof();
+            } else {
+                pendingEof = true;
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            conn.close(CloseReason.IDLE);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The client sent FIN: forward it to the member after pending bytes; close once both sides are done. */
+    private void clientEof() {
+        conn.clientEof = true;
+        if (conn.memberEof) {
+            conn.closeOnFlush(CloseReason.MEMBER);
+            return;
+        }
+        Channel b = conn.backend;
+        b.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (b instanceof DuplexChannel d && d.isActive()) {
+                d.shutdownOutput();
+            } else {
+                b.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        conn.closeOnFlush(CloseReason.CLIENT);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof HAProxyProtocolException || cause.getCause() instanceof HAProxyProtocolException) {
+            // the decoder has already closed the channel and may report the same header twice
+            if (!badHeader) {
+                badHeader = true;
+                reject("bad_proxy_header", CloseReason.ERROR);
+            }
+            return;
+        }
+        // I/O errors (reset, epoll_ctl on a socket the peer just dropped) are the client going away
+        boolean io = cause instanceof IOException || cause.getCause() instanceof IOException;
+        if (!io) {
+            log.warn("client connection {} failed", conn.client, cause);
+        }
+        conn.close(io ? CloseReason.CLIENT : CloseReason.ERROR);
+    }
+
+    private void reject(String label, CloseReason reason) {
+        px.metrics.rejected.labelValues(label).inc();
+        conn.close(reason);
+    }
+
+    /** Runs once, on the event loop, when the client channel has closed. */
+    private void onClosed() {
+        conn.finished = true;
+        if (pending != null) {
+            pending.forEach(ReferenceCountUtil::release);
+            pending = null;
+        }
+        if (conn.limiterIp != null) {
+            px.limiter.release(conn.limiterIp);
+        }
+        if (conn.member != null) {
+            conn.member.unregister(conn);
+        }
+        Channel b = conn.backend;
+        if (b != null && b.isActive()) {
+            ProxyConnection.closeOnFlush(b);
+        }
+        px.closed(conn);
+        px.metrics.active.dec();
+        CloseReason r = conn.reason();
+        px.metrics.closed.labelValues((r == null ? CloseReason.CLIENT : r).label()).inc();
+        px.closeLog.log(conn);
+    }
+}

@@ -1,0 +1,60 @@
+package io.stickyring.lb.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.stickyring.lb.config.LbConfig;
+import io.stickyring.lb.metrics.LbMetrics;
+import io.stickyring.lb.route.KeyFunction;
+import io.stickyring.lb.route.Router;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Everything the per-connection handlers share: config, router, key function, limits, metrics, the
+ * backend bootstrap template and the set of open connections (for graceful shutdown).
+ *
+ * <p>Invariant: every field is thread-safe; one instance per LB.
+ */
+public final class ProxyContext {
+
+    public final LbConfig config;
+    public final Router router;
+    public final KeyFunction keyFunction;
+    public final ConnectionLimiter limiter;
+    public final LbMetrics metrics;
+    public final CloseLog closeLog;
+    /** Template for member connections; cloned per connect onto the client channel's event loop. */
+    public final Bootstrap backendTemplate;
+    private final Set<ProxyConnection> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean shuttingDown;
+
+    public ProxyContext(LbConfig config, Router router, KeyFunction keyFunction, ConnectionLimiter limiter,
+                        LbMetrics metrics, CloseLog closeLog, Bootstrap backendTemplate) {
+        this.config = config;
+        this.router = router;
+        this.keyFunction = keyFunction;
+        this.limiter = limiter;
+        this.metrics = metrics;
+        this.closeLog = closeLog;
+        this.backendTemplate = backendTemplate;
+    }
+
+    void opened(ProxyConnection c) {
+        open.add(c);
+    }
+
+    void closed(ProxyConnection c) {
+        open.remove(c);
+    }
+
+    public Set<ProxyConnection> openConnections() {
+        return open;
+    }
+
+    public boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    public void beginShutdown() {
+        shuttingDown = true;
+    }
+}

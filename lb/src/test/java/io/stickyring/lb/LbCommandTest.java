@@ -1,0 +1,108 @@
+package io.stickyring.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickyring.lb.config.LbConfig;
+import io.stickyring.lb.config.ProxyProtocolMode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class LbCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private static LbConfig parse(String... args) {
+        LbCommand cmd = new LbCommand();
+        CommandLine cl = new CommandLine(cmd);
+        cl.parseArgs(args);
+        return cmd.resolve().toConfig();
+    }
+
+    /** Runs the command the way the launcher does and returns the exit code and stderr. */
+    private static String[] run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new LbCommand());
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new String[] {String.valueOf(code), err.toString()};
+    }
+
+    @Test
+    void flagsBuildTheConfig() {
+        LbConfig c = parse("--listen", "127.0.0.1:0", "--backend", "a=127.0.0.1:9001", "--backend", "b=127.0.0.1:9002/2",
+                "--algorithm", "maglev", "--proxy-protocol", "v2", "--connect-timeout", "500ms", "--accept-proxy-protocol",
+                "--key-mode", "prefix");
+        assertThat(c.backends()).extracting(m -> m.id() + "/" + m.weight()).containsExactly("a/1", "b/2");
+        assertThat(c.algorithm()).isEqualTo("maglev");
+        assertThat(c.proxyProtocol()).isEqualTo(ProxyProtocolMode.V2);
+        assertThat(c.connectTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.acceptProxyProtocol()).isTrue();
+        assertThat(c.keyMode().cliName()).isEqualTo("prefix");
+    }
+
+    @Test
+    void yamlFileIsUnderneathAndFlagsOverrideIt() throws Exception {
+        Path f = dir.resolve("lb.yaml");
+        Files.writeString(f, """
+                listen: 127.0.0.1:7000
+                algorithm: rendezvous
+                connect-tries: 5
+                backend:
+                  - a=127.0.0.1:9001
+                  - b=127.0.0.1:9002
+                keep-connections-on-down: true
+                """);
+        LbConfig fromFile = parse("--config", f.toString());
+        assertThat(fromFile.listen().port()).isEqualTo(7000);
+        assertThat(fromFile.algorithm()).isEqualTo("rendezvous");
+        assertThat(fromFile.connectTries()).isEqualTo(5);
+        assertThat(fromFile.backends()).hasSize(2);
+        assertThat(fromFile.keepConnectionsOnDown()).isTrue();
+
+        LbConfig overridden = parse("--config", f.toString(), "--connect-tries", "2", "--backend", "z=127.0.0.1:9009");
+        assertThat(overridden.connectTries()).isEqualTo(2);
+        assertThat(overridden.algorithm()).isEqualTo("rendezvous");
+        assertThat(overridden.backends()).extracting(m -> m.id()).containsExactly("z");
+    }
+
+    @Test
+    void badConfigIsRefusedNamingKeyAndValue() throws Exception {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "listen: 127.0.0.1:7000\nbogus-key: 1\nbackend: [a=127.0.0.1:1]\n");
+        String[] r = run("--config", f.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("unknown key 'bogus-key'");
+
+        Files.writeString(f, "connect-tries: many\nbackend: [a=127.0.0.1:1]\n");
+        r = run("--config", f.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("--connect-tries").contains("many");
+
+        r = run("--backend", "a=127.0.0.1:1", "--connect-timeout", "soon");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("connect-timeout (soon)");
+
+        r = run("--listen", "127.0.0.1:0");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("membership source is required");
+    }
+
+    @Test
+    void helpListsEveryFlag() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new LbCommand());
+        cl.setOut(new PrintWriter(out));
+        assertThat(cl.execute("--help")).isZero();
+        for (String flag : new String[] {"--listen", "--admin", "--zk", "--cluster", "--backend", "--algorithm",
+                "--proxy-protocol", "--balance-factor", "--drain-timeout", "--max-connections-per-ip", "--slow-start"}) {
+            assertThat(out.toString()).contains(flag);
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package io.stickyring.lb;
+
+import static io.stickyring.lb.support.TestClient.ip;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stickyring.lb.route.KeyFunctions;
+import io.stickyring.lb.support.EchoBackend;
+import io.stickyring.lb.support.LbHarness;
+import io.stickyring.lb.support.TestClient;
+import io.stickyring.membership.Member;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The LB over real loopback sockets with in-process echo members that report their id. */
+@Timeout(120)
+class ProxyIntegrationTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final LbHarness h = new LbHarness();
+
+    @AfterEach
+    void close() {
+        h.close();
+    }
+
+    private void backends(int n) throws InterruptedException {
+        for (int i = 1; i <= n; i++) {
+            h.backend("b" + i, false);
+        }
+    }
+
+    @Test
+    void fiveHundredClientIpsStickToOneMemberAndLookupAgrees() throws Exception {
+        backends(4);
+        LoadBalancer lb = h.start(b -> { });
+        Map<String, Integer> perMember = new HashMap<>();
+        for (int i = 0; i < 500; i++) {
+            String first = null;
+            for (int k = 0; k < 3; k++) {
+                try (TestClient c = new TestClient(ip(i), lb.proxyAddress())) {
+                    assertThat(c.member()).as("ip %s attempt %d", ip(i), k).isNotNull();
+                    if (first == null) {
+                        first = c.member();
+                    } else {
+                        assertThat(c.member()).as("ip %s attempt %d", ip(i), k).isEqualTo(first);
+                    }
+                }
+            }
+            JsonNode lookup = JSON.readTree(h.get(lb, "/lookup?ip=" + ip(i)).body());
+            assertThat(lookup.get("member").asText()).as("lookup of %s", ip(i)).isEqualTo(first);
+            perMember.merge(first, 1, Integer::sum);
+        }
+        assertThat(perMember).hasSize(4);
+        perMember.values().forEach(n -> assertThat(n).isBetween(60, 190));
+    }
+
+    @Test
+    void killingOneMemberClosesExactlyItsConnections() throws Exception {
+        backends(4);
+        LoadBalancer lb = h.start(b -> { });
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 400; i++) {
+                clients.add(new TestClient(ip(i), lb.proxyAddress()));
+            }
+            String victim = "b3";
+            List<TestClient> onVictim = clients.stream().filter(c -> c.member().equals(victim)).toList();
+            assertThat(onVictim).isNotEmpty();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.backends.get(victim).openConnections() == onVictim.size());
+            h.backends.get(victim).stop();
+
+            for (TestClient c : onVictim) {
+                assertThat(c.closedByPeer()).isTrue();
+                c.close(); // a client that sees EOF closes its end, as real clients do
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                TestClient c = clients.get(i);
+                if (!c.member().equals(victim)) {
+                    assertThat(c.echo("ping " + i)).as("client %d on %s", i, c.member()).isEqualTo("ping " + i);
+                }
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    lb.metrics().active.get() == clients.size() - onVictim.size());
+            // reconnects of the dropped clients land on survivors; everyone else keeps their member
+            for (int i = 0; i < clients.size(); i++) {
+                try (TestClient again = new TestClient(ip(i), lb.proxyAddress())) {
+                    if (clients.get(i).member().equals(victim)) {
+                        assertThat(again.member()).isNotNull().isNotEqualTo(victim);
+                    } else {
+                        assertThat(again.member()).isEqualTo(clients.get(i).member());
+                    }
+                }
+            }
+            assertThat(lb.router().member(victim).up()).isFalse();
+        } finally {
+            for (TestClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void joiningMemberMovesNoLiveConnectionAndTakesAboutAFifthOfNewOnes() throws Exception {
+        backends(4);
+        LoadBalancer lb = h.start(b -> { });
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 400; i++) {
+                clients.add(new TestClient(ip(i), lb.proxyAddress()));
+            }
+            EchoBackend b5 = h.backend("b5", false);
+            h.sources.get(0).set(h.members());
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.router().table().ring().length == 5);
+            int moved = 0;
+            for (int i = 0; i < clients.size(); i++) {
+                TestClient c = clients.get(i);
+                assertThat(c.echo("still " + i)).isEqualTo("still " + i);
+                try (TestClient again = new TestClient(ip(i), lb.proxyAddress())) {
+                    if (!again.member().equals(c.member())) {
+                        assertThat(again.member()).isEqualTo(b5.id());
+                        moved++;
+                    }
+                }
+            }
+            assertThat(moved / 400.0).isBetween(0.12, 0.28);
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.metrics().active.get() == 400.0);
+            assertThat(LbHarness.metric(new String(lb.metrics().scrape()), "stickyring_lb_connections_closed_total{reason=\"member_removed\"}"))
+                    .isZero();
+        } finally {
+            for (TestClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void twoInstancesMapTenThousandIpsIdenticallyBeforeAndAfterAChange() throws Exception {
+        backends(4);
+        LoadBalancer lb1 = h.start(b -> { });
+        LoadBalancer lb2 = h.start(b -> { });
+        assertSameMapping(lb1, lb2);
+        for (int i = 0; i < 100; i++) {
+            try (TestClient a = new TestClient(ip(i), lb1.proxyAddress());
+                 TestClient b = new TestClient(ip(i), lb2.proxyAddress())) {
+                assertThat(a.member()).isEqualTo(b.member());
+            }
+        }
+        h.backend("b5", false);
+        List<Member> five = h.members();
+        h.sources.get(0).set(five);
+        h.sources.get(1).set(five);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                lb1.router().table().ring().length == 5 && lb2.router().table().ring().length == 5);
+        assertSameMapping(lb1, lb2);
+    }
+
+    private static void assertSameMapping(LoadBalancer a, LoadBalancer b) {
+        for (int i = 0; i < 10_000; i++) {
+            String ip = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+            long ka = KeyFunctions.keyOf(a.proxy().keyFunction, ip);
+            long kb = KeyFunctions.keyOf(b.proxy().keyFunction, ip);
+            assertThat(ka).isEqualTo(kb);
+            assertThat(a.router().lookup(ka).preference()).as(ip).isEqualTo(b.router().lookup(kb).preference());
+        }
+    }
+
+    @Test
+    void drainKeepsExistingConnectionsAndSendsNewOnesElsewhere() throws Exception {
+        backends(3);
+        LoadBalancer lb = h.start(b -> b.drainTimeout = Duration.ZERO);
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                clients.add(new TestClient(ip(i), lb.proxyAddress()));
+            }
+            HttpResponse<String> r = h.post(lb, "/members/b1/drain", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.router().member("b1").draining());
+            JsonNode members = JSON.readTree(h.get(lb, "/members").body());
+            assertThat(members.get("members").get(0).get("state").asText()).isEqualTo("DRAINING");
+            for (int i = 0; i < clients.size(); i++) {
+                TestClient c = clients.get(i);
+                assertThat(c.echo("x" + i)).isEqualTo("x" + i);
+                try (TestClient again = new TestClient(ip(i), lb.proxyAddress())) {
+                    if (c.member().equals("b1")) {
+                        assertThat(again.member()).isNotEqualTo("b1");
+                    } else {
+                        assertThat(again.member()).isEqualTo(c.member());
+                    }
+                }
+            }
+            assertThat(h.post(lb, "/members/nope/drain", null).statusCode()).isEqualTo(404);
+        } finally {
+            for (TestClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void drainTimeoutClosesOnlyTheDrainingMembersConnections() throws Exception {
+        backends(3);
+        LoadBalancer lb = h.start(b -> b.drainTimeout = Duration.ofMillis(300));
+        List<TestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 60; i++) {
+                clients.add(new TestClient(ip(i), lb.proxyAddress()));
+            }
+            h.post(lb, "/members/b2/drain", null);
+            for (TestClient c : clients) {
+                if (c.member().equals("b2")) {
+                    assertThat(c.closedByPeer()).isTrue();
+                }
+            }
+            for (int i = 0; i < clients.size(); i++) {
+                if (!clients.get(i).member().equals("b2")) {
+                    assertThat(clients.get(i).echo("y" + i)).isEqualTo("y" + i);
+                }
+            }
+            String metrics = h.get(lb, "/metrics").body();
+            assertThat(LbHarness.metric(metrics, "stickyring_lb_connections_closed_total{reason=\"drain_timeout\"}"))
+                    .isEqualTo(clients.stream().filter(c -> c.member().equals("b2")).count());
+        } finally {
+            for (TestClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void failedConnectRetriesTheKeysNextMemberAndMarksItDown() throws Exception {
+        backends(3);
+        LoadBalancer lb = h.start(b -> b.downBackoffMin = Duration.ofSeconds(30));
+        String victimIp = null;
+        for (int i = 0; victimIp == null; i++) {
+            if (lb.router().lookup(KeyFunctions.keyOf(lb.proxy().keyFunction, ip(i))).owner().equals("b2")) {
+                victimIp = ip(i);
+            }
+        }
+        String fallback = lb.router().lookup(KeyFunctions.keyOf(lb.proxy().keyFunction, victimIp)).preference().get(1);
+        h.backends.get("b2").stop();
+        try (TestClient c = new TestClient(victimIp, lb.proxyAddress())) {
+            assertThat(c.member()).isEqualTo(fallback);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lb.router().member("b2").up());
+        String metrics = h.get(lb, "/metrics").body();
+        assertThat(LbHarness.metric(metrics, "stickyring_lb_pick_retries_total")).isEqualTo(1.0);
+        assertThat(LbHarness.metric(metrics, "stickyring_lb_member_connect_failures_total{member=\"b2\"}")).isEqualTo(1.0);
+        assertThat(LbHarness.metric(metrics, "stickyring_lb_member_up{member=\"b2\"}")).isEqualTo(0.0);
+        JsonNode members = JSON.readTree(h.get(lb, "/members").body());
+        assertThat(members.get("members").get(1).get("state").asText()).isEqualTo("DOWN");
+    }
+
+    @Test
+    void halfCloseForwardsFinAndDeliversRemainingBytes() throws Exception {
+        backends(1);
+        LoadBalancer lb = h.start(b -> { });
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            c.out().write("last words\n".getBytes());
+            c.socket().shutdownOutput();
+            assertThat(EchoBackend.readLine(c.in())).isEqualTo("last words");
+            assertThat(c.in().read()).isEqualTo(-1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.metrics().active.get() == 0);
+    }
+
+    @Test
+    void proxyProtocolV1AndV2CarryTheClientAddressToMembers() throws Exception {
+        h.backend("p1", true);
+        LoadBalancer v2 = h.start(b -> b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V2);
+        LoadBalancer v1 = h.start(b -> b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V1);
+        try (TestClient c = new TestClient("127.3.4.5", v2.proxyAddress())) {
+            assertThat(c.firstLine()).isEqualTo("p1 V2 127.3.4.5:" + c.socket().getLocalPort() + " 127.0.0.1:" + v2.proxyAddress().getPort());
+            assertThat(c.echo("after header")).isEqualTo("after header");
+        }
+        try (TestClient c = new TestClient("127.6.7.8", v1.proxyAddress())) {
+            assertThat(c.firstLine()).isEqualTo("p1 V1 127.6.7.8:" + c.socket().getLocalPort() + " 127.0.0.1:" + v1.proxyAddress().getPort());
+        }
+    }
+
+    @Test
+    void acceptedProxyHeaderAddressIsHashedAndForwarded() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            h.backend("p" + i, true);
+        }
+        LoadBalancer lb = h.start(b -> {
+            b.acceptProxyProtocol = true;
+            b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V2;
+        });
+        for (int i = 0; i < 30; i++) {
+            String src = "10.20." + i + ".7";
+            byte[] header = ("PROXY TCP4 " + src + " 10.0.0.1 4321 443\r\nhello\n").getBytes();
+            try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress(), header)) {
+                String expected = lb.router().lookup(KeyFunctions.keyOf(lb.proxy().keyFunction, src)).owner();
+                assertThat(c.firstLine()).isEqualTo(expected + " V2 " + src + ":4321 10.0.0.1:443");
+                assertThat(EchoBackend.readLine(c.in())).isEqualTo("hello");
+            }
+        }
+        try (TestClient bad = new TestClient("127.0.0.1", lb.proxyAddress(), "GET / HTTP/1.1\r\n\r\n".getBytes())) {
+            assertThat(bad.firstLine()).isNull();
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(h.get(lb, "/metrics").body())
+                .contains("stickyring_lb_connections_rejected_total{reason=\"bad_proxy_header\"} 1.0"));
+    }
+
+    @Test
+    void perIpLimitRefusesTheThirdConnectionAndCountsIt() throws Exception {
+        backends(2);
+        LoadBalancer lb = h.start(b -> b.maxConnectionsPerIp = 2);
+        try (TestClient a = new TestClient("127.9.9.9", lb.proxyAddress());
+             TestClient b = new TestClient("127.9.9.9", lb.proxyAddress());
+             TestClient c = new TestClient("127.9.9.9", lb.proxyAddress());
+             TestClient other = new TestClient("127.9.9.10", lb.proxyAddress())) {
+            assertThat(a.member()).isNotNull();
+            assertThat(b.member()).isNotNull();
+            assertThat(c.member()).isNull();
+            assertThat(other.member()).isNotNull();
+        }
+        assertThat(LbHarness.metric(h.get(lb, "/metrics").body(), "stickyring_lb_connections_rejected_total{reason=\"per_ip\"}"))
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void idleClientIsClosedWithReasonIdle() throws Exception {
+        backends(1);
+        LoadBalancer lb = h.start(b -> b.clientIdleTimeout = Duration.ofMillis(300));
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> LbHarness.metric(h.get(lb, "/metrics").body(),
+                "stickyring_lb_connections_closed_total{reason=\"idle\"}") == 1.0);
+    }
+
+    @Test
+    void adminEndpointsAnswerAndTokenIsEnforced() throws Exception {
+        backends(4);
+        LoadBalancer open = h.start(b -> { });
+        assertThat(h.get(open, "/healthz").statusCode()).isEqualTo(200);
+        assertThat(h.get(open, "/readyz").statusCode()).isEqualTo(200);
+        JsonNode members = JSON.readTree(h.get(open, "/members").body());
+        assertThat(members.get("members")).hasSize(4);
+        double share = 0;
+        for (JsonNode m : members.get("members")) {
+            share += m.get("share").asDouble();
+            assertThat(m.get("state").asText()).isEqualTo("ACTIVE");
+        }
+        assertThat(share).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        JsonNode whatif = JSON.readTree(h.get(open, "/whatif?remove=b1&add=b9=127.0.0.1:1").body());
+        assertThat(whatif.get("keySpaceMoved").asDouble()).isBetween(0.3, 0.6);
+        assertThat(h.get(open, "/whatif?remove=zz").statusCode()).isEqualTo(404);
+        assertThat(h.get(open, "/lookup?ip=not-an-ip").statusCode()).isEqualTo(400);
+        assertThat(h.get(open, "/lookup?ip=not-an-ip").body()).contains("not-an-ip");
+        String metrics = h.get(open, "/metrics").body();
+        for (String name : List.of("stickyring_lb_connections_accepted_total", "stickyring_lb_connections_active",
+                "stickyring_lb_member_connections_active", "stickyring_lb_view_version", "stickyring_lb_ring_rebuilds_total",
+                "stickyring_lb_ring_rebuild_seconds", "stickyring_lb_member_up", "stickyring_lb_view_stale")) {
+            assertThat(metrics).contains(name);
+        }
+
+        LoadBalancer locked = h.start(b -> b.adminToken = "s3cret");
+        assertThat(h.get(locked, "/members").statusCode()).isEqualTo(401);
+        assertThat(h.get(locked, "/healthz").statusCode()).isEqualTo(200);
+        assertThat(h.post(locked, "/members/b1/drain", "wrong").statusCode()).isEqualTo(401);
+        assertThat(h.post(locked, "/members/b1/drain", "s3cret").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void gracefulShutdownStopsAcceptingThenClosesLeftoversAfterGrace() throws Exception {
+        backends(1);
+        LoadBalancer lb = h.start(b -> { });
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            Thread t = new Thread(() -> lb.shutdown(Duration.ofMillis(500)));
+            t.start();
+            assertThat(c.echo("during grace")).isEqualTo("during grace");
+            assertThat(c.closedByPeer()).isTrue();
+            t.join(10_000);
+        }
+        assertThat(LbHarness.metric(new String(lb.metrics().scrape()), "stickyring_lb_connections_closed_total{reason=\"shutdown\"}"))
+                .isEqualTo(1.0);
+    }
+}
