@@ -56,10 +56,15 @@ public final class FileOutbox implements Outbox {
         this.compactEvery = compactEvery;
         Files.createDirectories(dir);
         this.lockChannel = FileChannel.open(dir.resolve("outbox.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l = lockChannel.tryLock();
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null; // held by this process
+        }
         if (l == null) {
             lockChannel.close();
-            throw new IOException("outbox " + dir + " is in use by another process");
+            throw new IOException("outbox " + dir + " is in use by another client");
         }
         this.lock = l;
         try {
