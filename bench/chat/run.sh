@@ -40,7 +40,8 @@ fi
 # start_node NAME EXTRA_ARGS... -> sets NODE_PID, NODE_PORT
 start_node() {
   local name="$1"; shift
-  java -Xms1g -Xmx1g -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/chat/logback.xml" -jar "$JAR" node --listen 127.0.0.1:0 --id "$name" \
+  # Heap pre-touched, so RSS growth in the idle run is native memory, not heap pages first used.
+  java -Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dlogback.configurationFile="$root/bench/chat/logback.xml" -jar "$JAR" node --listen 127.0.0.1:0 --id "$name" \
     --store "sqlite:$tmp/$name.db" --secret "$SECRET" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --max-connections 30000 "$@" >"$tmp/$name.log" 2>&1 &
   NODE_PID=$!
@@ -99,7 +100,8 @@ if [ "$IDLE" -gt 0 ]; then
   for _ in $(seq 1 600); do grep -q READY "$tmp/warm.out" && break; sleep 0.1; done
   exec 7>&-; wait "$wpid" || true
   sleep 1
-  heap0="$(heap_used)"; rss0="$(rss)"
+  direct() { curl -s "127.0.0.1:$NODE_PORT/metrics" | grep '^stickyring_chat_netty_direct_memory_bytes ' | awk '{printf "%.0f", $2}'; }
+  heap0="$(heap_used)"; rss0="$(rss)"; direct0="$(direct)"
   fifo2="$tmp/idle2.fifo"; mkfifo "$fifo2"
   bench idle --port "$NODE_PORT" --secret "$SECRET" --connections "$IDLE" --threads 2 --hold 600 <"$fifo2" >"$tmp/idle.out" 2>"$tmp/idle.err" &
   ipid=$!; pids+=("$ipid"); exec 8>"$fifo2"
@@ -107,15 +109,16 @@ if [ "$IDLE" -gt 0 ]; then
   ready="$(grep READY "$tmp/idle.out" || echo 'READY 0')"
   sleep 2
   sessions="$(curl -s "127.0.0.1:$NODE_PORT/metrics" | grep '^stickyring_chat_sessions ' | awk '{printf "%.0f", $2}')"
-  heap1="$(heap_used)"; rss1="$(rss)"
+  heap1="$(heap_used)"; rss1="$(rss)"; direct1="$(direct)"
   exec 8>&-; wait "$ipid" || true
   stop_node
   idle_json="$(python3 -c "
 import json
-n=int('$sessions'); h0=int('$heap0'); h1=int('$heap1'); r0=int('$rss0'); r1=int('$rss1')
+n=int('$sessions'); h0=int('$heap0'); h1=int('$heap1'); r0=int('$rss0'); r1=int('$rss1'); d0=int('$direct0' or 0); d1=int('$direct1' or 0)
 print(json.dumps({'connections': n, 'client': '$ready', 'heapBefore': h0, 'heapAfter': h1,
   'heapPerConnection': round((h1-h0)/max(n,1)), 'rssBefore': r0, 'rssAfter': r1,
-  'rssPerConnection': round((r1-r0)/max(n,1))}))")"
+  'rssPerConnection': round((r1-r0)/max(n,1)), 'nettyDirectBefore': d0, 'nettyDirectAfter': d1,
+  'nettyDirectPerConnection': round((d1-d0)/max(n,1))}))")"
   echo "$idle_json" >&2
 fi
 
@@ -138,8 +141,9 @@ if rate:
            f"ack p50 {rate['ackP50Ms']} ms, p99 {rate['ackP99Ms']} ms; delivery to the peer p50 {rate['deliveryP50Ms']} ms, "
            f"p99 {rate['deliveryP99Ms']} ms, p99.9 {rate['deliveryP999Ms']} ms."]
 if idle:
-    md += ["", f"Idle WebSockets: {idle['connections']} sessions; heap after GC +{idle['heapPerConnection']} B/connection, "
-           f"RSS +{idle['rssPerConnection']} B/connection."]
+    md += ["", f"Idle WebSockets: {idle['connections']} authenticated sessions; live heap after full GC "
+           f"+{idle['heapPerConnection']} B/connection; process RSS (heap pre-touched) +{idle['rssPerConnection']} B/connection; "
+           f"Netty direct memory +{idle['nettyDirectPerConnection']} B/connection."]
 open(sys.argv[2], 'w').write('\n'.join(md) + '\n')
 print('\n'.join(md))
 EOF

@@ -2,6 +2,7 @@ package io.stickyring.chat.server;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -56,6 +57,11 @@ public final class ChatMetrics implements StoreMetrics {
 
     public ChatMetrics() {
         JvmMetrics.builder().register(registry);
+        if (io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.ByteBufAllocatorMetricProvider p) {
+            GaugeWithCallback.builder().name("stickyring_chat_netty_direct_memory_bytes")
+                    .help("Direct memory held by Netty's default buffer allocator")
+                    .callback(cb -> cb.call(p.metric().usedDirectMemory())).register(registry);
+        }
     }
 
     public PrometheusRegistry registry() {

@@ -59,6 +59,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     private boolean reportSynced;
     private int generation;
     private boolean closing;
+    private boolean welcomed;
+    private Long deferredSync;
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> slowTimer;
 
@@ -147,6 +149,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     // ------------------------------------------------------------------ inbound frames
 
     private void onText(String text) {
+        if (closing) {
+            return;
+        }
         JsonNode in;
         try {
             in = Frames.JSON.readTree(text);
@@ -220,6 +225,11 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
             return;
         }
+        if (!welcomed) {
+            // Pipelined right behind hello: runs once the welcome is out, so it cannot overtake it.
+            deferredSync = cursor;
+            return;
+        }
         startFrom(cursor, false);
     }
 
@@ -244,6 +254,13 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
                     pendingMax = Math.max(pendingMax, head);
                     if (welcome) {
                         write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
+                        welcomed = true;
+                        if (deferredSync != null) {
+                            long c = deferredSync;
+                            deferredSync = null;
+                            startFrom(c, false);
+                            return;
+                        }
                     }
                     forceReplay = true;
                     reportSynced = true;

@@ -158,6 +158,24 @@ class ChatProtocolTest {
     }
 
     @Test
+    void syncPipelinedBehindHelloWaitsForTheWelcome() {
+        WsClient alice = login("alice", 0);
+        alice.next("synced");
+        for (int i = 1; i <= 4; i++) {
+            alice.send(sendFrame("p" + i, DM, "x" + i));
+            alice.until("ack");
+        }
+        WsClient bob = WsClient.connect(node);
+        clients.add(bob);
+        bob.send(Frames.frame("hello").put("token", node.tokens().issue("bob")).put("cursor", 0));
+        bob.send(Frames.frame("sync").put("cursor", 2));
+        assertThat(bob.next().get("t").asText()).isEqualTo("welcome");
+        List<JsonNode> got = bob.until("synced");
+        assertThat(got.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
+                .containsExactly(3L, 4L);
+    }
+
+    @Test
     void welcomeClampsACursorBeyondTheHead() {
         WsClient bob = login("bob", 999);
         JsonNode synced = bob.next("synced");

@@ -35,6 +35,26 @@ class DurabilityTest {
     }
 
     @Test
+    void sigtermClosesSessionsWith1012AndARetryHintThenExits() throws Exception {
+        Path db = dir.resolve("term.db");
+        try (NodeProcess node = NodeProcess.start(db, "term", "--retry-hint-min", "200ms", "--retry-hint-max", "300ms")) {
+            WsClient alice = WsClient.login(node.port, TOKENS, "alice", 0);
+            alice.next("synced");
+            alice.send(sendFrame("t1", DM, "before SIGTERM"));
+            alice.next("ack");
+            node.process.destroy(); // SIGTERM: the shutdown hook drains
+            WsClient.Close close = alice.awaitClose();
+            assertThat(close.code()).isEqualTo(1012);
+            assertThat(Long.parseLong(close.reason().replaceAll(".*retry-after-ms=", ""))).isBetween(200L, 300L);
+            assertThat(node.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(node.process.exitValue()).isEqualTo(143);
+        }
+        try (MessageStore store = new SqliteMessageStore(SqliteMessageStore.Config.defaults(db))) {
+            assertThat(store.history(DM, Long.MAX_VALUE, 10)).extracting(StoredMessage::id).containsExactly("t1");
+        }
+    }
+
+    @Test
     void everyAckedMessageSurvivesKillDashNineAndResendsKeepTheOriginalAck() throws Exception {
         Path db = dir.resolve("chat.db");
         Map<String, String> acked = new HashMap<>();
