@@ -72,6 +72,11 @@ public final class LoadgenCommand implements Callable<Integer> {
             description = "Progress line interval (default: ${DEFAULT-VALUE})")
     Duration progressEvery;
 
+    @Option(names = "--colocate-admin", paramLabel = "URL",
+            description = "LB admin URL: pick source IPs so each conversation's members hash to one node"
+                    + " (for nodes without a shared bus)")
+    String colocateAdmin;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the result as JSON to FILE")
     Path json;
 
@@ -98,7 +103,8 @@ public final class LoadgenCommand implements Callable<Integer> {
             };
             String p = prefix != null ? prefix : "lg" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 25), 36);
             cfg = new LoadgenConfig(URI.create(url), users, rate, size, s, groupSize, duration, connectTimeout, drainTimeout,
-                    ipBase, threads, p, progressEvery);
+                    ipBase, threads, p, progressEvery,
+                    colocateAdmin == null ? null : URI.create(colocateAdmin));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

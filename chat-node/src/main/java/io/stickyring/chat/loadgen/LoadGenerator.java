@@ -148,12 +148,13 @@ public final class LoadGenerator {
         int n = config.users();
         int members = config.shape() == LoadgenConfig.Shape.DIRECT ? 2 : config.groupSize();
         List<SimUser> users = new ArrayList<>(n);
+        ips = config.colocateAdmin() == null ? null : colocatedIps(members);
         try (ClientRuntime runtime = ClientRuntime.create(config.threads())) {
             for (int i = 0; i < n; i++) {
                 SimUser u = new SimUser(i);
                 ClientOptions o = ClientOptions.builder(config.url(), u.name)
                         .transport(ClientOptions.TransportMode.WEBSOCKET)
-                        .localAddress(InetAddress.getByName(config.sourceIp(i)))
+                        .localAddress(InetAddress.getByName(ip(i)))
                         .backoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
                 u.client = ChatClient.start(runtime, o, new MemoryOutbox(), u);
                 users.add(u);
@@ -166,6 +167,48 @@ public final class LoadGenerator {
                 }
             }
         }
+    }
+
+    private String[] ips;
+
+    private String ip(int i) {
+        return ips == null ? config.sourceIp(i) : ips[i];
+    }
+
+    /**
+     * Source IPs in user order such that each block of {@code members} consecutive users (one
+     * conversation) maps to one node: candidates are bucketed by the LB's {@code /lookup} answer
+     * and a bucket is emitted whenever it holds a full conversation.
+     */
+    String[] colocatedIps(int members) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, List<String>> buckets = new HashMap<>();
+        List<String> out = new ArrayList<>();
+        int n = config.users();
+        for (int k = 0; out.size() < n; k++) {
+            if (k >= 4 * n) {
+                throw new IllegalStateException("could not colocate " + n + " users in " + k + " candidate IPs: " + buckets.keySet());
+            }
+            String ip = config.sourceIp(k);
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    config.colocateAdmin().resolve("/lookup?ip=" + ip)).timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("LB lookup of " + ip + ": HTTP " + r.statusCode() + " " + r.body());
+            }
+            com.fasterxml.jackson.databind.JsonNode m = json.readTree(r.body()).path("member");
+            String node = m.isObject() ? m.path("id").asText() : m.asText();
+            List<String> b = buckets.computeIfAbsent(node, x -> new ArrayList<>());
+            b.add(ip);
+            if (b.size() == members) {
+                out.addAll(b);
+                b.clear();
+            }
+        }
+        progress.printf(Locale.ROOT, "colocated %d users (conversations of %d) on %d nodes via %s%n", n, members,
+                buckets.size(), config.colocateAdmin());
+        return out.toArray(String[]::new);
     }
 
     private LoadgenResult drive(List<SimUser> users, int members) throws Exception {
@@ -255,7 +298,8 @@ public final class LoadGenerator {
             cfg.put("group_size", config.groupSize());
         }
         cfg.put("duration_s", config.duration().toMillis() / 1000.0);
-        cfg.put("source_ips", config.sourceIp(0) + ".." + config.sourceIp(config.users() - 1));
+        cfg.put("source_ips", ips == null ? config.sourceIp(0) + ".." + config.sourceIp(config.users() - 1)
+                : config.users() + " distinct in 127." + config.ipBase() + ".0.0/16, colocated by " + config.colocateAdmin());
         Map<String, Long> perNode = new java.util.TreeMap<>();
         lastNode.values().forEach(nd -> perNode.merge(nd, 1L, Long::sum));
         cfg.put("distinct_client_ips_seen_by_nodes", clientIps.size());

@@ -8,10 +8,13 @@ import java.util.Objects;
  * Validated settings of one load run. {@code rate} is total sends per second over all users;
  * {@code shape} {@code direct} pairs users (0,1), (2,3), ...; {@code group} puts them in groups of
  * {@code groupSize}. User i connects from source IP {@code 127.<ipBase + i/62500>.<(i/250)%250>.<i%250+1>}.
+ * {@code colocateAdmin} (optional, an LB admin URL): source IPs are picked so that the members of
+ * each conversation hash to the same chat node (asked with {@code GET /lookup?ip=}); for clusters
+ * whose nodes do not share a message bus (the in-process bus of the embedded setup).
  */
 public record LoadgenConfig(URI url, int users, double rate, int size, Shape shape, int groupSize, Duration duration,
                             Duration connectTimeout, Duration drainTimeout, int ipBase, int threads, String prefix,
-                            Duration progressEvery) {
+                            Duration progressEvery, URI colocateAdmin) {
     public enum Shape { DIRECT, GROUP }
 
     /** Room in a body for the "sender:index:nanos:" header. */
@@ -42,7 +45,10 @@ public record LoadgenConfig(URI url, int users, double rate, int size, Shape sha
         positive("connect timeout", connectTimeout);
         positive("drain timeout", drainTimeout);
         positive("progress interval", progressEvery);
-        if (ipBase < 1 || ipBase > 254 || ipBase + (users - 1) / 62_500 > 254) {
+        if (colocateAdmin != null && !"http".equals(colocateAdmin.getScheme())) {
+            throw new IllegalArgumentException("colocate admin (" + colocateAdmin + ") must be an http:// URL");
+        }
+        if (ipBase < 1 || ipBase > 254 || ipBase + (4L * users - 1) / 62_500 > 254) {
             throw new IllegalArgumentException("ip base (" + ipBase + ") must be in [1, 254] with room for " + users + " users");
         }
         if (threads < 0) {
@@ -59,7 +65,7 @@ public record LoadgenConfig(URI url, int users, double rate, int size, Shape sha
         }
     }
 
-    /** Source IP of user {@code i} (each user a distinct 127.x.y.z). */
+    /** Candidate source IP number {@code i} (each a distinct 127.x.y.z). */
     String sourceIp(int i) {
         return "127." + (ipBase + i / 62_500) + "." + (i / 250) % 250 + "." + (i % 250 + 1);
     }

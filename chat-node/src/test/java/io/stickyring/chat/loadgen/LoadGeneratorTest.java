@@ -37,7 +37,7 @@ class LoadGeneratorTest {
 
     private static LoadgenConfig config(URI url, LoadgenConfig.Shape shape, int users, int group) {
         return new LoadgenConfig(url, users, 200, 64, shape, group, Duration.ofSeconds(2), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), 3, 1, "t" + shape.ordinal(), Duration.ofSeconds(1));
+                Duration.ofSeconds(30), 3, 1, "t" + shape.ordinal(), Duration.ofSeconds(1), null);
     }
 
     @Test
@@ -86,7 +86,7 @@ class LoadGeneratorTest {
         }
         LoadgenConfig c = new LoadgenConfig(URI.create("http://127.0.0.1:" + port), 4, 50, 64, LoadgenConfig.Shape.DIRECT, 2,
                 Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500), 3, 1, "dead",
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), null);
         LoadgenResult r = new LoadGenerator(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
         assertThat(r.connectFailures()).isEqualTo(4);
         assertThat(r.unacked()).isEqualTo(r.sent()).isPositive();
@@ -103,7 +103,7 @@ class LoadGeneratorTest {
         assertThat(cl.execute("--shape", "ring")).isEqualTo(2);
         assertThat(err.toString()).contains("shape (ring)");
         assertThatThrownBy(() -> new LoadgenConfig(URI.create("http://x:1"), 10, 0, 64, LoadgenConfig.Shape.DIRECT, 2,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 0, "p", Duration.ofSeconds(1)))
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 0, "p", Duration.ofSeconds(1), null))
                 .hasMessageContaining("rate (0.0)");
         try (ChatNode n = node()) {
             Path out = dir.resolve("r.json");
@@ -118,6 +118,41 @@ class LoadGeneratorTest {
             assertThat(json.path("config").path("rate").asDouble()).isEqualTo(40.0); // flag beats file
             assertThat(json.path("sent").asLong()).isBetween(20L, 60L);
             assertThat(json.path("correct").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void colocationPutsEveryConversationOnOneNodeByTheLbsLookup() throws Exception {
+        com.sun.net.httpserver.HttpServer admin = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        // a fake LB admin: the owner is the last octet mod 3
+        admin.createContext("/lookup", ex -> {
+            String ip = ex.getRequestURI().getQuery().replace("ip=", "");
+            int last = Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1));
+            byte[] b = ("{\"ip\":\"" + ip + "\",\"member\":\"n" + last % 3 + "\"}").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        admin.start();
+        try {
+            URI adminUrl = URI.create("http://127.0.0.1:" + admin.getAddress().getPort());
+            LoadgenConfig c = new LoadgenConfig(URI.create("http://127.0.0.1:1"), 30, 10, 64, LoadgenConfig.Shape.GROUP, 5,
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 5, 1, "co", Duration.ofSeconds(1),
+                    adminUrl);
+            String[] ips = new LoadGenerator(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+                    .colocatedIps(5);
+            assertThat(ips).hasSize(30).doesNotHaveDuplicates();
+            for (int g = 0; g < 30; g += 5) {
+                java.util.Set<Integer> owners = new java.util.HashSet<>();
+                for (int j = g; j < g + 5; j++) {
+                    assertThat(ips[j]).startsWith("127.5.");
+                    owners.add(Integer.parseInt(ips[j].substring(ips[j].lastIndexOf('.') + 1)) % 3);
+                }
+                assertThat(owners).as("group " + g / 5).hasSize(1);
+            }
+        } finally {
+            admin.stop(0);
         }
     }
 }
