@@ -51,6 +51,10 @@ public final class LoadgenCommand implements Callable<Integer> {
             description = "How long to send (default: ${DEFAULT-VALUE})")
     Duration duration;
 
+    @Option(names = "--warmup", defaultValue = "0s", converter = DurationConverter.class,
+            description = "Latency of messages sent in this first part of --duration is not recorded (default: ${DEFAULT-VALUE})")
+    Duration warmup;
+
     @Option(names = "--connect-timeout", defaultValue = "60s", converter = DurationConverter.class,
             description = "Wait this long for all users to connect (default: ${DEFAULT-VALUE})")
     Duration connectTimeout;
@@ -104,7 +108,7 @@ public final class LoadgenCommand implements Callable<Integer> {
             String p = prefix != null ? prefix : "lg" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 25), 36);
             cfg = new LoadgenConfig(URI.create(url), users, rate, size, s, groupSize, duration, connectTimeout, drainTimeout,
                     ipBase, threads, p, progressEvery,
-                    colocateAdmin == null ? null : URI.create(colocateAdmin));
+                    colocateAdmin == null ? null : URI.create(colocateAdmin), warmup);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

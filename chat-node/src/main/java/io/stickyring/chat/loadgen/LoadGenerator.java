@@ -53,6 +53,7 @@ public final class LoadGenerator {
     private final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> deliveriesById = new ConcurrentHashMap<>();
     private final long startNanos = System.nanoTime();
+    private volatile long measureFromNanos = Long.MAX_VALUE / 2 + System.nanoTime();
     private final Set<String> clientIps = ConcurrentHashMap.newKeySet();
     private final Map<Integer, String> lastNode = new ConcurrentHashMap<>();
 
@@ -96,7 +97,9 @@ public final class LoadGenerator {
             deliveriesById.computeIfAbsent(m.id(), k -> new AtomicInteger()).incrementAndGet();
             long idx = Long.parseLong(m.body().substring(c1 + 1, c2));
             long t0 = Long.parseLong(m.body().substring(c2 + 1, c3));
-            e2eLatency.recordValue(Math.max(0, now - t0));
+            if (t0 - measureFromNanos >= 0) {
+                e2eLatency.recordValue(Math.max(0, now - t0));
+            }
             String key = m.from() + "|" + m.conv();
             Long last = lastFromSender.put(key, idx);
             if (last != null && idx < last) {
@@ -120,7 +123,9 @@ public final class LoadGenerator {
         public void onAck(SendAck a) {
             Long t0 = enqueuedAt.remove(a.id());
             if (t0 != null) {
-                ackLatency.recordValue(Math.max(0, System.nanoTime() - t0));
+                if (t0 - measureFromNanos >= 0) {
+                    ackLatency.recordValue(Math.max(0, System.nanoTime() - t0));
+                }
                 ackedIds.add(a.id());
                 acked.incrementAndGet();
             }
@@ -248,6 +253,7 @@ public final class LoadGenerator {
                 config.rate(), config.size(), config.duration());
 
         long sendStart = System.nanoTime();
+        measureFromNanos = sendStart + config.warmup().toNanos();
         long sendEnd = sendStart + config.duration().toNanos();
         long nextProgress = sendStart + config.progressEvery().toNanos();
         long count = 0;
@@ -298,6 +304,7 @@ public final class LoadGenerator {
             cfg.put("group_size", config.groupSize());
         }
         cfg.put("duration_s", config.duration().toMillis() / 1000.0);
+        cfg.put("latency_warmup_s", config.warmup().toMillis() / 1000.0);
         cfg.put("source_ips", ips == null ? config.sourceIp(0) + ".." + config.sourceIp(config.users() - 1)
                 : config.users() + " distinct in 127." + config.ipBase() + ".0.0/16, colocated by " + config.colocateAdmin());
         Map<String, Long> perNode = new java.util.TreeMap<>();

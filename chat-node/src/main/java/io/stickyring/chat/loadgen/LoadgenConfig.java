@@ -10,11 +10,13 @@ import java.util.Objects;
  * {@code groupSize}. User i connects from source IP {@code 127.<ipBase + i/62500>.<(i/250)%250>.<i%250+1>}.
  * {@code colocateAdmin} (optional, an LB admin URL): source IPs are picked so that the members of
  * each conversation hash to the same chat node (asked with {@code GET /lookup?ip=}); for clusters
- * whose nodes do not share a message bus (the in-process bus of the embedded setup).
+ * whose nodes do not share a message bus (the in-process bus of the embedded setup). Latency of
+ * messages sent in the first {@code warmup} is not recorded (JIT, connection set-up); every
+ * message counts for correctness.
  */
 public record LoadgenConfig(URI url, int users, double rate, int size, Shape shape, int groupSize, Duration duration,
                             Duration connectTimeout, Duration drainTimeout, int ipBase, int threads, String prefix,
-                            Duration progressEvery, URI colocateAdmin) {
+                            Duration progressEvery, URI colocateAdmin, Duration warmup) {
     public enum Shape { DIRECT, GROUP }
 
     /** Room in a body for the "sender:index:nanos:" header. */
@@ -45,6 +47,9 @@ public record LoadgenConfig(URI url, int users, double rate, int size, Shape sha
         positive("connect timeout", connectTimeout);
         positive("drain timeout", drainTimeout);
         positive("progress interval", progressEvery);
+        if (warmup == null || warmup.isNegative() || warmup.compareTo(duration) >= 0) {
+            throw new IllegalArgumentException("warmup (" + warmup + ") must be >= 0 and shorter than the duration (" + duration + ")");
+        }
         if (colocateAdmin != null && !"http".equals(colocateAdmin.getScheme())) {
             throw new IllegalArgumentException("colocate admin (" + colocateAdmin + ") must be an http:// URL");
         }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Load generator through the real stack: NODES chat-node processes (one SQLite file each, PROXY v2
+# accepted), one LB in front (static members, PROXY v2), then `stickyring loadgen` with USERS
+# WebSockets from USERS distinct 127.x.y.z source IPs. Results: bench/results/loadgen-<UTC stamp>.json
+# (+ .md with the table and the exact commands).
+#
+#   bench/clients/loadgen.sh                         # 1000 users, 1000 sends/s, 60 s, 3 nodes
+#   USERS=200 RATE=200 DURATION=10s bench/clients/loadgen.sh
+#
+# The nodes use the in-process bus (the embedded default), so a message reaches a recipient only
+# through the node it was sent on; COLOCATE=1 (default) asks the LB's /lookup for source IPs that
+# put each conversation's members on one node. With a shared bus, run with COLOCATE=0.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+NODES="${NODES:-3}"
+USERS="${USERS:-1000}"
+RATE="${RATE:-1000}"
+SIZE="${SIZE:-128}"
+SHAPE="${SHAPE:-direct}"
+GROUP="${GROUP:-5}"
+DURATION="${DURATION:-60s}"
+WARMUP="${WARMUP:-10s}"        # latency not recorded for sends in the first WARMUP (all sends count for correctness)
+COLOCATE="${COLOCATE:-1}"
+SECRET="loadgen-secret-0123456789abcdef"
+JAR="$root/dist/target/stickyring.jar"
+LOG="-Dlogback.configurationFile=$root/bench/chat/logback.xml"
+tmp="$root/bench/results/tmp/loadgen-$$"
+stamp="$(date -u +%Y%m%d-%H%M)"
+out_json="$root/bench/results/loadgen-$stamp.json"
+out_md="$root/bench/results/loadgen-$stamp.md"
+mkdir -p "$tmp"
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    alive=0; for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.1
+  done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
+  echo "building $JAR ..." >&2
+  mvn -B -q -pl dist -am package -DskipTests >&2
+fi
+
+wait_for() { # FILE REGEX -> prints the first match
+  for _ in $(seq 1 600); do
+    local m; m="$(grep -oE "$2" "$1" | head -1)" || true
+    [ -n "$m" ] && { echo "$m"; return 0; }
+    sleep 0.1
+  done
+  echo "timed out waiting for /$2/ in $1:" >&2; tail -20 "$1" >&2; exit 1
+}
+
+backends=()
+for i in $(seq 1 "$NODES"); do
+  java -Xmx512m -XX:+UseParallelGC "$LOG" -jar "$JAR" node --listen 127.0.0.1:0 --id "n$i" --store "sqlite:$tmp/n$i.db" \
+    --secret "$SECRET" --accept-proxy-protocol --drain-period 0s --io-threads 1 >"$tmp/n$i.log" 2>&1 &
+  pids+=("$!")
+done
+for i in $(seq 1 "$NODES"); do
+  port="$(wait_for "$tmp/n$i.log" 'listening on 127\.0\.0\.1:[0-9]+' | sed 's/.*://')"
+  backends+=(--backend "n$i=127.0.0.1:$port")
+done
+lb_cmd=(java -Xmx512m "$LOG" -jar "$JAR" lb --listen 127.0.0.1:0 --admin 127.0.0.1:0 --proxy-protocol v2 --io-threads 1 "${backends[@]}")
+"${lb_cmd[@]}" >"$tmp/lb.log" 2>&1 &
+pids+=("$!")
+lb_port="$(wait_for "$tmp/lb.log" 'proxy on [^ ]*:[0-9]+' | sed 's/.*://')"
+admin="$(wait_for "$tmp/lb.log" 'admin on http://[^ ]+' | sed 's/admin on //')"
+echo "LB on 127.0.0.1:$lb_port (admin $admin) over ${backends[*]}" >&2
+
+lg_cmd=(java -Xmx1g "$LOG" -jar "$JAR" loadgen --url "http://127.0.0.1:$lb_port" --users "$USERS" --rate "$RATE" --size "$SIZE"
+  --shape "$SHAPE" --group-size "$GROUP" --duration "$DURATION" --warmup "$WARMUP" --progress 5s --json "$out_json")
+[ "$COLOCATE" = 1 ] && lg_cmd+=(--colocate-admin "$admin")
+set +e
+"${lg_cmd[@]}" | tee "$tmp/table.txt"
+code=${PIPESTATUS[0]}
+set -e
+{
+  echo "# stickyring loadgen, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; loopback; all processes on one host."
+  echo
+  echo "Script: \`NODES=$NODES USERS=$USERS RATE=$RATE SIZE=$SIZE SHAPE=$SHAPE DURATION=$DURATION WARMUP=$WARMUP COLOCATE=$COLOCATE bench/clients/loadgen.sh\`"
+  echo
+  echo "Nodes: \`java -jar stickyring.jar node --listen 127.0.0.1:0 --id nI --store sqlite:nI.db --accept-proxy-protocol --io-threads 1 ...\` x $NODES"
+  echo
+  echo "LB: \`${lb_cmd[*]}\`"
+  echo
+  echo "Loadgen: \`${lg_cmd[*]}\`"
+  echo
+  echo '```'
+  cat "$tmp/table.txt"
+  echo '```'
+  echo
+  echo "Per-node LB view at the end:"
+  echo '```'
+  curl -s "$admin/members" || true
+  echo
+  echo '```'
+} >"$out_md"
+echo "results: $out_json $out_md (exit $code)" >&2
+exit "$code"
