@@ -52,7 +52,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "SPEC", description = "sqlite:PATH (default: sqlite:data/<id>/chat.db)")
     String store;
 
-    @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (default: ${DEFAULT-VALUE})")
+    @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (in-process) or sqlite (in-process + tail of an sqlite: store shared by node processes on this machine) (default: ${DEFAULT-VALUE})")
     String bus;
 
     @Option(names = "--secret", paramLabel = "TEXT", description = "Token HMAC secret, >= 16 bytes (or env STICKYRING_SECRET; default: random per process)")
@@ -94,6 +94,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--max-connections", defaultValue = "100000", description = "Open TCP connections cap (default: ${DEFAULT-VALUE})")
     int maxConnections;
+
+    @Option(names = "--max-sessions-per-ip", defaultValue = "0", description = "WebSocket sessions per client address (the PROXY header's when accepted); 0 = no limit (default: ${DEFAULT-VALUE})")
+    int maxSessionsPerIp;
 
     @Option(names = "--ping-interval", converter = DurationConverter.class, defaultValue = "30s", description = "Ping after this much read silence (default: ${DEFAULT-VALUE})")
     Duration pingInterval;
@@ -202,6 +205,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.ratePerSecond = rate;
             b.rateBurst = rateBurst;
             b.maxConnections = maxConnections;
+            b.maxSessionsPerIp = maxSessionsPerIp;
             b.pingInterval = pingInterval;
             b.pongTimeout = pongTimeout;
             b.helloTimeout = helloTimeout;

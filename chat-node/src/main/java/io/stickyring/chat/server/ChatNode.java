@@ -66,12 +66,12 @@ public final class ChatNode implements AutoCloseable {
     private volatile ZkMemberRegistration registration;
     private volatile boolean closed;
 
-    private ChatNode(NodeConfig config) throws Exception {
+    private ChatNode(NodeConfig config, MessageStore givenStore, MessageBus givenBus) throws Exception {
         this.config = config;
         this.metrics = new ChatMetrics();
-        this.store = MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
+        this.store = givenStore != null ? givenStore : MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
         try {
-            this.bus = MessageBuses.open(config.bus());
+            this.bus = givenBus != null ? givenBus : MessageBuses.open(config.bus(), store);
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());
@@ -87,7 +87,8 @@ public final class ChatNode implements AutoCloseable {
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
             SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
-            this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"));
+            this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"),
+                    new java.util.concurrent.ConcurrentHashMap<>());
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null
                     : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
@@ -136,7 +137,16 @@ public final class ChatNode implements AutoCloseable {
 
     /** Builds and binds a node. */
     public static ChatNode start(NodeConfig config) throws Exception {
-        return new ChatNode(config);
+        return new ChatNode(config, null, null);
+    }
+
+    /**
+     * Builds and binds a node on a store and bus made by the caller (instead of from
+     * {@code config.store()} / {@code config.bus()}); the node closes them when it stops.
+     * For other store/bus implementations and fault-injecting wrappers in tests.
+     */
+    public static ChatNode start(NodeConfig config, MessageStore store, MessageBus bus) throws Exception {
+        return new ChatNode(config, store, bus);
     }
 
     public InetSocketAddress address() {

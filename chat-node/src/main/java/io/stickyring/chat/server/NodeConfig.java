@@ -13,7 +13,7 @@ public record NodeConfig(
         String store, String bus, byte[] secret, boolean devLogin, Duration tokenTtl,
         boolean acceptProxyProtocol, Path tlsCert, Path tlsKey,
         int maxFrameBytes, int maxBodyBytes, int maxHttpBodyBytes,
-        double ratePerSecond, int rateBurst, int maxConnections,
+        double ratePerSecond, int rateBurst, int maxConnections, int maxSessionsPerIp,
         Duration pingInterval, Duration pongTimeout, Duration helloTimeout,
         int writeLowWatermark, int writeHighWatermark, Duration slowConsumerTimeout,
         int syncBatch, Duration maxPollWait, int historyMaxLimit,
@@ -45,6 +45,7 @@ public record NodeConfig(
         }
         requireRange("rate burst", rateBurst, 1, 1_000_000);
         requireRange("max connections", maxConnections, 1, 10_000_000);
+        requireRange("max sessions per ip", maxSessionsPerIp, 0, 10_000_000);
         requirePositive("ping interval", pingInterval);
         requirePositive("pong timeout", pongTimeout);
         requirePositive("hello timeout", helloTimeout);
@@ -110,6 +111,7 @@ public record NodeConfig(
         public double ratePerSecond = 50;
         public int rateBurst = 100;
         public int maxConnections = 100_000;
+        public int maxSessionsPerIp;
         public Duration pingInterval = Duration.ofSeconds(30);
         public Duration pongTimeout = Duration.ofSeconds(15);
         public Duration helloTimeout = Duration.ofSeconds(15);
@@ -146,7 +148,7 @@ public record NodeConfig(
         public NodeConfig build() {
             return new NodeConfig(host, port, nodeId, advertise, store, bus, secret, devLogin, tokenTtl,
                     acceptProxyProtocol, tlsCert, tlsKey, maxFrameBytes, maxBodyBytes, maxHttpBodyBytes,
-                    ratePerSecond, rateBurst, maxConnections, pingInterval, pongTimeout, helloTimeout,
+                    ratePerSecond, rateBurst, maxConnections, maxSessionsPerIp, pingInterval, pongTimeout, helloTimeout,
                     writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
                     zk, cluster, weight, zone);

@@ -61,6 +61,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     private boolean closing;
     private boolean welcomed;
     private Long deferredSync;
+    private String ip;
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> slowTimer;
 
@@ -74,6 +75,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             // Session starts: keep-alive runs, and the client has helloTimeout to authenticate.
             ch = ctx.channel();
             node.sessions().add(ch);
+            if (!admitAddress()) {
+                return;
+            }
             KeepAliveHandler ka = ctx.pipeline().get(KeepAliveHandler.class);
             if (ka != null) {
                 ka.startWebSocket();
@@ -86,6 +90,23 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /** Counts this session against its client address (the PROXY header's when there was one). */
+    private boolean admitAddress() {
+        String addr = ClientAddress.ip(ch);
+        int limit = node.config().maxSessionsPerIp();
+        if (limit <= 0 || addr == null) {
+            return true;
+        }
+        int n = node.sessionsPerIp().computeIfAbsent(addr, a -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        ip = addr;
+        if (n > limit) {
+            log.debug("refusing session from {}: {} sessions (limit {})", addr, n - 1, limit);
+            closeWith(CloseCodes.POLICY_VIOLATION, "too many sessions from " + addr + " (limit " + limit + ")", "per_ip_limit");
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -121,6 +142,10 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (user != null) {
             node.registry().detach(user, this);
             node.metrics().sessions.dec();
+            log.debug("session of {} from {} ended", user, ClientAddress.ip(ctx.channel()));
+        }
+        if (ip != null) {
+            node.sessionsPerIp().computeIfPresent(ip, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
         }
         super.channelInactive(ctx);
     }
@@ -213,6 +238,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         helloTimer.cancel(false);
         user = who.get();
+        log.debug("session of {} from {} started", user, ClientAddress.ip(ch));
         node.metrics().sessions.inc();
         // Subscribe before reading the head, so no push can fall between the two.
         node.registry().attach(user, this);

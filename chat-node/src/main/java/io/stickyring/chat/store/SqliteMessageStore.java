@@ -37,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * (one fsync), and only then completes the futures. Under load, N concurrent sends cost one fsync
  * instead of N. With {@code maxBatch = 1} every send is its own commit (the benchmark's peer).
  *
- * <p>The writer thread is the only writer, so the per-conversation seq and per-user cursor
- * counters live in its memory (loaded lazily from the database, updated only after a commit
- * succeeds, discarded after a failed one). Readers use a small pool of separate connections, which
- * WAL lets read concurrently with the writer.
+ * <p>Each batch is one {@code BEGIN IMMEDIATE} transaction, so batches of different processes
+ * sharing the file serialize on SQLite's write lock. The per-conversation seq and per-user cursor
+ * counters are cached in the writer thread's memory (loaded lazily, updated only after a commit
+ * succeeds, discarded after a failed one, and discarded when {@code PRAGMA data_version} shows
+ * that another connection committed in between). Readers use a small pool of separate
+ * connections, which WAL lets read concurrently with the writer.
  */
 public final class SqliteMessageStore implements MessageStore {
     private static final Logger log = LoggerFactory.getLogger(SqliteMessageStore.class);
@@ -96,6 +98,7 @@ public final class SqliteMessageStore implements MessageStore {
     private volatile boolean closed;
 
     // Writer-thread state: committed counters and the immutable member lists of conversations.
+    private long dataVersion = Long.MIN_VALUE;
     private final Map<String, Long> nextSeq = new HashMap<>();
     private final Map<String, Long> nextCursor = new HashMap<>();
     private final Map<String, Conversation> convCache = new java.util.concurrent.ConcurrentHashMap<>();
@@ -126,7 +129,9 @@ public final class SqliteMessageStore implements MessageStore {
                     }
                 }
             }
-            writer.setAutoCommit(false);
+            // Transactions are explicit (BEGIN IMMEDIATE ... COMMIT per batch), so between batches this
+            // connection holds no lock and other processes may write the same file.
+            writer.setAutoCommit(true);
             readers = new ArrayBlockingQueue<>(config.readers());
             for (int i = 0; i < config.readers(); i++) {
                 Connection r = DriverManager.getConnection(url);
@@ -450,14 +455,37 @@ public final class SqliteMessageStore implements MessageStore {
     private void runBatch(List<Op<?>> ops) {
         long start = System.nanoTime();
         Batch b = new Batch();
+        boolean begun = false;
         try {
+            try (Statement st = writer.createStatement()) {
+                st.execute("BEGIN IMMEDIATE");
+                begun = true;
+                // Another process committed since our last batch: our cached counters may be stale.
+                try (ResultSet rs = st.executeQuery("PRAGMA data_version")) {
+                    rs.next();
+                    long v = rs.getLong(1);
+                    if (v != dataVersion) {
+                        nextSeq.clear();
+                        nextCursor.clear();
+                        dataVersion = v;
+                    }
+                }
+            }
             for (Op<?> op : ops) {
                 applyOne(op, b);
             }
-            writer.commit();
+            try (Statement st = writer.createStatement()) {
+                st.execute("COMMIT");
+            }
         } catch (SQLException | RuntimeException e) {
             try {
-                writer.rollback();
+                if (begun) {
+                    try (Statement st = writer.createStatement()) {
+                        st.execute("ROLLBACK");
+                    } catch (SQLException notActive) {
+                        // SQLite had already ended the transaction (e.g. a failed COMMIT)
+                    }
+                }
                 for (PreparedStatement ps : writerStatements.values()) {
                     ps.clearBatch();
                 }
@@ -556,6 +584,42 @@ public final class SqliteMessageStore implements MessageStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new InboxEntry(rs.getLong(1), message(rs, 2)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** One inbox row in insertion (commit) order, for tailing the file from another process. */
+    public record TailEntry(long rowid, String user, long cursor, StoredMessage message) { }
+
+    /** The newest inbox row id (0 when empty): where a tail starts. */
+    public long inboxTailPosition() {
+        return read(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(rowid), 0) FROM inbox")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    /**
+     * Inbox rows committed after row {@code afterRowid}, in row order. Writers of one file are
+     * serialized by SQLite's write lock, so row ids grow in commit order and a tail misses nothing.
+     */
+    public List<TailEntry> inboxAfter(long afterRowid, int limit) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT i.rowid, i.user, i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
+                            + " JOIN messages m ON m.conv = i.conv AND m.seq = i.seq"
+                            + " WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?")) {
+                ps.setLong(1, afterRowid);
+                ps.setInt(2, limit);
+                List<TailEntry> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new TailEntry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
                     }
                 }
                 return out;

@@ -20,8 +20,16 @@ import org.junit.jupiter.api.Timeout;
 public abstract class MessageBusContract {
     protected MessageBus bus;
 
-    /** A bus ready to use; two calls in one test must reach each other (cluster buses: two connections). */
+    /** A bus ready to use. */
     protected abstract MessageBus open() throws Exception;
+
+    /**
+     * A second handle on the same bus, as another node would hold it (cluster buses: a second
+     * connection; the in-process bus: the same instance). Closed by the caller if different.
+     */
+    protected MessageBus openPeer() throws Exception {
+        return bus;
+    }
 
     @AfterEach
     void closeBus() {
@@ -73,6 +81,23 @@ public abstract class MessageBusContract {
         bus.publish(delivery("bob", 2));
         await().atMost(Duration.ofSeconds(10)).until(() -> stays.size() == 2);
         assertThat(gone).isEmpty();
+    }
+
+    @Test
+    void anEventPublishedOnOneHandleReachesASubscriberOnAnother() throws Exception {
+        bus = open();
+        MessageBus peer = openPeer();
+        try {
+            List<BusEvent> got = new CopyOnWriteArrayList<>();
+            peer.subscribe("dave", got::add);
+            bus.publish(delivery("dave", 42));
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+            assertThat(got).containsExactly(delivery("dave", 42));
+        } finally {
+            if (peer != bus) {
+                peer.close();
+            }
+        }
     }
 
     @Test

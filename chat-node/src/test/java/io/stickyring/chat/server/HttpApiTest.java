@@ -139,6 +139,8 @@ class HttpApiTest {
         assertThat(call("GET", "/api/poll?cursor=-1", alice, null).status()).isEqualTo(400);
         assertThat(call("POST", "/api/login", null, "{\"user\":\"bad:user\"}").status()).isEqualTo(400);
         assertThat(call("GET", "/api/send", alice, null).status()).isEqualTo(405);
+        assertThat(call("POST", "/api/send", alice, "{\"id\":\"big\",\"conv\":\"" + g + "\",\"body\":\"" + "z".repeat(70_000) + "\"}").status())
+                .isEqualTo(413);
         assertThat(node.store().history(g, Long.MAX_VALUE, 10)).hasSize(3);
     }
 

@@ -73,6 +73,48 @@ class LimitsTest {
     }
 
     @Test
+    void aClientThatPausesReadingGetsEverythingOnceInOrderWhenItResumes() throws Exception {
+        try (ChatNode node = TestNodes.start(dir, "n1", b -> {
+            b.writeLowWatermark = 2048;
+            b.writeHighWatermark = 8192;
+            b.slowConsumerTimeout = Duration.ofSeconds(60);
+            b.ratePerSecond = 100_000;
+            b.rateBurst = 100_000;
+        })) {
+            try (RawWs bob = new RawWs(node.address().getPort(), null);
+                 WsClient alice = WsClient.login(node, "alice", 0)) {
+                bob.hello(node.tokens().issue("bob"), 0);
+                assertThat(bob.readJson().get("t").asText()).isEqualTo("welcome");
+                assertThat(bob.readJson().get("t").asText()).isEqualTo("synced");
+                alice.next("synced");
+                // bob does not read while 300 x 8 KiB messages are sent: his channel goes unwritable,
+                // live pushes stop, and the rest must come from the store once he drains.
+                int n = 300;
+                String body = "y".repeat(8 * 1024);
+                for (int i = 1; i <= n; i++) {
+                    alice.send(sendFrame("p" + i, DM, body));
+                }
+                for (int acks = 0; acks < n; ) {
+                    acks += alice.next().get("t").asText().equals("ack") ? 1 : 0;
+                }
+                long expect = 1;
+                while (expect <= n) {
+                    JsonNode f = bob.readJson();
+                    if (f.get("t").asText().equals("msg")) {
+                        assertThat(f.get("cursor").asLong()).as("in order, no duplicate").isEqualTo(expect);
+                        assertThat(f.get("id").asText()).isEqualTo("p" + expect);
+                        expect++;
+                    }
+                }
+                assertThat(metrics(node)).doesNotContain("reason=\"slow_consumer\"");
+                double batches = metrics(node).lines().filter(l -> l.startsWith("stickyring_chat_sync_batches_total"))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                assertThat(batches).as("lagging part replayed from the store").isGreaterThan(1);
+            }
+        }
+    }
+
+    @Test
     void silentPeerIsPingedThenClosed() throws Exception {
         try (ChatNode node = TestNodes.start(dir, "n1", b -> {
             b.pingInterval = Duration.ofMillis(200);
@@ -151,6 +193,40 @@ class LimitsTest {
             try (RawWs raw = new RawWs(port, null)) {
                 raw.hello(node.tokens().issue("alice"), 0);
                 assertThat(raw.readJson().get("ip").asText()).isEqualTo("127.0.0.1");
+            }
+        }
+    }
+
+    @Test
+    void sessionsPerClientAddressAreLimitedByTheProxiedAddress() throws Exception {
+        try (ChatNode node = TestNodes.start(dir, "n1", b -> {
+            b.acceptProxyProtocol = true;
+            b.maxSessionsPerIp = 2;
+        })) {
+            int port = node.address().getPort();
+            byte[] fromA = "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII);
+            byte[] fromB = "PROXY TCP4 203.0.113.8 127.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII);
+            try (RawWs a1 = new RawWs(port, fromA); RawWs a2 = new RawWs(port, fromA)) {
+                for (RawWs a : List.of(a1, a2)) {
+                    a.hello(node.tokens().issue("alice"), 0);
+                    assertThat(a.readJson().get("t").asText()).isEqualTo("welcome");
+                }
+                try (RawWs a3 = new RawWs(port, fromA)) {
+                    RawWs.Frame close = a3.read();
+                    assertThat(close.opcode()).isEqualTo(8);
+                    assertThat(close.closeCode()).isEqualTo(1008);
+                    assertThat(close.text()).contains("203.0.113.7");
+                }
+                try (RawWs b1 = new RawWs(port, fromB)) {
+                    b1.hello(node.tokens().issue("bob"), 0);
+                    assertThat(b1.readJson().get("ip").asText()).isEqualTo("203.0.113.8");
+                }
+            }
+            // Both of A's sessions ended: A may connect again.
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.sessionCount() == 0);
+            try (RawWs again = new RawWs(port, fromA)) {
+                again.hello(node.tokens().issue("alice"), 0);
+                assertThat(again.readJson().get("t").asText()).isEqualTo("welcome");
             }
         }
     }

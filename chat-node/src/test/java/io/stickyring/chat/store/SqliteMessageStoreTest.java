@@ -72,6 +72,85 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aFailedCommitRollsBackTheWholeBatchAndCountersRecover() throws Exception {
+        store = open();
+        String dm = Conversations.dmId("alice", "bob");
+        join(store.append(new SendRequest("alice", "first", dm, "ok")));
+        // A trigger makes any insert of body 'poison' fail inside the batch transaction.
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chat.db"));
+             var st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout=5000");
+            st.execute("CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.body = 'poison'"
+                    + " BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+        }
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        List<SendRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            SendRequest r = new SendRequest(i % 2 == 0 ? "alice" : "bob", "m" + i, dm, i == 100 ? "poison" : "fine");
+            reqs.add(r);
+            futures.add(store.append(r));
+        }
+        int failed = 0;
+        for (CompletableFuture<AppendResult> f : futures) {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
+                failed++;
+            }
+        }
+        assertThat(failed).as("at least the poisoned send fails").isPositive();
+        assertThatThrownBy(() -> futures.get(100).join()).cause().isInstanceOf(StoreUnavailableException.class);
+        // Retry everything except the poison (clients retry with the same ids): all stored once, dense.
+        for (int i = 0; i < 200; i++) {
+            if (i != 100) {
+                join(store.append(reqs.get(i)));
+            }
+        }
+        List<StoredMessage> all = store.history(dm, Long.MAX_VALUE, 1000);
+        assertThat(all).hasSize(200);
+        for (int i = 0; i < all.size(); i++) {
+            assertThat(all.get(i).seq()).isEqualTo(i + 1);
+        }
+        List<InboxEntry> inbox = store.readInbox("bob", 0, 1000);
+        assertThat(inbox).hasSize(200);
+        for (int i = 0; i < inbox.size(); i++) {
+            assertThat(inbox.get(i).cursor()).isEqualTo(i + 1);
+        }
+    }
+
+    @Test
+    void twoStoresOnOneFileInterleaveSafely() throws Exception {
+        // Two instances = two writers with separate caches, as two node processes sharing the file.
+        store = open();
+        try (SqliteMessageStore other = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("chat.db")))) {
+            String dm = Conversations.dmId("alice", "bob");
+            List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                MessageStore s = i % 3 == 0 ? other : store;
+                futures.add(s.append(new SendRequest(i % 2 == 0 ? "alice" : "bob", "x" + i, dm, "b" + i)));
+                if (i % 50 == 49) {
+                    futures.forEach(CompletableFuture::join);
+                }
+            }
+            futures.forEach(CompletableFuture::join);
+            // A resend through the other instance still gets the original ack.
+            AppendResult first = join(store.append(new SendRequest("alice", "x0", dm, "b0")));
+            assertThat(join(other.append(new SendRequest("alice", "x0", dm, "b0"))).ack()).isEqualTo(first.ack());
+            List<StoredMessage> all = store.history(dm, Long.MAX_VALUE, 1000);
+            assertThat(all).hasSize(400);
+            for (int i = 0; i < all.size(); i++) {
+                assertThat(all.get(i).seq()).isEqualTo(i + 1);
+            }
+            List<InboxEntry> inbox = other.readInbox("alice", 0, 1000);
+            for (int i = 0; i < inbox.size(); i++) {
+                assertThat(inbox.get(i).cursor()).isEqualTo(i + 1);
+            }
+            assertThat(inbox).hasSize(400);
+        }
+    }
+
+    @Test
     void walAndFullSyncAreOn() throws Exception {
         store = open();
         store.close();

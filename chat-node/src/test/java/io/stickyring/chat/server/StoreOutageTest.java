@@ -1,0 +1,117 @@
+package io.stickyring.chat.server;
+
+import static io.stickyring.chat.server.WsClient.sendFrame;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stickyring.chat.bus.LocalMessageBus;
+import io.stickyring.chat.store.AppendResult;
+import io.stickyring.chat.store.Conversation;
+import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.MessageStore;
+import io.stickyring.chat.store.SendRequest;
+import io.stickyring.chat.store.SqliteMessageStore;
+import io.stickyring.chat.store.StoreUnavailableException;
+import io.stickyring.chat.store.StoredMessage;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A store that cannot commit never produces an ack: the client gets store_unavailable, keeps its session, and its retry succeeds once. */
+@Timeout(60)
+class StoreOutageTest {
+    @TempDir
+    Path dir;
+
+    /** Delegates to SQLite; while {@code down}, every write fails as an unreachable database would. */
+    static final class FlakyStore implements MessageStore {
+        final MessageStore real;
+        final AtomicBoolean down = new AtomicBoolean();
+
+        FlakyStore(MessageStore real) {
+            this.real = real;
+        }
+
+        private <T> CompletableFuture<T> unavailable() {
+            return CompletableFuture.failedFuture(new StoreUnavailableException("injected outage", null));
+        }
+
+        @Override
+        public CompletableFuture<AppendResult> append(SendRequest request) {
+            return down.get() ? unavailable() : real.append(request);
+        }
+
+        @Override
+        public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
+            return real.readInbox(user, afterCursor, limit);
+        }
+
+        @Override
+        public long inboxHead(String user) {
+            return real.inboxHead(user);
+        }
+
+        @Override
+        public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
+            return real.history(conv, beforeSeq, limit);
+        }
+
+        @Override
+        public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
+            return down.get() ? unavailable() : real.createGroup(creator, members, title);
+        }
+
+        @Override
+        public Optional<Conversation> conversation(String id) {
+            return real.conversation(id);
+        }
+
+        @Override
+        public List<Conversation> conversationsOf(String user) {
+            return real.conversationsOf(user);
+        }
+
+        @Override
+        public CompletableFuture<Long> markRead(String conv, String user, long seq) {
+            return down.get() ? unavailable() : real.markRead(conv, user, seq);
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+
+    @Test
+    void outageGivesARetryableErrorNeverAnAckAndTheRetrySucceedsOnce() throws Exception {
+        FlakyStore store = new FlakyStore(new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("chat.db"))));
+        String dm = Conversations.dmId("alice", "bob");
+        try (ChatNode node = ChatNode.start(TestNodes.config(dir, "n1").build(), store, new LocalMessageBus());
+             WsClient alice = WsClient.login(node, "alice", 0);
+             WsClient bob = WsClient.login(node, "bob", 0)) {
+            alice.next("synced");
+            bob.next("synced");
+            store.down.set(true);
+            alice.send(sendFrame("o1", dm, "during outage"));
+            JsonNode e = alice.next("error");
+            assertThat(e.get("code").asText()).isEqualTo("store_unavailable");
+            assertThat(e.get("ref").asText()).isEqualTo("o1");
+            assertThat(e.get("message").asText()).contains("retry with the same id");
+            assertThat(alice.isOpen()).isTrue();
+            assertThat(bob.drain(200)).isEmpty();
+
+            store.down.set(false);
+            alice.send(sendFrame("o1", dm, "during outage"));
+            assertThat(alice.next("ack").get("seq").asLong()).isEqualTo(1);
+            assertThat(bob.next("msg").get("id").asText()).isEqualTo("o1");
+            assertThat(store.history(dm, Long.MAX_VALUE, 10)).hasSize(1);
+        }
+    }
+}
