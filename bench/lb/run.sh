@@ -7,7 +7,7 @@
 #   conn     : new-connection rate, 16 clients, one request per connection (conn/s)
 #   p50/p99  : latency of one keep-alive connection doing back-to-back tiny requests (us);
 #              "added" = target minus direct
-# and writes a table with ratios (vs HAProxy and vs direct) to bench/results/lb-<date>.md.
+# and writes a table with ratios (vs HAProxy and vs direct) to bench/results/lb-<date>-<HHMM>.md.
 #
 # Installs haproxy, nginx, libnginx-mod-stream and wrk with apt-get if missing. Loopback only.
 # Every load step is time-bounded (wrk -d); 3 rounds x 4 targets x 4 steps x 4 s: about 4 minutes.
@@ -20,7 +20,7 @@ DUR="${1:-4}"
 WORK="$(mktemp -d /tmp/stickyring-lb-bench.XXXXXX)"
 chmod 755 "$WORK"
 DATE="$(date -u +%Y-%m-%d)"
-OUT="$ROOT/bench/results/lb-$DATE.md"
+OUT="$ROOT/bench/results/lb-$DATE-$(date -u +%H%M).md"
 PIDS=()
 
 cleanup() {

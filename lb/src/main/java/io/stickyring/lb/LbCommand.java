@@ -14,6 +14,8 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.membership.config.ZkOptions;
+import io.stickyring.membership.zk.ZkSettings;
 import java.io.File;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -62,6 +65,9 @@ public final class LbCommand implements Callable<Integer> {
     String zk;
     @Option(names = "--cluster", paramLabel = "NAME", description = "Cluster name under /stickyring (default default).")
     String cluster;
+    @Mixin
+    ZkOptions zkOptions;
+
     @Option(names = "--backend", paramLabel = "ID=HOST:PORT[/WEIGHT]", description = "Static member (repeatable); exclusive with --zk.")
     List<String> backends;
 
@@ -148,18 +154,34 @@ public final class LbCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         LbConfig cfg;
+        ZkSettings zkSettings = null;
         try {
-            cfg = resolve().toConfig();
+            LbCommand resolved = resolve();
+            cfg = resolved.toConfig();
+            if (cfg.usesZooKeeper()) {
+                // validates the connect string, cluster name and --zk-* session/retry/auth options
+                zkSettings = resolved.zkOptions.toSettings(cfg.zk(), cfg.cluster());
+            }
         } catch (IllegalArgumentException | ParameterException e) {
             err.println("stickyring lb: invalid configuration: " + e.getMessage());
             err.flush();
             return 2;
         }
-        LoadBalancer lb = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
-                KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        LoadBalancer lb;
+        try {
+            Membership membership = zkSettings == null ? Membership.of(cfg) : Membership.zooKeeper(zkSettings);
+            lb = LoadBalancer.start(cfg, membership, HashFactories.defaults(),
+                    KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        } catch (Exception e) {
+            // typically a listener address already in use or not local
+            err.println("stickyring lb: cannot start: " + e);
+            err.flush();
+            return 1;
+        }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("stickyring lb: proxy on " + lb.proxyAddress() + " (" + lb.transportName() + "), admin on http://"
-                + HostPort.parse(lb.adminAddress().getHostString() + ":" + lb.adminAddress().getPort()));
+        out.println("stickyring lb: proxy on " + new HostPort(lb.proxyAddress().getHostString(), lb.proxyAddress().getPort())
+                + " (" + lb.transportName() + "), admin on http://"
+                + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -225,8 +247,7 @@ public final class LbCommand implements Callable<Integer> {
             throw new IllegalArgumentException("config " + file + " must be a YAML mapping of flag names to values");
         }
         CommandSpec known = new CommandLine(new LbCommand()).getCommandSpec();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String name = "--" + e.getKey();
             OptionSpec o = known.findOption(name);
             if (o == null || name.equals("--config") || name.equals("--help") || name.equals("--version")) {

@@ -92,6 +92,27 @@ class LbCommandTest {
         r = run("--listen", "127.0.0.1:0");
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[1]).contains("membership source is required");
+
+        r = run("--zk", "127.0.0.1:2181", "--cluster", "bad/name");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("bad/name");
+    }
+
+    @Test
+    void zooKeeperOptionsComeFromFlagsOrTheFile() throws Exception {
+        Path f = dir.resolve("zk.yaml");
+        Files.writeString(f, "zk: 127.0.0.1:2181\ncluster: prod\nzk-session-timeout: 4s\n");
+        LbCommand cmd = new LbCommand();
+        new CommandLine(cmd).parseArgs("--config", f.toString(), "--zk-retry-max-attempts", "3");
+        LbCommand resolved = cmd.resolve();
+        var settings = resolved.zkOptions.toSettings(resolved.toConfig().zk(), resolved.toConfig().cluster());
+        assertThat(settings.sessionTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(settings.retryMaxAttempts()).isEqualTo(3);
+        assertThat(settings.cluster()).isEqualTo("prod");
+
+        String[] r = run("--zk", "127.0.0.1:2181", "--zk-session-timeout", "soon");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("--zk-session-timeout (soon)");
     }
 
     @Test
@@ -101,7 +122,8 @@ class LbCommandTest {
         cl.setOut(new PrintWriter(out));
         assertThat(cl.execute("--help")).isZero();
         for (String flag : new String[] {"--listen", "--admin", "--zk", "--cluster", "--backend", "--algorithm",
-                "--proxy-protocol", "--balance-factor", "--drain-timeout", "--max-connections-per-ip", "--slow-start"}) {
+                "--proxy-protocol", "--balance-factor", "--drain-timeout", "--max-connections-per-ip", "--slow-start",
+                "--zk-session-timeout"}) {
             assertThat(out.toString()).contains(flag);
         }
     }

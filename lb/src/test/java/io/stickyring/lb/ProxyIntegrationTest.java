@@ -388,4 +388,136 @@ class ProxyIntegrationTest {
         assertThat(LbHarness.metric(new String(lb.metrics().scrape()), "stickyring_lb_connections_closed_total{reason=\"shutdown\"}"))
                 .isEqualTo(1.0);
     }
+
+    @Test
+    void socketOptionsAreAppliedToBothSidesOnEpoll() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
+        backends(1);
+        LoadBalancer lb = h.start(b -> {
+            b.tcpUserTimeout = Duration.ofSeconds(17);
+            b.keepaliveIdle = Duration.ofSeconds(33);
+            b.keepaliveInterval = Duration.ofSeconds(7);
+            b.keepaliveCount = 4;
+        });
+        assertThat(lb.transportName()).isEqualTo("epoll");
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            assertThat(c.member()).isEqualTo("b1");
+            var conn = lb.proxy().openConnections().iterator().next();
+            for (io.netty.channel.Channel ch : List.of(conn.frontendChannel(), conn.backendChannel())) {
+                var cfg = ch.config();
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(17_000);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE)).isEqualTo(33);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL)).isEqualTo(7);
+                assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT)).isEqualTo(4);
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE)).isTrue();
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.TCP_NODELAY)).isTrue();
+                assertThat(cfg.getOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void everyClosedConnectionLogsOneLineWithWhoClosedAndWhy() throws Exception {
+        ch.qos.logback.classic.Logger access =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.stickyring.lb.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        access.addAppender(lines);
+        try {
+            backends(2);
+            LoadBalancer lb = h.start(b -> { });
+            int port;
+            String member;
+            try (TestClient c = new TestClient("127.44.0.1", lb.proxyAddress())) {
+                assertThat(c.echo("twelve bytes")).isEqualTo("twelve bytes");
+                port = c.socket().getLocalPort();
+                member = c.member();
+            }
+            TestClient victim = new TestClient("127.44.0.2", lb.proxyAddress());
+            String victimMember = victim.member();
+            lb.router().markDown(lb.router().member(victimMember), "test");
+            assertThat(victim.closedByPeer()).isTrue();
+            victim.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 2);
+            // the two closes are asynchronous: find each line by its client address
+            List<String> logged = lines.list.stream().map(e -> e.getFormattedMessage()).toList();
+            String first = logged.stream().filter(l -> l.contains("client=127.44.0.1:")).findFirst().orElseThrow();
+            String second = logged.stream().filter(l -> l.contains("client=127.44.0.2:")).findFirst().orElseThrow();
+            assertThat(first).startsWith("close client=127.44.0.1:" + port + " member=" + member + " duration_ms=")
+                    .contains("bytes_to_member=13 bytes_from_member=" + (member.length() + 1 + 13)).endsWith("reason=client");
+            assertThat(second)
+                    .contains("member=" + victimMember).endsWith("reason=member_down");
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
+
+    @Test
+    void acceptedProxyV2HeaderIsHashedToo() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            h.backend("p" + i, true);
+        }
+        LoadBalancer lb = h.start(b -> {
+            b.acceptProxyProtocol = true;
+            b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V1;
+        });
+        io.netty.channel.embedded.EmbeddedChannel enc =
+                new io.netty.channel.embedded.EmbeddedChannel(io.netty.handler.codec.haproxy.HAProxyMessageEncoder.INSTANCE);
+        for (int i = 0; i < 20; i++) {
+            String src = "2001:db8::" + Integer.toHexString(i + 1);
+            enc.writeOutbound(io.stickyring.lb.proxy.ProxyHeaders.header(io.stickyring.lb.config.ProxyProtocolMode.V2,
+                    new java.net.InetSocketAddress(src, 5000 + i), new java.net.InetSocketAddress("2001:db8::ffff", 443)));
+            io.netty.buffer.ByteBuf buf = enc.readOutbound();
+            byte[] header = new byte[buf.readableBytes()];
+            buf.readBytes(header);
+            buf.release();
+            try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress(), header)) {
+                String expected = lb.router().lookup(KeyFunctions.keyOf(lb.proxy().keyFunction, src)).owner();
+                String[] parts = c.firstLine().split(" ");
+                assertThat(parts[0]).isEqualTo(expected);
+                assertThat(parts[1]).isEqualTo("V1");
+                assertThat(KeyFunctions.parseLiteral(parts[2].substring(0, parts[2].lastIndexOf(':'))))
+                        .isEqualTo(KeyFunctions.parseLiteral(src));
+            }
+        }
+        enc.finishAndReleaseAll();
+    }
+
+    @Test
+    void ipv6ClientsAreProxiedWithTcp6Headers() throws Exception {
+        h.backend("p1", true);
+        LoadBalancer lb = h.start(b -> {
+            b.listen = new io.stickyring.lb.config.HostPort("::1", 0);
+            b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V2;
+        });
+        try (TestClient c = new TestClient("::1", lb.proxyAddress())) {
+            assertThat(c.firstLine()).isEqualTo("p1 V2 0:0:0:0:0:0:0:1:" + c.socket().getLocalPort()
+                    + " 0:0:0:0:0:0:0:1:" + lb.proxyAddress().getPort());
+            assertThat(c.echo("v6")).isEqualTo("v6");
+        }
+        assertThat(h.get(lb, "/lookup?ip=::1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void prefixKeyModeKeepsASubnetTogether() throws Exception {
+        backends(4);
+        LoadBalancer lb = h.start(b -> b.keyMode = io.stickyring.membership.ring.KeyMode.PREFIX);
+        java.util.Set<String> perSubnet = new java.util.HashSet<>();
+        java.util.Set<String> overall = new java.util.HashSet<>();
+        for (int subnet = 0; subnet < 24; subnet++) {
+            perSubnet.clear();
+            for (int host = 1; host <= 5; host++) {
+                try (TestClient c = new TestClient("127.60." + subnet + "." + host, lb.proxyAddress())) {
+                    perSubnet.add(c.member());
+                }
+            }
+            assertThat(perSubnet).as("members seen by 127.60.%d.0/24", subnet).hasSize(1);
+            overall.addAll(perSubnet);
+        }
+        assertThat(overall.size()).isGreaterThan(1); // different subnets still spread over members
+    }
 }

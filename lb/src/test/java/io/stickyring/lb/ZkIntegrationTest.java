@@ -70,7 +70,14 @@ class ZkIntegrationTest {
             register(h.backend("n" + i, false));
         }
         LoadBalancer a = h.startZk(settings(), b -> { });
-        LoadBalancer b = h.startZk(settings(), x -> { });
+        // the second LB is wired the way `stickyring lb --zk ... --cluster ...` wires it
+        LbConfig.Builder lbb = LbHarness.config(List.of());
+        lbb.zk = zk.getConnectString();
+        lbb.cluster = "itest";
+        LbConfig cfg = lbb.build();
+        LoadBalancer b = LoadBalancer.start(cfg, Membership.of(cfg), HashFactories.defaults(),
+                KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+        h.lbs.add(b);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.router().table().ring().length == 4 && b.router().table().ring().length == 4);
         assertSameMapping(a, b);
         for (int i = 0; i < 50; i++) {

@@ -3,28 +3,21 @@ package io.stickyring.lb.health;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import io.stickyring.lb.config.HealthCheckMode;
 import io.stickyring.lb.config.LbConfig;
@@ -80,11 +73,7 @@ public final class HealthChecker implements AutoCloseable {
 
     void check(MemberRuntime m, Consumer<Boolean> done) {
         if (config.healthCheck() == HealthCheckMode.TCP) {
-            bootstrap.clone().handler(new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                }
-            }).connect(m.address()).addListener((ChannelFuture f) -> {
+            bootstrap.clone().handler(new ChannelInboundHandlerAdapter()).connect(m.address()).addListener((ChannelFuture f) -> {
                 done.accept(f.isSuccess());
                 f.channel().close();
             });
@@ -97,35 +86,10 @@ public final class HealthChecker implements AutoCloseable {
                 done.accept(ok);
             }
         };
-        long timeoutMs = config.healthTimeout().toMillis();
-        ChannelFuture cf = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                if (config.proxyProtocol() != ProxyProtocolMode.NONE) {
-                    ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
-                }
-                ch.pipeline().addLast(new ReadTimeoutHandler(timeoutMs, TimeUnit.MILLISECONDS),
-                        new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
-                        new SimpleChannelInboundHandler<FullHttpResponse>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
-                                once.accept(r.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.SUCCESS);
-                                ctx.close();
-                            }
-
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                once.accept(false);
-                                ctx.close();
-                            }
-
-                            @Override
-                            public void channelInactive(ChannelHandlerContext ctx) {
-                                once.accept(false);
-                            }
-                        });
-            }
-        }).connect(m.address());
+        ChannelFuture cf = bootstrap.clone()
+                .handler(new HttpCheckInitializer(config.proxyProtocol() != ProxyProtocolMode.NONE,
+                        config.healthTimeout().toMillis(), once))
+                .connect(m.address());
         cf.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 once.accept(false);

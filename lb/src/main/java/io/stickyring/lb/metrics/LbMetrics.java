@@ -1,6 +1,8 @@
 package io.stickyring.lb.metrics;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.stickyring.lb.route.CloseReason;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -21,25 +23,26 @@ public final class LbMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     public final Counter accepted = Counter.builder().name("stickyring_lb_connections_accepted_total")
-            .help("Client connections accepted by the listener").register(registry);
+            .help("Client connections accepted by the listener").withoutExemplars().register(registry);
     public final Gauge active = Gauge.builder().name("stickyring_lb_connections_active")
-            .help("Client connections currently open").register(registry);
+            .help("Client connections currently open").withoutExemplars().register(registry);
     public final Counter rejected = Counter.builder().name("stickyring_lb_connections_rejected_total")
             .help("Client connections refused, by reason (max_connections, per_ip, accept_rate, no_member, "
                     + "member_full, connect_failed, shutdown)")
             .labelNames("reason").register(registry);
     public final Counter closed = Counter.builder().name("stickyring_lb_connections_closed_total")
-            .help("Proxied connections closed, by who closed and why").labelNames("reason").register(registry);
+            .help("Proxied connections closed, by who closed and why").labelNames("reason").withoutExemplars()
+            .register(registry);
     public final Counter pickRetries = Counter.builder().name("stickyring_lb_pick_retries_total")
             .help("Connect attempts to a key's next member after a failed connect").register(registry);
 
     public final Gauge memberActive = Gauge.builder().name("stickyring_lb_member_connections_active")
-            .help("Open proxied connections per member").labelNames("member").register(registry);
+            .help("Open proxied connections per member").labelNames("member").withoutExemplars().register(registry);
     public final Counter memberConnectFailures = Counter.builder().name("stickyring_lb_member_connect_failures_total")
             .help("Failed connects per member").labelNames("member").register(registry);
     public final Counter memberBytes = Counter.builder().name("stickyring_lb_member_bytes_total")
             .help("Bytes proxied per member; direction=to_member (client to member) or from_member")
-            .labelNames("member", "direction").register(registry);
+            .labelNames("member", "direction").withoutExemplars().register(registry);
     public final Gauge memberUp = Gauge.builder().name("stickyring_lb_member_up")
             .help("1 if the member is healthy by this LB's checks, 0 if marked down").labelNames("member")
             .register(registry);
@@ -64,6 +67,18 @@ public final class LbMetrics {
             .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1).register(registry);
 
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final CounterDataPoint[] closedByReason = new CounterDataPoint[CloseReason.values().length];
+
+    public LbMetrics() {
+        for (CloseReason r : CloseReason.values()) {
+            closedByReason[r.ordinal()] = closed.labelValues(r.label());
+        }
+    }
+
+    /** The closed-connections counter for one reason (cached: no label lookup per close). */
+    public CounterDataPoint closedBy(CloseReason reason) {
+        return closedByReason[reason.ordinal()];
+    }
 
     public PrometheusRegistry registry() {
         return registry;

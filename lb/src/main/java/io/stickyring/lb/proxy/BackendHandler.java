@@ -34,7 +34,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             conn.bytesFromMember += n;
             conn.member.bytesFromMember.inc(n);
         }
-        conn.frontend.write(msg);
+        // void promise: no promise object per message; a write failure reaches exceptionCaught instead
+        conn.frontend.write(msg, conn.frontend.voidPromise());
     }
 
     @Override

@@ -14,7 +14,7 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
     private final ProxyContext px;
     private final ProxyConnection conn;
 
-    BackendInitializer(ProxyContext px, ProxyConnection conn, FrontendHandler unused) {
+    BackendInitializer(ProxyContext px, ProxyConnection conn) {
         this.px = px;
         this.conn = conn;
     }

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (px.config.acceptProxyProtocol()) {
             ctx.read(); // the PROXY header comes first; route once it is decoded
+            // a peer that never sends its header must not hold a connection forever
+            ctx.executor().schedule(() -> {
+                if (!routed && conn.reason() == null) {
+                    reject("proxy_header_timeout", CloseReason.ERROR);
+                }
+            }, px.config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         route(ctx);
@@ -86,19 +93,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         conn.limiterIp = conn.client.getAddress();
         conn.key = px.keyFunction.key(conn.client);
-        MemberRuntime[] candidates = px.router.candidates(conn.key);
-        if (candidates.length == 0) {
+        MemberRuntime first = px.router.first(conn.key);
+        if (first == null) {
             boolean full = px.router.table().routable();
             reject(full ? "member_full" : "no_member", full ? CloseReason.LIMIT : CloseReason.NO_MEMBER);
             return;
         }
-        connect(ctx, candidates, 0);
+        connect(ctx, first, new MemberRuntime[px.config.connectTries()], 0);
     }
 
-    private void connect(ChannelHandlerContext ctx, MemberRuntime[] candidates, int i) {
-        MemberRuntime m = candidates[i];
+    /** Attempt {@code i} (0-based) of at most {@code --connect-tries}, to member {@code m}. */
+    private void connect(ChannelHandlerContext ctx, MemberRuntime m, MemberRuntime[] tried, int i) {
+        tried[i] = m;
         ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
-                .handler(new BackendInitializer(px, conn, this))
+                .handler(new BackendInitializer(px, conn))
                 .connect(m.address());
         conn.backend = f.channel();
         f.addListener(done -> {
@@ -111,9 +119,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             log.debug("connect to {} failed: {}", m, done.cause().toString());
             px.router.connectFailed(m);
-            if (i + 1 < candidates.length) {
+            MemberRuntime next = i + 1 < tried.length ? px.router.next(conn.key, tried, i + 1) : null;
+            if (next != null) {
                 px.metrics.pickRetries.inc();
-                connect(ctx, candidates, i + 1);
+                connect(ctx, next, tried, i + 1);
             } else {
                 reject("connect_failed", CloseReason.CONNECT_FAILED);
             }
@@ -182,7 +191,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         countToMember(msg);
-        conn.backend.write(msg);
+        Channel b = conn.backend;
+        b.write(msg, b.voidPromise()); // no promise per message; failures reach exceptionCaught
     }
 
     private void countToMember(Object msg) {
@@ -293,7 +303,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.closed(conn);
         px.metrics.active.dec();
         CloseReason r = conn.reason();
-        px.metrics.closed.labelValues((r == null ? CloseReason.CLIENT : r).label()).inc();
+        px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
         px.closeLog.log(conn);
     }
 }

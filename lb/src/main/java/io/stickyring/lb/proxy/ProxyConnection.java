@@ -46,6 +46,14 @@ public final class ProxyConnection implements TrackedConnection {
         return key;
     }
 
+    public Channel frontendChannel() {
+        return frontend;
+    }
+
+    public Channel backendChannel() {
+        return backend;
+    }
+
     public MemberRuntime member() {
         return member;
     }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Owns the routing snapshot and every change to it: membership views, local health (passive
  * marking with backoff, active check results), draining and slow start.
  *
- * <p>Invariants: (1) picks never lock: {@link #candidates} reads the one volatile {@link #table}
+ * <p>Invariants: (1) picks never lock: {@link #first} and {@link #candidates} read the one volatile {@link #table}
  * field once; (2) every change builds a new {@link RoutingTable} and publishes it <em>before</em>
  * closing any connection, so nothing is routed to a member while its connections are being closed;
  * (3) a change to one member closes only that member's connections (and only when the policy says
@@ -84,6 +84,10 @@ public final class Router {
      * start. Empty when no member can take the connection.
      */
     public MemberRuntime[] candidates(long key) {
+        return candidates(key, config.connectTries());
+    }
+
+    private MemberRuntime[] candidates(long key, int limit) {
         RoutingTable t = table;
         if (t.hash() == null) {
             return NONE;
@@ -91,7 +95,7 @@ public final class Router {
         MemberRuntime[] ring = t.ring();
         int[] pref = new int[Math.min(ring.length, MAX_PREFERENCE)];
         int k = t.hash().preference(key, pref);
-        MemberRuntime[] out = new MemberRuntime[Math.min(config.connectTries(), k)];
+        MemberRuntime[] out = new MemberRuntime[Math.min(limit, k)];
         int maxPer = config.maxConnectionsPerMember();
         BoundedLoadHash bounded = t.bounded();
         int total = bounded == null ? 0 : totalActive(ring);
@@ -115,6 +119,50 @@ public final class Router {
             }
         }
         return c == out.length ? out : Arrays.copyOf(out, c);
+    }
+
+    /**
+     * The member a new connection for {@code key} tries first: the same answer as
+     * {@code candidates(key)[0]}, computed lazily through {@link ConsistentHash#firstAccepted} so an
+     * accepted owner costs one ring lookup and no array. Null when no member can take it.
+     */
+    public MemberRuntime first(long key) {
+        RoutingTable t = table;
+        if (t.hash() == null) {
+            return null;
+        }
+        MemberRuntime[] ring = t.ring();
+        int maxPer = config.maxConnectionsPerMember();
+        BoundedLoadHash bounded = t.bounded();
+        int total = bounded == null ? 0 : totalActive(ring);
+        long now = config.slowStart().isZero() ? 0 : nanoClock.getAsLong();
+        int idx = t.hash().firstAccepted(key, i -> {
+            MemberRuntime m = ring[i];
+            int a = m.activeConnections();
+            return m.up() && (maxPer == 0 || a < maxPer) && (bounded == null || a < bounded.capacity(i, total))
+                    && slowStartAdmits(m, key, now);
+        });
+        if (idx < 0) {
+            idx = t.hash().firstAccepted(key, i -> ring[i].up() && (maxPer == 0 || ring[i].activeConnections() < maxPer));
+        }
+        return idx < 0 ? null : ring[idx];
+    }
+
+    /**
+     * The next member to try after a failed connect: the first of the key's current candidates not
+     * yet tried (the failed member may not be marked down yet). Null when none is left.
+     */
+    public MemberRuntime next(long key, MemberRuntime[] tried, int triedCount) {
+        for (MemberRuntime m : candidates(key, MAX_PREFERENCE)) {
+            boolean seen = false;
+            for (int i = 0; i < triedCount && !seen; i++) {
+                seen = tried[i] == m;
+            }
+            if (!seen) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /**

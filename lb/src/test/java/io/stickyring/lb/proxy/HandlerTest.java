@@ -131,6 +131,25 @@ class HandlerTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    @Test
+    void missingProxyHeaderTimesOutAfterTheConnectTimeout() {
+        ProxyContext px = context(b -> {
+            b.acceptProxyProtocol = true;
+            b.connectTimeout = java.time.Duration.ofSeconds(2);
+        }, List.of(Member.of("a", "127.0.0.1", 1)), unlimited());
+        FrontendHandler fe = new FrontendHandler(px);
+        EmbeddedChannel ch = new AddressedChannel(new InetSocketAddress("127.0.0.1", 5000), new HAProxyMessageDecoder(), fe);
+        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 10.1", StandardCharsets.US_ASCII)); // incomplete header
+        ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(metrics.rejected.labelValues("proxy_header_timeout").get()).isEqualTo(1.0);
+        ch.finishAndReleaseAll();
+    }
+
     /** A frontend/backend pair wired as after a successful connect, without sockets. */
     private record Pair(EmbeddedChannel client, EmbeddedChannel member, ProxyConnection conn) {
     }

@@ -155,19 +155,25 @@ class RouterTest {
     }
 
     @Test
-    void passiveMarkingBacksOffThenRecoversWithoutActiveChecks() {
+    void passiveMarkingBacksOffThenRecoversWithoutActiveChecks() throws Exception {
         Router r = router(b -> {
-            b.downBackoffMin = Duration.ofMillis(100);
-            b.downBackoffMax = Duration.ofMillis(400);
+            b.downBackoffMin = Duration.ofMillis(300);
+            b.downBackoffMax = Duration.ofSeconds(1);
         }, false);
         r.applyView(MembershipView.of(1, members(2)));
         MemberRuntime m1 = r.member("m1");
-        r.connectFailed(m1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> !m1.up());
-        assertThat(r.table().ring()).extracting(MemberRuntime::id).containsExactly("m2");
-        await().atMost(Duration.ofSeconds(5)).until(m1::up);
-        assertThat(r.table().ring()).hasSize(2);
-        assertThat(metrics.memberConnectFailures.labelValues("m1").get()).isEqualTo(1.0);
+        for (int streak = 1; streak <= 2; streak++) {
+            long t0 = System.nanoTime();
+            r.connectFailed(m1);
+            // connectFailed hands the marking to the control thread; a task queued after it sees the result
+            boolean down = control.submit(() -> !m1.up() && r.table().ring().length == 1).get();
+            assertThat(down).as("down after failure %d", streak).isTrue();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> r.table().ring().length == 2);
+            // the backoff doubles with the streak: 300 ms, then 600 ms (timers never fire early)
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(300_000_000L * streak);
+            assertThat(m1.up()).isTrue();
+        }
+        assertThat(metrics.memberConnectFailures.labelValues("m1").get()).isEqualTo(2.0);
     }
 
     @Test
@@ -265,5 +271,49 @@ class RouterTest {
         MemberRuntime m1 = r.member("m1");
         r.applyView(MembershipView.of(2, members(2).subList(1, 2)));
         assertThat(m1.register(new FakeConn(5))).isFalse();
+    }
+
+    @Test
+    void firstAgreesWithCandidatesUnderEveryFilter() {
+        Router r = router(b -> {
+            b.maxConnectionsPerMember = 30;
+            b.slowStart = Duration.ofSeconds(10);
+        }, false);
+        r.applyView(MembershipView.of(1, members(5)));
+        r.markDown(r.member("m2"), "test");
+        r.markDown(r.member("m4"), "test");
+        r.markUp(r.member("m4"), "test"); // m4 now in slow start
+        clock.addAndGet(4_000_000_000L);
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < 3000; i++) {
+            long k = rnd.nextLong();
+            MemberRuntime[] c = r.candidates(k);
+            MemberRuntime f = r.first(k);
+            assertThat(f).isSameAs(c.length == 0 ? null : c[0]);
+            if (f != null && i % 2 == 0) {
+                f.register(new FakeConn(k)); // fill members up to their cap as we go
+            }
+            MemberRuntime[] tried = {f, null, null};
+            MemberRuntime next = f == null ? null : r.next(k, tried, 1);
+            assertThat(next).isSameAs(c.length > 1 ? c[1] : null);
+        }
+    }
+
+    @Test
+    void weightsFromMembershipSetKeySpaceShares() {
+        Router r = router(b -> { }, false);
+        List<Member> weighted = List.of(new Member("light", "127.0.0.1", 1, 1, MemberState.ACTIVE, "", 0, ""),
+                new Member("heavy", "127.0.0.1", 2, 3, MemberState.ACTIVE, "", 0, ""));
+        r.applyView(MembershipView.of(1, weighted));
+        assertThat(r.shares().get("heavy")).isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.03));
+        assertThat(r.shares().get("light")).isCloseTo(0.25, org.assertj.core.data.Offset.offset(0.03));
+        SplittableRandom rnd = new SplittableRandom(9);
+        int heavy = 0;
+        for (int i = 0; i < 20000; i++) {
+            if (r.first(rnd.nextLong()).id().equals("heavy")) {
+                heavy++;
+            }
+        }
+        assertThat(heavy / 20000.0).isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.03));
     }
 }

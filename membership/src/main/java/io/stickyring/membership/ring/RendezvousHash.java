@@ -28,6 +28,11 @@ public final class RendezvousHash implements ConsistentHash {
     private final boolean equalWeights;
 
     public RendezvousHash(Collection<Node> members) {
+        this(members, true);
+    }
+
+    /** {@code fastPath = false} forces the logarithmic score even for equal weights (tests compare the two). */
+    RendezvousHash(Collection<Node> members, boolean fastPath) {
         this.nodes = Nodes.canonical(members);
         int n = nodes.size();
         this.seeds = new long[n];
@@ -36,7 +41,7 @@ public final class RendezvousHash implements ConsistentHash {
             seeds[i] = Murmur3.id128(nodes.get(i).id())[0];
             weights[i] = nodes.get(i).weight();
         }
-        this.equalWeights = Nodes.equalWeights(nodes);
+        this.equalWeights = fastPath && Nodes.equalWeights(nodes);
     }
 
     /** 53-bit uniform draw for (member i, key); u = (draw + 0.5) / 2^53 lies strictly inside (0,1). */

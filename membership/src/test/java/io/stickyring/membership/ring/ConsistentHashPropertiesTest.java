@@ -27,21 +27,46 @@ import net.jqwik.api.constraints.IntRange;
  */
 class ConsistentHashPropertiesTest {
 
-    /** Members with distinct ids (random alphanumeric) and random weights 1..10. */
+    /**
+     * Members with distinct ids (random alphanumeric) and random weights 1..10; in about a third of
+     * the sets all weights are equal (the case some algorithms take a fast path for).
+     */
     @Provide
     Arbitrary<List<Node>> memberSets() {
         return Arbitraries.integers().between(1, 500).flatMap(n -> Combinators.combine(
                 Arbitraries.strings().alpha().numeric().withChars('-', '.', 'é').ofMinLength(1).ofMaxLength(16)
                         .set().ofSize(n),
-                Arbitraries.integers().between(1, 10).list().ofSize(n))
-                .as((ids, weights) -> {
+                Arbitraries.integers().between(1, 10).list().ofSize(n),
+                Arbitraries.integers().between(0, 2))
+                .as((ids, weights, equal) -> {
                     List<Node> nodes = new ArrayList<>(n);
                     int i = 0;
                     for (String id : ids) {
-                        nodes.add(new Node(id, weights.get(i++)));
+                        nodes.add(new Node(id, equal == 0 ? weights.get(0) : weights.get(i)));
+                        i++;
                     }
                     return nodes;
                 }));
+    }
+
+    /** Rendezvous' equal-weight fast path (no log) ranks exactly as the logarithmic score does. */
+    @Property(tries = 40)
+    void rendezvousFastPathEqualsTheLogarithmicScore(@ForAll @IntRange(min = 1, max = 300) int n,
+            @ForAll @IntRange(min = 1, max = 10) int weight, @ForAll long seed) {
+        List<Node> members = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            members.add(new Node("r" + i, weight));
+        }
+        RendezvousHash fast = new RendezvousHash(members);
+        RendezvousHash slow = new RendezvousHash(members, false);
+        int[] pf = new int[Math.min(n, 5)];
+        int[] ps = new int[pf.length];
+        for (long k : keys(fast, seed, 2000)) {
+            assertThat(fast.ownerIndex(k)).isEqualTo(slow.ownerIndex(k));
+            fast.preference(k, pf);
+            slow.preference(k, ps);
+            assertThat(pf).isEqualTo(ps);
+        }
     }
 
     @Provide
@@ -249,6 +274,15 @@ class ConsistentHashPropertiesTest {
             if (got >= 2) {
                 int owner = out[0];
                 assertThat(h.firstAccepted(k, i -> i != owner)).isEqualTo(out[1]);
+            }
+            // Refusing the first j members of the order yields the (j+1)-th.
+            if (got >= 3) {
+                int j = 1 + (int) Math.floorMod(k, (long) (got - 1));
+                java.util.Set<Integer> refused = new java.util.HashSet<>();
+                for (int q = 0; q < j; q++) {
+                    refused.add(out[q]);
+                }
+                assertThat(h.firstAccepted(k, i -> !refused.contains(i))).isEqualTo(out[j]);
             }
             assertThat(h.firstAccepted(k, i -> true)).isEqualTo(h.ownerIndex(k));
             assertThat(h.firstAccepted(k, i -> false)).isEqualTo(-1);

@@ -103,6 +103,14 @@ class GoldenTest {
     }
 
     @Test
+    void rendezvousProbesEqualWeights() {
+        List<Node> equal = List.of(Node.of("a"), Node.of("b"), Node.of("c"));
+        int[][] expected = {{0, 1, 2}, {2, 0, 1}, {2, 1, 0}, {2, 1, 0}, {2, 0, 1}, {0, 1, 2}};
+        assertThat(preferences(new RendezvousHash(equal))).isDeepEqualTo(expected);
+        assertThat(preferences(new RendezvousHash(equal, false))).isDeepEqualTo(expected);
+    }
+
+    @Test
     void jumpProbesMatchGuavaOverWeightedBuckets() {
         JumpHash jump = new JumpHash(MEMBERS);
         int[] bucketOwner = {0, 1, 1, 2};

@@ -159,5 +159,22 @@ public final class DisruptionReport {
         System.out.println("| N | permutation-position ranking (used) | rendezvous ranking (considered) | worst removal excess |");
         System.out.println("|---:|---:|---:|---:|");
         System.out.print(alt);
+
+        // Weighted members, as MaglevTest draws them: the worst case over random removals.
+        SplittableRandom rnd = new SplittableRandom(11);
+        double worstExcess = 0;
+        double worstAgree = 1;
+        for (int t = 0; t < 60; t++) {
+            int n = 2 + rnd.nextInt(499);
+            List<Node> members = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                members.add(new Node("m" + rnd.nextLong(), 1 + rnd.nextInt(5)));
+            }
+            double[] x = maglevRemoval(members, rnd.nextInt(n));
+            worstExcess = Math.max(worstExcess, x[1]);
+            worstAgree = Math.min(worstAgree, x[2]);
+        }
+        System.out.printf(Locale.ROOT, "%nMaglev, weights 1..5, N in 2..500, 60 random removals: worst excess %.4f, worst fallback agreement %.3f%n",
+                worstExcess, worstAgree);
     }
 }

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Memory per idle proxied connection: opens N idle client connections (distinct source IPs in
+# 127.20.0.0/14) through stickyring and through HAProxy to the same NGINX backend and reports each
+# balancer's resident memory (RSS) growth per connection; for stickyring also the live Java heap
+# after a full GC. Writes bench/results/lb-idle-<date>.md. Loopback only; bounded by N and timeouts.
+#
+# Usage: bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+N="${1:-8000}"
+WORK="$(mktemp -d /tmp/stickyring-idle.XXXXXX)"; chmod 755 "$WORK"
+OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d).md"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
+}
+trap cleanup EXIT
+command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
+command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx >/dev/null
+JAR="$ROOT/dist/target/stickyring.jar"
+[ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
+
+cat > "$WORK/backend.conf" <<CONF
+worker_processes 1;
+worker_rlimit_nofile 20000;
+pid $WORK/backend.pid;
+error_log $WORK/backend-error.log warn;
+events { worker_connections 19000; }
+http {
+  access_log off;
+  client_header_timeout 600s;
+  client_body_temp_path $WORK/tmp-body;
+  proxy_temp_path $WORK/tmp-proxy;
+  fastcgi_temp_path $WORK/tmp-fcgi;
+  uwsgi_temp_path $WORK/tmp-uwsgi;
+  scgi_temp_path $WORK/tmp-scgi;
+  server { listen 127.0.0.1:$BPORT backlog=4096; location / { return 200 "ok\n"; } }
+}
+CONF
+nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
+
+java -Xms64m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+  --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
+  --io-threads 2 --close-log-sample 0 > "$WORK/stickyring.log" 2>&1 &
+SPID=$!; PIDS+=($SPID)
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 2
+  maxconn 9500
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 600s
+  timeout server 600s
+frontend fe
+  bind 127.0.0.1:$HPORT
+  default_backend be
+backend be
+  balance source
+  hash-type consistent
+  server b1 127.0.0.1:$BPORT
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
+HPID=$!; PIDS+=($HPID)
+wait_port "$BPORT"; wait_port "$SPORT"; wait_port "$HPORT"
+sleep 2
+
+# Opens N connections to PORT from distinct source IPs, reports when all are open, holds them until stdin closes.
+cat > "$WORK/hold.py" <<'PY'
+import asyncio, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+async def main():
+    conns = []
+    for i in range(n):
+        ip = f"127.{20 + i // 65536}.{(i // 256) % 256}.{1 + i % 254}"
+        r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=(ip, 0)), 10)
+        conns.append(w)
+    print("open", len(conns), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    for w in conns:
+        w.close()
+asyncio.run(main())
+PY
+
+# sum of "used" over the young and old generations, in KiB
+heap_used() { jcmd "$1" GC.heap_info | awk '/(PSYoungGen|ParOldGen).*total/ {for(i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?$/,"",v); t+=v}} END {print t}'; }
+measure() { # name pid port -> writes "rss_before rss_after heap_before heap_after" to $WORK/name.result
+  local name=$1 pid=$2 port=$3 before after hb=- ha=-
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; hb=$(heap_used "$pid"); fi
+  before=$(rss_kib "$pid")
+  coproc HOLD { python3 "$WORK/hold.py" "$port" "$N"; }
+  local line
+  read -r -t 300 line <&"${HOLD[0]}" || { echo "$name: clients did not open in time" >&2; return 1; }
+  sleep 2
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; ha=$(heap_used "$pid"); fi
+  after=$(rss_kib "$pid")
+  local hold_pid=$HOLD_PID
+  exec {HOLD[1]}>&-
+  wait "$hold_pid" 2>/dev/null || true
+  echo "$before $after $hb $ha" > "$WORK/$name.result"
+  echo "$name: $line; RSS $before -> $after KiB; heap $hb -> $ha"
+}
+measure stickyring "$SPID" "$SPORT"
+sleep 3
+measure haproxy "$HPID" "$HPORT"
+read -r s_before s_after SB SA < "$WORK/stickyring.result"
+read -r h_before h_after _ _ < "$WORK/haproxy.result"
+per() { python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/$N:.0f}')"; }
+{
+  echo "# Idle connections through the balancer, $(date -u +%Y-%m-%d)"
+  echo
+  echo "Command: \`bench/lb/idle-conns.sh $N\`: $N idle client connections from distinct 127.20.x.y addresses, each"
+  echo "proxied to one NGINX backend (so every balancer holds $N client + $N backend sockets)."
+  echo
+  echo "| balancer | RSS before (KiB) | RSS with $N idle conns (KiB) | RSS bytes per connection |"
+  echo "|---|---|---|---|"
+  echo "| stickyring (JVM, -Xmx512m, ParallelGC) | $s_before | $s_after | $(per "$s_before" "$s_after") |"
+  echo "| HAProxy $(haproxy -v | head -1 | awk '{print $3}') | $h_before | $h_after | $(per "$h_before" "$h_after") |"
+  echo
+  echo "stickyring live Java heap after a full GC: $SB KiB before, $SA KiB with the connections, i.e."
+  echo "$(per "$SB" "$SA") bytes of heap per proxied connection (jcmd GC.heap_info, young + old 'used')."
+  echo "RSS also counts heap pages touched by short-lived objects between collections and native memory"
+  echo "(Netty's pooled direct buffers, thread caches), so it overstates the live memory per connection."
+} > "$OUT"
+cat "$OUT"
