@@ -1,14 +1,178 @@
 package io.stickyring.dist;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** `stickyring demo`: Run embedded ZooKeeper, N chat nodes and one LB on this machine. */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run embedded ZooKeeper, N chat nodes and one LB on this machine.")
+/**
+ * {@code stickyring demo}: the whole system on one machine ({@link Demo}): embedded ZooKeeper, N
+ * chat nodes as child JVMs, one LB, plus a console and a control endpoint to kill and restart nodes.
+ * Runs until {@code quit}, Ctrl-C or SIGTERM, which stop everything (no child process is left).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run embedded ZooKeeper, N chat nodes and one LB on this machine.",
+                "Prints the web client URL; type 'help' at the demo> prompt to kill and restart nodes. See docs/demo.md."},
+        footer = {"", "Control a running demo from another terminal:",
+                "  stickyring demo --kill n2 [--signal KILL]     stickyring demo --start n2     stickyring demo --status",
+                "  or: curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'   (without ?signal: SIGTERM)",
+                "      curl -X POST  http://127.0.0.1:9091/nodes/n2/start;   curl http://127.0.0.1:9091/status"})
 public final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Chat nodes, ids n1..nN (1..16; default ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "LB port; the web client is at http://HOST:PORT/ (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+            description = "Address the LB listens on (default ${DEFAULT-VALUE}; dev login is on, so think twice before 0.0.0.0).")
+    String host;
+
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9090", description = "LB admin API port on 127.0.0.1 (default ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--control-port", paramLabel = "PORT", defaultValue = "9091",
+            description = "Demo control endpoint on 127.0.0.1 (kill/start nodes over HTTP); -1 = off (default ${DEFAULT-VALUE}).")
+    int controlPort;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "demo-data",
+            description = "Data root: zk/, n1/chat.db, n1/node.log, ... kept across runs (default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "demo", description = "Cluster name in ZooKeeper (default ${DEFAULT-VALUE}).")
+    String cluster;
+
+    @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
+            description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
+    int drainPeriod;
+
+    @Option(names = "--node-jvm-opts", paramLabel = "OPTS", defaultValue = "-Xms32m -Xmx256m -XX:+UseSerialGC",
+            description = "JVM options of each node process (default: ${DEFAULT-VALUE}).")
+    String nodeJvmOpts;
+
+    @Option(names = "--no-console", description = "Do not read commands from stdin (use the control endpoint); run until SIGTERM or Ctrl-C.")
+    boolean noConsole;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nControl a demo that is already running (through --control-port):%n")
+    RemoteAction remote;
+
+    /** One action on a running demo instead of starting one. */
+    static final class RemoteAction {
+        @Option(names = "--kill", paramLabel = "ID", description = "Stop node ID of the running demo (SIGTERM; with --signal KILL: SIGKILL).")
+        String kill;
+        @Option(names = "--start", paramLabel = "ID", description = "Start node ID of the running demo again.")
+        String start;
+        @Option(names = "--status", description = "Print the running demo's status.")
+        boolean status;
+    }
+
+    @Option(names = "--signal", paramLabel = "TERM|KILL", defaultValue = "TERM", description = "Signal for --kill (default ${DEFAULT-VALUE}).")
+    String signal;
+
     @Override
-    public Integer call() {
-        System.err.println("stickyring demo: not built yet");
-        return 2;
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        DemoConfig config;
+        try {
+            List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (remote != null) {
+            return DemoRemote.run(config.controlPort(), remote.kill, remote.start, remote.status, signal,
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+        quietLogsUnlessConfigured();
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        out.println("demo: starting " + nodes + " chat node" + (nodes == 1 ? "" : "s") + ", ZooKeeper and the LB (data in "
+                + data.toAbsolutePath().normalize() + ") ...");
+        Demo demo;
+        try {
+            demo = Demo.start(config, out);
+        } catch (IllegalStateException e) {
+            err.println("stickyring demo: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            out.println();
+            out.println("demo: stopping ...");
+            demo.close();
+            stopped.countDown();
+        }, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println(banner(demo));
+        if (noConsole) {
+            stopped.await();
+            return 0;
+        }
+        PrintWriter console = new PrintWriter(out, true);
+        DemoConsole.End end = new DemoConsole(demo, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), console).run();
+        if (end == DemoConsole.End.END_OF_INPUT) {
+            // stdin closed (e.g. started with </dev/null): keep serving until a signal.
+            out.println();
+            out.println("demo: no more console input; running until Ctrl-C or SIGTERM");
+            stopped.await();
+            return 0;
+        }
+        Runtime.getRuntime().removeShutdownHook(hook);
+        hook.run();
+        return 0;
+    }
+
+    static String banner(Demo demo) {
+        String web = demo.webUrl().toString();
+        String admin = demo.adminUrl().toString();
+        String control = demo.controlUrl() == null ? null : demo.controlUrl().toString();
+        StringBuilder b = new StringBuilder();
+        b.append("\n");
+        b.append("  Web client:    ").append(web).append("\n");
+        b.append("  LB admin:      ").append(admin).append("members   (also readyz, metrics, lookup?ip=, whatif?remove=)\n");
+        if (control != null) {
+            b.append("  Demo control:  ").append(control).append("status   (POST nodes/ID/kill[?signal=KILL], nodes/ID/start)\n");
+        }
+        b.append("\n");
+        b.append("  What to try:\n");
+        b.append("   1. Open the web client: it is served by the node your address (127.0.0.1) maps to, see ")
+                .append(admin).append("lookup?ip=127.0.0.1\n");
+        b.append("   2. 'status' (or ").append(admin).append("members) shows which node holds the connections.\n");
+        b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
+        b.append("      of its preference order; other nodes' connections are untouched. 'start ID' brings it back.\n");
+        b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
+        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node, and each node\n");
+        b.append("  keeps its own SQLite store (a failed-over user's history is back when its node is); see docs/demo.md.\n");
+        b.append("  Type 'help' for commands, 'quit' or Ctrl-C to stop everything.\n");
+        return b.toString();
+    }
+
+    /** Without a logback file, logback logs everything at DEBUG: keep the console for the demo's own lines. */
+    private static void quietLogsUnlessConfigured() {
+        if (System.getProperty("logback.configurationFile") != null
+                || DemoCommand.class.getClassLoader().getResource("logback.xml") != null
+                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+        // The embedded server warns about defaults the demo chose on purpose (maxCnxns 0 for many local clients).
+        context.getLogger("org.apache.zookeeper").setLevel(Level.ERROR);
     }
 }

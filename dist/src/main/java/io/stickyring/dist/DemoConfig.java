@@ -1,0 +1,89 @@
+package io.stickyring.dist;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Validated settings of one {@code stickyring demo} run.
+ *
+ * <p>Invariant: every instance is runnable as far as values go; the compact constructor rejects a
+ * bad value with the value in the message ("nodes (0) must be in 1..16"). Port 0 means "any free
+ * port" (tests); the defaults are the documented ones in docs/demo.md.
+ *
+ * @param nodes        chat nodes to start as child JVMs (1..16), ids n1..nN
+ * @param host         address the LB proxy listens on (default 127.0.0.1: dev login is on)
+ * @param port         LB proxy port, where the web client is served
+ * @param adminPort    LB admin API port (always on 127.0.0.1)
+ * @param controlPort  demo control endpoint port (always on 127.0.0.1); -1 turns it off
+ * @param dataDir      root of every data directory: {@code zk/}, {@code n1/}, ...
+ * @param cluster      cluster name under /stickyring in ZooKeeper
+ * @param nodeJvmOptions JVM options of each node child process
+ * @param drainPeriod  seconds a node stays DRAINING after a graceful {@code kill} before closing sessions
+ */
+public record DemoConfig(int nodes, String host, int port, int adminPort, int controlPort, Path dataDir, String cluster,
+                         List<String> nodeJvmOptions, int drainPeriod) {
+
+    public static final int MAX_NODES = 16;
+    public static final List<String> DEFAULT_NODE_JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC");
+
+    public DemoConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(cluster, "cluster");
+        nodeJvmOptions = List.copyOf(Objects.requireNonNull(nodeJvmOptions, "nodeJvmOptions"));
+        if (nodes < 1 || nodes > MAX_NODES) {
+            throw new IllegalArgumentException("nodes (" + nodes + ") must be in 1.." + MAX_NODES);
+        }
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host (" + host + ") must not be blank");
+        }
+        port("port", port);
+        port("admin-port", adminPort);
+        if (controlPort != -1) {
+            port("control-port", controlPort);
+        }
+        if (port != 0 && (port == adminPort || port == controlPort)) {
+            throw new IllegalArgumentException("port (" + port + ") must differ from admin-port (" + adminPort
+                    + ") and control-port (" + controlPort + ")");
+        }
+        if (adminPort != 0 && adminPort == controlPort) {
+            throw new IllegalArgumentException("admin-port (" + adminPort + ") must differ from control-port (" + controlPort + ")");
+        }
+        if (!cluster.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("cluster (" + cluster + ") must be 1..64 of A-Z a-z 0-9 . _ -");
+        }
+        if (drainPeriod < 0 || drainPeriod > 300) {
+            throw new IllegalArgumentException("drain-period (" + drainPeriod + "s) must be in 0..300 seconds");
+        }
+    }
+
+    private static void port(String name, int value) {
+        if (value < 0 || value > 65535) {
+            throw new IllegalArgumentException(name + " (" + value + ") must be in 0..65535");
+        }
+    }
+
+    /** The documented defaults: 3 nodes, LB on 127.0.0.1:8080, admin 9090, control 9091, data in ./demo-data. */
+    public static DemoConfig defaults() {
+        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2);
+    }
+
+    /** Same settings on free ports everywhere (for tests). */
+    public DemoConfig onFreePorts() {
+        return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod);
+    }
+
+    public DemoConfig withNodes(int n) {
+        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod);
+    }
+
+    public DemoConfig withDataDir(Path dir) {
+        return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod);
+    }
+
+    /** Node ids n1..nN. */
+    public List<String> nodeIds() {
+        return java.util.stream.IntStream.rangeClosed(1, nodes).mapToObj(i -> "n" + i).toList();
+    }
+}

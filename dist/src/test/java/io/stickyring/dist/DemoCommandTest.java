@@ -1,0 +1,122 @@
+package io.stickyring.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Flags, validation and fail-fast errors of {@code stickyring demo}; nothing here starts a node. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DemoCommandTest {
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) { }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpNamesEveryFlagAndTheControlEndpoint() {
+        Result r = run("demo", "--help");
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("--nodes", "--port", "--admin-port", "--control-port", "--data", "--host", "--no-console",
+                "--drain-period", "/nodes/n2/kill?signal=KILL");
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheValueNamed() {
+        assertThat(run("demo", "--nodes", "0").err).contains("nodes (0) must be in 1..16");
+        assertThat(run("demo", "--nodes", "17").err).contains("nodes (17) must be in 1..16");
+        assertThat(run("demo", "--port", "70000").err).contains("port (70000) must be in 0..65535");
+        assertThat(run("demo", "--port", "9000", "--admin-port", "9000").err).contains("port (9000) must differ from admin-port (9000)");
+        assertThat(run("demo", "--cluster", "a/b").err).contains("cluster (a/b)");
+        assertThat(run("demo", "--drain-period", "-1").err).contains("drain-period (-1s)");
+        assertThat(run("demo", "--nodes", "zero").code).isEqualTo(2);
+    }
+
+    @Test
+    void aTakenPortFailsFastNamingTheFlagBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Path data = dir.resolve("data");
+            Result r = run("demo", "--port", Integer.toString(taken.getLocalPort()), "--admin-port", "0", "--control-port", "0",
+                    "--data", data.toString(), "--no-console");
+            assertThat(r.code).isEqualTo(1);
+            assertThat(r.err).contains("port (" + taken.getLocalPort() + ") on 127.0.0.1 is not free", "pass --port");
+            assertThat(Files.exists(data.resolve("zk"))).as("ZooKeeper not started").isFalse();
+        }
+    }
+
+    @Test
+    void aNodeThatCannotStartIsNamedWithItsLogAndNothingIsLeftRunning() throws Exception {
+        Path data = dir.resolve("data");
+        Result r = run("demo", "--nodes", "1", "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", data.toString(),
+                "--node-jvm-opts", "-Xmx1k", "--no-console");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("node n1 exited with status 1 before serving", data.resolve("n1/node.log").toAbsolutePath().toString());
+        assertThat(Files.readString(data.resolve("n1/node.log"))).containsIgnoringCase("heap");
+        // The demo stopped what it had started: its data directory is free for the next run.
+        Result again = run("demo", "--nodes", "1", "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", data.toString(),
+                "--node-jvm-opts", "-Xmx1k", "--no-console");
+        assertThat(again.err).doesNotContain("in use by another running demo");
+    }
+
+    @Test
+    void remoteActionsNameAMissingDemo() throws Exception {
+        int free;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            free = s.getLocalPort();
+        }
+        Result r = run("demo", "--control-port", Integer.toString(free), "--status");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("no demo is running with its control endpoint on http://127.0.0.1:" + free + "/");
+        assertThat(run("demo", "--control-port", "0", "--kill", "n1").err).contains("--control-port (0) must name the running demo's port");
+        assertThat(run("demo", "--kill", "n1", "--start", "n1").code).isEqualTo(2); // mutually exclusive
+    }
+
+    @Test
+    void configDefaultsAreTheDocumentedOnes() {
+        DemoConfig d = DemoConfig.defaults();
+        assertThat(d.nodes()).isEqualTo(3);
+        assertThat(d.port()).isEqualTo(8080);
+        assertThat(d.adminPort()).isEqualTo(9090);
+        assertThat(d.controlPort()).isEqualTo(9091);
+        assertThat(d.host()).isEqualTo("127.0.0.1");
+        assertThat(d.dataDir()).isEqualTo(Path.of("demo-data"));
+        assertThat(d.nodeIds()).containsExactly("n1", "n2", "n3");
+        assertThat(d.onFreePorts().port()).isZero();
+        assertThatThrownBy(() -> new DemoConfig(3, " ", 0, 0, 0, dir, "demo", List.of(), 2))
+                .hasMessageContaining("host ( ) must not be blank");
+    }
+
+    @Test
+    void signalQueryOfTheControlEndpoint() {
+        assertThat(DemoControlServer.forced(null)).isFalse();
+        assertThat(DemoControlServer.forced("signal=TERM")).isFalse();
+        assertThat(DemoControlServer.forced("signal=15")).isFalse();
+        assertThat(DemoControlServer.forced("signal=KILL")).isTrue();
+        assertThat(DemoControlServer.forced("x=1&signal=9")).isTrue();
+        assertThatThrownBy(() -> DemoControlServer.forced("signal=HUP")).hasMessageContaining("signal (HUP) must be KILL (9) or TERM (15)");
+    }
+}

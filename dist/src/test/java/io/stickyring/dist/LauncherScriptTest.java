@@ -1,0 +1,163 @@
+package io.stickyring.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The root {@code ./stickyring} script in a scratch copy of the repository layout, with fake
+ * {@code java} and {@code mvn} on a PATH that holds nothing else but basic tools: when it builds,
+ * when it does not, and the message when Java or Maven is missing or too old.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LauncherScriptTest {
+
+    private static final Path SCRIPT = Path.of("..", "stickyring").toAbsolutePath().normalize();
+
+    @TempDir
+    Path tmp;
+
+    private Path repo;
+    private Path bin;
+    private Path jar;
+    private Path calls;
+
+    record Run(int code, String output) { }
+
+    @BeforeEach
+    void scratchRepository() throws IOException {
+        repo = tmp.resolve("repo");
+        bin = tmp.resolve("bin");
+        calls = tmp.resolve("calls.log");
+        Files.createDirectories(repo.resolve("dist/src/main/java"));
+        Files.createDirectories(repo.resolve("dist/target"));
+        Files.createDirectories(bin);
+        Files.copy(SCRIPT, repo.resolve("stickyring"));
+        Files.writeString(repo.resolve("pom.xml"), "<project/>");
+        Files.writeString(repo.resolve("dist/pom.xml"), "<project/>");
+        Files.writeString(repo.resolve("dist/src/main/java/A.java"), "class A {}");
+        jar = repo.resolve("dist/target/stickyring.jar");
+        // Only the basic tools the script uses (wrappers, not symlinks, so cleanup stays inside tmp).
+        for (String tool : List.of("dirname", "sed", "head", "cut", "find", "touch")) {
+            for (String dir : List.of("/usr/bin", "/bin")) {
+                Path p = Path.of(dir, tool);
+                if (Files.isExecutable(p)) {
+                    script(tool, "exec " + p + " \"$@\"\n");
+                    break;
+                }
+            }
+        }
+    }
+
+    private void fakeJava(String version) throws IOException {
+        script("java", "if [ \"$1\" = -version ]; then echo 'openjdk version \"" + version + "\" 2025-04-15' >&2; exit 0; fi\n"
+                + "echo \"java $*\" >> " + calls + "\n");
+    }
+
+    /** A Maven that "builds" by writing the jar. */
+    private void fakeMvn() throws IOException {
+        script("mvn", "echo \"mvn $*\" >> " + calls + "\necho jar > " + jar + "\n");
+    }
+
+    private void script(String name, String body) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, "#!/bin/bash\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private Run run(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("/bin/bash", repo.resolve("stickyring").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", bin.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    private List<String> calls() throws IOException {
+        return Files.exists(calls) ? Files.readAllLines(calls) : List.of();
+    }
+
+    @Test
+    void buildsWhenTheJarIsMissingThenRunsItWithTheArguments() throws Exception {
+        fakeJava("17.0.15");
+        fakeMvn();
+        Run r = run("demo", "--nodes", "2");
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).contains("building the jar", "does not exist");
+        assertThat(calls()).containsExactly("mvn -B -q -DskipTests package", "java -jar " + jar + " demo --nodes 2");
+    }
+
+    @Test
+    void rebuildsOnlyWhenASourceOrPomIsNewerThanTheJar() throws Exception {
+        fakeJava("21.0.1");
+        fakeMvn();
+        Files.writeString(jar, "jar");
+        Instant now = Instant.now();
+        for (Path p : List.of(repo.resolve("pom.xml"), repo.resolve("dist/pom.xml"), repo.resolve("dist/src/main/java/A.java"))) {
+            Files.setLastModifiedTime(p, FileTime.from(now.minusSeconds(60)));
+        }
+        Files.setLastModifiedTime(jar, FileTime.from(now.minusSeconds(30)));
+        assertThat(run("--help").code).isZero();
+        assertThat(calls()).containsExactly("java -jar " + jar + " --help");
+
+        Files.setLastModifiedTime(repo.resolve("dist/src/main/java/A.java"), FileTime.from(now));
+        Run r = run("--help");
+        assertThat(r.code).isZero();
+        assertThat(r.output).contains("dist/src/main/java/A.java is newer than the jar");
+        assertThat(calls()).containsExactly("java -jar " + jar + " --help", "mvn -B -q -DskipTests package", "java -jar " + jar + " --help");
+    }
+
+    @Test
+    void missingJavaIsNamedWithWhatToInstall() throws Exception {
+        Run r = run("demo");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.output).contains("Java 17 or newer is required but 'java' is not on PATH", "Install a JDK 17+");
+    }
+
+    @Test
+    void tooOldJavaIsNamedWithItsVersion() throws Exception {
+        fakeJava("11.0.22");
+        Run r = run("demo");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.output).contains("Java 17 or newer is required", "version 11.0.22");
+        fakeJava("1.8.0_392");
+        assertThat(run("demo").output).contains("version 1.8.0_392");
+    }
+
+    @Test
+    void missingMavenIsNamedWhenTheJarMustBeBuilt() throws Exception {
+        fakeJava("17.0.15");
+        Run r = run("demo");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.output).contains("does not exist and Maven (mvn) is not on PATH", "Install Maven");
+        assertThat(calls()).isEmpty();
+    }
+
+    @Test
+    void aFailedBuildStopsWithAClearMessage() throws Exception {
+        fakeJava("17.0.15");
+        script("mvn", "echo '[ERROR] compilation failure'; exit 1\n");
+        Run r = run("demo");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.output).contains("[ERROR] compilation failure", "the build failed");
+        assertThat(calls()).isEmpty();
+    }
+}
