@@ -102,6 +102,21 @@ try {
   await waitState(alice, 'hello bob', ['read']);
   console.log('exchange ok: hello bob -> read, hi alice delivered');
 
+  // A group: alice creates it, bob finds it in his list with its title and gets the message.
+  await alice.fill('#group-title', 'team');
+  await alice.fill('#group-members', 'bob, carol');
+  await alice.click('#new-group button');
+  await alice.waitForSelector('#conv-title:has-text("# team")', { timeout: T });
+  await send(alice, 'hello team');
+  await waitState(alice, 'hello team', ['acked', 'read']);
+  await bob.waitForSelector('#conversations li:has-text("# team")', { timeout: T });
+  await bob.click('#conversations li:has-text("# team")');
+  await bob.waitForSelector('#messages li:has-text("hello team")', { timeout: T });
+  assert.equal(await rows(bob, 'hello team'), 1);
+  await bob.click('#conversations li[data-conv="dm:alice:bob"]');
+  await alice.click('#conversations li[data-conv="dm:alice:bob"]');
+  console.log('group ok: created, listed for bob with its title, message delivered');
+
   // The node goes away: both pages show the reconnect indicator; messages queue.
   await stopNode(node);
   await alice.waitForSelector('#status[data-state="reconnecting"]', { timeout: T });
