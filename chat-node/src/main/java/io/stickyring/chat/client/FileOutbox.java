@@ -26,8 +26,8 @@ import java.util.zip.CRC32;
  * ({@link FileChannel#force}) before returning, so a queued message survives a crash (kill -9,
  * power loss) of the client. {@code del} and {@code cur} are written without fsync: after a crash
  * an acked message may be sent again (the server answers a resend of the same id with the original
- * ack and delivers nothing twice) and a few messages may be replayed (the client drops them by
- * cursor and (conv, seq)).
+ * ack and delivers nothing twice) and the last few messages may be replayed to the restarted
+ * client's listener (their cursor record had not reached the disk).
  *
  * <p>Recovery reads records up to the first line whose CRC or JSON is bad (a torn tail write) and
  * truncates there. The log is compacted (live entries and cursor written to a temporary file,
