@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>Reconnects use exponential backoff with full jitter ({@link Backoff}); a 1012 close waits
  * the node's {@code retry-after-ms} hint instead. Keep-alive: an application {@code ping} after
  * {@code pingInterval} of silence; no frame for another {@code pongTimeout} and the connection is
- * dropped and redialled. In {@code AUTO} mode, {@code wsFailuresBeforeFallback} failed WebSocket
- * connects in a row switch to long polling for {@code pollModeFor}, then WebSocket is tried again.
+ * dropped and redialled. In {@code AUTO} mode, {@code wsFailuresBeforeFallback} refused WebSocket
+ * upgrades in a row (TCP connected, upgrade failed) switch to long polling for {@code pollModeFor}, then WebSocket is tried again.
  */
 public final class ChatClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatClient.class);
@@ -350,7 +350,7 @@ public final class ChatClient implements AutoCloseable {
             wsFailuresInRow++;
             if (options.transport() == ClientOptions.TransportMode.AUTO
                     && wsFailuresInRow >= options.wsFailuresBeforeFallback()) {
-                log.info("{}: {} WebSocket connects failed in a row ({}); long polling for {}", options.user(),
+                log.info("{}: {} WebSocket upgrades failed in a row ({}); long polling for {}", options.user(),
                         wsFailuresInRow, reason, options.pollModeFor());
                 pollModeUntilNanos = System.nanoTime() + options.pollModeFor().toNanos();
                 wsFailuresInRow = 0;

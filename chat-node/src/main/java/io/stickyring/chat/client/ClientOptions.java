@@ -18,7 +18,7 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
 
     /** Which transports the client may use. */
     public enum TransportMode {
-        /** WebSocket; after {@code wsFailuresBeforeFallback} failed WebSocket connects in a row, long polling. */
+        /** WebSocket; after {@code wsFailuresBeforeFallback} refused WebSocket upgrades in a row, long polling. */
         AUTO,
         WEBSOCKET,
         LONG_POLL

@@ -21,7 +21,10 @@ interface Transport {
 
         void onText(String json);
 
-        /** {@code code} is the WebSocket close code, or 1006 when the connection failed without one. */
+        /**
+         * {@code code} is the WebSocket close code, or 1006 when the connection failed without one;
+         * {@code handshakeFailed}: the TCP connection was made but the WebSocket upgrade failed.
+         */
         void onClosed(int code, String reason, boolean handshakeFailed);
     }
 }

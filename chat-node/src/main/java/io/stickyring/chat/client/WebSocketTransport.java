@@ -40,6 +40,7 @@ final class WebSocketTransport implements Transport {
     private final InetAddress local;
     private Listener listener;
     private Channel channel;
+    private boolean connected;
     private boolean opened;
     private boolean closedFired;
     private int closeCode = 1006;
@@ -102,6 +103,7 @@ final class WebSocketTransport implements Transport {
                         return;
                     }
                     channel = f.channel();
+                    connected = true;
                     if (closeRequested) {
                         channel.close();
                     }
@@ -135,7 +137,9 @@ final class WebSocketTransport implements Transport {
     private void fireClosed(int code, String reason) {
         if (!closedFired) {
             closedFired = true;
-            listener.onClosed(code, reason, !opened);
+            // Only a refused upgrade on a live TCP connection counts as a WebSocket failure: a dead
+            // address is not a reason to fall back to long polling.
+            listener.onClosed(code, reason, connected && !opened);
         }
     }
 

@@ -140,6 +140,7 @@ class ChatClientTest {
         assertThat(alice.info().transport()).isEqualTo("long-poll");
         assertThat(alice.info().node()).isEqualTo("n1");
         alice.send("dm:alice:bob", "over http");
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.acks.size() == 1);
         bob.send("dm:alice:bob", "back over ws");
         await().atMost(Duration.ofSeconds(20)).until(() -> b.messages.size() == 2 && a.messages.size() == 2);
         assertThat(a.bodies()).containsExactly("over http", "back over ws");
@@ -160,5 +161,24 @@ class ChatClientTest {
         alice.send(g, "hello team");
         await().atMost(Duration.ofSeconds(20)).until(() -> b.messages.size() == 1 && c.messages.size() == 1);
         assertThat(c.messages.get(0).conv()).isEqualTo(g);
+    }
+
+    @Test
+    void anUnreachableServerIsRetriedOverWebSocketNotTakenForABrokenUpgrade() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Recorder a = new Recorder();
+        ClientOptions o = ClientOptions.builder(URI.create("http://127.0.0.1:" + port), "alice")
+                .token(new io.stickyring.chat.auth.TokenService(Nodes.SECRET, Duration.ofHours(1),
+                        java.time.Clock.systemUTC()).issue("alice"))
+                .wsFailuresBeforeFallback(1).backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build();
+        ChatClient alice = keep(ChatClient.start(o, new MemoryOutbox(), a));
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.states.stream()
+                .filter(s -> s == ConnectionState.RECONNECTING).count() >= 3);
+        keep(Nodes.start(dir.resolve("n.db"), "n1", port));
+        await().atMost(Duration.ofSeconds(20)).until(() -> alice.state() == ConnectionState.CONNECTED);
+        assertThat(alice.info().transport()).isEqualTo("websocket");
     }
 }
