@@ -62,9 +62,10 @@ function conv(id, info) {
 const msgKey = (from, id) => from + '/' + id;
 
 function sortedMsgs(c) {
-  // Acked messages by seq; queued ones (no seq yet) after them, in the order typed.
+  // Stored messages by commit time, then seq (seq restarts if a failover lands on a node with
+  // another store); queued ones (no seq yet) after them, in the order typed.
   return [...c.msgs.values()].sort((a, b) => {
-    if (a.seq && b.seq) return a.seq - b.seq;
+    if (a.seq && b.seq) return (a.ts - b.ts) || (a.seq - b.seq);
     if (a.seq) return -1;
     if (b.seq) return 1;
     return a.local - b.local;
@@ -264,6 +265,13 @@ function onFrame(f) {
   switch (f.t) {
     case 'welcome':
       S.node = f.node; S.ip = f.ip; S.attempt = 0; S.lastClose = null;
+      if (typeof f.cursor === 'number' && f.cursor < S.cursor) {
+        // This node's store does not hold what we processed (its inbox head is lower): continue
+        // from its head, or every new message would look like one we already have.
+        console.warn(`inbox head ${f.cursor} on ${f.node} is below our cursor ${S.cursor}: continuing from it`);
+        S.cursor = f.cursor;
+        save('cursor', S.cursor);
+      }
       setState('connected');
       for (const e of S.outbox) transmit(e);
       refreshConversations();

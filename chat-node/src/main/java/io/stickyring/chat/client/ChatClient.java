@@ -85,6 +85,7 @@ public final class ChatClient implements AutoCloseable {
     private final AtomicLong duplicatesDropped = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong resends = new AtomicLong();
+    private final AtomicLong inboxResets = new AtomicLong();
 
     private ChatClient(ClientOptions options, Outbox outbox, ChatListener listener, ClientRuntime runtime, boolean own,
                        RandomGenerator random) {
@@ -204,6 +205,11 @@ public final class ChatClient implements AutoCloseable {
     /** Outbox entries sent again on a later connection (or after a transient refusal). */
     public long resends() {
         return resends.get();
+    }
+
+    /** Times a node's inbox head was below the client's cursor (another store); see {@link ChatListener#onInboxReset}. */
+    public long inboxResets() {
+        return inboxResets.get();
     }
 
     /** Drops the current connection as if the network failed (tests, chaos); the client reconnects. */
@@ -460,6 +466,18 @@ public final class ChatClient implements AutoCloseable {
         }
         info = new ConnectionInfo(f.path("node").asText(null), f.path("ip").asText(null), transport.name(),
                 (int) connects.get(), info.lastCloseCode(), info.lastCloseReason(), 0);
+        long head = f.path("cursor").asLong(-1);
+        if (head >= 0 && head < lastCursor) {
+            // A shared store's head never falls below what it sent us: this is another store.
+            log.warn("{}: node {} has inbox head {} below our cursor {}; continuing from its head", options.user(),
+                    info.node(), head, lastCursor);
+            long old = lastCursor;
+            lastCursor = head;
+            outbox.resetCursor(head);
+            seenSeq.clear();
+            inboxResets.incrementAndGet();
+            safe(() -> listener.onInboxReset(old, head));
+        }
         setState(ConnectionState.CONNECTED);
         keepAlive = loop.scheduleAtFixedRate(this::checkAlive, options.pingInterval().toMillis() / 2,
                 Math.max(50, options.pingInterval().toMillis() / 2), TimeUnit.MILLISECONDS);

@@ -26,6 +26,14 @@ public interface ChatListener {
     default void onTyping(String conv, String from) {
     }
 
+    /**
+     * The node's inbox head was below the client's cursor: the client reached a store that does not
+     * hold what it had processed (a node with its own store, e.g. after failover in the embedded
+     * demo). The client continues from the node's head; messages from before are not replayed.
+     */
+    default void onInboxReset(long oldCursor, long newCursor) {
+    }
+
     /** Connection state changes (with the serving node and the client IP it saw, once welcomed). */
     default void onState(ConnectionState state, ConnectionInfo info) {
     }

@@ -130,7 +130,7 @@ public final class FileOutbox implements Outbox {
                 live.putIfAbsent(e.id(), e);
             }
             case "del" -> live.remove(n.path("id").asText());
-            case "cur" -> cursor = Math.max(cursor, n.path("c").asLong());
+            case "cur" -> cursor = n.path("reset").asBoolean() ? n.path("c").asLong() : Math.max(cursor, n.path("c").asLong());
             default -> {
                 return false;
             }
@@ -252,6 +252,12 @@ public final class FileOutbox implements Outbox {
             cursor = c;
             append(JSON.createObjectNode().put("op", "cur").put("c", c), false);
         }
+    }
+
+    @Override
+    public synchronized void resetCursor(long c) {
+        cursor = c;
+        append(JSON.createObjectNode().put("op", "cur").put("c", c).put("reset", true), true);
     }
 
     /** Records read back on open (for tests and diagnostics). */

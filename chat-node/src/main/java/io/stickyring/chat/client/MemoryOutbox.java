@@ -36,6 +36,11 @@ public final class MemoryOutbox implements Outbox {
     }
 
     @Override
+    public synchronized void resetCursor(long c) {
+        cursor = c;
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -23,6 +23,12 @@ public interface Outbox extends AutoCloseable {
     /** Records the highest processed inbox cursor (need not be durable at once; never goes backwards). */
     void cursor(long cursor);
 
+    /**
+     * Moves the cursor back to {@code cursor}: only when the node's inbox head is below it, i.e.
+     * the client reached a store that does not hold what it processed (see ChatClient).
+     */
+    void resetCursor(long cursor);
+
     @Override
     void close();
 }

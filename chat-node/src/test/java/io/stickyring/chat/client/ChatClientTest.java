@@ -181,4 +181,29 @@ class ChatClientTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> alice.state() == ConnectionState.CONNECTED);
         assertThat(alice.info().transport()).isEqualTo("websocket");
     }
+
+    @Test
+    void reachingANodeWithAnotherStoreContinuesFromItsHeadInsteadOfDroppingEverything() throws Exception {
+        ChatNode first = Nodes.start(dir.resolve("first.db"), "n1", 0);
+        int port = first.address().getPort();
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ChatClient alice = client(first, "alice", a, ClientOptions.TransportMode.WEBSOCKET);
+        ChatClient bob = client(first, "bob", b, ClientOptions.TransportMode.WEBSOCKET);
+        for (int i = 0; i < 5; i++) {
+            bob.send("dm:alice:bob", "old " + i);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.messages.size() == 5 && bob.pendingCount() == 0);
+        first.close();
+        // the node that takes over has a store of its own (the embedded demo: one SQLite per node)
+        keep(Nodes.start(dir.resolve("second.db"), "n2", port));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "n2".equals(alice.info().node())
+                && alice.state() == ConnectionState.CONNECTED && bob.state() == ConnectionState.CONNECTED);
+        bob.send("dm:alice:bob", "new 0");
+        bob.send("dm:alice:bob", "new 1");
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.messages.size() == 7);
+        assertThat(a.bodies()).endsWith("new 0", "new 1");
+        assertThat(alice.inboxResets()).isEqualTo(1);
+        assertThat(alice.cursor()).isEqualTo(2);
+    }
 }

@@ -90,7 +90,7 @@ final class FakeNode implements AutoCloseable {
     }
 
     static String welcome() {
-        return "{\"t\":\"welcome\",\"user\":\"alice\",\"node\":\"fake\",\"cursor\":0,\"ip\":\"127.0.0.1\"}";
+        return "{\"t\":\"welcome\",\"user\":\"alice\",\"node\":\"fake\",\"cursor\":1000,\"ip\":\"127.0.0.1\"}";
     }
 
     @Override

@@ -101,4 +101,17 @@ class FileOutboxTest {
             assertThat(box.pending()).containsExactly(e(0));
         }
     }
+
+    @Test
+    void aCursorResetSurvivesReopenAndLaterCursorsMoveOnFromIt() throws IOException {
+        try (FileOutbox box = FileOutbox.open(dir)) {
+            box.cursor(40);
+            box.resetCursor(3);
+            box.cursor(4);
+            box.cursor(2); // never backwards on its own
+        }
+        try (FileOutbox box = FileOutbox.open(dir)) {
+            assertThat(box.cursor()).isEqualTo(4);
+        }
+    }
 }
