@@ -278,6 +278,7 @@ public class ChatBench {
         Thread.sleep(warmup * 1000L);
         ackRec.getIntervalHistogram();
         deliveryRec.getIntervalHistogram();
+        java.util.TreeMap<Double, Double> nodeBefore = nodeAckBuckets(host, port);
         long a0 = acks.get();
         long d0 = delivered.get();
         long t0 = System.nanoTime();
@@ -288,6 +289,7 @@ public class ChatBench {
         double secs = (System.nanoTime() - t0) / 1e9;
         Histogram ah = ackRec.getIntervalHistogram();
         Histogram dh = deliveryRec.getIntervalHistogram();
+        java.util.TreeMap<Double, Double> nodeAfter = nodeAckBuckets(host, port);
         running.set(false);
         clock.join();
         ObjectNode out = JSON.createObjectNode();
@@ -298,7 +300,37 @@ public class ChatBench {
                 .put("deliveryP50Ms", dh.getValueAtPercentile(50) / 1000.0).put("deliveryP99Ms", dh.getValueAtPercentile(99) / 1000.0)
                 .put("deliveryP999Ms", dh.getValueAtPercentile(99.9) / 1000.0).put("deliveryMaxMs", dh.getMaxValue() / 1000.0)
                 .put("errors", errors.get());
+        // The node's own ack latency over the measured window (its histogram: bucket upper bounds).
+        out.put("nodeAckP50AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.5) * 1000)
+                .put("nodeAckP99AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.99) * 1000)
+                .put("nodeAckP999AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.999) * 1000);
         System.out.println(out);
+    }
+
+    /** Cumulative bucket counts of the node's stickyring_chat_ack_latency_seconds, by upper bound. */
+    static java.util.TreeMap<Double, Double> nodeAckBuckets(String host, int port) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        String text = client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.TreeMap<Double, Double> b = new java.util.TreeMap<>();
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("^stickyring_chat_ack_latency_seconds_bucket\\{le=\"([^\"]+)\"\\} (\\S+)$");
+        for (String line : text.split("\n")) {
+            java.util.regex.Matcher m = p.matcher(line);
+            if (m.matches()) {
+                b.put(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)));
+            }
+        }
+        return b;
+    }
+
+    static double bucketQuantile(java.util.TreeMap<Double, Double> before, java.util.TreeMap<Double, Double> after, double q) {
+        double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        for (Map.Entry<Double, Double> e : after.entrySet()) {
+            if (e.getValue() - before.getOrDefault(e.getKey(), 0.0) >= q * total) {
+                return e.getKey();
+            }
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     static void idle(EventLoopGroup group, String host, int port, TokenService tokens, Map<String, String> o) throws Exception {

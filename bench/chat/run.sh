@@ -139,7 +139,9 @@ md += ["", f"Group commit / single: {res['throughputRatio']}x throughput; averag
 if rate:
     md += ["", f"Moderate load (open loop, {rate['targetPerSecond']} sends/s target, {rate['acksPerSecond']} acked/s): "
            f"ack p50 {rate['ackP50Ms']} ms, p99 {rate['ackP99Ms']} ms; delivery to the peer p50 {rate['deliveryP50Ms']} ms, "
-           f"p99 {rate['deliveryP99Ms']} ms, p99.9 {rate['deliveryP999Ms']} ms."]
+           f"p99 {rate['deliveryP99Ms']} ms, p99.9 {rate['deliveryP999Ms']} ms. The node's own ack latency in the same window "
+           f"(its histogram, bucket upper bounds): p50 <= {rate['nodeAckP50AtMostMs']} ms, p99 <= {rate['nodeAckP99AtMostMs']} ms, "
+           f"p99.9 <= {rate['nodeAckP999AtMostMs']} ms."]
 if idle:
     md += ["", f"Idle WebSockets: {idle['connections']} authenticated sessions; live heap after full GC "
            f"+{idle['heapPerConnection']} B/connection; process RSS (heap pre-touched) +{idle['rssPerConnection']} B/connection; "

@@ -251,6 +251,10 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
             return;
         }
+        // Each sync costs store reads, so it counts against the rate limit like any request.
+        if (limited(null)) {
+            return;
+        }
         if (!welcomed) {
             // Pipelined right behind hello: runs once the welcome is out, so it cannot overtake it.
             deferredSync = cursor;

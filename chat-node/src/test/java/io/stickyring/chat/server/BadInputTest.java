@@ -129,6 +129,30 @@ class BadInputTest {
     }
 
     @Test
+    void syncFloodIsRateLimitedToo() {
+        try (WsClient c = WsClient.login(node, "alice", 0)) {
+            c.next("synced");
+            for (int i = 0; i < 30; i++) {
+                c.send(Frames.frame("sync").put("cursor", 0));
+            }
+            // Accepted syncs supersede each other (only the last reports synced); refused ones each get an error.
+            int synced = 0;
+            int limited = 0;
+            while (synced == 0 || limited < 15) {
+                JsonNode n = c.next();
+                if (n.get("t").asText().equals("synced")) {
+                    synced++;
+                } else if (n.get("t").asText().equals("error")) {
+                    assertThat(n.get("code").asText()).isEqualTo("rate_limited");
+                    limited++;
+                }
+            }
+            assertThat(limited).isPositive();
+            assertThat(c.isOpen()).isTrue();
+        }
+    }
+
+    @Test
     void badTokenClosesWith1008() {
         WsClient c = WsClient.connect(node);
         c.send(Frames.frame("hello").put("token", "v1.alice.9999999999.forged").put("cursor", 0));
