@@ -152,6 +152,27 @@ public final class LbCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Launched l = launch();
+        if (l.lb() == null) {
+            return l.exitCode();
+        }
+        LoadBalancer lb = l.lb();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            lb.shutdown(l.config().shutdownGrace());
+            stopped.countDown();
+        }, "lb-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+
+    /** A started balancer and its config, or (lb null) the exit code of a refused start. */
+    record Launched(LoadBalancer lb, LbConfig config, int exitCode) {
+    }
+
+    /** Resolves flags and file, validates, starts the balancer and prints where it listens. */
+    Launched launch() {
         PrintWriter err = spec.commandLine().getErr();
         LbConfig cfg;
         ZkSettings zkSettings = null;
@@ -165,7 +186,7 @@ public final class LbCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ParameterException e) {
             err.println("stickyring lb: invalid configuration: " + e.getMessage());
             err.flush();
-            return 2;
+            return new Launched(null, null, 2);
         }
         LoadBalancer lb;
         try {
@@ -176,21 +197,14 @@ public final class LbCommand implements Callable<Integer> {
             // typically a listener address already in use or not local
             err.println("stickyring lb: cannot start: " + e);
             err.flush();
-            return 1;
+            return new Launched(null, cfg, 1);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println("stickyring lb: proxy on " + new HostPort(lb.proxyAddress().getHostString(), lb.proxyAddress().getPort())
                 + " (" + lb.transportName() + "), admin on http://"
                 + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            lb.shutdown(cfg.shutdownGrace());
-            stopped.countDown();
-        }, "lb-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
-        return 0;
+        return new Launched(lb, cfg, 0);
     }
 
     /** This command's values with the YAML file (if any) underneath; flags win. */

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.UnixChannelOption;
 import io.stickyring.lb.admin.AdminApi;
 import io.stickyring.lb.admin.AdminInitializer;
@@ -198,11 +199,26 @@ public final class LoadBalancer implements AutoCloseable {
                 b.option(o, v);
             }
         };
-        set.accept(ChannelOption.TCP_NODELAY, true);
-        set.accept(ChannelOption.SO_KEEPALIVE, true);
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        if (child && transport.epoll()) {
+            // Accepted sockets inherit these from the listening socket on Linux (the kernel clones the
+            // listener's socket state), so set them once on the listener instead of 6 setsockopt calls
+            // per accepted connection. ProxyIntegrationTest reads them back from accepted sockets.
+            ServerBootstrap sb = (ServerBootstrap) b;
+            sb.option(LinuxTcp.NODELAY, 1);
+            sb.option(LinuxTcp.KEEPALIVE, 1);
+            sb.option(LinuxTcp.KEEPIDLE, (int) config.keepaliveIdle().toSeconds());
+            sb.option(LinuxTcp.KEEPINTVL, (int) config.keepaliveInterval().toSeconds());
+            sb.option(LinuxTcp.KEEPCNT, config.keepaliveCount());
+            if (!config.tcpUserTimeout().isZero()) {
+                sb.option(LinuxTcp.USER_TIMEOUT, (int) config.tcpUserTimeout().toMillis());
+            }
+            return;
+        }
+        set.accept(ChannelOption.TCP_NODELAY, true);
+        set.accept(ChannelOption.SO_KEEPALIVE, true);
         if (transport.epoll()) {
             set.accept(EpollChannelOption.TCP_KEEPIDLE, (int) config.keepaliveIdle().toSeconds());
             set.accept(EpollChannelOption.TCP_KEEPINTVL, (int) config.keepaliveInterval().toSeconds());
@@ -210,6 +226,21 @@ public final class LoadBalancer implements AutoCloseable {
             if (!config.tcpUserTimeout().isZero()) {
                 set.accept(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.tcpUserTimeout().toMillis());
             }
+        }
+    }
+
+    /** Linux setsockopt levels and names (uapi socket.h, tcp.h) for options Netty's server config lacks. */
+    private static final class LinuxTcp {
+        private static final int SOL_SOCKET = 1;
+        private static final int IPPROTO_TCP = 6;
+        static final IntegerUnixChannelOption KEEPALIVE = new IntegerUnixChannelOption("SO_KEEPALIVE", SOL_SOCKET, 9);
+        static final IntegerUnixChannelOption NODELAY = new IntegerUnixChannelOption("TCP_NODELAY", IPPROTO_TCP, 1);
+        static final IntegerUnixChannelOption KEEPIDLE = new IntegerUnixChannelOption("TCP_KEEPIDLE", IPPROTO_TCP, 4);
+        static final IntegerUnixChannelOption KEEPINTVL = new IntegerUnixChannelOption("TCP_KEEPINTVL", IPPROTO_TCP, 5);
+        static final IntegerUnixChannelOption KEEPCNT = new IntegerUnixChannelOption("TCP_KEEPCNT", IPPROTO_TCP, 6);
+        static final IntegerUnixChannelOption USER_TIMEOUT = new IntegerUnixChannelOption("TCP_USER_TIMEOUT", IPPROTO_TCP, 18);
+
+        private LinuxTcp() {
         }
     }
 

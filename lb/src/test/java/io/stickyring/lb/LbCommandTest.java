@@ -127,4 +127,41 @@ class LbCommandTest {
             assertThat(out.toString()).contains(flag);
         }
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void commandLineStartsAWorkingBalancerAndRefusesABusyPort() throws Exception {
+        io.stickyring.lb.support.LbHarness h = new io.stickyring.lb.support.LbHarness();
+        try {
+            var backend = h.backend("cli", false);
+            Path f = dir.resolve("cli.yaml");
+            Files.writeString(f, "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nbackend: [cli=127.0.0.1:" + backend.port() + "]\n");
+            LbCommand cmd = new LbCommand();
+            CommandLine cl = new CommandLine(cmd);
+            StringWriter out = new StringWriter();
+            cl.setOut(new PrintWriter(out));
+            cl.parseArgs("--config", f.toString(), "--algorithm", "maglev");
+            LbCommand.Launched l = cmd.launch();
+            assertThat(l.exitCode()).isZero();
+            h.lbs.add(l.lb());
+            assertThat(out.toString()).contains("stickyring lb: proxy on 127.0.0.1:");
+            try (io.stickyring.lb.support.TestClient c = new io.stickyring.lb.support.TestClient("127.0.0.1", l.lb().proxyAddress())) {
+                assertThat(c.member()).isEqualTo("cli");
+            }
+            assertThat(l.lb().router().table().hash().algorithm()).isEqualTo("maglev");
+
+            LbCommand busy = new LbCommand();
+            CommandLine bl = new CommandLine(busy);
+            StringWriter err = new StringWriter();
+            bl.setErr(new PrintWriter(err));
+            bl.setOut(new PrintWriter(new StringWriter()));
+            bl.parseArgs("--listen", "127.0.0.1:" + l.lb().proxyAddress().getPort(), "--admin", "127.0.0.1:0",
+                    "--accept-threads", "1", "--backend", "cli=127.0.0.1:" + backend.port());
+            LbCommand.Launched refused = busy.launch();
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(err.toString()).contains("cannot start");
+        } finally {
+            h.close();
+        }
+    }
 }

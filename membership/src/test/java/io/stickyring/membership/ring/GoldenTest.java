@@ -59,6 +59,27 @@ class GoldenTest {
         }
     }
 
+    /** Two points owned by different members, so a wrong wrap-around cannot pass by coincidence. */
+    @Test
+    void ringWrapAroundGoesToTheFirstPoint() {
+        RingHash ring = new RingHash(List.of(Node.of("x"), Node.of("y")), 1);
+        assertThat(new long[] {ring.point(0), ring.point(1)})
+                .containsExactly(-6690392566671088672L, -6525534711643298273L);
+        assertThat(new int[] {ring.pointOwner(0), ring.pointOwner(1)}).containsExactly(0, 1);
+        assertThat(ring.ownerIndex(Long.MIN_VALUE)).isZero();
+        assertThat(ring.ownerIndex(-6690392566671088672L)).isZero();
+        assertThat(ring.ownerIndex(-6690392566671088671L)).isEqualTo(1);
+        assertThat(ring.ownerIndex(-6525534711643298273L)).isEqualTo(1);
+        assertThat(ring.ownerIndex(-6525534711643298272L)).isZero();
+        assertThat(ring.ownerIndex(-1)).isZero();
+        assertThat(ring.ownerIndex(0)).isZero();
+        assertThat(ring.ownerIndex(Long.MAX_VALUE)).isZero();
+        int[] pref = new int[2];
+        ring.preference(Long.MAX_VALUE, pref);
+        assertThat(pref).containsExactly(0, 1);
+        assertThat(ring.firstAccepted(Long.MAX_VALUE, i -> i == 1)).isEqualTo(1);
+    }
+
     @Test
     void ringPointsAreMurmur3OfIdAndReplica() {
         // Independent of the allocation-free path: Guava over "id" + little-endian replica index.

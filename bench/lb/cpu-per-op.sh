@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# CPU time each balancer spends per new connection and per keep-alive request: a measure that
+# machine load barely disturbs (it counts the balancer process's own user+system CPU from
+# /proc/PID/stat, divided by the requests wrk completed). stickyring vs HAProxy, same NGINX backend.
+# Writes bench/results/lb-cpu-<date>-<HHMM>.md. Loopback only; every step is time-bounded.
+#
+# Usage: bench/lb/cpu-per-op.sh [SECONDS_PER_STEP (default 4)]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+DUR="${1:-4}"
+WORK="$(mktemp -d /tmp/stickyring-cpu.XXXXXX)"; chmod 755 "$WORK"
+OUT="$ROOT/bench/results/lb-cpu-$(date -u +%Y-%m-%d-%H%M).md"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
+}
+trap cleanup EXIT
+for c in haproxy nginx wrk; do command -v $c >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y $c >/dev/null; done
+JAR="$ROOT/dist/target/stickyring.jar"
+[ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
+cat > "$WORK/backend.conf" <<CONF
+worker_processes 1;
+pid $WORK/backend.pid;
+error_log $WORK/backend-error.log warn;
+events { worker_connections 8000; }
+http { access_log off; keepalive_requests 10000000;
+  client_body_temp_path $WORK/t1; proxy_temp_path $WORK/t2; fastcgi_temp_path $WORK/t3; uwsgi_temp_path $WORK/t4; scgi_temp_path $WORK/t5;
+  server { listen 127.0.0.1:$BPORT; location = /small { return 200 "ok\n"; } } }
+CONF
+nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 2
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 127.0.0.1:$HPORT
+  default_backend be
+backend be
+  balance source
+  hash-type consistent
+  server b1 127.0.0.1:$BPORT
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
+HPID=$!; PIDS+=($HPID)
+java -Xms256m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+  --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" --io-threads 2 --close-log-sample 0 \
+  > "$WORK/stickyring.log" 2>&1 &
+SPID=$!; PIDS+=($SPID)
+wait_port "$BPORT"; wait_port "$HPORT"; wait_port "$SPORT"
+TCK=$(getconf CLK_TCK)
+# warm the JIT on both paths
+wrk -t1 -c16 -d5s -H 'Connection: close' "http://127.0.0.1:$SPORT/small" >/dev/null
+wrk -t1 -c32 -d5s "http://127.0.0.1:$SPORT/small" >/dev/null
+step() { # pid port mode -> "user_us sys_us n"
+  local a b n
+  a=$(awk '{print $14, $15}' "/proc/$1/stat")
+  if [ "$3" = conn ]; then n=$(wrk -t1 -c16 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$2/small" | awk '/requests in/ {print $1}')
+  else n=$(wrk -t1 -c32 -d"${DUR}s" "http://127.0.0.1:$2/small" | awk '/requests in/ {print $1}'); fi
+  b=$(awk '{print $14, $15}' "/proc/$1/stat")
+  echo "$a $b $n" | awk -v t="$TCK" '{printf "%.1f %.1f %d\n", ($3-$1)*1e6/t/$5, ($4-$2)*1e6/t/$5, $5}'
+}
+{
+  echo "# CPU per operation, stickyring vs HAProxy, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Command: \`bench/lb/cpu-per-op.sh $DUR\`. Balancer process CPU (user, system) from /proc/PID/stat divided by"
+  echo "requests completed by wrk (-t1; new connections: -c16 with Connection: close, one request per connection;"
+  echo "keep-alive: -c32). One NGINX backend; stickyring --io-threads 2, HAProxy nbthread 2. Load average at start:"
+  echo "$(cut -d' ' -f1-3 /proc/loadavg). Three rounds, interleaved."
+  echo
+  echo "| round | balancer | new conn: user us | new conn: sys us | keep-alive req: user us | keep-alive req: sys us |"
+  echo "|---|---|---|---|---|---|"
+  for r in 1 2 3; do
+    read -r su ss _ < <(step "$SPID" "$SPORT" conn); read -r hu hs _ < <(step "$HPID" "$HPORT" conn)
+    read -r sku sks _ < <(step "$SPID" "$SPORT" ka); read -r hku hks _ < <(step "$HPID" "$HPORT" ka)
+    echo "| $r | stickyring | $su | $ss | $sku | $sks |"
+    echo "| $r | HAProxy | $hu | $hs | $hku | $hks |"
+  done
+} > "$OUT"
+cat "$OUT"
