@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The running demo: an embedded ZooKeeper, one load balancer in this JVM (ZooKeeper membership,
  * PROXY v2 to the nodes) and N chat nodes as child JVMs of the same classpath, each with its own
- * SQLite file under {@code <data>/<id>/}. Built by {@link #start}, which prints one progress line per
+ * directory {@code <data>/<id>/} (log; its SQLite file too with {@code --no-shared-store}, otherwise
+ * they share {@code <data>/chat.db}). Built by {@link #start}, which prints one progress line per
  * component and returns once the LB is ready and lists every node.
  *
  * <p>Invariants: every child process is started through {@link ChildMain}, so it exits when this
@@ -117,6 +118,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         b.zk = zk.connectString();
         b.cluster = config.cluster();
         b.proxyProtocol = ProxyProtocolMode.V2;
+        b.algorithm = config.algorithm();
         b.connectTimeout = Duration.ofSeconds(1);
         b.shutdownGrace = Duration.ZERO;
         // A stopping node deregisters before it closes its sessions with 1012 (+ retry hint); closing
@@ -128,7 +130,9 @@ public final class Demo implements DemoControl, AutoCloseable {
         LbConfig lbConfig = b.build();
         lb = LoadBalancer.start(lbConfig, Membership.of(lbConfig), HashFactories.defaults(),
                 KeyFunctions.of(lbConfig.keyMode(), lbConfig.prefixV4(), lbConfig.prefixV6()));
-        say("lb", "proxy on " + hostPort(lb.proxyAddress()) + ", admin on " + adminUrl() + " (ZooKeeper membership, PROXY v2 to nodes)");
+        say("lb", "proxy on " + hostPort(lb.proxyAddress()) + ", admin on " + adminUrl() + " (" + config.algorithm() + " hashing, ZooKeeper membership, PROXY v2 to nodes)");
+        say("store", config.sharedStore() ? "one SQLite file shared by every node: " + data.resolve("chat.db") + " (--bus sqlite)"
+                : "one SQLite file per node: " + data.resolve("<id>/chat.db") + " (in-process bus)");
 
         // Boot the node JVMs side by side: each takes a few seconds of mostly class loading.
         ExecutorService boot = Executors.newFixedThreadPool(nodes.size());
@@ -176,8 +180,14 @@ public final class Demo implements DemoControl, AutoCloseable {
         cmd.add(Long.toString(ProcessHandle.current().pid()));
         cmd.addAll(List.of("node", "--id", n.id(), "--listen", "127.0.0.1:0",
                 "--zk", zk.connectString(), "--cluster", config.cluster(),
-                "--store", "sqlite:" + n.dir().resolve("chat.db"),
                 "--accept-proxy-protocol", "--drain-period", config.drainPeriod() + "s"));
+        if (config.sharedStore()) {
+            // One file for all: SQLite serializes the node processes' writers; the sqlite bus tails it
+            // so a message committed on one node reaches sessions on the others.
+            cmd.addAll(List.of("--store", "sqlite:" + data.resolve("chat.db"), "--bus", "sqlite"));
+        } else {
+            cmd.addAll(List.of("--store", "sqlite:" + n.dir().resolve("chat.db"), "--bus", "local"));
+        }
         return cmd;
     }
 

@@ -27,9 +27,13 @@ import picocli.CommandLine.Spec;
         description = {"Run embedded ZooKeeper, N chat nodes and one LB on this machine.",
                 "Prints the web client URL; type 'help' at the demo> prompt to kill and restart nodes. See docs/demo.md."},
         footer = {"", "Control a running demo from another terminal:",
-                "  stickyring demo --kill n2 [--signal KILL]     stickyring demo --start n2     stickyring demo --status",
-                "  or: curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'   (without ?signal: SIGTERM)",
-                "      curl -X POST  http://127.0.0.1:9091/nodes/n2/start;   curl http://127.0.0.1:9091/status"})
+                "  stickyring demo --kill n2 [--signal KILL]",
+                "  stickyring demo --start n2",
+                "  stickyring demo --status",
+                "or over HTTP (no ?signal = SIGTERM):",
+                "  curl -X POST 'http://127.0.0.1:9091/nodes/n2/kill?signal=KILL'",
+                "  curl -X POST http://127.0.0.1:9091/nodes/n2/start",
+                "  curl http://127.0.0.1:9091/status"})
 public final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -53,11 +57,20 @@ public final class DemoCommand implements Callable<Integer> {
     int controlPort;
 
     @Option(names = "--data", paramLabel = "DIR", defaultValue = "demo-data",
-            description = "Data root: zk/, n1/chat.db, n1/node.log, ... kept across runs (default ${DEFAULT-VALUE}).")
+            description = "Data root: chat.db, zk/, n1/node.log, ... kept across runs (default ${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "demo", description = "Cluster name in ZooKeeper (default ${DEFAULT-VALUE}).")
     String cluster;
+
+    @Option(names = "--algorithm", paramLabel = "ring|maglev|rendezvous", defaultValue = "ring",
+            description = "The LB's consistent-hash algorithm (default ${DEFAULT-VALUE}).")
+    String algorithm;
+
+    @Option(names = "--shared-store", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "All nodes share <data>/chat.db with --bus sqlite: users on different nodes talk and a failed-over "
+                    + "client resumes from its cursor (default). --no-shared-store: each node its own <data>/<id>/chat.db, in-process bus.")
+    boolean sharedStore;
 
     @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
             description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
@@ -92,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoConfig config;
         try {
             List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod);
+            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm, sharedStore);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -156,10 +169,14 @@ public final class DemoCommand implements Callable<Integer> {
                 .append(admin).append("lookup?ip=127.0.0.1\n");
         b.append("   2. 'status' (or ").append(admin).append("members) shows which node holds the connections.\n");
         b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
-        b.append("      of its preference order; other nodes' connections are untouched. 'start ID' brings it back.\n");
+        b.append("      of its preference order").append(demo.config().sharedStore() ? " and resumes from its cursor" : "")
+                .append("; other nodes' connections are untouched. 'start ID' brings it back.\n");
         b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
-        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node, and each node\n");
-        b.append("  keeps its own SQLite store (a failed-over user's history is back when its node is); see docs/demo.md.\n");
+        b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node; see docs/demo.md.\n");
+        if (!demo.config().sharedStore()) {
+            b.append("  --no-shared-store: each node keeps its own store, so users on different nodes do not see each other\n");
+            b.append("  and a failed-over user's history is back only when its node is.\n");
+        }
         b.append("  Type 'help' for commands, 'quit' or Ctrl-C to stop everything.\n");
         return b.toString();
     }

@@ -1,5 +1,6 @@
 package io.stickyring.dist;
 
+import io.stickyring.membership.ring.HashAlgorithm;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -20,9 +21,13 @@ import java.util.Objects;
  * @param cluster      cluster name under /stickyring in ZooKeeper
  * @param nodeJvmOptions JVM options of each node child process
  * @param drainPeriod  seconds a node stays DRAINING after a graceful {@code kill} before closing sessions
+ * @param algorithm    the LB's consistent-hash algorithm: ring, maglev or rendezvous
+ * @param sharedStore  true: every node uses {@code <data>/chat.db} with {@code --bus sqlite} (users on
+ *                     different nodes talk, failover resumes from the cursor); false: each node its own
+ *                     {@code <data>/<id>/chat.db} and an in-process bus (nodes are islands)
  */
 public record DemoConfig(int nodes, String host, int port, int adminPort, int controlPort, Path dataDir, String cluster,
-                         List<String> nodeJvmOptions, int drainPeriod) {
+                         List<String> nodeJvmOptions, int drainPeriod, String algorithm, boolean sharedStore) {
 
     public static final int MAX_NODES = 16;
     public static final List<String> DEFAULT_NODE_JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC");
@@ -31,6 +36,7 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(algorithm, "algorithm");
         nodeJvmOptions = List.copyOf(Objects.requireNonNull(nodeJvmOptions, "nodeJvmOptions"));
         if (nodes < 1 || nodes > MAX_NODES) {
             throw new IllegalArgumentException("nodes (" + nodes + ") must be in 1.." + MAX_NODES);
@@ -56,6 +62,15 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
         if (drainPeriod < 0 || drainPeriod > 300) {
             throw new IllegalArgumentException("drain-period (" + drainPeriod + "s) must be in 0..300 seconds");
         }
+        HashAlgorithm alg;
+        try {
+            alg = HashAlgorithm.fromName(algorithm);
+        } catch (IllegalArgumentException e) {
+            alg = null;
+        }
+        if (alg == null || !alg.offeredToLb()) {
+            throw new IllegalArgumentException("algorithm (" + algorithm + ") must be one of ring, maglev, rendezvous");
+        }
     }
 
     private static void port(String name, int value) {
@@ -66,20 +81,24 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
 
     /** The documented defaults: 3 nodes, LB on 127.0.0.1:8080, admin 9090, control 9091, data in ./demo-data. */
     public static DemoConfig defaults() {
-        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2);
+        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2, "ring", true);
     }
 
     /** Same settings on free ports everywhere (for tests). */
     public DemoConfig onFreePorts() {
-        return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod);
+        return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }
 
     public DemoConfig withNodes(int n) {
-        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod);
+        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }
 
     public DemoConfig withDataDir(Path dir) {
-        return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod);
+        return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
+    }
+
+    public DemoConfig withSharedStore(boolean shared) {
+        return new DemoConfig(nodes, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, shared);
     }
 
     /** Node ids n1..nN. */

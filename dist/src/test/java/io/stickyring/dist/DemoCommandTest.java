@@ -53,6 +53,7 @@ class DemoCommandTest {
         assertThat(run("demo", "--cluster", "a/b").err).contains("cluster (a/b)");
         assertThat(run("demo", "--drain-period", "-1").err).contains("drain-period (-1s)");
         assertThat(run("demo", "--nodes", "zero").code).isEqualTo(2);
+        assertThat(run("demo", "--algorithm", "jump").err).contains("algorithm (jump) must be one of ring, maglev, rendezvous");
     }
 
     @Test
@@ -105,8 +106,10 @@ class DemoCommandTest {
         assertThat(d.host()).isEqualTo("127.0.0.1");
         assertThat(d.dataDir()).isEqualTo(Path.of("demo-data"));
         assertThat(d.nodeIds()).containsExactly("n1", "n2", "n3");
+        assertThat(d.algorithm()).isEqualTo("ring");
+        assertThat(d.sharedStore()).isTrue();
         assertThat(d.onFreePorts().port()).isZero();
-        assertThatThrownBy(() -> new DemoConfig(3, " ", 0, 0, 0, dir, "demo", List.of(), 2))
+        assertThatThrownBy(() -> new DemoConfig(3, " ", 0, 0, 0, dir, "demo", List.of(), 2, "ring", true))
                 .hasMessageContaining("host ( ) must not be blank");
     }
 

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The demo as a user meets it: started programmatically with 3 chat nodes (real child JVMs), then
  * clients from distinct loopback IPs through its LB, a kill -9 of one node through the demo control
- * endpoint, failover, restart, and resume from a cursor. Ends with no child process left.
+ * endpoint, failover, and resume from a cursor: on a survivor with the shared store (default), on
+ * the restarted node with per-node stores. Each test ends with no child process left.
  */
 class DemoFailoverTest {
 
@@ -54,9 +55,79 @@ class DemoFailoverTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void killMinusNineMovesOnlyThatNodesClientsTheyResumeAfterRestartAndAGracefulKillDrains() throws Exception {
+    void sharedStoreClientsOnTwoNodesTalkAndTheKilledNodesClientResumesFromItsCursorOnASurvivor() throws Exception {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        DemoConfig config = DemoConfig.defaults().onFreePorts().withDataDir(dir.resolve("demo-data"));
+        demo = Demo.start(DemoConfig.defaults().onFreePorts().withDataDir(dir.resolve("demo-data")),
+                new PrintStream(progress, true, StandardCharsets.UTF_8));
+        children.addAll(demo.childProcesses());
+        assertThat(progress.toString(StandardCharsets.UTF_8)).contains("demo: store", "shared by every node");
+        assertThat(demo.lbMembers().keySet()).containsExactlyInAnyOrder("n1", "n2", "n3");
+
+        // alice from 127.0.0.2 on node X; bob from 127.0.0.3, or the first address after it that the
+        // LB's /lookup puts on another node Y.
+        String aliceIp = "127.0.0.2";
+        String x = owner(aliceIp);
+        String bobIp = firstIp(ip -> !owner(ip).equals(x));
+        String y = owner(bobIp);
+        InetSocketAddress lb = demo.proxyAddress();
+        String aliceToken = LoopbackChatClient.login(lb, aliceIp, "alice");
+        String bobToken = LoopbackChatClient.login(lb, bobIp, "bob");
+        LoopbackChatClient alice = open(lb, aliceIp, aliceToken, 0);
+        LoopbackChatClient bob = open(lb, bobIp, bobToken, 0);
+        assertThat(alice.welcome.path("node").asText()).isEqualTo(x);
+        assertThat(bob.welcome.path("node").asText()).isEqualTo(y);
+        assertThat(bob.welcome.path("ip").asText()).isEqualTo(bobIp);
+        await().atMost(Duration.ofSeconds(10)).until(() -> demo.lbMembers().get(x).path("connections").asInt() == 1
+                && demo.lbMembers().get(y).path("connections").asInt() == 1);
+
+        // alice (on X) -> bob (on Y): acked on X, delivered live on Y through the shared store.
+        String dm = "dm:alice:bob";
+        JsonNode ack1 = alice.sendAndAwaitAck(dm, "m1 across nodes");
+        JsonNode m1 = bob.next("msg", Duration.ofSeconds(10));
+        assertThat(m1.path("body").asText()).isEqualTo("m1 across nodes");
+        assertThat(m1.path("seq").asLong()).isEqualTo(ack1.path("seq").asLong());
+        JsonNode ownM1 = alice.next("msg", Duration.ofSeconds(10));
+        assertThat(ownM1.path("id").asText()).isEqualTo(ack1.path("id").asText());
+        long aliceCursor = ownM1.path("cursor").asLong();
+
+        // kill -9 X: alice drops, bob on Y stays connected.
+        JsonNode killed = post("nodes/" + x + "/kill?signal=KILL");
+        assertThat(killed.path("message").asText()).contains("SIGKILL", "exit status 137");
+        assertThat(alice.closed).succeedsWithin(Duration.ofSeconds(15));
+        assertThat(bob.isOpen()).isTrue();
+
+        // While alice is away bob writes to her; it is durable once acked.
+        JsonNode ack2 = bob.sendAndAwaitAck(dm, "m2 while you were away");
+
+        // alice reconnects through the LB with her cursor: she lands on a survivor and gets exactly
+        // what came after her cursor (m2, not m1 again).
+        LoopbackChatClient aliceAgain = open(lb, aliceIp, aliceToken, aliceCursor);
+        String z = aliceAgain.welcome.path("node").asText();
+        assertThat(z).isNotEqualTo(x).isEqualTo(firstOtherThan(x, lookup(aliceIp).path("preference")));
+        List<JsonNode> replay = aliceAgain.until("synced", Duration.ofSeconds(10)).stream()
+                .filter(f -> f.path("t").asText().equals("msg")).toList();
+        assertThat(replay).hasSize(1);
+        assertThat(replay.get(0).path("body").asText()).isEqualTo("m2 while you were away");
+        assertThat(replay.get(0).path("seq").asLong()).isEqualTo(ack2.path("seq").asLong());
+        assertThat(replay.get(0).path("cursor").asLong()).isEqualTo(aliceCursor + 1);
+
+        // And the conversation goes on across nodes; bob never noticed anything.
+        JsonNode ack3 = aliceAgain.sendAndAwaitAck(dm, "m3 from the survivor");
+        JsonNode ownM2 = bob.next("msg", Duration.ofSeconds(10)); // bob's inbox holds his own message too
+        assertThat(ownM2.path("id").asText()).isEqualTo(ack2.path("id").asText());
+        JsonNode m3 = bob.next("msg", Duration.ofSeconds(10));
+        assertThat(m3.path("body").asText()).isEqualTo("m3 from the survivor");
+        assertThat(m3.path("seq").asLong()).isEqualTo(ack3.path("seq").asLong());
+        assertThat(bob.closed).isNotDone();
+
+        children.addAll(demo.childProcesses());
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void perNodeStoresKillMinusNineMovesOnlyThatNodesClientsTheyResumeAfterRestartAndAGracefulKillDrains() throws Exception {
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        DemoConfig config = DemoConfig.defaults().onFreePorts().withDataDir(dir.resolve("demo-data")).withSharedStore(false);
         demo = Demo.start(config, new PrintStream(progress, true, StandardCharsets.UTF_8));
         children.addAll(demo.childProcesses());
 

@@ -57,9 +57,15 @@ class DemoProcessTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void sigtermStopsTheLbEveryNodeAndZooKeeper() throws Exception {
-        DemoProcess demo = start(true);
+        DemoProcess demo = start(true, "--algorithm", "maglev");
         List<ProcessHandle> children = demo.nodeProcesses();
         assertThat(children).hasSize(2);
+        // --algorithm reaches the LB.
+        JsonNode status = LoopbackChatClient.JSON.readTree(HTTP.send(HttpRequest.newBuilder(demo.control.resolve("status")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        String members = HTTP.send(HttpRequest.newBuilder(URI.create(status.path("admin").asText() + "members")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(LoopbackChatClient.JSON.readTree(members).path("algorithm").asText()).isEqualToIgnoringCase("maglev");
 
         demo.process.toHandle().destroy(); // SIGTERM, as Ctrl-C (SIGINT) or systemd would
         assertThat(demo.process.waitFor(60, TimeUnit.SECONDS)).as("demo exited after SIGTERM").isTrue();
@@ -141,7 +147,7 @@ class DemoProcessTest {
         }
     }
 
-    private DemoProcess start(boolean noConsole) throws Exception {
+    private DemoProcess start(boolean noConsole, String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "demo", "--nodes", "2", "--port", "0", "--admin-port", "0", "--control-port", "0",
@@ -149,6 +155,7 @@ class DemoProcessTest {
         if (noConsole) {
             cmd.add("--no-console");
         }
+        cmd.addAll(List.of(extra));
         DemoProcess d = new DemoProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         started.add(d);
         String line = d.awaitLine(l -> l.contains("demo control endpoint on "), Duration.ofSeconds(90));

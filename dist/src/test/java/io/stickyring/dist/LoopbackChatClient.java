@@ -178,6 +178,28 @@ final class LoopbackChatClient implements AutoCloseable {
         }
     }
 
+    /** Every frame up to and including the next one of {@code type}, within {@code timeout}. */
+    java.util.List<JsonNode> until(String type, Duration timeout) {
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                JsonNode n = left <= 0 ? null : frames.poll(left, TimeUnit.NANOSECONDS);
+                if (n == null) {
+                    throw new AssertionError(clientIp + ": no '" + type + "' frame within " + timeout.toMillis() + " ms; got " + out);
+                }
+                out.add(n);
+                if (n.path("t").asText().equals(type)) {
+                    return out;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     boolean isOpen() {
         return channel.isActive();
     }
