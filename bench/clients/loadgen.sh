@@ -7,9 +7,11 @@
 #   bench/clients/loadgen.sh                         # 1000 users, 1000 sends/s, 60 s, 3 nodes
 #   USERS=200 RATE=200 DURATION=10s bench/clients/loadgen.sh
 #
-# The nodes use the in-process bus (the embedded default), so a message reaches a recipient only
-# through the node it was sent on; COLOCATE=1 (default) asks the LB's /lookup for source IPs that
-# put each conversation's members on one node. With a shared bus, run with COLOCATE=0.
+# SHARED=1 (default): the nodes share one SQLite file with `--bus sqlite` (the embedded multi-node
+# setup: cross-node delivery through the shared file), and conversation members land wherever the
+# LB hashes their IPs. SHARED=0: one SQLite file per node with the in-process bus, where a message
+# reaches only recipients on the node it was sent on; then COLOCATE=1 asks the LB's /lookup for
+# source IPs that put each conversation's members on one node.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -21,7 +23,8 @@ SHAPE="${SHAPE:-direct}"
 GROUP="${GROUP:-5}"
 DURATION="${DURATION:-60s}"
 WARMUP="${WARMUP:-10s}"        # latency not recorded for sends in the first WARMUP (all sends count for correctness)
-COLOCATE="${COLOCATE:-1}"
+SHARED="${SHARED:-1}"
+if [ "$SHARED" = 1 ]; then COLOCATE="${COLOCATE:-0}"; else COLOCATE="${COLOCATE:-1}"; fi
 SECRET="loadgen-secret-0123456789abcdef"
 JAR="$root/dist/target/stickyring.jar"
 LOG="-Dlogback.configurationFile=$root/bench/chat/logback.xml"
@@ -58,7 +61,8 @@ wait_for() { # FILE REGEX -> prints the first match
 
 backends=()
 for i in $(seq 1 "$NODES"); do
-  java -Xmx512m -XX:+UseParallelGC "$LOG" -jar "$JAR" node --listen 127.0.0.1:0 --id "n$i" --store "sqlite:$tmp/n$i.db" \
+  if [ "$SHARED" = 1 ]; then store=(--store "sqlite:$tmp/shared.db" --bus sqlite); else store=(--store "sqlite:$tmp/n$i.db"); fi
+  java -Xmx512m -XX:+UseParallelGC "$LOG" -jar "$JAR" node --listen 127.0.0.1:0 --id "n$i" "${store[@]}" \
     --secret "$SECRET" --accept-proxy-protocol --drain-period 0s --io-threads 1 >"$tmp/n$i.log" 2>&1 &
   pids+=("$!")
 done
@@ -85,9 +89,10 @@ set -e
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; loopback; all processes on one host."
   echo
-  echo "Script: \`NODES=$NODES USERS=$USERS RATE=$RATE SIZE=$SIZE SHAPE=$SHAPE DURATION=$DURATION WARMUP=$WARMUP COLOCATE=$COLOCATE bench/clients/loadgen.sh\`"
+  echo "Script: \`NODES=$NODES USERS=$USERS RATE=$RATE SIZE=$SIZE SHAPE=$SHAPE DURATION=$DURATION WARMUP=$WARMUP SHARED=$SHARED COLOCATE=$COLOCATE bench/clients/loadgen.sh\`"
   echo
-  echo "Nodes: \`java -jar stickyring.jar node --listen 127.0.0.1:0 --id nI --store sqlite:nI.db --accept-proxy-protocol --io-threads 1 ...\` x $NODES"
+  if [ "$SHARED" = 1 ]; then st="--store sqlite:shared.db --bus sqlite"; else st="--store sqlite:nI.db"; fi
+  echo "Nodes: \`java -jar stickyring.jar node --listen 127.0.0.1:0 --id nI $st --accept-proxy-protocol --io-threads 1 ...\` x $NODES"
   echo
   echo "LB: \`${lb_cmd[*]}\`"
   echo

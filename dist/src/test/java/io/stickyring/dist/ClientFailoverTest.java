@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The Java client through the real LB (PROXY v2) to two chat-node processes; the node the sender
  * is on is killed with SIGKILL while messages are in flight. The client reconnects through the LB,
  * lands on the other node, re-sends its outbox, and the recipient sees every message exactly once.
- * The two nodes share one SQLite file (multi-process WAL), the store every node can reach in this
- * one-machine setup.
+ * The two nodes share one SQLite file with {@code --bus sqlite} (the embedded multi-node setup), so
+ * bob on n2 gets alice's messages from n1 live, and n2 holds everything n1 acked.
  */
 @Timeout(180)
 class ClientFailoverTest {
@@ -66,7 +66,7 @@ class ClientFailoverTest {
         static NodeProc start(Path db, String id) throws Exception {
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                     "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "io.stickyring.chat.NodeMain",
-                    "--listen", "127.0.0.1:0", "--id", id, "--store", "sqlite:" + db, "--secret", SECRET,
+                    "--listen", "127.0.0.1:0", "--id", id, "--store", "sqlite:" + db, "--bus", "sqlite", "--secret", SECRET,
                     "--accept-proxy-protocol", "--drain-period", "0s", "--io-threads", "1",
                     "--rate", "10000", "--rate-burst", "10000");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
