@@ -22,6 +22,7 @@ SIZE="${SIZE:-128}"
 SHAPE="${SHAPE:-direct}"
 GROUP="${GROUP:-5}"
 DURATION="${DURATION:-60s}"
+KILL_AT="${KILL_AT:-}"          # seconds into the send phase to SIGKILL node n1 (empty = no kill)
 WARMUP="${WARMUP:-10s}"        # latency not recorded for sends in the first WARMUP (all sends count for correctness)
 SHARED="${SHARED:-1}"
 if [ "$SHARED" = 1 ]; then COLOCATE="${COLOCATE:-0}"; else COLOCATE="${COLOCATE:-1}"; fi
@@ -80,8 +81,13 @@ echo "LB on 127.0.0.1:$lb_port (admin $admin) over ${backends[*]}" >&2
 lg_cmd=(java -Xmx1g "$LOG" -jar "$JAR" loadgen --url "http://127.0.0.1:$lb_port" --users "$USERS" --rate "$RATE" --size "$SIZE"
   --shape "$SHAPE" --group-size "$GROUP" --duration "$DURATION" --warmup "$WARMUP" --progress 5s --json "$out_json")
 [ "$COLOCATE" = 1 ] && lg_cmd+=(--colocate-admin "$admin")
+if [ -n "$KILL_AT" ]; then
+  # SIGKILL n1 KILL_AT seconds after the send phase starts: its users reconnect through the LB.
+  ( while ! grep -q '^connected .* sending' "$tmp/progress.log" 2>/dev/null; do sleep 0.2; done
+    sleep "$KILL_AT"; kill -9 "${pids[0]}" && echo "== killed n1 (pid ${pids[0]}) with SIGKILL at ${KILL_AT}s" >&2 ) &
+fi
 set +e
-"${lg_cmd[@]}" | tee "$tmp/table.txt"
+"${lg_cmd[@]}" 2> >(tee "$tmp/progress.log" >&2) | tee "$tmp/table.txt"
 code=${PIPESTATUS[0]}
 set -e
 {
@@ -89,7 +95,7 @@ set -e
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; loopback; all processes on one host."
   echo
-  echo "Script: \`NODES=$NODES USERS=$USERS RATE=$RATE SIZE=$SIZE SHAPE=$SHAPE DURATION=$DURATION WARMUP=$WARMUP SHARED=$SHARED COLOCATE=$COLOCATE bench/clients/loadgen.sh\`"
+  echo "Script: \`NODES=$NODES USERS=$USERS RATE=$RATE SIZE=$SIZE SHAPE=$SHAPE DURATION=$DURATION WARMUP=$WARMUP SHARED=$SHARED COLOCATE=$COLOCATE KILL_AT=$KILL_AT bench/clients/loadgen.sh\`"
   echo
   if [ "$SHARED" = 1 ]; then st="--store sqlite:shared.db --bus sqlite"; else st="--store sqlite:nI.db"; fi
   echo "Nodes: \`java -jar stickyring.jar node --listen 127.0.0.1:0 --id nI $st --accept-proxy-protocol --io-threads 1 ...\` x $NODES"
@@ -98,6 +104,7 @@ set -e
   echo
   echo "Loadgen: \`${lg_cmd[*]}\`"
   echo
+  [ -n "$KILL_AT" ] && echo "Node n1 was killed with SIGKILL ${KILL_AT}s into the send phase." && echo
   echo '```'
   cat "$tmp/table.txt"
   echo '```'
