@@ -1,0 +1,172 @@
+// Headless Chromium test of the web client (chat-node/src/main/resources/web).
+// Two users log in, exchange messages; the node stops (alice and bob go offline), both queue a
+// message, alice even closes her tab; the node comes back; each queued message is delivered
+// exactly once, and no message is rendered twice. Exit 0 = pass, 1 = fail.
+// Env: NODE_JAVA + NODE_CP (run the node from a classpath) or STICKYRING_JAR; CHROMIUM; SCREENSHOT.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import assert from 'node:assert/strict';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sr-web-'));
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const screenshot = process.env.SCREENSHOT;
+const T = 30000;
+
+function nodeCommand(port, id) {
+  const args = ['--listen', `127.0.0.1:${port}`, '--id', id, '--store', `sqlite:${join(tmp, 'web.db')}`,
+    '--secret', 'web-test-secret-0123456789abcdef', '--drain-period', '0s',
+    '--retry-hint-min', '200ms', '--retry-hint-max', '600ms', '--io-threads', '1'];
+  if (process.env.NODE_CP) {
+    return [process.env.NODE_JAVA || 'java', ['-Xmx256m', '-cp', process.env.NODE_CP, 'io.stickyring.chat.NodeMain', ...args]];
+  }
+  return ['java', ['-Xmx256m', '-jar', process.env.STICKYRING_JAR, 'node', ...args]];
+}
+
+function startNode(port, id) {
+  const [cmd, args] = nodeCommand(port, id);
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('node did not start: ' + out)), 60000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ proc, port: +m[1] }); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`node exited (${code}): ${out}`)));
+  });
+}
+
+function stopNode(n) {
+  return new Promise((resolve) => { n.proc.once('exit', resolve); n.proc.kill('SIGTERM'); });
+}
+
+async function login(page, url, user) {
+  await page.goto(url);
+  await page.fill('#login-user', user);
+  await page.click('#login-form button');
+  await page.waitForSelector('#status[data-state="connected"]', { timeout: T });
+}
+
+const rows = (page, text) => page.locator('#messages li .body', { hasText: text }).count();
+const stateOf = (page, text) => page.locator('#messages li', { hasText: text }).locator('.state').getAttribute('data-state');
+async function waitState(page, text, states) {
+  await page.waitForFunction(([t, s]) => [...document.querySelectorAll('#messages li')]
+    .some((li) => li.querySelector('.body').textContent === t && s.includes(li.querySelector('.state')?.dataset.state)),
+  [text, states], { timeout: T });
+}
+async function noDuplicateRows(page) {
+  const keys = await page.$$eval('#messages li', (lis) => lis.map((li) => li.dataset.key));
+  assert.equal(new Set(keys).size, keys.length, 'a message rendered twice: ' + keys.join(', '));
+}
+async function send(page, text) {
+  await page.fill('#compose-body', text);
+  await page.click('#compose button');
+}
+
+let node;
+let browser;
+let failed = false;
+try {
+  node = await startNode(0, 'web-n1');
+  const url = `http://127.0.0.1:${node.port}/`;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // Playwright gives each launch a fresh --user-data-dir of its own.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const ctxA = await browser.newContext({ viewport: { width: 1100, height: 640 } });
+  const ctxB = await browser.newContext({ viewport: { width: 1100, height: 640 } });
+  let alice = await ctxA.newPage();
+  const bob = await ctxB.newPage();
+  await login(alice, url, 'alice');
+  await login(bob, url, 'bob');
+  assert.match(await alice.textContent('#status'), /node web-n1 .*127\.0\.0\.1/);
+
+  // Exchange messages; alice's message turns "read" once bob opens the conversation.
+  await alice.fill('#direct-user', 'bob');
+  await alice.click('#new-direct button');
+  await send(alice, 'hello bob');
+  await waitState(alice, 'hello bob', ['acked', 'read']);
+  await bob.click('#conversations li[data-conv="dm:alice:bob"]', { timeout: T });
+  await bob.waitForSelector('#messages li:has-text("hello bob")', { timeout: T });
+  await send(bob, 'hi alice');
+  await alice.waitForSelector('#messages li:has-text("hi alice")', { timeout: T });
+  await waitState(alice, 'hello bob', ['read']);
+  console.log('exchange ok: hello bob -> read, hi alice delivered');
+
+  // A group: alice creates it, bob finds it in his list with its title and gets the message.
+  await alice.fill('#group-title', 'team');
+  await alice.fill('#group-members', 'bob, carol');
+  await alice.click('#new-group button');
+  await alice.waitForSelector('#conv-title:has-text("# team")', { timeout: T });
+  await send(alice, 'hello team');
+  await waitState(alice, 'hello team', ['acked', 'read']);
+  await bob.waitForSelector('#conversations li:has-text("# team")', { timeout: T });
+  await bob.click('#conversations li:has-text("# team")');
+  await bob.waitForSelector('#messages li:has-text("hello team")', { timeout: T });
+  assert.equal(await rows(bob, 'hello team'), 1);
+  await bob.click('#conversations li[data-conv="dm:alice:bob"]');
+  await alice.click('#conversations li[data-conv="dm:alice:bob"]');
+  console.log('group ok: created, listed for bob with its title, message delivered');
+
+  // The node goes away: both pages show the reconnect indicator; messages queue.
+  await stopNode(node);
+  await alice.waitForSelector('#status[data-state="reconnecting"]', { timeout: T });
+  await bob.waitForSelector('#status[data-state="reconnecting"]', { timeout: T });
+  await alice.waitForSelector('#banner:not([hidden])', { timeout: T });
+  await send(alice, 'queued while offline');
+  await send(bob, 'bob queued too');
+  assert.equal(await stateOf(alice, 'queued while offline'), 'queued');
+  assert.equal(await stateOf(bob, 'bob queued too'), 'queued');
+  const outbox = await alice.evaluate(() => JSON.parse(localStorage.getItem('sr.outbox.alice')));
+  assert.deepEqual(outbox.map((e) => e.body), ['queued while offline']);
+  console.log('offline ok: both messages queued, alice outbox persisted in localStorage');
+  // Alice closes her tab while offline: the message lives only in localStorage now.
+  await alice.close();
+
+  node = await startNode(node.port, 'web-n2');
+  alice = await ctxA.newPage();
+  await alice.goto(url);
+  await alice.waitForSelector('#status[data-state="connected"]', { timeout: T });
+  await bob.waitForSelector('#status[data-state="connected"]', { timeout: T });
+  await alice.click('#conversations li[data-conv="dm:alice:bob"]', { timeout: T });
+  await bob.waitForSelector('#messages li:has-text("queued while offline")', { timeout: T });
+  await alice.waitForSelector('#messages li:has-text("bob queued too")', { timeout: T });
+  await waitState(alice, 'queued while offline', ['acked', 'read']);
+  await waitState(bob, 'bob queued too', ['acked', 'read']);
+  // Give any duplicate a chance to show up: a further round trip after the resends.
+  await send(bob, 'after the storm');
+  await alice.waitForSelector('#messages li:has-text("after the storm")', { timeout: T });
+  await waitState(bob, 'after the storm', ['acked', 'read']);
+  for (const [page, who] of [[alice, 'alice'], [bob, 'bob']]) {
+    for (const text of ['hello bob', 'hi alice', 'queued while offline', 'bob queued too', 'after the storm']) {
+      assert.equal(await rows(page, text), 1, `${who} shows "${text}" ${await rows(page, text)} times`);
+    }
+    await noDuplicateRows(page);
+  }
+  assert.deepEqual(await alice.evaluate(() => JSON.parse(localStorage.getItem('sr.outbox.alice'))), []);
+  assert.match(await alice.textContent('#status'), /node web-n2 .*127\.0\.0\.1/);
+  console.log('reconnect ok: each queued message delivered exactly once after the node came back');
+  if (screenshot) {
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await alice.screenshot({ path: screenshot });
+    console.log('screenshot: ' + screenshot);
+  }
+  console.log('PASS web client test');
+} catch (e) {
+  failed = true;
+  console.error('FAIL web client test:', e && e.stack || e);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  if (node && node.proc.exitCode === null) await stopNode(node);
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,41 @@
+package io.stickyring.chat.client;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A chat client in its own JVM for crash tests. {@code queue SERVER USER DIR CONV PREFIX N}: queue N
+ * messages (bodies PREFIX-i), print {@code QUEUED N}, keep running until killed.
+ * {@code drain SERVER USER DIR}: connect, wait until the outbox is empty, print {@code DRAINED}, exit.
+ */
+public final class ClientProcessMain {
+    private ClientProcessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        ClientOptions o = ClientOptions.builder(URI.create(args[1]), args[2]).transport(ClientOptions.TransportMode.WEBSOCKET)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build();
+        FileOutbox box = FileOutbox.open(Path.of(args[3]));
+        ChatClient c = ChatClient.start(o, box, new ChatListener() { });
+        if (mode.equals("queue")) {
+            int n = Integer.parseInt(args[6]);
+            for (int i = 0; i < n; i++) {
+                c.send(args[4], args[5] + "-" + i);
+            }
+            System.out.println("QUEUED " + n);
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+        } else {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (c.pendingCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            System.out.println(c.pendingCount() == 0 ? "DRAINED" : "STUCK " + c.pendingCount());
+            System.out.flush();
+            c.close();
+            System.exit(0);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.stickyring.chat.client;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A listener that records everything, for assertions. */
+final class Recorder implements ChatListener {
+    final List<ChatMessage> messages = new CopyOnWriteArrayList<>();
+    final List<SendAck> acks = new CopyOnWriteArrayList<>();
+    final List<String> failed = new CopyOnWriteArrayList<>();
+    final List<ConnectionState> states = new CopyOnWriteArrayList<>();
+    final List<String> receipts = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onMessage(ChatMessage m) {
+        messages.add(m);
+    }
+
+    @Override
+    public void onAck(SendAck a) {
+        acks.add(a);
+    }
+
+    @Override
+    public void onSendFailed(OutboxEntry e, String code, String message) {
+        failed.add(e.id() + ":" + code);
+    }
+
+    @Override
+    public void onState(ConnectionState state, ConnectionInfo info) {
+        states.add(state);
+    }
+
+    @Override
+    public void onReceipt(String conv, String user, long seq) {
+        receipts.add(conv + ":" + user + ":" + seq);
+    }
+
+    List<String> bodies() {
+        return messages.stream().map(ChatMessage::body).toList();
+    }
+}

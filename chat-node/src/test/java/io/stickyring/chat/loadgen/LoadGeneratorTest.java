@@ -1,0 +1,162 @@
+package io.stickyring.chat.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stickyring.chat.LoadgenCommand;
+import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.server.NodeConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+@Timeout(120)
+class LoadGeneratorTest {
+    @TempDir
+    Path dir;
+
+    private ChatNode node() throws Exception {
+        return ChatNode.start(NodeConfig.defaults("127.0.0.1", 0, "n1", "sqlite:" + dir.resolve("n.db"),
+                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> {
+                    b.ioThreads = 1;
+                    b.blockingThreads = 2;
+                }).build());
+    }
+
+    private static LoadgenConfig config(URI url, LoadgenConfig.Shape shape, int users, int group) {
+        return new LoadgenConfig(url, users, 200, 64, shape, group, Duration.ofSeconds(2), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), 3, 1, "t" + shape.ordinal(), Duration.ofSeconds(1), null, Duration.ZERO);
+    }
+
+    @Test
+    void directPairsFromDistinctSourceIpsLoseNothing() throws Exception {
+        try (ChatNode n = node()) {
+            ByteArrayOutputStream progress = new ByteArrayOutputStream();
+            LoadgenResult r = new LoadGenerator(config(URI.create("http://127.0.0.1:" + n.address().getPort()),
+                    LoadgenConfig.Shape.DIRECT, 20, 2), new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+            assertThat(r.sent()).isGreaterThan(300);
+            assertThat(r.acked()).isEqualTo(r.sent());
+            assertThat(r.expectedDeliveries()).isEqualTo(r.acked());
+            assertThat(r.delivered()).isEqualTo(r.expectedDeliveries());
+            assertThat(r.lost()).isZero();
+            assertThat(r.duplicated()).isZero();
+            assertThat(r.outOfOrder()).isZero();
+            assertThat(r.correct()).isTrue();
+            assertThat(r.ackLatencyMs().get("count")).isEqualTo((double) r.acked());
+            assertThat(r.e2eLatencyMs().get("count")).isEqualTo((double) r.delivered());
+            // every user came from its own 127.3.x.y address, as the node saw it
+            assertThat(r.config().get("distinct_client_ips_seen_by_nodes")).isEqualTo(20);
+            assertThat(progress.toString(StandardCharsets.UTF_8)).contains("t=").contains("acked=");
+            JsonNode json = new ObjectMapper().readTree(r.toJson());
+            assertThat(json.path("lost").asLong()).isZero();
+            assertThat(json.path("correct").asBoolean()).isTrue();
+            assertThat(r.toTable()).contains("LOST").contains("p99");
+        }
+    }
+
+    @Test
+    void groupsFanOutToEveryOtherMember() throws Exception {
+        try (ChatNode n = node()) {
+            LoadgenConfig c = new LoadgenConfig(URI.create("http://127.0.0.1:" + n.address().getPort()), 12, 200, 64,
+                    LoadgenConfig.Shape.GROUP, 4, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30), 3, 1,
+                    "tg", Duration.ofSeconds(1), null, Duration.ofSeconds(1));
+            LoadgenResult r = new LoadGenerator(c, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8)).run();
+            assertThat(r.expectedDeliveries()).isEqualTo(r.acked() * 3);
+            assertThat(r.delivered()).isEqualTo(r.expectedDeliveries());
+            assertThat(r.correct()).isTrue();
+            // latency only for sends after the 1 s warm-up; correctness for all of them
+            assertThat(r.ackLatencyMs().get("count")).isPositive().isLessThan(r.acked() * 0.75);
+        }
+    }
+
+    @Test
+    void aDeadTargetIsReportedAsUnackedNotAsSuccess() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        LoadgenConfig c = new LoadgenConfig(URI.create("http://127.0.0.1:" + port), 4, 50, 64, LoadgenConfig.Shape.DIRECT, 2,
+                Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500), 3, 1, "dead",
+                Duration.ofSeconds(1), null, Duration.ZERO);
+        LoadgenResult r = new LoadGenerator(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        assertThat(r.connectFailures()).isEqualTo(4);
+        assertThat(r.unacked()).isEqualTo(r.sent()).isPositive();
+        assertThat(r.correct()).isFalse();
+    }
+
+    @Test
+    void commandValidatesFlagsNamingTheValueAndWritesJson() throws Exception {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new LoadgenCommand()).setErr(new PrintWriter(err));
+        assertThat(cl.execute("--users", "3")).isEqualTo(2);
+        assertThat(err.toString()).contains("users (3) must be even");
+        err.getBuffer().setLength(0);
+        assertThat(cl.execute("--shape", "ring")).isEqualTo(2);
+        assertThat(err.toString()).contains("shape (ring)");
+        assertThatThrownBy(() -> new LoadgenConfig(URI.create("http://x:1"), 10, 0, 64, LoadgenConfig.Shape.DIRECT, 2,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 0, "p", Duration.ofSeconds(1), null, Duration.ZERO))
+                .hasMessageContaining("rate (0.0)");
+        try (ChatNode n = node()) {
+            Path out = dir.resolve("r.json");
+            Path yaml = dir.resolve("lg.yaml");
+            Files.writeString(yaml, "users: 4\nrate: 500\nduration: 1s\n");
+            int code = new CommandLine(new LoadgenCommand()).execute("--config", yaml.toString(), "--rate", "40",
+                    "--url", "http://127.0.0.1:" + n.address().getPort(), "--json", out.toString(), "--threads", "1",
+                    "--ip-base", "4");
+            assertThat(code).isZero();
+            JsonNode json = new ObjectMapper().readTree(out.toFile());
+            assertThat(json.path("config").path("users").asInt()).isEqualTo(4);
+            assertThat(json.path("config").path("rate").asDouble()).isEqualTo(40.0); // flag beats file
+            assertThat(json.path("sent").asLong()).isBetween(20L, 60L);
+            assertThat(json.path("correct").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void colocationPutsEveryConversationOnOneNodeByTheLbsLookup() throws Exception {
+        com.sun.net.httpserver.HttpServer admin = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        // a fake LB admin: the owner is the last octet mod 3
+        admin.createContext("/lookup", ex -> {
+            String ip = ex.getRequestURI().getQuery().replace("ip=", "");
+            int last = Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1));
+            byte[] b = ("{\"ip\":\"" + ip + "\",\"member\":\"n" + last % 3 + "\"}").getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        admin.start();
+        try {
+            URI adminUrl = URI.create("http://127.0.0.1:" + admin.getAddress().getPort());
+            LoadgenConfig c = new LoadgenConfig(URI.create("http://127.0.0.1:1"), 30, 10, 64, LoadgenConfig.Shape.GROUP, 5,
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 5, 1, "co", Duration.ofSeconds(1),
+                    adminUrl, Duration.ZERO);
+            String[] ips = new LoadGenerator(c, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+                    .colocatedIps(5);
+            assertThat(ips).hasSize(30).doesNotHaveDuplicates();
+            for (int g = 0; g < 30; g += 5) {
+                java.util.Set<Integer> owners = new java.util.HashSet<>();
+                for (int j = g; j < g + 5; j++) {
+                    assertThat(ips[j]).startsWith("127.5.");
+                    owners.add(Integer.parseInt(ips[j].substring(ips[j].lastIndexOf('.') + 1)) % 3);
+                }
+                assertThat(owners).as("group " + g / 5).hasSize(1);
+            }
+        } finally {
+            admin.stop(0);
+        }
+    }
+}
