@@ -16,7 +16,8 @@ fi
 if [ ! -x "$CHROMIUM" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing chromium with apt-get ..."
-    apt-get install -y chromium >/dev/null 2>&1 || true
+    # A fresh machine may have no package lists yet: update once and try again.
+    apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } || true
   fi
   if [ ! -x "$CHROMIUM" ]; then
     echo "SKIP: chromium is not installed at $CHROMIUM and could not be installed"; exit 77
