@@ -116,12 +116,22 @@ class ZkEnsembleDrillTest {
         View before = view(0);
         List<String> owners = lookups(0);
         int mismatches = mismatches(owners, lookups(1));
-        System.out.printf("drill4 healthy: ips=%d mismatches=%d version=%d members=%s%n", IPS, mismatches, before.version, before.members);
+        System.out.printf("drill4 healthy: ips=%d mismatches=%d version=0x%x members=%s%n", IPS, mismatches, before.version, before.members);
         assertThat(mismatches).isZero();
         assertThat(new HashSet<>(owners)).containsExactlyInAnyOrderElementsOf(before.members);
 
-        // 2. One server down: the other two keep a quorum; no view version or member list changes.
-        zks.get(0).stop();
+        // 2. One server down, the leader (the harder case: the other two elect a new one and every
+        //    client of theirs reconnects): no view version or member list changes.
+        int leader = -1;
+        for (int i = 0; i < 3; i++) {
+            if (zks.get(i).mode().equals("leader")) {
+                leader = i;
+            }
+        }
+        assertThat(leader).as("one of the three servers says Mode: leader").isNotNegative();
+        ZkServer first = zks.get(leader);
+        ZkServer second = zks.get((leader + 1) % 3);
+        first.stop();
         try (var c = client(connect)) {
             assertThat(c.create().forPath("/drill-one-down", new byte[0])).isNotNull(); // two of three still commit
         }
@@ -132,11 +142,11 @@ class ZkEnsembleDrillTest {
             assertThat(v.members).isEqualTo(before.members);
         }
         int oneDownMismatches = mismatches(owners, lookups(1)) + mismatches(owners, lookups(0));
-        System.out.printf("drill4 one server down: ips=%d mismatches=%d versions=%d/%d%n", IPS, oneDownMismatches, view(0).version, view(1).version);
+        System.out.printf("drill4 one server down (leader, server %d): ips=%d mismatches=%d versions=0x%x/0x%x%n", first.id, IPS, oneDownMismatches, view(0).version, view(1).version);
         assertThat(oneDownMismatches).isZero();
 
         // 3. Quorum lost: both LBs keep routing with the last view, ready, stale in /members and metrics.
-        zks.get(1).stop();
+        second.stop();
         await().atMost(Duration.ofSeconds(30)).until(() -> view(0).stale && view(1).stale
                 && metric(0, "stickyring_lb_view_stale") == 1.0 && metric(1, "stickyring_lb_view_stale") == 1.0);
         for (int lb = 0; lb < 2; lb++) {
@@ -158,14 +168,14 @@ class ZkEnsembleDrillTest {
                 wrong++;
             }
         }
-        System.out.printf("drill4 quorum lost: ips=%d lookup-mismatches=%d new-connections=%d landed-elsewhere=%d versions=%d/%d stale=%s/%s%n",
+        System.out.printf("drill4 quorum lost: ips=%d lookup-mismatches=%d new-connections=%d landed-elsewhere=%d versions=0x%x/0x%x stale=%s/%s%n",
                 IPS, lostMismatches, landed, wrong, view(0).version, view(1).version, view(0).stale, view(1).stale);
         assertThat(lostMismatches).isZero();
         assertThat(wrong).isZero();
 
         // 4. Servers back: views resync, stale clears, both LBs agree again.
-        zks.get(0).start();
-        zks.get(1).start();
+        first.start();
+        second.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             View a = view(0);
             View b = view(1);
@@ -176,7 +186,7 @@ class ZkEnsembleDrillTest {
         List<String> ownersAfter = lookups(0);
         int afterMismatches = mismatches(ownersAfter, lookups(1));
         int moved = mismatches(owners, ownersAfter);
-        System.out.printf("drill4 restored: ips=%d mismatches=%d moved-since-start=%d version before=%d after=%d members=%s%n",
+        System.out.printf("drill4 restored: ips=%d mismatches=%d moved-since-start=%d version before=0x%x after=0x%x members=%s%n",
                 IPS, afterMismatches, moved, before.version, after.version, after.members);
         assertThat(afterMismatches).isZero();
         assertThat(moved).isZero();
@@ -340,6 +350,21 @@ class ZkEnsembleDrillTest {
                 }
             }
             throw new AssertionError("zk server " + id + " printed no ensemble= line; alive " + process.isAlive() + ", output:\n" + String.join("\n", seen));
+        }
+
+        /** "leader", "follower" or "standalone" from ZooKeeper's {@code srvr} four-letter command (allowed by default). */
+        String mode() throws IOException {
+            String[] self = ensemble.split(",")[id - 1].split(":");
+            try (Socket s = new Socket(self[0], Integer.parseInt(self[3]))) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+                for (String line : new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                    if (line.startsWith("Mode: ")) {
+                        return line.substring("Mode: ".length()).trim();
+                    }
+                }
+            }
+            return "unknown";
         }
 
         void stop() {
