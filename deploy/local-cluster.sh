@@ -201,6 +201,7 @@ cmd_down() {
     elif psql "$PG" -qtAc "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1; then
       say "dropped schema $SCHEMA"
     fi
+    mv "$run/cluster.env" "$run/cluster.env.stopped"   # logs and data stay for a post-mortem
   fi
 }
 
