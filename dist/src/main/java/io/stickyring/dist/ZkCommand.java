@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
         description = {"Run a standalone embedded ZooKeeper server for development.",
                 "Prints connect=HOST:PORT when it serves; SIGTERM or Ctrl-C stops it cleanly."},
         footer = {"", "Example: stickyring zk --port 2181 --data ./zk-data",
-                "Ensemble: stickyring zk --server-id 1 --data ./zk1 --ensemble 10.0.0.1:2888:3888:2181,10.0.0.2:2888:3888:2181,10.0.0.3:2888:3888:2181",
+                "Ensemble (on each of three hosts, N = 1, 2, 3; see docs/cluster-recipe.md):",
+                "         stickyring zk --server-id N --data ./zk-data --ensemble \\",
+                "             zk1:2888:3888:2181,zk2:2888:3888:2181,zk3:2888:3888:2181",
                 "Then:    stickyring lb --zk 127.0.0.1:2181 ...   stickyring node --zk 127.0.0.1:2181 ..."})
 public final class ZkCommand implements Callable<Integer> {
 
