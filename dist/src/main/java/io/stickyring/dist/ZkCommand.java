@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,22 +29,28 @@ import picocli.CommandLine.Spec;
  * serves, then runs until SIGTERM or Ctrl-C, which stop it cleanly (data stays in {@code --data}).
  *
  * <p>Settings come from flags, else the optional YAML {@code --config} file (keys {@code host},
- * {@code port}, {@code data}, {@code tickTimeMs}, {@code maxClientCnxns}), else the defaults.
+ * {@code port}, {@code data}, {@code tickTimeMs}, {@code maxClientCnxns}, {@code serverId},
+ * {@code ensemble}), else the defaults. With {@code --server-id N --ensemble H:P:E:C,...} it runs
+ * server N of a ZooKeeper ensemble instead (host and client port from its entry) and also prints
+ * {@code ensemble=CONNECT} (the connect string of every server).
  */
 @Command(name = "zk", mixinStandardHelpOptions = true,
         description = {"Run a standalone embedded ZooKeeper server for development.",
                 "Prints connect=HOST:PORT when it serves; SIGTERM or Ctrl-C stops it cleanly."},
         footer = {"", "Example: stickyring zk --port 2181 --data ./zk-data",
+                "Ensemble (on each of three hosts, N = 1, 2, 3; see docs/cluster-recipe.md):",
+                "         stickyring zk --server-id N --data ./zk-data --ensemble \\",
+                "             zk1:2888:3888:2181,zk2:2888:3888:2181,zk3:2888:3888:2181",
                 "Then:    stickyring lb --zk 127.0.0.1:2181 ...   stickyring node --zk 127.0.0.1:2181 ..."})
 public final class ZkCommand implements Callable<Integer> {
 
     static final Path DEFAULT_DATA = Path.of("zk-data");
-    private static final Set<String> CONFIG_KEYS = Set.of("host", "port", "data", "tickTimeMs", "maxClientCnxns");
+    private static final Set<String> CONFIG_KEYS = Set.of("host", "port", "data", "tickTimeMs", "maxClientCnxns", "serverId", "ensemble");
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with host, port, data, tickTimeMs, maxClientCnxns; flags override it.")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with host, port, data, tickTimeMs, maxClientCnxns, serverId, ensemble (a list or a comma string); flags override it.")
     Path configFile;
 
     @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: 127.0.0.1).")
@@ -60,14 +68,22 @@ public final class ZkCommand implements Callable<Integer> {
     @Option(names = "--max-client-cnxns", paramLabel = "N", description = "Connections per client IP, 0 = unlimited (default: 0).")
     Integer maxClientCnxns;
 
+    @Option(names = "--server-id", paramLabel = "N", description = "With --ensemble: this server's id, its 1-based position in the list.")
+    Integer serverId;
+
+    @Option(names = "--ensemble", paramLabel = "H:PEER:ELECTION:CLIENT,...",
+            description = "Run as one server of this ZooKeeper ensemble (server N = N-th entry); --host/--port then come from entry --server-id.")
+    String ensemble;
+
     @Override
     public Integer call() throws Exception {
         EmbeddedZooKeeper.Config config = resolveConfig();
+        EmbeddedZooKeeper.Ensemble quorum = resolveEnsemble();
         quietZooKeeperLogsUnlessConfigured();
         PrintWriter out = spec.commandLine().getOut();
         EmbeddedZooKeeper zk;
         try {
-            zk = EmbeddedZooKeeper.start(config);
+            zk = EmbeddedZooKeeper.start(config, quorum);
         } catch (IllegalStateException | IllegalArgumentException e) {
             spec.commandLine().getErr().println("stickyring zk: " + e.getMessage());
             return 1;
@@ -80,6 +96,11 @@ public final class ZkCommand implements Callable<Integer> {
             stopped.countDown();
         }, "stickyring-zk-shutdown"));
         out.println("connect=" + zk.connectString());
+        if (quorum != null) {
+            out.println("ensemble=" + quorum.connectString());
+            out.println("zk: server " + quorum.serverId() + " of " + quorum.servers().size() + " (" + quorum.self()
+                    + "); it serves clients while a majority of the ensemble runs");
+        }
         out.println("zk: ZooKeeper serving at " + zk.connectString() + " with data in " + config.dataDir().toAbsolutePath()
                 + "; SIGTERM or Ctrl-C stops it");
         out.flush();
@@ -105,6 +126,40 @@ public final class ZkCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code null} for a standalone server; otherwise the validated ensemble, flags over the YAML file. */
+    EmbeddedZooKeeper.Ensemble resolveEnsemble() {
+        JsonNode file = readConfigFile();
+        String list = ensemble;
+        if (list == null && file != null && file.get("ensemble") != null && file.get("ensemble").isArray()) {
+            List<String> entries = new ArrayList<>();
+            file.get("ensemble").forEach(e -> entries.add(e.asText()));
+            list = String.join(",", entries);
+        } else if (list == null) {
+            list = text(file, "ensemble", null);
+        }
+        Integer id = serverId != null ? serverId : (file != null && file.get("serverId") != null ? integer(file, "serverId", 0) : null);
+        if (list == null && id == null) {
+            return null;
+        }
+        if (list == null || id == null) {
+            throw new CommandLine.ParameterException(spec(),
+                    "--server-id and --ensemble go together (got " + (id == null ? "--ensemble only" : "--server-id " + id + " only") + ")");
+        }
+        if (host != null || port != null) {
+            throw new CommandLine.ParameterException(spec(), "--host/--port cannot be combined with --ensemble: the host and client port come from entry "
+                    + id + " of the ensemble list");
+        }
+        try {
+            return EmbeddedZooKeeper.Ensemble.parse(id, list);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec(), e.getMessage());
+        }
+    }
+
+    private CommandLine spec() {
+        return spec.commandLine();
+    }
+
     private JsonNode readConfigFile() {
         if (configFile == null) {
             return null;
@@ -128,7 +183,7 @@ public final class ZkCommand implements Callable<Integer> {
             String key = it.next();
             if (!CONFIG_KEYS.contains(key)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + "): unknown key '" + key
-                        + "' (known: host, port, data, tickTimeMs, maxClientCnxns)");
+                        + "' (known: host, port, data, tickTimeMs, maxClientCnxns, serverId, ensemble)");
             }
         }
         return root;

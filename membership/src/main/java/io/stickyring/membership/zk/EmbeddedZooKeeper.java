@@ -9,7 +9,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * {@link ZooKeeperServerEmbedded} (which runs {@code ZooKeeperServerMain}), for
  * {@code stickyring zk} and {@code stickyring demo}. Data (snapshots and transaction log) lives
  * in {@link Config#dataDir()} and survives restarts.
+ *
+ * <p>With an {@link Ensemble} ({@link #start(Config, Ensemble)}) the same class runs one member of a
+ * ZooKeeper quorum: ZooKeeper's {@code QuorumPeerMain} (chosen by {@code ZooKeeperServerEmbedded}
+ * when the properties list {@code server.N} entries), with {@code myid} written into the data dir.
+ * Then {@code start} returns once this peer runs; it serves clients only while a quorum is up.
  *
  * <p>Invariant: once {@link #start(Config)} returns the server accepts connections at
  * {@link #connectString()} (with the real port when 0 was asked); {@link #close()} is idempotent
@@ -95,6 +102,94 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
     }
 
+    /**
+     * One member's view of a ZooKeeper ensemble: its own id and every server of the quorum.
+     * Server ids are the 1-based positions in {@link #servers()} (ZooKeeper's {@code server.N}).
+     *
+     * @param serverId this process's id (1..servers.size())
+     * @param servers  every server, in id order; at least 1, usually 3 or 5
+     */
+    public record Ensemble(int serverId, List<Server> servers) {
+
+        /** {@code host:peerPort:electionPort:clientPort} of one server. */
+        public record Server(String host, int peerPort, int electionPort, int clientPort) {
+            public Server {
+                Objects.requireNonNull(host, "host");
+                if (host.isBlank()) {
+                    throw new IllegalArgumentException("ensemble host (" + host + ") must not be blank");
+                }
+                requirePort("peerPort", peerPort);
+                requirePort("electionPort", electionPort);
+                requirePort("clientPort", clientPort);
+                if (peerPort == electionPort || peerPort == clientPort || electionPort == clientPort) {
+                    throw new IllegalArgumentException("ensemble server (" + host + ":" + peerPort + ":" + electionPort + ":" + clientPort
+                            + ") needs three different ports");
+                }
+            }
+
+            /** Parses {@code host:peerPort:electionPort:clientPort}. */
+            public static Server parse(String spec) {
+                String[] parts = spec.trim().split(":");
+                if (parts.length != 4) {
+                    throw new IllegalArgumentException("ensemble server (" + spec + ") must be host:peerPort:electionPort:clientPort");
+                }
+                try {
+                    return new Server(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), Integer.parseInt(parts[3]));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("ensemble server (" + spec + ") has a port that is not a number", e);
+                }
+            }
+
+            private static void requirePort(String name, int port) {
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("ensemble " + name + " (" + port + ") must be in 1..65535");
+                }
+            }
+
+            @Override
+            public String toString() {
+                return host + ":" + peerPort + ":" + electionPort + ":" + clientPort;
+            }
+        }
+
+        public Ensemble {
+            Objects.requireNonNull(servers, "servers");
+            servers = List.copyOf(servers);
+            if (servers.isEmpty()) {
+                throw new IllegalArgumentException("ensemble must list at least one server");
+            }
+            if (serverId < 1 || serverId > servers.size()) {
+                throw new IllegalArgumentException("server id (" + serverId + ") must be in 1.." + servers.size()
+                        + " (the position of this server in the ensemble list)");
+            }
+        }
+
+        /** Parses {@code host:peer:election:client,...}; server N is the N-th entry. */
+        public static Ensemble parse(int serverId, String spec) {
+            Objects.requireNonNull(spec, "ensemble");
+            List<Server> list = new ArrayList<>();
+            for (String part : spec.split(",")) {
+                if (!part.isBlank()) {
+                    list.add(Server.parse(part));
+                }
+            }
+            return new Ensemble(serverId, list);
+        }
+
+        public Server self() {
+            return servers.get(serverId - 1);
+        }
+
+        /** The client connect string of the whole ensemble, {@code h1:c1,h2:c2,...}. */
+        public String connectString() {
+            StringBuilder sb = new StringBuilder();
+            for (Server s : servers) {
+                sb.append(sb.isEmpty() ? "" : ",").append(s.host()).append(':').append(s.clientPort());
+            }
+            return sb.toString();
+        }
+    }
+
     private final ZooKeeperServerEmbedded server;
     private final Path configDir;
     private final String connectString;
@@ -115,6 +210,18 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      *                               directory not writable, ...)
      */
     public static EmbeddedZooKeeper start(Config config) {
+        return start(config, null);
+    }
+
+    /**
+     * Starts one member of {@code ensemble} (host and client port come from its entry, the other
+     * settings from {@code config}); {@code null} = standalone, as {@link #start(Config)}. Returns
+     * once the peer runs; it serves clients once a quorum of the ensemble is up.
+     */
+    public static EmbeddedZooKeeper start(Config config, Ensemble ensemble) {
+        if (ensemble != null) {
+            config = config.withHost(ensemble.self().host()).withPort(ensemble.self().clientPort());
+        }
         Path dataDir = config.dataDir().toAbsolutePath();
         Path configDir = null;
         ZooKeeperServerEmbedded server = null;
@@ -144,6 +251,17 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             // Keep a long-running development server's disk bounded: 3 snapshots, purged hourly.
             p.setProperty("autopurge.snapRetainCount", "3");
             p.setProperty("autopurge.purgeInterval", "1");
+            if (ensemble != null) {
+                Files.writeString(dataDir.resolve("myid"), Integer.toString(ensemble.serverId()));
+                for (int i = 0; i < ensemble.servers().size(); i++) {
+                    Ensemble.Server s = ensemble.servers().get(i);
+                    p.setProperty("server." + (i + 1), s.host() + ":" + s.peerPort() + ":" + s.electionPort());
+                }
+                // Ticks a follower may take to connect and sync (initLimit) and to stay in sync (syncLimit).
+                p.setProperty("initLimit", "10");
+                p.setProperty("syncLimit", "5");
+                p.setProperty("reconfigEnabled", "false");
+            }
             server = ZooKeeperServerEmbedded.builder()
                     .baseDir(configDir)
                     .configuration(p)
