@@ -136,9 +136,7 @@ secret-file: $run/secret
 drain-period: 2s
 io-threads: 2
 EOF
-    # NodeMain, not `Main node`: `stickyring node --config` re-parses the top-level arguments
-    # (including the word "node") and fails with "Unmatched argument"; NodeMain is the same command.
-    start "n$i" io.stickyring.chat.NodeMain --config "$run/n$i.yaml"
+    start "n$i" io.stickyring.dist.Main node --config "$run/n$i.yaml"
   done
   for i in 1 2 3; do wait_for 90 "node n$i to listen" grep -q 'listening on' "$run/n$i.log"; done
   say "nodes      n1..n3 on 127.0.0.1:${p[9]},${p[10]},${p[11]} (PostgreSQL schema $schema, NATS prefix $prefix)"

@@ -96,7 +96,7 @@ public final class LoadgenCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println(e.getMessage());
                 return 2;
             }
-            return again.execute(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+            return again.execute(YamlDefaults.ownArgs(spec));
         }
         LoadgenConfig cfg;
         try {

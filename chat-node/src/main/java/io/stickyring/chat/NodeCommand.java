@@ -156,7 +156,7 @@ public final class NodeCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println(e.getMessage());
                 return 2;
             }
-            return again.execute(spec.commandLine().getParseResult().originalArgs().toArray(String[]::new));
+            return again.execute(YamlDefaults.ownArgs(spec));
         }
         NodeConfig config;
         try {

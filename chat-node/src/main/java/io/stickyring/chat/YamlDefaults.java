@@ -58,4 +58,25 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
     public String toString() {
         return "YAML " + file;
     }
+
+    /**
+     * The arguments given to {@code spec}'s own command. When it runs as a subcommand
+     * ({@code stickyring node --config f.yaml}), picocli's original arguments start with the parent's
+     * tokens, which the command itself cannot parse again.
+     */
+    static String[] ownArgs(CommandLine.Model.CommandSpec spec) {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        CommandLine parent = spec.commandLine().getParent();
+        if (parent != null) {
+            // Parents take no positional arguments, so the first token equal to this command's
+            // name (or an alias) is the one that selected it.
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (a.equals(spec.name()) || List.of(spec.aliases()).contains(a)) {
+                    return args.subList(i + 1, args.size()).toArray(String[]::new);
+                }
+            }
+        }
+        return args.toArray(String[]::new);
+    }
 }
