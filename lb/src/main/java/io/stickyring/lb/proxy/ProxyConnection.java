@@ -58,6 +58,32 @@ public final class ProxyConnection implements TrackedConnection {
         return member;
     }
 
+    @Override
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    @Override
+    public String memberId() {
+        MemberRuntime m = member;
+        return connected && m != null ? m.id() : null;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public long bytesToMember() {
+        return bytesToMember;
+    }
+
+    @Override
+    public long bytesFromMember() {
+        return bytesFromMember;
+    }
+
     public CloseReason reason() {
         return reason.get();
     }
