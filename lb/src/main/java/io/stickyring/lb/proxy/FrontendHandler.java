@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
@@ -66,7 +65,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.metrics.accepted.inc();
         px.metrics.active.inc();
         px.opened(conn);
-        ctx.channel().closeFuture().addListener(f -> onClosed());
         if (px.shuttingDown()) {
             reject("shutdown", CloseReason.SHUTDOWN);
             return;
@@ -106,7 +104,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void connect(ChannelHandlerContext ctx, MemberRuntime m, MemberRuntime[] tried, int i) {
         tried[i] = m;
         ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
-                .handler(new BackendInitializer(px, conn))
+                .handler(BackendInitializer.needed(px) ? new BackendInitializer(px, conn) : new BackendHandler(conn))
                 .connect(m.address());
         conn.backend = f.channel();
         f.addListener(done -> {
@@ -245,19 +243,17 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             conn.closeOnFlush(CloseReason.MEMBER);
             return;
         }
-        Channel b = conn.backend;
-        b.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (b instanceof DuplexChannel d && d.isActive()) {
-                d.shutdownOutput();
-            } else {
-                b.close();
-            }
-        });
+        ProxyConnection.forwardFin(conn.backend);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        conn.closeOnFlush(CloseReason.CLIENT);
+        if (conn == null) {
+            return;
+        }
+        // after a forwarded member FIN, the client's FIN closes this channel (no half-closure left)
+        conn.closeOnFlush(conn.memberEof ? CloseReason.MEMBER : CloseReason.CLIENT);
+        onClosed();
     }
 
     @Override
@@ -283,7 +279,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         conn.close(reason);
     }
 
-    /** Runs once, on the event loop, when the client channel has closed. */
+    /** Runs once, on the event loop, when the client channel has closed (from channelInactive). */
     private void onClosed() {
         conn.finished = true;
         if (pending != null) {
@@ -295,10 +291,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (conn.member != null) {
             conn.member.unregister(conn);
-        }
-        Channel b = conn.backend;
-        if (b != null && b.isActive()) {
-            ProxyConnection.closeOnFlush(b);
         }
         px.closed(conn);
         px.metrics.active.dec();
