@@ -4,7 +4,8 @@
 # /proc/PID/stat, divided by the requests wrk completed). stickyring vs HAProxy, same NGINX backend.
 # Writes bench/results/lb-cpu-<date>-<HHMM>.md. Loopback only; every step is time-bounded.
 #
-# Usage: bench/lb/cpu-per-op.sh [SECONDS_PER_STEP (default 4)]
+# Usage: [STICKYRING_JAR=path] bench/lb/cpu-per-op.sh [SECONDS_PER_STEP (default 4)]
+# (STICKYRING_JAR: measure another build, e.g. a copy of the jar before a change; default dist/target/stickyring.jar)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-4}"
@@ -17,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for c in haproxy nginx wrk; do command -v $c >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y $c >/dev/null; done
-JAR="$ROOT/dist/target/stickyring.jar"
+JAR="${STICKYRING_JAR:-$ROOT/dist/target/stickyring.jar}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
@@ -71,7 +72,7 @@ step() { # pid port mode -> "user_us sys_us n"
 {
   echo "# CPU per operation, stickyring vs HAProxy, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Command: \`bench/lb/cpu-per-op.sh $DUR\`. Balancer process CPU (user, system) from /proc/PID/stat divided by"
+  echo "Command: \`${STICKYRING_JAR:+STICKYRING_JAR=$STICKYRING_JAR }bench/lb/cpu-per-op.sh $DUR\` (jar $(sha256sum "$JAR" | cut -c1-12)). Balancer process CPU (user, system) from /proc/PID/stat divided by"
   echo "requests completed by wrk (-t1; new connections: -c16 with Connection: close, one request per connection;"
   echo "keep-alive: -c32). One NGINX backend; stickyring --io-threads 2, HAProxy nbthread 2. Load average at start:"
   echo "$(cut -d' ' -f1-3 /proc/loadavg). Three rounds, interleaved."

@@ -149,7 +149,7 @@ public final class LoadBalancer implements AutoCloseable {
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         () -> membership.source().badMembers(),
-                        config.adminToken(), blocking)))
+                        config.adminToken(), blocking, proxy.openConnections())))
                 .bind(config.admin().toSocketAddress()).sync().channel();
         if (health != null) {
             health.start();

@@ -274,6 +274,41 @@ class ProxyIntegrationTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lb.metrics().active.get() == 0);
     }
 
+    /**
+     * The other direction: the member sends FIN first, and the client keeps sending afterwards. The
+     * LB forwards the FIN at once, still relays the client's later bytes to the member, and closes
+     * (reason member) only when the client's FIN arrives.
+     */
+    @Test
+    void memberFinIsForwardedWhileTheClientKeepsSending() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
+            java.util.concurrent.CompletableFuture<String> received = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write("bye\n".getBytes());
+                    s.shutdownOutput();
+                    return new String(s.getInputStream().readAllBytes()); // until the client's FIN
+                } catch (java.io.IOException e) {
+                    return "failed: " + e;
+                }
+            });
+            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            try (java.net.Socket c = new java.net.Socket()) {
+                c.setSoTimeout(5000);
+                c.connect(lb.proxyAddress(), 5000);
+                assertThat(EchoBackend.readLine(c.getInputStream())).isEqualTo("bye");
+                assertThat(c.getInputStream().read()).as("member FIN forwarded").isEqualTo(-1);
+                c.getOutputStream().write("after your fin\n".getBytes());
+                c.getOutputStream().flush();
+                c.shutdownOutput();
+                assertThat(received.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("after your fin\n");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.metrics().active.get() == 0);
+            assertThat(LbHarness.metric(new String(lb.metrics().scrape()), "stickyring_lb_connections_closed_total{reason=\"member\"}"))
+                    .isEqualTo(1.0);
+        }
+    }
+
     @Test
     void proxyProtocolV1AndV2CarryTheClientAddressToMembers() throws Exception {
         h.backend("p1", true);

@@ -3,12 +3,17 @@ package io.stickyring.lb.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -31,7 +36,7 @@ import java.util.Map;
 
 /**
  * The admin API (contract in BLUEPRINT section 4): /metrics, /healthz, /readyz, /members, /lookup,
- * /whatif and POST /members/ID/drain. JSON everywhere except /metrics (Prometheus text).
+ * /connections, /whatif and POST /members/ID/drain. JSON everywhere except /metrics (Prometheus text).
  *
  * <p>Invariant: read-only endpoints never change routing; with a token configured, every endpoint
  * except the two probes answers 401 without {@code Authorization: Bearer TOKEN}.
@@ -97,6 +102,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 body.put("preference", l.preference());
                 body.put("candidates", l.candidates());
                 send(ctx, keepAlive, l.owner() == null ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+            } else if (path.equals("/connections") && req.method() == HttpMethod.GET) {
+                connections(ctx, keepAlive, q);
             } else if (path.equals("/whatif") && req.method() == HttpMethod.GET) {
                 String remove = param(q, "remove");
                 String add = param(q, "add");
@@ -140,6 +147,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } catch (IllegalArgumentException e) {
             send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
+        }
+    }
+
+    /** Streams the live connections (see {@link ConnectionsExport}); 404 for a member not in the view. */
+    private void connections(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder q) {
+        ConnectionsExport.Format format = ConnectionsExport.Format.parse(param(q, "format"));
+        String member = param(q, "member");
+        if (member != null && api.router().member(member) == null) {
+            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no member '" + member + "' in the view"));
+            return;
+        }
+        ConnectionsExport body = new ConnectionsExport(api.connections(), member, format);
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, body.contentType());
+        HttpUtil.setTransferEncodingChunked(r, true);
+        HttpUtil.setKeepAlive(r, keepAlive);
+        ctx.write(r);
+        ChannelFuture done = ctx.writeAndFlush(new HttpChunkedInput(body));
+        if (!keepAlive) {
+            done.addListener(ChannelFutureListener.CLOSE);
         }
     }
 

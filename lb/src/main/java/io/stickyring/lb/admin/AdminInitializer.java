@@ -5,8 +5,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 
-/** Pipeline of an admin connection: HTTP/1.1 codec, keep-alive, 64 KiB aggregated requests, {@link AdminHandler}. */
+/** Pipeline of an admin connection: HTTP/1.1 codec, keep-alive, 64 KiB aggregated requests, chunked writes (streamed /connections), {@link AdminHandler}. */
 public final class AdminInitializer extends ChannelInitializer<Channel> {
 
     /** Largest admin request body accepted. */
@@ -21,6 +22,6 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                new HttpObjectAggregator(MAX_REQUEST_BYTES), new AdminHandler(api));
+                new HttpObjectAggregator(MAX_REQUEST_BYTES), new ChunkedWriteHandler(), new AdminHandler(api));
     }
 }

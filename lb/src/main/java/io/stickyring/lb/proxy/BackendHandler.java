@@ -1,12 +1,10 @@
 package io.stickyring.lb.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.stickyring.lb.route.CloseReason;
 
@@ -62,14 +60,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             if (conn.clientEof) {
                 conn.closeOnFlush(CloseReason.CLIENT);
             } else {
-                Channel f = conn.frontend;
-                f.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(done -> {
-                    if (f instanceof DuplexChannel d && d.isActive()) {
-                        d.shutdownOutput();
-                    } else {
-                        f.close();
-                    }
-                });
+                ProxyConnection.forwardFin(conn.frontend);
             }
         } else if (evt instanceof IdleStateEvent) {
             conn.close(CloseReason.IDLE);
@@ -80,7 +71,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (conn.connected && conn.backend == ctx.channel()) {
-            conn.closeOnFlush(CloseReason.MEMBER);
+            // after a forwarded client FIN, the member's FIN closes this channel (no half-closure left)
+            conn.closeOnFlush(conn.clientEof ? CloseReason.CLIENT : CloseReason.MEMBER);
         }
     }
 

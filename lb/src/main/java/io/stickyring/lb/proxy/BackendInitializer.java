@@ -19,6 +19,11 @@ final class BackendInitializer extends ChannelInitializer<Channel> {
         this.conn = conn;
     }
 
+    /** False when the pipeline is the backend handler alone: then it is installed directly (no initializer to add and remove per connection). */
+    static boolean needed(ProxyContext px) {
+        return px.config.proxyProtocol() != ProxyProtocolMode.NONE || !px.config.memberIdleTimeout().isZero();
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();

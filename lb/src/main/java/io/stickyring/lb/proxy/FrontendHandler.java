@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolException;
@@ -45,6 +44,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
+    /** Measurement only (bench/lb/splice-bulk.sh): -Dstickyring.lb.splice-experiment=true; see {@link SpliceExperiment}. */
+    static final boolean SPLICE_EXPERIMENT = Boolean.getBoolean("stickyring.lb.splice-experiment");
+
     private final ProxyContext px;
     private ProxyConnection conn;
     private ArrayDeque<Object> pending;
@@ -66,7 +68,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.metrics.accepted.inc();
         px.metrics.active.inc();
         px.opened(conn);
-        ctx.channel().closeFuture().addListener(f -> onClosed());
         if (px.shuttingDown()) {
             reject("shutdown", CloseReason.SHUTDOWN);
             return;
@@ -106,7 +107,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void connect(ChannelHandlerContext ctx, MemberRuntime m, MemberRuntime[] tried, int i) {
         tried[i] = m;
         ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
-                .handler(new BackendInitializer(px, conn))
+                .handler(BackendInitializer.needed(px) ? new BackendInitializer(px, conn) : new BackendHandler(conn))
                 .connect(m.address());
         conn.backend = f.channel();
         f.addListener(done -> {
@@ -157,6 +158,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             clientEof();
         }
         if (ctx.channel().isActive() && backend.isActive()) {
+            if (SPLICE_EXPERIMENT && SpliceExperiment.start(ctx.channel(), backend)) {
+                return;
+            }
             // from here on both sides read on their own; pressure turns autoRead off (see class comment)
             ctx.channel().config().setAutoRead(true);
             backend.config().setAutoRead(true);
@@ -245,19 +249,17 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             conn.closeOnFlush(CloseReason.MEMBER);
             return;
         }
-        Channel b = conn.backend;
-        b.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (b instanceof DuplexChannel d && d.isActive()) {
-                d.shutdownOutput();
-            } else {
-                b.close();
-            }
-        });
+        ProxyConnection.forwardFin(conn.backend);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        conn.closeOnFlush(CloseReason.CLIENT);
+        if (conn == null) {
+            return;
+        }
+        // after a forwarded member FIN, the client's FIN closes this channel (no half-closure left)
+        conn.closeOnFlush(conn.memberEof ? CloseReason.MEMBER : CloseReason.CLIENT);
+        onClosed();
     }
 
     @Override
@@ -283,7 +285,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         conn.close(reason);
     }
 
-    /** Runs once, on the event loop, when the client channel has closed. */
+    /** Runs once, on the event loop, when the client channel has closed (from channelInactive). */
     private void onClosed() {
         conn.finished = true;
         if (pending != null) {
@@ -295,10 +297,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (conn.member != null) {
             conn.member.unregister(conn);
-        }
-        Channel b = conn.backend;
-        if (b != null && b.isActive()) {
-            ProxyConnection.closeOnFlush(b);
         }
         px.closed(conn);
         px.metrics.active.dec();

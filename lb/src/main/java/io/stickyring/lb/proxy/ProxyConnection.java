@@ -3,6 +3,9 @@ package io.stickyring.lb.proxy;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.stickyring.lb.route.CloseReason;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.TrackedConnection;
@@ -58,6 +61,32 @@ public final class ProxyConnection implements TrackedConnection {
         return member;
     }
 
+    @Override
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    @Override
+    public String memberId() {
+        MemberRuntime m = member;
+        return connected && m != null ? m.id() : null;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public long bytesToMember() {
+        return bytesToMember;
+    }
+
+    @Override
+    public long bytesFromMember() {
+        return bytesFromMember;
+    }
+
     public CloseReason reason() {
         return reason.get();
     }
@@ -87,11 +116,59 @@ public final class ProxyConnection implements TrackedConnection {
         }
     }
 
+    /**
+     * Closes {@code ch} after its queued bytes are written. A channel already closed is left alone,
+     * and one with nothing queued (or its output already shut) is closed at once: on the common
+     * path that saves a write, a promise and a listener, and Netty builds a ClosedChannelException
+     * for every close() or write on a closed channel.
+     */
     static void closeOnFlush(Channel ch) {
-        if (ch.isActive()) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (ch.isActive() && hasQueuedBytes(ch)) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
             ch.close();
+        }
+    }
+
+    /** True if {@code ch} has bytes written but not yet sent (false once its output is shut). */
+    static boolean hasQueuedBytes(Channel ch) {
+        ChannelOutboundBuffer ob = ch.unsafe().outboundBuffer();
+        return ob != null && ob.totalPendingWriteBytes() > 0;
+    }
+
+    /**
+     * Forwards a FIN to {@code ch}: shuts its output once its queued bytes are written. It also turns
+     * off half-closure on {@code ch}: with its output shut, the peer's FIN is all that can still
+     * arrive, and it should close the channel at once. Left on, Netty would call shutdown(SHUT_RD)
+     * on a socket the kernel has already closed, which fails with ENOTCONN and costs a
+     * NotYetConnectedException with a stack trace on every connection.
+     */
+    static void forwardFin(Channel ch) {
+        if (!(ch instanceof DuplexChannel d) || !ch.isActive()) {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+            return;
+        }
+        if (d.isOutputShutdown()) {
+            return;
+        }
+        if (ch.config() instanceof SocketChannelConfig sc) {
+            sc.setAllowHalfClosure(false);
+        }
+        if (hasQueuedBytes(ch)) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                if (d.isActive()) {
+                    d.shutdownOutput(ch.voidPromise());
+                } else {
+                    ch.close();
+                }
+            });
+        } else {
+            d.shutdownOutput(ch.voidPromise());
         }
     }
 
