@@ -2,6 +2,7 @@ package io.stickyring.chat;
 
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
+import io.stickyring.membership.config.ZkOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--zk", paramLabel = "CONNECT", description = "ZooKeeper connect string; registers the node (default: standalone)")
     String zk;
+
+    @CommandLine.Mixin
+    ZkOptions zkOptions = new ZkOptions();
 
     @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "default", description = "Cluster name under /stickyring (default: ${DEFAULT-VALUE})")
     String cluster;
@@ -223,6 +227,9 @@ public final class NodeCommand implements Callable<Integer> {
             b.blockingThreads = blockingThreads;
             b.zk = zk;
             b.cluster = cluster;
+            if (zk != null) {
+                b.zkSettings = zkOptions.toSettings(zk, cluster);
+            }
             b.weight = weight;
             b.zone = zone;
         }).build();

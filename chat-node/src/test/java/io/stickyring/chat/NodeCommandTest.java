@@ -47,6 +47,22 @@ class NodeCommandTest {
     }
 
     @Test
+    void zooKeeperTimeoutsAndAuthReachTheRegistrationSettings() throws Exception {
+        NodeConfig c = parse("--listen", "127.0.0.1:9001", "--id", "n7", "--secret", "0123456789abcdef!",
+                "--zk", "127.0.0.1:2181/chroot", "--cluster", "chat", "--zk-session-timeout", "4s",
+                "--zk-connection-timeout", "1500ms", "--zk-auth", "ops:pw").toConfig();
+        assertThat(c.zkSettings().connectString()).isEqualTo("127.0.0.1:2181/chroot");
+        assertThat(c.zkSettings().cluster()).isEqualTo("chat");
+        assertThat(c.zkSettings().sessionTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(c.zkSettings().connectionTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.zkSettings().toString()).doesNotContain("pw");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!", "--zk", "127.0.0.1:2181",
+                "--zk-session-timeout", "soon")).startsWith("2:").contains("soon");
+        // Standalone: no ZooKeeper settings at all.
+        assertThat(parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!").toConfig().zkSettings()).isNull();
+    }
+
+    @Test
     void badValuesAreNamed() {
         assertThat(run("--listen", "nohost", "--id", "n1", "--secret", "0123456789abcdef!")).startsWith("2:").contains("nohost");
         assertThat(run("--listen", "127.0.0.1:99999", "--id", "n1", "--secret", "0123456789abcdef!")).contains("99999");

@@ -25,7 +25,6 @@ import io.stickyring.chat.store.MessageStores;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
 import io.stickyring.membership.zk.ZkMemberRegistration;
-import io.stickyring.membership.zk.ZkSettings;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -129,7 +128,7 @@ public final class ChatNode implements AutoCloseable {
         }
         Member me = new Member(config.nodeId(), host, port, config.weight(), MemberState.ACTIVE, config.zone(),
                 System.currentTimeMillis(), VERSION);
-        ZkMemberRegistration r = ZkMemberRegistration.create(ZkSettings.of(config.zk(), config.cluster()), me);
+        ZkMemberRegistration r = ZkMemberRegistration.create(config.zkSettings(), me);
         r.start();
         registration = r;
         stateListeners.add(r::setState);

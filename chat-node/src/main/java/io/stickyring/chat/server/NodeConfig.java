@@ -1,5 +1,6 @@
 package io.stickyring.chat.server;
 
+import io.stickyring.membership.zk.ZkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,7 +20,7 @@ public record NodeConfig(
         int syncBatch, Duration maxPollWait, int historyMaxLimit,
         Duration drainPeriod, Duration retryHintMin, Duration retryHintMax,
         int commitMaxBatch, int ioThreads, int blockingThreads,
-        String zk, String cluster, int weight, String zone) {
+        String zk, String cluster, int weight, String zone, ZkSettings zkSettings) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -71,6 +72,9 @@ public record NodeConfig(
             throw new IllegalArgumentException("cluster name (" + cluster + ") is required with --zk");
         }
         requireRange("weight", weight, 1, 1000);
+        if (zk != null && zkSettings == null) {
+            zkSettings = ZkSettings.of(zk, cluster);
+        }
         secret = secret.clone();
     }
 
@@ -131,6 +135,8 @@ public record NodeConfig(
         public String cluster = "default";
         public int weight = 100;
         public String zone = "";
+        /** Timeouts, retry and auth for {@code zk}; null means {@link ZkSettings#of} defaults. */
+        public ZkSettings zkSettings;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -151,7 +157,7 @@ public record NodeConfig(
                     ratePerSecond, rateBurst, maxConnections, maxSessionsPerIp, pingInterval, pongTimeout, helloTimeout,
                     writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
-                    zk, cluster, weight, zone);
+                    zk, cluster, weight, zone, zkSettings);
         }
     }
 }
