@@ -47,7 +47,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "NAME", defaultValue = "default", description = "Cluster name under /stickyring (default: ${DEFAULT-VALUE})")
     String cluster;
 
-    @Option(names = "--weight", defaultValue = "100", description = "Weight in the ring (default: ${DEFAULT-VALUE})")
+    @Option(names = "--weight", defaultValue = "1", description = "Relative weight in the LBs' ring, 1..1000; keep weights small integers (default: ${DEFAULT-VALUE})")
     int weight;
 
     @Option(names = "--zone", defaultValue = "", description = "Zone label")

@@ -44,6 +44,7 @@ class NodeCommandTest {
         assertThat(c.drainPeriod()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.commitMaxBatch()).isEqualTo(1);
         assertThat(c.devLogin()).isFalse();
+        assertThat(c.weight()).as("default weight keeps the ring small").isEqualTo(1);
     }
 
     @Test

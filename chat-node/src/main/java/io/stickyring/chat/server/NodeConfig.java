@@ -133,7 +133,7 @@ public record NodeConfig(
         public int blockingThreads = 8;
         public String zk;
         public String cluster = "default";
-        public int weight = 100;
+        public int weight = 1;
         public String zone = "";
         /** Timeouts, retry and auth for {@code zk}; null means {@link ZkSettings#of} defaults. */
         public ZkSettings zkSettings;
