@@ -4,6 +4,7 @@
 #
 #   bench/chat/run.sh                  # defaults below
 #   USERS=200 WINDOW=8 DURATION=30 IDLE=10000 bench/chat/run.sh
+#   OUT_DIR=/tmp/chat-smoke DURATION=3 WARMUP=1 USERS=10 IDLE=100 RATE=50 bench/chat/run.sh  # smoke run
 #
 # Everything runs on loopback; each node is stopped at the end (trap), its database deleted.
 set -euo pipefail
@@ -20,9 +21,10 @@ SECRET="bench-secret-0123456789abcdef"
 JAR="$root/dist/target/stickyring.jar"
 tmp="$root/bench/results/tmp/chat-$$"
 stamp="$(date -u +%Y%m%d-%H%M)"
-out_json="$root/bench/results/chat-$stamp.json"
-out_md="$root/bench/results/chat-$stamp.md"
-mkdir -p "$tmp"
+OUT_DIR="${OUT_DIR:-$root/bench/results}"  # where the results go (e.g. /tmp for a smoke run)
+out_json="$OUT_DIR/chat-$stamp.json"
+out_md="$OUT_DIR/chat-$stamp.md"
+mkdir -p "$tmp" "$OUT_DIR"
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -59,7 +61,9 @@ stop_node() {
   wait "$NODE_PID" 2>/dev/null || true
 }
 
-bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml" -cp "$JAR" "$root/bench/chat/ChatBench.java" "$@"; }
+# The load client: ChatBench.java on the shared bench/chat/LoadClient.java, compiled against the jar.
+javac -nowarn -d "$tmp/classes" -cp "$JAR" "$root/bench/chat/LoadClient.java" "$root/bench/chat/ChatBench.java" >&2
+bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml" -cp "$JAR:$tmp/classes" ChatBench "$@"; }
 
 echo "== durable sends: group commit (--commit-max-batch 512)" >&2
 start_node group --commit-max-batch 512

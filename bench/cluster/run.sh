@@ -5,6 +5,7 @@
 #
 #   bench/cluster/run.sh
 #   USERS=120 WINDOW=4 DURATION=20 RATE=500 bench/cluster/run.sh
+#   OUT_DIR=/tmp/cluster-smoke DURATION=3 WARMUP=1 USERS=12 RATE=50 bench/cluster/run.sh    # smoke run
 #   PG=postgresql://postgres@127.0.0.1:5432/test NATS=nats://127.0.0.1:4222 bench/cluster/run.sh
 #
 # Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to the run;
@@ -26,9 +27,10 @@ tmp="$root/bench/results/tmp/cluster-$$"
 stamp="$(date -u +%Y%m%d-%H%M)"
 schema="bench_$(date -u +%Y%m%d%H%M%S)_$$"
 prefix="bench.c$$"
-out_json="$root/bench/results/cluster-$stamp.json"
-out_md="$root/bench/results/cluster-$stamp.md"
-mkdir -p "$tmp"
+OUT_DIR="${OUT_DIR:-$root/bench/results}"  # where the results go (e.g. /tmp for a smoke run)
+out_json="$OUT_DIR/cluster-$stamp.json"
+out_md="$OUT_DIR/cluster-$stamp.md"
+mkdir -p "$tmp" "$OUT_DIR"
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -72,7 +74,9 @@ stop_nodes() {
   PORTS=""
 }
 
-bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR" "$root/bench/cluster/ClusterBench.java" "$@"; }
+# The load client: ClusterBench.java on the shared bench/chat/LoadClient.java, compiled against the jar.
+javac -nowarn -d "$tmp/classes" -cp "$JAR" "$root/bench/chat/LoadClient.java" "$root/bench/cluster/ClusterBench.java" >&2
+bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR:$tmp/classes" ClusterBench "$@"; }
 
 run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS set)
   echo "== $1: closed loop, $USERS users, window $WINDOW" >&2
