@@ -17,27 +17,11 @@ WARMUP="${WARMUP:-5}"          # seconds before measuring
 DURATION="${DURATION:-20}"     # measured seconds per run
 IDLE="${IDLE:-10000}"          # idle WebSockets for the memory run (0 = skip)
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
-SECRET="bench-secret-0123456789abcdef"
-JAR="$root/dist/target/stickyring.jar"
-tmp="$root/bench/results/tmp/chat-$$"
-stamp="$(date -u +%Y%m%d-%H%M)"
-OUT_DIR="${OUT_DIR:-$root/bench/results}"  # where the results go (e.g. /tmp for a smoke run)
-out_json="$OUT_DIR/chat-$stamp.json"
-out_md="$OUT_DIR/chat-$stamp.md"
-mkdir -p "$tmp" "$OUT_DIR"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/chat/common.sh"
+bench_setup chat
+trap stop_all EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
+ensure_jar
 
 # start_node NAME EXTRA_ARGS... -> sets NODE_PID, NODE_PORT
 start_node() {
@@ -61,8 +45,7 @@ stop_node() {
   wait "$NODE_PID" 2>/dev/null || true
 }
 
-# The load client: ChatBench.java on the shared bench/chat/LoadClient.java, compiled against the jar.
-javac -nowarn -d "$tmp/classes" -cp "$JAR" "$root/bench/chat/LoadClient.java" "$root/bench/chat/ChatBench.java" >&2
+compile_load_client "$root/bench/chat/ChatBench.java"
 bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml" -cp "$JAR:$tmp/classes" ChatBench "$@"; }
 
 echo "== durable sends: group commit (--commit-max-batch 512)" >&2

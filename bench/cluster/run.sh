@@ -21,22 +21,12 @@ DURATION="${DURATION:-15}"     # measured seconds per run
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
 PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
-SECRET="bench-secret-0123456789abcdef"
-JAR="$root/dist/target/stickyring.jar"
-tmp="$root/bench/results/tmp/cluster-$$"
-stamp="$(date -u +%Y%m%d-%H%M)"
+source "$root/bench/chat/common.sh"
+bench_setup cluster
 schema="bench_$(date -u +%Y%m%d%H%M%S)_$$"
 prefix="bench.c$$"
-OUT_DIR="${OUT_DIR:-$root/bench/results}"  # where the results go (e.g. /tmp for a smoke run)
-out_json="$OUT_DIR/cluster-$stamp.json"
-out_md="$OUT_DIR/cluster-$stamp.md"
-mkdir -p "$tmp" "$OUT_DIR"
-pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  stop_all
   if command -v psql >/dev/null; then
     pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
     psql -q "postgresql://$pg_user@$pg_rest" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
@@ -44,10 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
+ensure_jar
 
 # start_node NAME EXTRA_ARGS... -> appends the node's port to PORTS
 PORTS=""
@@ -74,8 +61,7 @@ stop_nodes() {
   PORTS=""
 }
 
-# The load client: ClusterBench.java on the shared bench/chat/LoadClient.java, compiled against the jar.
-javac -nowarn -d "$tmp/classes" -cp "$JAR" "$root/bench/chat/LoadClient.java" "$root/bench/cluster/ClusterBench.java" >&2
+compile_load_client "$root/bench/cluster/ClusterBench.java"
 bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR:$tmp/classes" ClusterBench "$@"; }
 
 run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS set)
