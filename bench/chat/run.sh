@@ -4,6 +4,7 @@
 #
 #   bench/chat/run.sh                  # defaults below
 #   USERS=200 WINDOW=8 DURATION=30 IDLE=10000 bench/chat/run.sh
+#   OUT_DIR=/tmp/chat-smoke DURATION=3 WARMUP=1 USERS=10 IDLE=100 RATE=50 bench/chat/run.sh  # smoke run
 #
 # Everything runs on loopback; each node is stopped at the end (trap), its database deleted.
 set -euo pipefail
@@ -16,26 +17,11 @@ WARMUP="${WARMUP:-5}"          # seconds before measuring
 DURATION="${DURATION:-20}"     # measured seconds per run
 IDLE="${IDLE:-10000}"          # idle WebSockets for the memory run (0 = skip)
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
-SECRET="bench-secret-0123456789abcdef"
-JAR="$root/dist/target/stickyring.jar"
-tmp="$root/bench/results/tmp/chat-$$"
-stamp="$(date -u +%Y%m%d-%H%M)"
-out_json="$root/bench/results/chat-$stamp.json"
-out_md="$root/bench/results/chat-$stamp.md"
-mkdir -p "$tmp"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/chat/common.sh"
+bench_setup chat
+trap stop_all EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
+ensure_jar
 
 # start_node NAME EXTRA_ARGS... -> sets NODE_PID, NODE_PORT
 start_node() {
@@ -59,7 +45,8 @@ stop_node() {
   wait "$NODE_PID" 2>/dev/null || true
 }
 
-bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml" -cp "$JAR" "$root/bench/chat/ChatBench.java" "$@"; }
+compile_load_client "$root/bench/chat/ChatBench.java"
+bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml" -cp "$JAR:$tmp/classes" ChatBench "$@"; }
 
 echo "== durable sends: group commit (--commit-max-batch 512)" >&2
 start_node group --commit-max-batch 512

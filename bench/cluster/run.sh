@@ -5,6 +5,7 @@
 #
 #   bench/cluster/run.sh
 #   USERS=120 WINDOW=4 DURATION=20 RATE=500 bench/cluster/run.sh
+#   OUT_DIR=/tmp/cluster-smoke DURATION=3 WARMUP=1 USERS=12 RATE=50 bench/cluster/run.sh    # smoke run
 #   PG=postgresql://postgres@127.0.0.1:5432/test NATS=nats://127.0.0.1:4222 bench/cluster/run.sh
 #
 # Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to the run;
@@ -20,21 +21,12 @@ DURATION="${DURATION:-15}"     # measured seconds per run
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
 PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
-SECRET="bench-secret-0123456789abcdef"
-JAR="$root/dist/target/stickyring.jar"
-tmp="$root/bench/results/tmp/cluster-$$"
-stamp="$(date -u +%Y%m%d-%H%M)"
+source "$root/bench/chat/common.sh"
+bench_setup cluster
 schema="bench_$(date -u +%Y%m%d%H%M%S)_$$"
 prefix="bench.c$$"
-out_json="$root/bench/results/cluster-$stamp.json"
-out_md="$root/bench/results/cluster-$stamp.md"
-mkdir -p "$tmp"
-pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
+  stop_all
   if command -v psql >/dev/null; then
     pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
     psql -q "postgresql://$pg_user@$pg_rest" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
@@ -42,10 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
+ensure_jar
 
 # start_node NAME EXTRA_ARGS... -> appends the node's port to PORTS
 PORTS=""
@@ -72,7 +61,8 @@ stop_nodes() {
   PORTS=""
 }
 
-bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR" "$root/bench/cluster/ClusterBench.java" "$@"; }
+compile_load_client "$root/bench/cluster/ClusterBench.java"
+bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR:$tmp/classes" ClusterBench "$@"; }
 
 run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS set)
   echo "== $1: closed loop, $USERS users, window $WINDOW" >&2

@@ -10,20 +10,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * detected on the unique index) roll the whole batch back and retry it, and the retry sees the
  * committed original and answers with its ack.
  */
-public final class PostgresMessageStore implements MessageStore {
+public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessageStore.Op<?>> {
     private static final Logger log = LoggerFactory.getLogger(PostgresMessageStore.class);
 
     private final PostgresConfig config;
@@ -57,13 +49,9 @@ public final class PostgresMessageStore implements MessageStore {
     private final HikariDataSource writerDs;
     /** Readers never compete with the writer for a connection. */
     private final HikariDataSource ds;
-    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
-    private final Thread writerThread;
-    private final Map<String, Conversation> groupCache = new ConcurrentHashMap<>();
-    private volatile boolean closing;
-    private volatile boolean closed;
 
     public PostgresMessageStore(PostgresConfig config, Clock clock, StoreMetrics metrics) {
+        super(config.maxBatch(), config.maxGroupMembers(), TimeUnit.SECONDS.toMillis(60), "user_id");
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -86,9 +74,7 @@ public final class PostgresMessageStore implements MessageStore {
             writerDs.close();
             throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
         }
-        writerThread = new Thread(this::writerLoop, "pg-writer-" + config.schema());
-        writerThread.setDaemon(true);
-        writerThread.start();
+        startWriter("pg-writer-" + config.schema());
     }
 
     private static HikariConfig hikari(PostgresConfig config, String role, int size) {
@@ -146,42 +132,17 @@ public final class PostgresMessageStore implements MessageStore {
 
     // ---------------------------------------------------------------- writes (queued, group commit)
 
-    /** A queued write. {@code result}/{@code rejection} belong to the current attempt only. */
-    private abstract static class Op {
-        Object result;
-        RuntimeException rejection;
-
-        abstract CompletableFuture<?> future();
-
-        void reset() {
-            result = null;
-            rejection = null;
-        }
-
-        @SuppressWarnings("unchecked")
-        <T> void complete() {
-            CompletableFuture<T> f = (CompletableFuture<T>) future();
-            if (rejection != null) {
-                f.completeExceptionally(rejection);
-            } else {
-                f.complete((T) result);
-            }
-        }
+    /** A queued write of this store: an append, a group creation or a read mark. */
+    abstract static class Op<T> extends JdbcMessageStore.Op<T> {
     }
 
-    private static final class AppendOp extends Op {
+    private static final class AppendOp extends Op<AppendResult> {
         final SendRequest req;
-        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
         AppendOp firstInBatch;
         Conversation conv;
 
         AppendOp(SendRequest req) {
             this.req = req;
-        }
-
-        @Override
-        CompletableFuture<?> future() {
-            return future;
         }
 
         @Override
@@ -192,50 +153,26 @@ public final class PostgresMessageStore implements MessageStore {
         }
     }
 
-    private static final class GroupOp extends Op {
+    private static final class GroupOp extends Op<Conversation> {
         final Conversation conv;
         final String creator;
-        final CompletableFuture<Conversation> future = new CompletableFuture<>();
 
         GroupOp(Conversation conv, String creator) {
             this.conv = conv;
             this.creator = creator;
         }
-
-        @Override
-        CompletableFuture<?> future() {
-            return future;
-        }
     }
 
-    private static final class ReadOp extends Op {
+    private static final class ReadOp extends Op<Long> {
         final String conv;
         final String user;
         final long seq;
-        final CompletableFuture<Long> future = new CompletableFuture<>();
 
         ReadOp(String conv, String user, long seq) {
             this.conv = conv;
             this.user = user;
             this.seq = seq;
         }
-
-        @Override
-        CompletableFuture<?> future() {
-            return future;
-        }
-    }
-
-    private <T extends Op> T enqueue(T op) {
-        if (closing) {
-            op.future().completeExceptionally(new StoreUnavailableException("store is closing", null));
-            return op;
-        }
-        queue.add(op);
-        if (closed) {
-            failQueued();
-        }
-        return op;
     }
 
     @Override
@@ -244,20 +181,7 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
-    public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
-        TreeSet<String> all = new TreeSet<>(members);
-        all.add(creator);
-        for (String u : all) {
-            if (!Conversations.validUser(u)) {
-                return CompletableFuture.failedFuture(new RejectedException("bad_request", "invalid user id '" + u + "'"));
-            }
-        }
-        if (all.size() > config.maxGroupMembers()) {
-            return CompletableFuture.failedFuture(new RejectedException("bad_request",
-                    "group of " + all.size() + " members exceeds the limit of " + config.maxGroupMembers()));
-        }
-        String id = "g:" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-        Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title == null ? "" : title, new ArrayList<>(all));
+    protected CompletableFuture<Conversation> enqueueGroup(Conversation conv, String creator) {
         return enqueue(new GroupOp(conv, creator)).future;
     }
 
@@ -266,31 +190,8 @@ public final class PostgresMessageStore implements MessageStore {
         return enqueue(new ReadOp(conv, user, seq)).future;
     }
 
-    private void writerLoop() {
-        List<Op> batch = new ArrayList<>();
-        while (true) {
-            Op first;
-            try {
-                first = queue.poll(50, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (first == null) {
-                if (closing && queue.isEmpty()) {
-                    break;
-                }
-                continue;
-            }
-            batch.clear();
-            batch.add(first);
-            queue.drainTo(batch, config.maxBatch() - 1);
-            runBatch(batch);
-        }
-        closed = true;
-        failQueued();
-    }
-
-    private void runBatch(List<Op> ops) {
+    @Override
+    protected void runBatch(List<Op<?>> ops) {
         long start = System.nanoTime();
         Exception failure = null;
         // First try without looking up resends (one round trip less); if the insert meets an
@@ -301,7 +202,7 @@ public final class PostgresMessageStore implements MessageStore {
             try (Connection c = writerDs.getConnection()) {
                 try {
                     c.setAutoCommit(false);
-                    for (Op op : ops) {
+                    for (Op<?> op : ops) {
                         op.reset();
                     }
                     apply(c, ops, newGroups, checkResends);
@@ -316,7 +217,7 @@ public final class PostgresMessageStore implements MessageStore {
                 }
                 groupCache.putAll(newGroups);
                 metrics.committed(ops.size(), System.nanoTime() - start);
-                for (Op op : ops) {
+                for (Op<?> op : ops) {
                     op.complete();
                 }
                 return;
@@ -338,10 +239,7 @@ public final class PostgresMessageStore implements MessageStore {
             }
         }
         log.warn("pg batch of {} failed, nothing acknowledged: {}", ops.size(), String.valueOf(failure));
-        StoreUnavailableException ex = new StoreUnavailableException("commit failed: " + failure.getMessage(), failure);
-        for (Op op : ops) {
-            op.future().completeExceptionally(ex);
-        }
+        failAll(ops, new StoreUnavailableException("commit failed: " + failure.getMessage(), failure));
     }
 
     /** The optimistic insert met a stored (sender, client id): redo the batch with the resend lookup. */
@@ -357,10 +255,10 @@ public final class PostgresMessageStore implements MessageStore {
         return "40P01".equals(state) || "40001".equals(state) || "23505".equals(state);
     }
 
-    private void apply(Connection c, List<Op> ops, Map<String, Conversation> newGroups, boolean checkResends)
+    private void apply(Connection c, List<Op<?>> ops, Map<String, Conversation> newGroups, boolean checkResends)
             throws SQLException {
         List<AppendOp> appends = new ArrayList<>();
-        for (Op op : ops) {
+        for (Op<?> op : ops) {
             if (op instanceof GroupOp g) {
                 insertGroup(c, g);
                 newGroups.put(g.conv.id(), g.conv);
@@ -372,7 +270,7 @@ public final class PostgresMessageStore implements MessageStore {
         if (!appends.isEmpty()) {
             applyAppends(c, appends, newGroups, checkResends);
         }
-        for (Op op : ops) {
+        for (Op<?> op : ops) {
             if (op instanceof ReadOp r) {
                 applyRead(c, r, newGroups);
             }
@@ -439,7 +337,7 @@ public final class PostgresMessageStore implements MessageStore {
             }
             Conversation conv = newGroups.get(a.req.conv());
             if (conv == null) {
-                conv = conversationFor(c, a.req.conv()).orElse(null);
+                conv = conversationOn(c, a.req.conv()).orElse(null);
             }
             if (conv == null) {
                 a.rejection = new RejectedException("unknown_conversation", "no conversation '" + a.req.conv() + "'");
@@ -464,7 +362,7 @@ public final class PostgresMessageStore implements MessageStore {
         }
         for (AppendOp a : appends) {
             if (a.firstInBatch != null) {
-                AppendResult orig = (AppendResult) a.firstInBatch.result;
+                AppendResult orig = a.firstInBatch.result;
                 metrics.dedupHit();
                 a.result = new AppendResult(orig.ack(), true, orig.message(), Map.of());
             }
@@ -606,7 +504,7 @@ public final class PostgresMessageStore implements MessageStore {
     private void applyRead(Connection c, ReadOp r, Map<String, Conversation> newGroups) throws SQLException {
         Conversation conv = newGroups.get(r.conv);
         if (conv == null) {
-            conv = conversationFor(c, r.conv).orElse(null);
+            conv = conversationOn(c, r.conv).orElse(null);
         }
         if (conv == null) {
             r.rejection = new RejectedException("unknown_conversation", "no conversation '" + r.conv + "'");
@@ -637,55 +535,14 @@ public final class PostgresMessageStore implements MessageStore {
         return c.createArrayOf("text", values.toArray());
     }
 
-    private void failQueued() {
-        Op op;
-        while ((op = queue.poll()) != null) {
-            op.future().completeExceptionally(new StoreUnavailableException("store is closed", null));
-        }
-    }
-
     // ---------------------------------------------------------------- reads (pooled connections)
 
-    private interface Query<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T read(Query<T> q) {
-        if (closed) {
-            throw new StoreUnavailableException("store is closed", null);
-        }
+    /** Readers never wait for the writer's connection: they use their own pool. */
+    @Override
+    protected <T> T withReader(Query<T> q) throws SQLException {
         try (Connection c = ds.getConnection()) {
             return q.run(c);
-        } catch (SQLException e) {
-            throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
         }
-    }
-
-    private static StoredMessage message(ResultSet rs, int col) throws SQLException {
-        // Columns: conv, seq, sender, client_id, body, ts.
-        return new StoredMessage(rs.getString(col), rs.getLong(col + 1), rs.getString(col + 3), rs.getString(col + 2),
-                rs.getString(col + 4), rs.getLong(col + 5));
-    }
-
-    @Override
-    public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
-                            + " JOIN messages m ON m.conv = i.conv AND m.seq = i.seq"
-                            + " WHERE i.user_id = ? AND i.cursor > ? ORDER BY i.cursor LIMIT ?")) {
-                ps.setString(1, user);
-                ps.setLong(2, afterCursor);
-                ps.setInt(3, limit);
-                List<InboxEntry> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new InboxEntry(rs.getLong(1), message(rs, 2)));
-                    }
-                }
-                return out;
-            }
-        });
     }
 
     @Override
@@ -701,111 +558,7 @@ public final class PostgresMessageStore implements MessageStore {
     }
 
     @Override
-    public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT conv, seq, sender, client_id, body, ts FROM messages WHERE conv = ? AND seq < ?"
-                            + " ORDER BY seq DESC LIMIT ?")) {
-                ps.setString(1, conv);
-                ps.setLong(2, beforeSeq);
-                ps.setInt(3, limit);
-                List<StoredMessage> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(message(rs, 1));
-                    }
-                }
-                Collections.reverse(out);
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public Optional<Conversation> conversation(String id) {
-        Optional<Conversation> direct = Conversations.parseDirect(id);
-        if (direct.isPresent()) {
-            return direct;
-        }
-        if (!Conversations.isGroupId(id)) {
-            return Optional.empty();
-        }
-        Conversation cached = groupCache.get(id);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        return read(c -> conversationFor(c, id));
-    }
-
-    /** Resolves a conversation on the given connection; group member lists never change, so they are cached. */
-    private Optional<Conversation> conversationFor(Connection c, String id) throws SQLException {
-        Optional<Conversation> direct = Conversations.parseDirect(id);
-        if (direct.isPresent() || !Conversations.isGroupId(id)) {
-            return direct;
-        }
-        Conversation cached = groupCache.get(id);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        String title;
-        try (PreparedStatement ps = c.prepareStatement("SELECT title FROM conversations WHERE id = ? AND kind = 'GROUP'")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                title = rs.getString(1);
-            }
-        }
-        List<String> members = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM members WHERE conv = ? ORDER BY user_id")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    members.add(rs.getString(1));
-                }
-            }
-        }
-        Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title, members);
-        groupCache.put(id, conv);
-        return Optional.of(conv);
-    }
-
-    @Override
-    public List<Conversation> conversationsOf(String user) {
-        List<String> ids = read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT conv FROM members WHERE user_id = ? ORDER BY conv")) {
-                ps.setString(1, user);
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        });
-        List<Conversation> out = new ArrayList<>();
-        for (String id : ids) {
-            conversation(id).ifPresent(out::add);
-        }
-        return out;
-    }
-
-
-    @Override
-    public void close() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        try {
-            writerThread.join(TimeUnit.SECONDS.toMillis(60));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closed = true;
-        failQueued();
+    protected void closeResources() {
         ds.close();
         writerDs.close();
     }

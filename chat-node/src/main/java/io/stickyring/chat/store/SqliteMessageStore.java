@@ -10,20 +10,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * that another connection committed in between). Readers use a small pool of separate
  * connections, which WAL lets read concurrently with the writer.
  */
-public final class SqliteMessageStore implements MessageStore {
+public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStore.Op<?>> {
     private static final Logger log = LoggerFactory.getLogger(SqliteMessageStore.class);
 
     /** Validated store settings. */
@@ -91,19 +85,15 @@ public final class SqliteMessageStore implements MessageStore {
     private final StoreMetrics metrics;
     private final Connection writer;
     private final BlockingQueue<Connection> readers;
-    private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
-    private final Thread writerThread;
     private final Thread checkpointer;
-    private volatile boolean closing;
-    private volatile boolean closed;
 
-    // Writer-thread state: committed counters and the immutable member lists of conversations.
+    // Writer-thread state: committed counters (conversations are cached in groupCache).
     private long dataVersion = Long.MIN_VALUE;
     private final Map<String, Long> nextSeq = new HashMap<>();
     private final Map<String, Long> nextCursor = new HashMap<>();
-    private final Map<String, Conversation> convCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     public SqliteMessageStore(Config config, Clock clock, StoreMetrics metrics) {
+        super(config.maxBatch(), config.maxGroupMembers(), TimeUnit.SECONDS.toMillis(30), "user");
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -143,9 +133,7 @@ public final class SqliteMessageStore implements MessageStore {
         } catch (Exception e) {
             throw new StoreUnavailableException("cannot open SQLite store at " + config.path() + ": " + e.getMessage(), e);
         }
-        writerThread = new Thread(this::writerLoop, "sqlite-writer-" + config.path().getFileName());
-        writerThread.setDaemon(true);
-        writerThread.start();
+        startWriter("sqlite-writer-" + config.path().getFileName());
         checkpointer = new Thread(this::checkpointLoop, "sqlite-checkpoint-" + config.path().getFileName());
         checkpointer.setDaemon(true);
         checkpointer.start();
@@ -187,11 +175,7 @@ public final class SqliteMessageStore implements MessageStore {
     // ---------------------------------------------------------------- writes (queued, group commit)
 
     /** A queued write; {@code apply} runs on the writer thread inside the batch transaction. */
-    private abstract static class Op<T> {
-        final CompletableFuture<T> future = new CompletableFuture<>();
-        T result;
-        RuntimeException rejection;
-
+    abstract static class Op<T> extends JdbcMessageStore.Op<T> {
         abstract T apply(Batch batch) throws SQLException;
     }
 
@@ -244,27 +228,14 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
-    private <T> CompletableFuture<T> enqueue(Op<T> op) {
-        if (closing) {
-            op.future.completeExceptionally(new StoreUnavailableException("store is closing", null));
-            return op.future;
-        }
-        queue.add(op);
-        if (closed) {
-            // Lost the race with close(): the writer is gone, so fail what it will never run.
-            failQueued();
-        }
-        return op.future;
-    }
-
     @Override
     public CompletableFuture<AppendResult> append(SendRequest req) {
-        return enqueue(new Op<>() {
+        return enqueue(new Op<AppendResult>() {
             @Override
             AppendResult apply(Batch b) throws SQLException {
                 return doAppend(b, req);
             }
-        });
+        }).future;
     }
 
     private AppendResult doAppend(Batch b, SendRequest req) throws SQLException {
@@ -363,29 +334,16 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
-        TreeSet<String> all = new TreeSet<>(members);
-        all.add(creator);
-        for (String u : all) {
-            if (!Conversations.validUser(u)) {
-                return CompletableFuture.failedFuture(new RejectedException("bad_request", "invalid user id '" + u + "'"));
-            }
-        }
-        if (all.size() > config.maxGroupMembers()) {
-            return CompletableFuture.failedFuture(new RejectedException("bad_request",
-                    "group of " + all.size() + " members exceeds the limit of " + config.maxGroupMembers()));
-        }
-        String safeTitle = title == null ? "" : title;
-        String id = "g:" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-        Conversation conv = new Conversation(id, Conversation.Kind.GROUP, safeTitle, new ArrayList<>(all));
-        return enqueue(new Op<>() {
+    protected CompletableFuture<Conversation> enqueueGroup(Conversation conv, String creator) {
+        String id = conv.id();
+        return enqueue(new Op<Conversation>() {
             @Override
             Conversation apply(Batch b) throws SQLException {
                 {
             PreparedStatement ps = ws(
                         "INSERT INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'GROUP', ?, ?, ?)");
                     ps.setString(1, id);
-                    ps.setString(2, safeTitle);
+                    ps.setString(2, conv.title());
                     ps.setString(3, creator);
                     ps.setLong(4, clock.millis());
                     ps.executeUpdate();
@@ -394,12 +352,12 @@ public final class SqliteMessageStore implements MessageStore {
                 b.newConvs.put(id, conv);
                 return conv;
             }
-        });
+        }).future;
     }
 
     @Override
     public CompletableFuture<Long> markRead(String conv, String user, long seq) {
-        return enqueue(new Op<>() {
+        return enqueue(new Op<Long>() {
             @Override
             Long apply(Batch b) throws SQLException {
                 Conversation c = conversationForWrite(b, conv);
@@ -425,34 +383,11 @@ public final class SqliteMessageStore implements MessageStore {
                     }
                 }
             }
-        });
+        }).future;
     }
 
-    private void writerLoop() {
-        List<Op<?>> batch = new ArrayList<>(config.maxBatch());
-        while (true) {
-            Op<?> first;
-            try {
-                first = queue.poll(50, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (first == null) {
-                if (closing && queue.isEmpty()) {
-                    break;
-                }
-                continue;
-            }
-            batch.clear();
-            batch.add(first);
-            queue.drainTo(batch, config.maxBatch() - 1);
-            runBatch(batch);
-        }
-        closed = true;
-        failQueued();
-    }
-
-    private void runBatch(List<Op<?>> ops) {
+    @Override
+    protected void runBatch(List<Op<?>> ops) {
         long start = System.nanoTime();
         Batch b = new Batch();
         boolean begun = false;
@@ -496,18 +431,15 @@ public final class SqliteMessageStore implements MessageStore {
             nextSeq.clear();
             nextCursor.clear();
             log.warn("sqlite batch of {} failed, nothing acknowledged: {}", ops.size(), e.toString());
-            StoreUnavailableException failure = new StoreUnavailableException("commit failed: " + e.getMessage(), e);
-            for (Op<?> op : ops) {
-                op.future.completeExceptionally(failure);
-            }
+            failAll(ops, new StoreUnavailableException("commit failed: " + e.getMessage(), e));
             return;
         }
         nextSeq.putAll(b.seq);
         nextCursor.putAll(b.cursor);
-        convCache.putAll(b.newConvs);
+        groupCache.putAll(b.newConvs);
         metrics.committed(ops.size(), System.nanoTime() - start);
         for (Op<?> op : ops) {
-            complete(op);
+            op.complete();
         }
     }
 
@@ -520,32 +452,10 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
-    private static <T> void complete(Op<T> op) {
-        if (op.rejection != null) {
-            op.future.completeExceptionally(op.rejection);
-        } else {
-            op.future.complete(op.result);
-        }
-    }
-
-    private void failQueued() {
-        Op<?> op;
-        while ((op = queue.poll()) != null) {
-            op.future.completeExceptionally(new StoreUnavailableException("store is closed", null));
-        }
-    }
-
     // ---------------------------------------------------------------- reads (pooled connections)
 
-    private interface Query<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T read(Query<T> q) {
-        // Checks closed, not closing: the writer still resolves conversations while it drains.
-        if (closed) {
-            throw new StoreUnavailableException("store is closed", null);
-        }
+    @Override
+    protected <T> T withReader(Query<T> q) throws SQLException {
         Connection c;
         try {
             c = readers.poll(10, TimeUnit.SECONDS);
@@ -558,37 +468,9 @@ public final class SqliteMessageStore implements MessageStore {
         }
         try {
             return q.run(c);
-        } catch (SQLException e) {
-            throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
         } finally {
             readers.add(c);
         }
-    }
-
-    private static StoredMessage message(ResultSet rs, int col) throws SQLException {
-        return new StoredMessage(rs.getString(col), rs.getLong(col + 1), rs.getString(col + 3), rs.getString(col + 2),
-                rs.getString(col + 4), rs.getLong(col + 5));
-    }
-
-    @Override
-    public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
-                            + " JOIN messages m ON m.conv = i.conv AND m.seq = i.seq"
-                            + " WHERE i.user = ? AND i.cursor > ? ORDER BY i.cursor LIMIT ?")) {
-                ps.setString(1, user);
-                ps.setLong(2, afterCursor);
-                ps.setInt(3, limit);
-                List<InboxEntry> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new InboxEntry(rs.getLong(1), message(rs, 2)));
-                    }
-                }
-                return out;
-            }
-        });
     }
 
     /** One inbox row in insertion (commit) order, for tailing the file from another process. */
@@ -641,102 +523,7 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
-        return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT conv, seq, sender, client_id, body, ts FROM messages WHERE conv = ? AND seq < ?"
-                            + " ORDER BY seq DESC LIMIT ?")) {
-                ps.setString(1, conv);
-                ps.setLong(2, beforeSeq);
-                ps.setInt(3, limit);
-                List<StoredMessage> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(message(rs, 1));
-                    }
-                }
-                Collections.reverse(out);
-                return out;
-            }
-        });
-    }
-
-    @Override
-    public Optional<Conversation> conversation(String id) {
-        Optional<Conversation> direct = Conversations.parseDirect(id);
-        if (direct.isPresent()) {
-            return direct;
-        }
-        if (!Conversations.isGroupId(id)) {
-            return Optional.empty();
-        }
-        Conversation cached = convCache.get(id);
-        if (cached != null) {
-            return Optional.of(cached);
-        }
-        Optional<Conversation> loaded = read(c -> loadGroup(c, id));
-        // Group member lists never change once created, so caching them is safe.
-        loaded.ifPresent(conv -> convCache.put(id, conv));
-        return loaded;
-    }
-
-    private static Optional<Conversation> loadGroup(Connection c, String id) throws SQLException {
-        String title;
-        try (PreparedStatement ps = c.prepareStatement("SELECT title FROM conversations WHERE id = ? AND kind = 'GROUP'")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                title = rs.getString(1);
-            }
-        }
-        List<String> members = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT user FROM members WHERE conv = ? ORDER BY user")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    members.add(rs.getString(1));
-                }
-            }
-        }
-        return Optional.of(new Conversation(id, Conversation.Kind.GROUP, title, members));
-    }
-
-    @Override
-    public List<Conversation> conversationsOf(String user) {
-        List<String> ids = read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT conv FROM members WHERE user = ? ORDER BY conv")) {
-                ps.setString(1, user);
-                List<String> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(rs.getString(1));
-                    }
-                }
-                return out;
-            }
-        });
-        List<Conversation> out = new ArrayList<>();
-        for (String id : ids) {
-            conversation(id).ifPresent(out::add);
-        }
-        return out;
-    }
-
-    @Override
-    public void close() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        try {
-            writerThread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closed = true;
-        failQueued();
+    protected void closeResources() {
         checkpointer.interrupt();
         try {
             checkpointer.join(5000);

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -21,12 +22,23 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The behaviour every {@link MessageStore} must show. An implementation's test extends this class
- * and provides a fresh, empty store per test ({@link #openFresh()}) and a way to reopen the same
- * data ({@link #reopen()}: close the current instance, open a new one on the same database).
+ * and provides a fresh, empty store per test ({@link #openFresh()}, reporting its commits into
+ * {@link #countingMetrics}) and a way to reopen the same data ({@link #reopen()}: close the
+ * current instance, open a new one on the same database).
  */
 @Timeout(60)
 public abstract class MessageStoreContract {
     protected MessageStore store;
+    protected final AtomicInteger commits = new AtomicInteger();
+    protected final AtomicInteger committedOps = new AtomicInteger();
+    /** Counts commits and committed operations; {@link #openFresh()} stores report into it. */
+    protected final StoreMetrics countingMetrics = new StoreMetrics() {
+        @Override
+        public void committed(int batchSize, long nanos) {
+            commits.incrementAndGet();
+            committedOps.addAndGet(batchSize);
+        }
+    };
 
     /** A new store over empty data; called once per test. */
     protected abstract MessageStore openFresh() throws Exception;
@@ -47,6 +59,28 @@ public abstract class MessageStoreContract {
 
     private static String id() {
         return UUID.randomUUID().toString();
+    }
+
+    @Test
+    void concurrentSendsShareCommits() throws Exception {
+        store = openFresh();
+        String dm = Conversations.dmId("alice", "bob");
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            futures.add(store.append(new SendRequest("alice", id(), dm, "m")));
+        }
+        futures.forEach(CompletableFuture::join);
+        assertThat(committedOps.get()).isEqualTo(2000);
+        // Group commit: 2000 queued sends must not take one commit each.
+        assertThat(commits.get()).isLessThan(2000);
+    }
+
+    @Test
+    void appendAfterCloseFailsRetryably() throws Exception {
+        store = openFresh();
+        store.close();
+        assertThatThrownBy(() -> store.append(new SendRequest("alice", "x", Conversations.dmId("alice", "bob"), "b")).join())
+                .cause().isInstanceOf(StoreUnavailableException.class);
     }
 
     @Test

@@ -8,27 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs the store contract on SQLite, plus SQLite-specific checks (group commit, close). */
+/** Runs the store contract on SQLite, plus SQLite-specific checks (checkpoints, rollback, shared file). */
 class SqliteMessageStoreTest extends MessageStoreContract {
     @TempDir
     Path dir;
 
-    private final AtomicInteger commits = new AtomicInteger();
-    private final AtomicInteger committedOps = new AtomicInteger();
-
     private SqliteMessageStore open() {
         return new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("chat.db")),
-                java.time.Clock.systemUTC(), new StoreMetrics() {
-                    @Override
-                    public void committed(int batchSize, long nanos) {
-                        commits.incrementAndGet();
-                        committedOps.addAndGet(batchSize);
-                    }
-                });
+                java.time.Clock.systemUTC(), countingMetrics);
     }
 
     @Override
@@ -40,20 +30,6 @@ class SqliteMessageStoreTest extends MessageStoreContract {
     protected MessageStore reopen() {
         store.close();
         return open();
-    }
-
-    @Test
-    void concurrentSendsShareCommits() {
-        store = open();
-        String dm = Conversations.dmId("alice", "bob");
-        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            futures.add(store.append(new SendRequest("alice", UUID.randomUUID().toString(), dm, "m")));
-        }
-        futures.forEach(CompletableFuture::join);
-        assertThat(committedOps.get()).isEqualTo(2000);
-        // 2000 queued sends with maxBatch 512 must not take one commit each.
-        assertThat(commits.get()).isLessThan(2000);
     }
 
     @Test
@@ -161,14 +137,6 @@ class SqliteMessageStoreTest extends MessageStoreContract {
             assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
         }
         store = null;
-    }
-
-    @Test
-    void appendAfterCloseFailsRetryably() {
-        store = open();
-        store.close();
-        assertThatThrownBy(() -> store.append(new SendRequest("alice", "x", Conversations.dmId("alice", "bob"), "b")).join())
-                .cause().isInstanceOf(StoreUnavailableException.class);
     }
 
     @Test
