@@ -37,6 +37,8 @@ expect "no live connection cut: 0 loadgen users disconnected ($(lg .config.users
 expect "every user's WebSocket on the same member after the join (before $ws_before, after $ws_after)" '[ "$ws_before" = "$ws_after" ] && [ "$(jq "[.[]] | add" <<<"$ws_after")" -eq "$USERS" ]'
 expect "all $PROBES probes on the member /lookup names ($agree)" '[ "$agree" -eq "$PROBES" ]'
 expect "n5's share of new connections ($measured_n5) within 0.03 of /whatif's prediction ($predicted)" '[ "$(jq -n "($measured_n5 - $predicted) | fabs < 0.03")" = true ]'
+maxdev="$(jq -n --argjson p "$probe" --argjson m "$members_after" --argjson n "$PROBES" '[$m.members[] | ((($p.per_member[.id] // 0) / $n) - .share) | fabs] | max * 10000 | round / 10000')"
+expect "every member's share of new connections within 0.03 of its ring share after the join (largest gap $maxdev)" '[ "$(jq -n "$maxdev < 0.03")" = true ]'
 expect "0 lost ($(lg .lost)), 0 duplicated ($(lg .duplicated)), 0 out of order ($(lg .out_of_order)), 0 unacked ($(lg .unacked))" '[ "$(lg .correct)" = true ]'
 {
   echo "# Drill 3: add a 5th node under load, $(date -u '+%Y-%m-%d %H:%M UTC')"
