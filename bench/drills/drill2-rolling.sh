@@ -3,7 +3,8 @@
 # sending RATE msg/s; from START_AFTER seconds into the send phase, for n1..n4 in turn: read each
 # member's live WebSockets from the LB, drain and stop the node (`POST /nodes/ID/kill`, SIGTERM:
 # DRAINING in ZooKeeper for the demo's 2 s drain period, then 1012 + retry hint to its clients,
-# deregister, exit), start it again (`POST /nodes/ID/start`) and wait until the LB lists it ACTIVE.
+# deregister, exit), start it again (`POST /nodes/ID/start`), wait until the LB lists it ACTIVE and
+# all USERS WebSockets are live again.
 # Expect: each step moves exactly the draining node's clients (reconnects out of node K = its
 # WebSockets before its step; total reconnects = the sum), nobody else disconnects, 0 lost,
 # 0 duplicated, 0 out of order, 0 unacked.
@@ -28,7 +29,10 @@ for id in n1 n2 n3 n4; do
   curl -sf -X POST "$control/nodes/$id/start" >/dev/null
   for _ in $(seq 1 600); do [ "$(members_json | jq -r --arg m "$id" '[.members[] | select(.id==$m and .state=="ACTIVE")] | length')" = 1 ] && break; sleep 0.1; done
   back=$(date +%s.%N)
-  rows+=("| $id | ${on_before[$id]} | $snap | $(printf %.1f "$(echo "$stopped - $s" | bc)") | $(printf %.1f "$(echo "$back - $stopped" | bc)") |")
+  # the next step starts only when every user is connected again, so each snapshot is complete
+  for _ in $(seq 1 300); do [ "$(ws_conns 1 | jq '[.[]] | add // 0')" -ge "$USERS" ] && break; sleep 0.1; done
+  settled=$(date +%s.%N)
+  rows+=("| $id | ${on_before[$id]} | $snap | $(printf %.1f "$(echo "$stopped - $s" | bc)") | $(printf %.1f "$(echo "$back - $stopped" | bc)") | $(printf %.1f "$(echo "$settled - $stopped" | bc)") |")
   echo "restarted $id: had ${on_before[$id]} WebSockets ($snap)" >&2
 done
 ws_end_restarts="$(ws_conns 1)"
@@ -48,8 +52,8 @@ expect "0 lost ($(lg .lost)), 0 duplicated ($(lg .duplicated)), 0 out of order (
   echo
   echo "Demo: \`java -jar stickyring.jar demo --nodes 4 --port 0 --admin-port 0 --control-port 0 --no-console\` (drain period 2 s). Each step: \`POST /nodes/ID/kill\` (SIGTERM, drain) then \`POST /nodes/ID/start\` on the demo control endpoint. Loadgen: \`${lg_cmd[*]}\`."
   echo
-  echo "| node | its WebSockets before its restart | all members' WebSockets then (LB \`/connections\`) | drain + stop (s) | start until ACTIVE in \`/members\` (s) |"
-  echo "|---|---|---|---|---|"
+  echo "| node | its WebSockets before its restart | all members' WebSockets then (LB \`/connections\`) | drain + stop (s) | start until ACTIVE in \`/members\` (s) | stop until all $USERS WebSockets are back (s) |"
+  echo "|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Moves seen by the clients (old node -> new node, from their \`welcome\` frames): \`$(jq -c .config.moves "$lg_json")\`; WebSockets per member after the last restart: \`$ws_end_restarts\`."

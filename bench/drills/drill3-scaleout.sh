@@ -47,7 +47,7 @@ expect "0 lost ($(lg .lost)), 0 duplicated ($(lg .duplicated)), 0 out of order (
   echo
   echo "Demo: \`java -jar stickyring.jar demo --nodes 4 --port 0 --admin-port 0 --control-port 0 --no-console\`; n5: \`stickyring node --id n5 --listen 127.0.0.1:0 --zk <demo zk> --cluster demo --accept-proxy-protocol --store sqlite:<demo data>/chat.db --bus sqlite\` with the demo's secret, started ${ADD_AFTER}s into the send phase. Loadgen: \`${lg_cmd[*]}\`. Probes: \`bench/drills/probe.py\` ($PROBES TCP connections from 127.60.x.y)."
   echo
-  echo "\`GET /whatif?add=n5=127.0.0.1:1\` before the join: \`$whatif\`"
+  echo "\`GET /whatif?add=n5=127.0.0.1:1\` before the join: \`$(jq -c . <<<"$whatif")\`"
   echo
   echo "| member | ring share after the join (\`/members\`) | probes (new connections) | probe fraction |"
   echo "|---|---|---|---|"
