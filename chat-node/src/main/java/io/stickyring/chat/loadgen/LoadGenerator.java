@@ -56,6 +56,10 @@ public final class LoadGenerator {
     private volatile long measureFromNanos = Long.MAX_VALUE / 2 + System.nanoTime();
     private final Set<String> clientIps = ConcurrentHashMap.newKeySet();
     private final Map<Integer, String> lastNode = new ConcurrentHashMap<>();
+    // For failure drills: time from losing a connection to the next welcome, and where users moved.
+    private final ConcurrentHistogram reconnectTime = new ConcurrentHistogram(TimeUnit.MINUTES.toNanos(5), 3);
+    private final Set<Integer> disconnectedUsers = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> moves = new ConcurrentHashMap<>();
 
     public LoadGenerator(LoadgenConfig config, PrintStream progress) {
         this.config = config;
@@ -71,6 +75,7 @@ public final class LoadGenerator {
         long nextIndex;
         final Set<String> seen = new HashSet<>();
         final Map<String, Long> lastFromSender = new HashMap<>();
+        long lostAtNanos;
 
         SimUser(int index) {
             this.index = index;
@@ -109,9 +114,18 @@ public final class LoadGenerator {
 
         @Override
         public void onState(ConnectionState state, io.stickyring.chat.client.ConnectionInfo info) {
+            if (state == ConnectionState.RECONNECTING && lostAtNanos == 0) {
+                lostAtNanos = System.nanoTime();
+                disconnectedUsers.add(index);
+            }
             if (state == ConnectionState.CONNECTED) {
                 if (info.clientIp() != null) {
                     clientIps.add(info.clientIp());
+                }
+                if (lostAtNanos != 0) {
+                    reconnectTime.recordValue(Math.max(0, System.nanoTime() - lostAtNanos));
+                    lostAtNanos = 0;
+                    moves.merge(lastNode.getOrDefault(index, "?") + "->" + info.node(), 1L, Long::sum);
                 }
                 if (info.node() != null) {
                     lastNode.put(index, info.node());
@@ -311,6 +325,9 @@ public final class LoadGenerator {
         lastNode.values().forEach(nd -> perNode.merge(nd, 1L, Long::sum));
         cfg.put("distinct_client_ips_seen_by_nodes", clientIps.size());
         cfg.put("users_per_node", perNode);
+        cfg.put("users_disconnected", disconnectedUsers.size());
+        cfg.put("reconnect_ms", percentiles(reconnectTime));
+        cfg.put("moves", new java.util.TreeMap<>(moves));
         return new LoadgenResult(cfg, sent.get(), acked.get(), pending(users), failed.get(),
                 acked.get() * (members - 1), delivered.get(), lost, duplicated.get(), outOfOrder.get(), suppressed,
                 reconnects, connectFailures, sendSeconds, acked.get() / sendSeconds, percentiles(ackLatency),

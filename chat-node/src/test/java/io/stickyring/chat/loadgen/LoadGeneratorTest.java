@@ -58,11 +58,46 @@ class LoadGeneratorTest {
             assertThat(r.e2eLatencyMs().get("count")).isEqualTo((double) r.delivered());
             // every user came from its own 127.3.x.y address, as the node saw it
             assertThat(r.config().get("distinct_client_ips_seen_by_nodes")).isEqualTo(20);
+            assertThat(r.config().get("users_disconnected")).isEqualTo(0);
+            assertThat(r.config().get("moves")).isEqualTo(java.util.Map.of());
             assertThat(progress.toString(StandardCharsets.UTF_8)).contains("t=").contains("acked=");
             JsonNode json = new ObjectMapper().readTree(r.toJson());
             assertThat(json.path("lost").asLong()).isZero();
             assertThat(json.path("correct").asBoolean()).isTrue();
             assertThat(r.toTable()).contains("LOST").contains("p99");
+        }
+    }
+
+    @Test
+    void aNodeRestartIsCountedAsDisconnectsReconnectTimesAndMoves() throws Exception {
+        ChatNode first = node();
+        int port = first.address().getPort();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        LoadgenConfig cfg = new LoadgenConfig(URI.create("http://127.0.0.1:" + port), 10, 100, 64,
+                LoadgenConfig.Shape.DIRECT, 2, Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                5, 1, "tr", Duration.ofSeconds(1), null, Duration.ZERO);
+        java.util.concurrent.CompletableFuture<LoadgenResult> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new LoadGenerator(cfg, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> progress.toString(StandardCharsets.UTF_8).contains("sending"));
+        first.shutdown(Duration.ZERO); // 1012 to all 10 users
+        try (ChatNode second = ChatNode.start(NodeConfig.defaults("127.0.0.1", port, "n1", "sqlite:" + dir.resolve("n.db"),
+                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> b.ioThreads = 1).build())) {
+            LoadgenResult r = run.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.config().get("users_disconnected")).isEqualTo(10);
+            assertThat(r.reconnects()).isGreaterThanOrEqualTo(10);
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Double> reconnect = (java.util.Map<String, Double>) r.config().get("reconnect_ms");
+            assertThat(reconnect.get("count")).isEqualTo((double) r.reconnects());
+            assertThat(reconnect.get("p50")).isGreaterThan(0.0);
+            assertThat(r.config().get("moves")).isEqualTo(java.util.Map.of("n1->n1", r.reconnects()));
+            assertThat(r.lost()).isZero();
+            assertThat(r.duplicated()).isZero();
         }
     }
 
