@@ -393,6 +393,12 @@ class ProxyIntegrationTest {
         JsonNode whatif = JSON.readTree(h.get(open, "/whatif?remove=b1&add=b9=127.0.0.1:1").body());
         assertThat(whatif.get("keySpaceMoved").asDouble()).isBetween(0.3, 0.6);
         assertThat(h.get(open, "/whatif?remove=zz").statusCode()).isEqualTo(404);
+        // A join of a weight-w member to 4 weight-1 members moves about w/(4+w) of the key space.
+        double joinSameWeight = JSON.readTree(h.get(open, "/whatif?add=b9=127.0.0.1:1").body()).get("keySpaceMoved").asDouble();
+        double joinWeight4 = JSON.readTree(h.get(open, "/whatif?add=b9=127.0.0.1:1/4").body()).get("keySpaceMoved").asDouble();
+        assertThat(joinSameWeight).isBetween(0.15, 0.25);
+        assertThat(joinWeight4).isBetween(0.45, 0.55);
+        assertThat(h.get(open, "/whatif?add=b9=127.0.0.1:1/x").statusCode()).isEqualTo(400);
         assertThat(h.get(open, "/lookup?ip=not-an-ip").statusCode()).isEqualTo(400);
         assertThat(h.get(open, "/lookup?ip=not-an-ip").body()).contains("not-an-ip");
         String metrics = h.get(open, "/metrics").body();

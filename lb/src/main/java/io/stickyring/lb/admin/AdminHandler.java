@@ -19,12 +19,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.stickyring.lb.config.Backends;
 import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.RoutingTable;
 import io.stickyring.lb.route.Router;
 import io.stickyring.membership.Member;
+import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.NoSuchMemberException;
 import io.stickyring.membership.ring.Node;
 import java.nio.charset.StandardCharsets;
@@ -109,16 +111,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 String add = param(q, "add");
                 Node addNode = null;
                 if (add != null) {
-                    int eq = add.indexOf('=');
-                    if (eq <= 0) {
-                        send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("add (" + add + ") must be ID=HOST:PORT"));
+                    Member m;
+                    try {
+                        m = Backends.parse(add);
+                    } catch (IllegalArgumentException e) {
+                        send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("add: " + e.getMessage()));
                         return;
                     }
-                    HostPort.parse(add.substring(eq + 1));
-                    addNode = Node.of(add.substring(0, eq));
+                    // Without /WEIGHT the newcomer gets the weight most members have, so the prediction
+                    // matches a node started with the same settings as the others.
+                    int weight = add.substring(add.indexOf('=') + 1).contains("/") ? m.weight()
+                            : commonWeight(api.router().table().view());
+                    addNode = new Node(m.id(), weight);
                 }
                 if (remove == null && addNode == null) {
-                    send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("give remove=ID and/or add=ID=HOST:PORT"));
+                    send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error("give remove=ID and/or add=ID=HOST:PORT[/WEIGHT]"));
                     return;
                 }
                 if (remove != null && api.router().member(remove) == null) {
@@ -239,5 +246,23 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /** The weight most members of {@code view} have (the smallest of equally common ones); 1 for no view. */
+    static int commonWeight(MembershipView view) {
+        if (view == null || view.members().isEmpty()) {
+            return 1;
+        }
+        java.util.TreeMap<Integer, Integer> counts = new java.util.TreeMap<>();
+        for (Member m : view.members()) {
+            counts.merge(m.weight(), 1, Integer::sum);
+        }
+        int best = counts.firstKey();
+        for (var e : counts.entrySet()) {
+            if (e.getValue() > counts.get(best)) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 }
