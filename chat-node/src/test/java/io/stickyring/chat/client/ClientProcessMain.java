@@ -26,11 +26,13 @@ public final class ClientProcessMain {
             }
             System.out.println("QUEUED " + n);
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this process
         } else {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (c.pendingCount() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> c.pendingCount() == 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // reported as STUCK below
             }
             System.out.println(c.pendingCount() == 0 ? "DRAINED" : "STUCK " + c.pendingCount());
             System.out.flush();
