@@ -86,17 +86,9 @@ public final class LoadgenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (configFile != null && !(spec.defaultValueProvider() instanceof YamlDefaults)) {
-            CommandLine again = new CommandLine(new LoadgenCommand());
-            again.setOut(spec.commandLine().getOut());
-            again.setErr(spec.commandLine().getErr());
-            try {
-                again.setDefaultValueProvider(new YamlDefaults(configFile, again.getCommandSpec()));
-            } catch (CommandLine.ParameterException e) {
-                spec.commandLine().getErr().println(e.getMessage());
-                return 2;
-            }
-            return again.execute(YamlDefaults.ownArgs(spec));
+        Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, LoadgenCommand::new);
+        if (viaFile != null) {
+            return viaFile;
         }
         LoadgenConfig cfg;
         try {

@@ -149,18 +149,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (configFile != null && !(spec.defaultValueProvider() instanceof YamlDefaults)) {
-            // Re-parse with the file's values as defaults, so the flags given still override it.
-            CommandLine again = new CommandLine(new NodeCommand());
-            again.setOut(spec.commandLine().getOut());
-            again.setErr(spec.commandLine().getErr());
-            try {
-                again.setDefaultValueProvider(new YamlDefaults(configFile, again.getCommandSpec()));
-            } catch (CommandLine.ParameterException e) {
-                spec.commandLine().getErr().println(e.getMessage());
-                return 2;
-            }
-            return again.execute(YamlDefaults.ownArgs(spec));
+        Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, NodeCommand::new);
+        if (viaFile != null) {
+            return viaFile;
         }
         NodeConfig config;
         try {

@@ -60,11 +60,32 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
     }
 
     /**
+     * Applies {@code --config FILE}: when a file was given and is not applied yet, runs a fresh
+     * instance of the command with the file's values as defaults (so the flags given still override
+     * it) and returns that run's exit code; otherwise returns null and the caller goes on.
+     */
+    static Integer rerunWithFile(CommandLine.Model.CommandSpec spec, Path file, java.util.function.Supplier<Object> fresh) {
+        if (file == null || spec.defaultValueProvider() instanceof YamlDefaults) {
+            return null;
+        }
+        CommandLine again = new CommandLine(fresh.get());
+        again.setOut(spec.commandLine().getOut());
+        again.setErr(spec.commandLine().getErr());
+        try {
+            again.setDefaultValueProvider(new YamlDefaults(file, again.getCommandSpec()));
+        } catch (CommandLine.ParameterException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 2;
+        }
+        return again.execute(ownArgs(spec));
+    }
+
+    /**
      * The arguments given to {@code spec}'s own command. When it runs as a subcommand
      * ({@code stickyring node --config f.yaml}), picocli's original arguments start with the parent's
      * tokens, which the command itself cannot parse again.
      */
-    static String[] ownArgs(CommandLine.Model.CommandSpec spec) {
+    private static String[] ownArgs(CommandLine.Model.CommandSpec spec) {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         CommandLine parent = spec.commandLine().getParent();
         if (parent != null) {
