@@ -1,5 +1,6 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.membership.config.Durations;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -142,23 +143,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
 
     static Duration duration(Map<String, String> params, String key, Duration dflt) {
         String v = params.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            if (v.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            if (v.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            return Duration.ofMillis(Long.parseLong(v));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " (" + v + ") must be a duration like 250ms, 5s, 1m");
-        }
+        return v == null ? dflt : Durations.parse(key, v);
     }
 
     /** The spec without its password, for messages and logs. */

@@ -2,12 +2,9 @@ package io.stickyring.membership.config;
 
 import io.stickyring.membership.zk.ZkSettings;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,7 +30,6 @@ public final class ZkOptions {
     /** Environment variable read for digest auth when neither the flag nor the file sets it (keeps passwords out of ps). */
     public static final String AUTH_ENV = "STICKYRING_ZK_AUTH";
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?");
 
     @Option(names = "--zk-session-timeout", paramLabel = "DURATION",
             description = "ZooKeeper session timeout: how long a crashed node stays in views (default: 10s).")
@@ -95,28 +91,10 @@ public final class ZkOptions {
 
     private static Duration duration(String flag, String flagValue, String key, Map<String, ?> file, Duration fallback) {
         if (flagValue != null) {
-            return parseDuration(flag, flagValue);
+            return Durations.parse(flag, flagValue);
         }
         Object value = file.get(key);
-        return value == null ? fallback : parseDuration(key, String.valueOf(value));
+        return value == null ? fallback : Durations.parse(key, String.valueOf(value));
     }
 
-    /**
-     * Parses {@code 500ms}, {@code 10s}, {@code 2m} or a bare number of milliseconds.
-     *
-     * @throws IllegalArgumentException naming {@code what} and the bad text
-     */
-    public static Duration parseDuration(String what, String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException(what + " (" + text + ") must be a duration like 500ms, 10s or 2m");
-        }
-        long amount = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "ms" : m.group(2);
-        return switch (unit) {
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofMillis(amount);
-        };
-    }
 }
