@@ -62,6 +62,8 @@ public final class LbMetrics {
             .help("Members in the current ring (ACTIVE and healthy)").register(registry);
     public final Counter ringRebuilds = Counter.builder().name("stickyring_lb_ring_rebuilds_total")
             .help("Rings built (one per view or health change)").register(registry);
+    public final Counter ringBuildFailures = Counter.builder().name("stickyring_lb_ring_build_failures_total")
+            .help("Member sets the algorithm refused to build a ring for; the previous ring stays in use").register(registry);
     public final Histogram ringRebuildSeconds = Histogram.builder().name("stickyring_lb_ring_rebuild_seconds")
             .help("Time to build one ring").classicOnly()
             .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1).register(registry);

@@ -387,7 +387,17 @@ public final class Router {
                 nodes.add(new Node(rt.id(), rt.member().weight()));
             }
         }
-        ConsistentHash hash = nodes.isEmpty() ? null : hashFactory.build(config.algorithm(), nodes);
+        ConsistentHash hash;
+        try {
+            hash = nodes.isEmpty() ? null : hashFactory.build(config.algorithm(), nodes);
+        } catch (IllegalArgumentException e) {
+            // A member set the algorithm refuses (e.g. total weight beyond the ring's point cap): keep
+            // routing with the last good table instead of failing the view or health change half-way.
+            metrics.ringBuildFailures.inc();
+            log.error("cannot build the {} ring of {} members, keeping the previous ring: {}",
+                    config.algorithm(), nodes.size(), e.getMessage());
+            return;
+        }
         MemberRuntime[] ring = NONE;
         if (hash != null) {
             List<Node> order = hash.nodes();

@@ -86,6 +86,25 @@ class RouterTest {
     }
 
     @Test
+    void aMemberSetTheAlgorithmRefusesKeepsThePreviousRing() {
+        HashFactory refusesFive = (algorithm, nodes) -> {
+            if (nodes.size() > 4) {
+                throw new IllegalArgumentException("total weight (5) too large");
+            }
+            return HashFactories.defaults().build(algorithm, nodes);
+        };
+        LbConfig cfg = LbConfig.builder().listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0))
+                .backends(members(1)).build();
+        Router r = new Router(cfg, refusesFive, metrics, control, clock::get, false);
+        r.applyView(MembershipView.of(1, members(4)));
+        String owner = r.lookup(42).owner();
+        r.applyView(MembershipView.of(2, members(5)));
+        assertThat(r.table().ring()).extracting(MemberRuntime::id).containsExactly("m1", "m2", "m3", "m4");
+        assertThat(r.lookup(42).owner()).isEqualTo(owner);
+        assertThat(metrics.ringBuildFailures.get()).isEqualTo(1.0);
+    }
+
+    @Test
     void candidatesFollowPreferenceOrderAndSkipDownMembers() {
         Router r = router(b -> b.connectTries = 3, false);
         r.applyView(MembershipView.of(1, members(4)));
