@@ -477,6 +477,9 @@ class ProxyIntegrationTest {
                 port = c.socket().getLocalPort();
                 member = c.member();
             }
+            // The LB closes its side asynchronously: wait for that close's line, or the markDown below
+            // could still find this connection on the same member and close it as member_down.
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 1);
             TestClient victim = new TestClient("127.44.0.2", lb.proxyAddress());
             String victimMember = victim.member();
             lb.router().markDown(lb.router().member(victimMember), "test");
