@@ -4,4 +4,5 @@
 # start by itself (ZooKeeper) are started inside the tests.
 set -euo pipefail
 cd "$(dirname "$0")"
+scripts/ensure-debs.sh scripts/test-packages.txt
 exec mvn -B verify "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the ring JMH benchmarks (membership test sources, package io.stickyring.membership.ring.bench)
+# Runs the ring JMH benchmarks (ring module test sources, package io.stickyring.ring.bench)
 # and writes bench/results/jmh-ring.txt (human-readable) and bench/results/jmh-ring.json.
 #
 #   bench/jmh.sh                 # lookup + build + client keys (with -prof gc), short settings
@@ -11,12 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results
 mkdir -p "$out"
-mvn -B -q -pl membership -am test-compile
+mvn -B -q -pl ring -am test-compile
 cp_file=$(mktemp)
 trap 'rm -f "$cp_file"' EXIT
-mvn -B -q -pl membership org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+mvn -B -q -pl ring org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
-cp="membership/target/test-classes:membership/target/classes:$(cat "$cp_file")"
+cp="ring/target/test-classes:ring/target/classes:$(cat "$cp_file")"
 opts=${JMH_OPTS:-"-f 1 -wi 3 -w 1s -i 8 -r 500ms"}
 run() { # include-regex name extra-args...
     local include=$1 name=$2

@@ -9,7 +9,7 @@ cp_file=$(mktemp); trap 'rm -f "$cp_file"' EXIT
 # test-compile in the same reactor run lets the lb module resolve membership from target/classes
 mvn -B -q -pl lb -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
-cp="lb/target/test-classes:lb/target/classes:membership/target/classes:$(cat "$cp_file")"
+cp="lb/target/test-classes:lb/target/classes:ring/target/classes:membership/target/classes:$(cat "$cp_file")"
 opts=${JMH_OPTS:-"-f 1 -wi 2 -w 1s -i 3 -r 1s"}
 {
   echo "# bench/lb/jmh-pick.sh ; $(date -u +%FT%TZ); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"

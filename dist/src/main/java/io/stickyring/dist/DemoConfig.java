@@ -1,6 +1,6 @@
 package io.stickyring.dist;
 
-import io.stickyring.membership.ring.HashAlgorithm;
+import io.stickyring.ring.HashAlgorithm;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

@@ -13,7 +13,7 @@ import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.KeyMode;
 import io.stickyring.membership.config.ZkOptions;
 import io.stickyring.membership.zk.ZkSettings;
 import java.io.File;

@@ -549,7 +549,7 @@ class ProxyIntegrationTest {
     @Test
     void prefixKeyModeKeepsASubnetTogether() throws Exception {
         backends(4);
-        LoadBalancer lb = h.start(b -> b.keyMode = io.stickyring.membership.ring.KeyMode.PREFIX);
+        LoadBalancer lb = h.start(b -> b.keyMode = io.stickyring.ring.KeyMode.PREFIX);
         java.util.Set<String> perSubnet = new java.util.HashSet<>();
         java.util.Set<String> overall = new java.util.HashSet<>();
         for (int subnet = 0; subnet < 24; subnet++) {

@@ -1,7 +1,7 @@
 package io.stickyring.sim;
 
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.ClientKeys;
+import io.stickyring.ring.KeyMode;
 import picocli.CommandLine.Option;
 
 /** The LB's client-key flags, with the same names and defaults, so a simulation keys clients as the LB does. */

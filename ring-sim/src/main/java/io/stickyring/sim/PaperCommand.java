@@ -1,11 +1,11 @@
 package io.stickyring.sim;
 
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.HashAlgorithm;
-import io.stickyring.membership.ring.HashConfig;
-import io.stickyring.membership.ring.MaglevHash;
-import io.stickyring.membership.ring.Node;
-import io.stickyring.membership.ring.RingHash;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.HashConfig;
+import io.stickyring.ring.MaglevHash;
+import io.stickyring.ring.Node;
+import io.stickyring.ring.RingHash;
 import io.stickyring.sim.engine.Balance;
 import io.stickyring.sim.engine.LoadStats;
 import io.stickyring.sim.engine.Progress;

@@ -3,8 +3,8 @@ package io.stickyring.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.Node;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.engine.EventResult;

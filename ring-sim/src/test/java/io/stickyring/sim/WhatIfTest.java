@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.net.InetAddresses;
 import com.sun.net.httpserver.HttpServer;
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.HashAlgorithm;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.ClientKeys;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.Node;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

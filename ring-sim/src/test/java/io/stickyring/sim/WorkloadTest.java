@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.net.InetAddresses;
-import io.stickyring.membership.ring.ClientKeys;
+import io.stickyring.ring.ClientKeys;
 import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.workload.AddressFile;
 import io.stickyring.sim.workload.ClientKeyFunction;

@@ -28,7 +28,7 @@ import io.stickyring.lb.route.Router;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.NoSuchMemberException;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.Node;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.stickyring.lb.config;
 
 import io.stickyring.membership.Member;
-import io.stickyring.membership.ring.HashAlgorithm;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.KeyMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.stickyring.lb.route;
 
-import io.stickyring.membership.ring.HashConfig;
+import io.stickyring.ring.HashConfig;
 
 /** The production {@link HashFactory}: membership's algorithms with their default parameters. */
 public final class HashFactories {

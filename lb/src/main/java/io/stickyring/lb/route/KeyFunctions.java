@@ -1,7 +1,7 @@
 package io.stickyring.lb.route;
 
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.ClientKeys;
+import io.stickyring.ring.KeyMode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

@@ -1,8 +1,8 @@
 package io.stickyring.lb.route;
 
 import io.stickyring.membership.MembershipView;
-import io.stickyring.membership.ring.BoundedLoadHash;
-import io.stickyring.membership.ring.ConsistentHash;
+import io.stickyring.ring.BoundedLoadHash;
+import io.stickyring.ring.ConsistentHash;
 import java.util.List;
 
 /**

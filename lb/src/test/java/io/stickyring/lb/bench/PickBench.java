@@ -9,7 +9,7 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.route.Router;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MembershipView;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.KeyMode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -25,7 +25,7 @@ import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.Router;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MembershipView;
-import io.stickyring.membership.ring.KeyMode;
+import io.stickyring.ring.KeyMode;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -277,7 +277,7 @@ class RouterTest {
         assertThat(w.keySpaceMoved()).isCloseTo(r.shares().get("m1"), org.assertj.core.data.Offset.offset(0.01));
         assertThat(w.liveConnectionsOnRemoved()).isEqualTo(conns.get("m1").size());
         assertThat(w.liveConnectionsRemapped()).isZero();
-        Router.WhatIf add = r.whatIf(null, io.stickyring.membership.ring.Node.of("m5"));
+        Router.WhatIf add = r.whatIf(null, io.stickyring.ring.Node.of("m5"));
         assertThat(add.keySpaceMoved()).isBetween(0.15, 0.25);
         assertThat(add.liveConnectionsOnRemoved()).isZero();
         assertThat(add.liveConnectionsRemapped()).isBetween(40, 120);

@@ -1,7 +1,7 @@
 package io.stickyring.sim.algo;
 
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.Node;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

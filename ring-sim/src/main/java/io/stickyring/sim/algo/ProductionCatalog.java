@@ -1,14 +1,14 @@
 package io.stickyring.sim.algo;
 
-import io.stickyring.membership.ring.BoundedLoadHash;
-import io.stickyring.membership.ring.ClientKeys;
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.HashAlgorithm;
-import io.stickyring.membership.ring.HashConfig;
-import io.stickyring.membership.ring.KeyMode;
-import io.stickyring.membership.ring.LoadSource;
-import io.stickyring.membership.ring.MaglevHash;
-import io.stickyring.membership.ring.RingHash;
+import io.stickyring.ring.BoundedLoadHash;
+import io.stickyring.ring.ClientKeys;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.HashConfig;
+import io.stickyring.ring.KeyMode;
+import io.stickyring.ring.LoadSource;
+import io.stickyring.ring.MaglevHash;
+import io.stickyring.ring.RingHash;
 import io.stickyring.sim.workload.ClientKeyFunction;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +77,7 @@ public final class ProductionCatalog implements AlgorithmCatalog {
             HashConfig config = config(t, base, opts);
             double c = number(t, opts, "c", 1.25);
             // Validates c the same way the LB would, before any simulation runs.
-            new BoundedLoadHash(config.build(List.of(new io.stickyring.membership.ring.Node("probe", 1))), c,
+            new BoundedLoadHash(config.build(List.of(new io.stickyring.ring.Node("probe", 1))), c,
                     LoadSource.of(new int[1]));
             return new AlgorithmSpec(t, name, opts, config::build, new BoundedAssigner(c));
         }

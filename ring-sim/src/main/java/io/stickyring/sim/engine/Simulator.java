@@ -1,7 +1,7 @@
 package io.stickyring.sim.engine;
 
-import io.stickyring.membership.ring.ConsistentHash;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.Node;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.scenario.Cluster;
 import io.stickyring.sim.scenario.Scenario;

@@ -1,6 +1,6 @@
 package io.stickyring.sim.scenario;
 
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.Node;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package io.stickyring.sim.whatif;
 
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.Node;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

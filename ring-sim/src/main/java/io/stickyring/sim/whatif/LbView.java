@@ -2,7 +2,7 @@ package io.stickyring.sim.whatif;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.stickyring.membership.ring.Node;
+import io.stickyring.ring.Node;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

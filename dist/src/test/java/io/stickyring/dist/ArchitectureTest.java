@@ -1,0 +1,81 @@
+package io.stickyring.dist;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module graph the build enforces (docs/architecture.md): each module's compiled classes are
+ * imported from its own {@code target/classes}, so a rule is about a module, not a package name.
+ *
+ * <pre>
+ *   ring  <-  membership? no: ring depends on the JDK and Guava only
+ *   ring  <-  lb, ring-sim          membership  <-  lb, chat-node
+ *   lb  -/-  chat-node (either way)   ring-sim -/- lb, chat-node   membership -/- lb, chat-node, ring-sim
+ * </pre>
+ * Maven already refuses an import of a module that is not a dependency; these rules also catch a
+ * dependency added to a pom that the architecture does not allow.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses module(String name) {
+        Path classes = Path.of("..", name, "target", "classes");
+        assertThat(classes).as("compiled classes of module %s", name).isDirectory();
+        JavaClasses imported = new ClassFileImporter().importPath(classes);
+        assertThat(imported).as("classes of module %s", name).isNotEmpty();
+        return imported;
+    }
+
+    @Test
+    void ringDependsOnTheJdkAndGuavaOnly() {
+        classes().should().onlyDependOnClassesThat().resideInAnyPackage(
+                        "java..", "com.google.common..", "io.stickyring.ring..")
+                .because("the hashing algorithms are pure values shared by the LB, ring-sim and the docs' tables")
+                .check(module("ring"));
+    }
+
+    @Test
+    void lbDoesNotImportTheChatNode() {
+        noClasses().should().dependOnClassesThat().resideInAPackage("io.stickyring.chat..")
+                .check(module("lb"));
+    }
+
+    @Test
+    void chatNodeDoesNotImportTheLb() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.stickyring.lb..", "io.stickyring.sim..")
+                .check(module("chat-node"));
+    }
+
+    @Test
+    void ringSimDoesNotImportTheLbOrTheChatNode() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                        "io.stickyring.lb..", "io.stickyring.chat..", "io.stickyring.membership..")
+                .because("ring-sim simulates the production algorithms, not the servers around them")
+                .check(module("ring-sim"));
+    }
+
+    @Test
+    void membershipDoesNotImportTheServers() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                        "io.stickyring.lb..", "io.stickyring.chat..", "io.stickyring.sim..", "io.stickyring.dist..")
+                .check(module("membership"));
+    }
+
+    @Test
+    void everyModuleIsChecked() throws Exception {
+        // A new module must be given its rules here: list the reactor's modules from the parent pom.
+        String pom = Files.readString(Path.of("..", "pom.xml"));
+        java.util.List<String> modules = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<module>([^<]+)</module>").matcher(pom);
+        while (m.find()) {
+            modules.add(m.group(1));
+        }
+        assertThat(modules).containsExactlyInAnyOrder("ring", "membership", "lb", "chat-node", "ring-sim", "dist");
+    }
+}
