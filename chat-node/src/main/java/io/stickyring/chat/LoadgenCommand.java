@@ -1,5 +1,6 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.loadgen.LoadGenerator;
 import io.stickyring.chat.loadgen.LoadgenConfig;
 import io.stickyring.chat.loadgen.LoadgenResult;
