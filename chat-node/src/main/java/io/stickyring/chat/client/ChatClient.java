@@ -212,15 +212,6 @@ public final class ChatClient implements AutoCloseable {
         return inboxResets.get();
     }
 
-    /** Drops the current connection as if the network failed (tests, chaos); the client reconnects. */
-    public void dropConnection() {
-        loop.execute(() -> {
-            if (transport != null) {
-                transport.close();
-            }
-        });
-    }
-
     @Override
     public void close() {
         if (closed) {

@@ -52,7 +52,6 @@ public final class LoadGenerator {
     private final Map<String, Long> enqueuedAt = new ConcurrentHashMap<>();
     private final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> deliveriesById = new ConcurrentHashMap<>();
-    private final long startNanos = System.nanoTime();
     private volatile long measureFromNanos = Long.MAX_VALUE / 2 + System.nanoTime();
     private final Set<String> clientIps = ConcurrentHashMap.newKeySet();
     private final Map<Integer, String> lastNode = new ConcurrentHashMap<>();
@@ -374,8 +373,4 @@ public final class LoadGenerator {
         return m;
     }
 
-    /** Seconds since this generator was created (for tests). */
-    double age() {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
 }

@@ -113,18 +113,6 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 integer(params, "maxGroupMembers", 1000));
     }
 
-    /** This config with another schema (tests use one schema per run). */
-    public PostgresConfig withSchema(String s) {
-        return new PostgresConfig(jdbcUrl, user, password, s, poolSize, maxBatch, connectTimeout, socketTimeout,
-                statementTimeout, retries, maxGroupMembers);
-    }
-
-    /** This config with another JDBC URL (tests route through a proxy they can cut). */
-    public PostgresConfig withJdbcUrl(String url) {
-        return new PostgresConfig(url, user, password, schema, poolSize, maxBatch, connectTimeout, socketTimeout,
-                statementTimeout, retries, maxGroupMembers);
-    }
-
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
