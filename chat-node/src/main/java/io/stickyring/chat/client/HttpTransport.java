@@ -59,6 +59,9 @@ import javax.net.ssl.SSLException;
 final class HttpTransport implements Transport {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_RESPONSE = 16 << 20;
+    /** An answer later than this (beyond a long poll's own wait) means a dead peer: the transport fails. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HttpTransport.class);
 
     enum Kind { LONG_POLL, POLL }
 
@@ -233,7 +236,7 @@ final class HttpTransport implements Transport {
 
     // ------------------------------------------------------------------ HTTP lanes
 
-    private record Pending(FullHttpRequest request, BiConsumer<Integer, String> onAnswer) {
+    private record Pending(FullHttpRequest request, Duration timeout, BiConsumer<Integer, String> onAnswer) {
     }
 
     /**
@@ -244,6 +247,7 @@ final class HttpTransport implements Transport {
         final ArrayDeque<Pending> queue = new ArrayDeque<>();
         Channel channel;
         boolean busy;
+        io.netty.util.concurrent.ScheduledFuture<?> deadline;
 
         void submit(Pending p) {
             queue.add(p);
@@ -291,7 +295,15 @@ final class HttpTransport implements Transport {
 
         private void write() {
             Pending p = queue.peek();
+            if (p == null || !open) {
+                busy = false;
+                return;
+            }
             runtime.stats().httpRequests.increment();
+            deadline = loop.schedule(() -> {
+                log.debug("{}: no answer to {} {} within {}", user, p.request.method(), p.request.uri(), p.timeout);
+                fail("no answer to " + p.request.method() + " " + p.request.uri() + " within " + p.timeout.toMillis() + " ms");
+            }, p.timeout.toNanos(), TimeUnit.NANOSECONDS);
             channel.writeAndFlush(p.request.retainedDuplicate()).addListener(w -> {
                 if (!w.isSuccess()) {
                     fail("write: " + w.cause());
@@ -300,6 +312,7 @@ final class HttpTransport implements Transport {
         }
 
         void onAnswer(int status, String body, boolean serverKeepsAlive) {
+            cancelDeadline();
             Pending p = queue.poll();
             busy = false;
             if (p == null) {
@@ -317,6 +330,13 @@ final class HttpTransport implements Transport {
             pump();
         }
 
+        private void cancelDeadline() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
+            }
+        }
+
         void onChannelClosed(Channel c) {
             if (c != channel) {
                 return; // a finished Connection: close exchange
@@ -329,6 +349,7 @@ final class HttpTransport implements Transport {
         }
 
         void releaseAll() {
+            cancelDeadline();
             Pending p;
             while ((p = queue.poll()) != null) {
                 p.request.release();
@@ -349,6 +370,9 @@ final class HttpTransport implements Transport {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+            if (ctx.channel() != lane.channel) {
+                return; // an answer on a connection the lane already gave up (the transport failed)
+            }
             lane.onAnswer(r.status().code(), r.content().toString(StandardCharsets.UTF_8), HttpUtil.isKeepAlive(r));
         }
 
@@ -368,7 +392,8 @@ final class HttpTransport implements Transport {
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         }
         HttpUtil.setContentLength(req, bytes.length);
-        lane.submit(new Pending(req, onAnswer));
+        Duration timeout = ANSWER_TIMEOUT.plus(pathAndQuery.startsWith("/api/poll") ? pollWait : Duration.ZERO);
+        lane.submit(new Pending(req, timeout, onAnswer));
     }
 
     private String host() {
