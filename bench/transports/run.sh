@@ -73,7 +73,7 @@ java -Xmx512m "$LOG" -jar "$JAR" lb --listen 127.0.0.1:0 --admin 127.0.0.1:0 --p
   --backend "n1=127.0.0.1:$node_port" >"$tmp/lb.log" 2>&1 &
 pids+=("$!")
 lb_port="$(wait_for "$tmp/lb.log" 'proxy on [^ ]*:[0-9]+' | sed 's/.*://')"
-admin="$(wait_for "$tmp/lb.log" 'admin on http://[^ ]+' | sed 's/admin on //')"
+admin="$(wait_for "$tmp/lb.log" 'admin on http://[^ ]+' | sed 's/admin on //; s:/$::')"
 # A direct path: the node also accepts connections without a PROXY header (it detects one).
 echo "node on 127.0.0.1:$node_port (metrics $node_metrics), LB on 127.0.0.1:$lb_port (admin $admin)" >&2
 
@@ -101,10 +101,16 @@ for path in $PATHS; do
       --duration "$DURATION" --warmup "$WARMUP" --progress 5s --ip-base "$ipbase" --threads 2
       --transport "$mode" --keepalive "$ka" --poll-interval "$pi" --json "$tmp/cell.json" "${LOADGEN_ARGS[@]}")
     echo "== $path $mode keepalive=$ka poll=$pi rate=$rate: ${lg[*]}" >&2
-    ( sleep "$(( ${DURATION%s} / 2 + 3 ))"; metric "$admin/metrics" stickyring_lb_connections_active >"$tmp/lbconns" ) &
+    # The most connections the LB held while the loadgen ran (sampled every second).
+    echo 0 >"$tmp/lbconns"
+    ( while :; do
+        v="$(metric "$admin/metrics" stickyring_lb_connections_active)"
+        awk -v v="$v" '{ if (v + 0 > $1 + 0) print v; else print $1 }' "$tmp/lbconns" >"$tmp/lbconns.n" && mv "$tmp/lbconns.n" "$tmp/lbconns"
+        sleep 1
+      done ) &
     sampler=$!
     "${lg[@]}" >"$tmp/cell.txt" 2>"$tmp/cell.err" || { echo "loadgen failed:" >&2; tail -30 "$tmp/cell.txt" "$tmp/cell.err" >&2; }
-    wait "$sampler" || true
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     cpu1="$(metric "$node_metrics" process_cpu_seconds_total)"
     acc1="$(metric "$node_metrics" stickyring_chat_tcp_accepted_total)"
     lbconns="$(cat "$tmp/lbconns" 2>/dev/null || echo 0)"
@@ -140,7 +146,7 @@ import json, sys
 rows = json.load(open(sys.argv[1]))
 users, duration, cores, load = sys.argv[2:]
 print(f"# The design's argument, measured ({users} users in pairs, {duration} per cell, {cores} cores, load at end {load})\n")
-print("| path | rate /s | transport | keep-alive | poll every | handshakes/msg | requests/msg | empty polls | bytes/msg | send p50/p99 ms | receive p50/p99 ms | node CPU ms/msg | node accepts/msg | LB conns | correct |")
+print("| path | rate /s | transport | keep-alive | poll every | handshakes/msg | requests/msg | empty polls | bytes/msg | send p50/p99 ms | receive p50/p99 ms | node CPU ms/msg | node accepts/msg (whole run) | LB conns (max) | correct |")
 print("|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for r in rows:
     lbc = "-" if r["lb_connections"] is None else f'{r["lb_connections"]:.0f}'
