@@ -15,12 +15,15 @@ def label(r):
     s = "long poll" if r["transport"] == "longpoll" else "poll " + r["poll_interval"]
     return s + (" +ka" if r["keepalive"] else " new conn")
 
-W, H = 1100, 560
+W, H = 1180, 580
 pad_l, pad_t, panel_w, panel_h = 70, 60, 460, 360
 colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"]
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
        f'<rect width="{W}" height="{H}" fill="white"/>',
        '<text x="20" y="28" font-size="17" font-weight="bold">The design\'s argument, measured: one chat node behind the LB</text>']
+
+def fmt(v):
+    return f"{v:.0f}" if v >= 100 else f"{v:.3g}"
 
 def panel(x0, title, key, log, unit):
     cells = [r for r in lb if r["rate"] == rates[0]]
@@ -35,9 +38,12 @@ def panel(x0, title, key, log, unit):
         y = lambda v: pad_t + panel_h - (math.log10(max(v, lo)) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * panel_h
         ticks = [lo * 10 ** i for i in range(int(round(math.log10(hi / lo))) + 1)]
     else:
-        hi = vmax * 1.1
+        raw = vmax / 4
+        mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+        step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        hi = step * math.ceil(vmax * 1.05 / step)
         y = lambda v: pad_t + panel_h - v / hi * panel_h
-        ticks = [hi * i / 4 for i in range(5)]
+        ticks = [step * i for i in range(int(round(hi / step)) + 1)]
     svg.append(f'<text x="{x0}" y="{pad_t - 12}" font-size="14">{title}</text>')
     for t in ticks:
         ty = y(t)
@@ -55,6 +61,7 @@ def panel(x0, title, key, log, unit):
             bx = x0 + i * gw + gw * 0.1 + j * bw
             by = y(v) if v > 0 else pad_t + panel_h
             svg.append(f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw - 1:.1f}" height="{pad_t + panel_h - by:.1f}" fill="{colors[j % 4]}"/>')
+            svg.append(f'<text x="{bx + bw / 2:.1f}" y="{by - 4:.1f}" text-anchor="middle" font-size="10">{fmt(v)}</text>')
         lx = x0 + i * gw + gw / 2
         svg.append(f'<text x="{lx:.1f}" y="{pad_t + panel_h + 14}" transform="rotate(35 {lx:.1f} {pad_t + panel_h + 14})">{l}</text>')
     svg.append(f'<line x1="{x0}" x2="{x0 + panel_w}" y1="{pad_t + panel_h}" y2="{pad_t + panel_h}" stroke="#333"/>')
