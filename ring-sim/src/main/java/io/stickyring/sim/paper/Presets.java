@@ -66,7 +66,7 @@ public final class Presets {
     }
 
     /** {@code n} fresh member ids for one trial. */
-    static List<Node> members(int n, SplittableRandom rnd) {
+    public static List<Node> members(int n, SplittableRandom rnd) {
         List<Node> nodes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             nodes.add(Node.of("s" + Long.toHexString(rnd.nextLong()) + "-" + i));
@@ -108,7 +108,7 @@ public final class Presets {
     }
 
     /** The q-quantile of sorted values, linear interpolation between order statistics. */
-    static double quantile(double[] sorted, double q) {
+    public static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int i = (int) Math.floor(pos);
         int j = Math.min(i + 1, sorted.length - 1);
