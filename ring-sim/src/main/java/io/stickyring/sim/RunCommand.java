@@ -52,7 +52,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--zones", paramLabel = "Z", description = "Spread the --members N round-robin over zones z0..z(Z-1), for fail:zone=z1 / drain:zone=z1.")
     Integer zones;
 
-    @Option(names = "--member", paramLabel = "ID[=W][@ZONE]", split = ",", description = "Explicit members with weights and zones, e.g. --member a=2@z0,b@z1,c=3 (overrides --members).")
+    @Option(names = "--member", paramLabel = "ID[/W][:zone=Z]", split = ",", description = "Explicit members with weights and zones, e.g. --member a/2:zone=z0,b:zone=z1,c/3 (overrides --members).")
     List<String> memberSpecs;
 
     @Option(names = "--lb-members", paramLabel = "FILE|URL", description = {"Members and weights from an LB's GET /members (a saved JSON file, or the admin base URL):",
