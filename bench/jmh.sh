@@ -3,7 +3,8 @@
 # and writes bench/results/jmh-ring.txt (human-readable) and bench/results/jmh-ring.json.
 #
 #   bench/jmh.sh                 # lookup + build + client keys (with -prof gc), short settings
-#   bench/jmh.sh LookupBench     # one benchmark class (any JMH include regex)
+#   bench/jmh.sh LookupBench     # one benchmark class (any JMH include regex); further args go to JMH
+#   bench/jmh.sh 'ring.bench.(Lookup|Build)Bench' -p impl=ring,multiprobe,dxhash   # the new algorithms + ring
 #   JMH_OPTS="-wi 5 -i 10" bench/jmh.sh   # longer runs
 #
 # Short by default (1 fork, 3x1s warmup, 8x0.5s measurement): the machine is shared.
@@ -45,7 +46,7 @@ run() { # include-regex name extra-args...
     echo "# JMH options: $opts"
 } >> "$out/jmh-ring.txt"
 if [ $# -gt 0 ]; then
-    run "$1" custom
+    run "$1" custom "${@:2}"
     cp "$out/jmh-ring-custom.json" "$out/jmh-ring.json"
 else
     run 'ring.bench.LookupBench' lookup

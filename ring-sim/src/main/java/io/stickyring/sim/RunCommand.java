@@ -1,5 +1,7 @@
 package io.stickyring.sim;
 
+import io.stickyring.ring.Ratio;
+
 import io.stickyring.sim.algo.AlgorithmCatalog;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
@@ -121,6 +123,12 @@ public final class RunCommand implements Callable<Integer> {
         SimResult r = simulate(cfg, catalog, progress, memory, perConnection, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));
+        for (String algo : cfg.algorithms()) {
+            AlgorithmSpec a = catalog.parse(algo);
+            if (a.name().equals("bounded")) {
+                out.print(boundedCheck(r, a.label(), Ratio.parse(a.params().getOrDefault("c", "1.25")), perConnection));
+            }
+        }
         out.flush();
         if (csv != null) {
             Reports.write(Reports.csv(r), csv);
@@ -139,6 +147,47 @@ public final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * For a bounded-loads algorithm, after every event: the member closest to (or over) its cap
+     * {@code ceil(c * T * w / W)} (T = all connections placed; each pick saw a total below T, and
+     * capacity only grows with the total, so no member placed connection by connection can exceed
+     * it). Without --per-connection a key's connections go together and can overshoot.
+     */
+    static String boundedCheck(SimResult r, String label, Ratio c, boolean perConnection) {
+        StringBuilder sb = new StringBuilder();
+        for (io.stickyring.sim.engine.LoadSnapshot s : r.loads()) {
+            if (!s.algorithm().equals(label)) {
+                continue;
+            }
+            long total = java.util.Arrays.stream(s.loads()).sum();
+            long wsum = java.util.Arrays.stream(s.weights()).asLongStream().sum();
+            int worst = -1;
+            double worstRatio = -1;
+            long worstCap = 0;
+            for (int i = 0; i < s.members().size(); i++) {
+                java.math.BigInteger num = java.math.BigInteger.valueOf(c.numerator()).multiply(java.math.BigInteger.valueOf(total))
+                        .multiply(java.math.BigInteger.valueOf(s.weights()[i]));
+                java.math.BigInteger den = java.math.BigInteger.valueOf(c.denominator()).multiply(java.math.BigInteger.valueOf(wsum));
+                java.math.BigInteger[] qr = num.divideAndRemainder(den);
+                long cap = qr[0].longValueExact() + (qr[1].signum() == 0 ? 0 : 1);
+                double ratio = cap == 0 ? 0 : (double) s.loads()[i] / cap;
+                if (ratio > worstRatio) {
+                    worstRatio = ratio;
+                    worst = i;
+                    worstCap = cap;
+                }
+            }
+            if (worst >= 0) {
+                sb.append(String.format(java.util.Locale.ROOT,
+                        "bounded %s #%d %s: c=%s, worst member %s holds %d of its cap ceil(c*%d*%d/%d) = %d (%.1f%%)%s%n",
+                        label, s.event(), s.eventText(), c, s.members().get(worst), s.loads()[worst], total,
+                        s.weights()[worst], wsum, worstCap, 100 * worstRatio,
+                        worstRatio > 1 ? (perConnection ? "  OVER THE CAP" : "  (over: keys placed whole; use --per-connection)") : ""));
+            }
+        }
+        return sb.toString();
     }
 
     /** ACTIVE and DRAINING members of an LB's /members document (file or admin URL). */

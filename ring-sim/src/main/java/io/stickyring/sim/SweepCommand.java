@@ -57,7 +57,7 @@ public final class SweepCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--trials", defaultValue = "1", paramLabel = "N", description = {"Trials per point (default ${DEFAULT-VALUE}: the fixed ids m000..).",
-            "With N >= 2 every trial draws fresh member ids from --seed; figures are means with a 95% Student t interval."})
+            "With N >= 2 every trial draws fresh member ids from --seed; figures are means with a 95%% Student t interval."})
     int trials;
 
     @Option(names = "--build-repeats", defaultValue = "5", paramLabel = "R", description = "Timed builds per trial after one untimed warm-up build; the median is reported (default ${DEFAULT-VALUE}).")
@@ -212,7 +212,7 @@ public final class SweepCommand implements Callable<Integer> {
                     // Multi-probe's shares() is only the expectation w/W: its key-space columns would
                     // show a perfect 1.0, so they are left empty (NaN) and the sampled columns speak.
                     boolean exact = !(h instanceof io.stickyring.ring.MultiProbeHash);
-                    LoadStats ks = exact ? Balance.ofShares(h) : new LoadStats(Double.NaN, Double.NaN, Double.NaN);
+                    LoadStats ks = exact ? Balance.ofShares(h) : LoadStats.NONE;
                     LoadStats kk = Balance.ofKeys(h, keys.keys(), keys.counts());
                     double[] rel = exact ? relative(h) : new double[] {Double.NaN};
                     peak[trial] = ks.peakToAverage();
