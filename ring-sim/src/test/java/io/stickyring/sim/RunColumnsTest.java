@@ -1,0 +1,63 @@
+package io.stickyring.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stickyring.sim.engine.Simulator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 16: the `run` columns conns ideal, receivers, min/avg, noise floor, and the bounded-loads cap line. */
+class RunColumnsTest {
+
+    @Test
+    void connectionWeightedIdealIsForcedMovesOrTheKeySpaceIdeal() {
+        // Javadoc example: loads 60, 20, 20; member 0 fails.
+        assertThat(Simulator.idealConns(new long[] {60, 20, 20}, new int[] {1, 1, 1}, new int[] {0, 1, 1})).isCloseTo(0.6, within(1e-12));
+        // A join forces nothing: the key-space ideal 1/4.
+        assertThat(Simulator.idealConns(new long[] {60, 20, 20, 0}, new int[] {1, 1, 1, 0}, new int[] {1, 1, 1, 1}))
+                .isCloseTo(0.25, within(1e-12));
+    }
+
+    @Test
+    void columnsOfAFailureWithAHeavyClient(@TempDir Path dir) throws Exception {
+        // 1000 single-connection clients plus one NAT with 5000 connections.
+        StringBuilder sb = new StringBuilder("ip,count\n");
+        for (int i = 0; i < 1000; i++) {
+            sb.append("10.0.").append(i / 250).append('.').append(i % 250 + 1).append(",1\n");
+        }
+        sb.append("192.0.2.7,5000\n");
+        Path f = dir.resolve("w.csv");
+        Files.writeString(f, sb.toString());
+        Path json = dir.resolve("r.json");
+        CliTest.Run r = CliTest.sim("run", "-n", "5", "-a", "rendezvous", "-w", "file:" + f, "-e", "fail:1",
+                "--no-progress", "--no-memory", "--json", json.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("conns ideal", "receivers", "min/avg", "noise floor");
+        JsonNode events = new ObjectMapper().readTree(json.toFile()).get("events");
+        JsonNode init = events.get(0);
+        JsonNode fail = events.get(1);
+        // n_eff = 6000^2 / (1000 + 5000^2): the one NAT dominates the noise.
+        double nEff = 6000.0 * 6000 / (1000 + 25_000_000.0);
+        assertThat(init.get("noiseFloor").asDouble()).isCloseTo(Math.sqrt(0.8 / (nEff * 0.2)), within(1e-9));
+        // Rendezvous moves exactly the failed member's connections: conns moved = conns ideal (>= 1/5 key space).
+        assertThat(fail.get("movedConns").asDouble()).isCloseTo(fail.get("idealConns").asDouble(), within(1e-12));
+        assertThat(fail.get("idealConns").asDouble()).isGreaterThanOrEqualTo(0.2);
+        assertThat(fail.get("receivers").asInt()).isEqualTo(4);
+        assertThat(fail.get("load").get("minToAverage").asDouble()).isLessThanOrEqualTo(1.0);
+        assertThat(fail.get("load").get("peakToAverage").asDouble()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void boundedRunPrintsItsCapAndTheWorstMemberWhichNeverExceedsIt() {
+        CliTest.Run r = CliTest.sim("run", "-n", "10", "-a", "bounded:c=1.1", "-w", "zipf:users=20000:nats=500",
+                "--per-connection", "-e", "fail:1", "--no-progress", "--no-memory");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("bounded bounded:c=1.1 #0 initial: c=11/10, worst member",
+                "of its cap ceil(c*20000*1/10) = 22000", "bounded bounded:c=1.1 #1 fail:1").doesNotContain("OVER THE CAP");
+    }
+}
