@@ -243,21 +243,27 @@ public final class Simulator {
     }
 
     /**
-     * The connection-weighted ideal of one step: max(connections on members that leave the ring,
-     * the key-space ideal {@link #idealMove}). The first are forced to move whatever the algorithm
-     * (a heavy NAT on a failed member moves all its users); the second is what rebalancing to the
-     * new fair shares needs at least, in expectation. Example: loads 60, 20, 20, member 0 fails
-     * (weights 1,1,1 -> 0,1,1): max(0.6, 1/3) = 0.6.
+     * The connection-weighted ideal of one step: the connections on members that leave the ring
+     * (forced to move whatever the algorithm: a heavy NAT on a failed member moves all its users),
+     * plus the key-space movement the change needs beyond re-homing the leavers' share
+     * (max(0, {@link #idealMove} - the leavers' fair share before)), i.e. what newcomers and
+     * weight gains must receive, in expectation. Examples: loads 60, 20, 20 and member 0 fails
+     * (weights 1,1,1 -> 0,1,1): 0.6 + max(0, 1/3 - 1/3) = 0.6. A fourth member joins: 0 + 1/4.
+     * Member 0 replaced by a newcomer: its 0.6, nothing more.
      */
     public static double idealConns(long[] before, int[] weightsBefore, int[] weightsAfter) {
         double total = Arrays.stream(before).sum();
+        double wBefore = Arrays.stream(weightsBefore).sum();
         double forced = 0;
+        double leaversShare = 0;
         for (int i = 0; i < before.length; i++) {
             if (weightsBefore[i] > 0 && weightsAfter[i] == 0) {
                 forced += before[i];
+                leaversShare += weightsBefore[i] / wBefore;
             }
         }
-        return Math.max(total == 0 ? 0 : forced / total, idealMove(weightsBefore, weightsAfter));
+        double extra = Math.max(0, idealMove(weightsBefore, weightsAfter) - leaversShare);
+        return (total == 0 ? 0 : forced / total) + extra;
     }
 
     /**

@@ -5,8 +5,9 @@ package io.stickyring.sim.engine;
  * {@code movedKeys} of keys, the rest of connections (keys weighted by their counts), except
  * {@code ideal}, the minimum fraction of key space any algorithm must move for this change.
  * {@code toNew + fromGone + between == movedConns}. {@code idealConns} is the connection-weighted
- * minimum: max(connections on members that leave, the key-space ideal); a heavy NAT on a failed
- * member must move whatever the algorithm.
+ * minimum: connections on members that leave plus what newcomers and weight gains must receive
+ * beyond the leavers' share (see {@link Simulator#idealConns}); a heavy NAT on a failed member
+ * must move whatever the algorithm.
  * {@code receivers} = members that received at least one moved connection.
  */
 public record StepResult(
