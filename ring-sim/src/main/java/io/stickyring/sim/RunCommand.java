@@ -89,6 +89,11 @@ public final class RunCommand implements Callable<Integer> {
             "picks per connection as the LB does; keys moved then counts connections."})
     boolean perConnection;
 
+    @Option(names = "--trials", defaultValue = "1", paramLabel = "N", description = {"Repeat the run over N member-id sets (default ${DEFAULT-VALUE}).",
+            "Trial 0 is the table above; trials 1..N-1 rename every member id with a salt from --seed (events naming",
+            "members follow), then a summary gives each figure's mean and 95%% Student t interval over all N."})
+    int trials;
+
     @Option(names = "--steps", description = "Also print one row per step (a rolling restart has two per member).")
     boolean steps;
 
@@ -123,6 +128,18 @@ public final class RunCommand implements Callable<Integer> {
         SimResult r = simulate(cfg, catalog, progress, memory, perConnection, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));
+        if (trials < 1) {
+            throw new IllegalArgumentException("trials (" + trials + ") must be >= 1");
+        }
+        List<SimResult> all = new java.util.ArrayList<>(List.of(r));
+        java.util.SplittableRandom salts = new java.util.SplittableRandom(cfg.seed());
+        for (int t = 1; t < trials; t++) {
+            all.add(simulate(renamed(cfg, Long.toHexString(salts.nextLong())), catalog, false, false, perConnection,
+                    spec.commandLine().getErr()));
+        }
+        if (trials > 1) {
+            out.print(trialSummary(all));
+        }
         for (String algo : cfg.algorithms()) {
             AlgorithmSpec a = catalog.parse(algo);
             if (a.name().equals("bounded")) {
@@ -188,6 +205,53 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The same configuration with every member id renamed {@code id.SALT} (so ring, Maglev,
+     * multi-probe and DxHash place them afresh) and every event naming a member following it.
+     */
+    static RunConfig renamed(RunConfig cfg, String salt) {
+        List<ClusterMember> members = cfg.members().stream()
+                .map(m -> new ClusterMember(m.id() + "." + salt, m.weight(), m.draining(), m.zone())).toList();
+        List<String> events = new java.util.ArrayList<>();
+        for (String e : cfg.events()) {
+            String x = e;
+            for (ClusterMember m : cfg.members()) {
+                x = x.replaceAll("(?<=[:,])" + java.util.regex.Pattern.quote(m.id()) + "(?=$|[,:=])",
+                        java.util.regex.Matcher.quoteReplacement(m.id() + "." + salt));
+            }
+            events.add(x);
+        }
+        return new RunConfig(members, cfg.algorithms(), cfg.workload(), events, cfg.seed(), cfg.threads(), cfg.keyMode());
+    }
+
+    /** Mean and 95% t-interval over the trials of each event's main figures. */
+    static String trialSummary(List<SimResult> all) {
+        io.stickyring.sim.report.TextTable t = new io.stickyring.sim.report.TextTable(List.of("algorithm", "#", "event",
+                "keys moved", "x ideal", "conns moved", "peak/avg", "min/avg", "std dev"));
+        SimResult first = all.get(0);
+        for (int i = 0; i < first.events().size(); i++) {
+            io.stickyring.sim.engine.EventResult e0 = first.events().get(i);
+            int k = i;
+            java.util.function.Function<java.util.function.ToDoubleFunction<io.stickyring.sim.engine.EventResult>, String> ci = f -> {
+                double[] v = all.stream().mapToDouble(x -> f.applyAsDouble(x.events().get(k))).toArray();
+                if (java.util.Arrays.stream(v).anyMatch(Double::isNaN)) {
+                    return "-";
+                }
+                io.stickyring.sim.paper.Estimate est = io.stickyring.sim.paper.Estimate.of(v);
+                return String.format(java.util.Locale.ROOT, "%.4f [%.4f, %.4f]", est.mean(), est.lo(), est.hi());
+            };
+            boolean init = e0.event() == 0;
+            t.row(List.of(e0.algorithm(), String.valueOf(e0.event()), e0.eventText(),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::movedKeys),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::excess),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::movedConns),
+                    ci.apply(x -> x.load().peakToAverage()), ci.apply(x -> x.load().minToAverage()),
+                    ci.apply(x -> x.load().stdDev())));
+        }
+        return "\n" + all.size() + " trials (fresh member ids per trial from --seed): mean [95% Student t interval]\n"
+                + t.render();
     }
 
     /** ACTIVE and DRAINING members of an LB's /members document (file or admin URL). */

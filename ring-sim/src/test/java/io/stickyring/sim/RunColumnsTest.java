@@ -58,6 +58,26 @@ class RunColumnsTest {
         assertThat(fail.get("load").get("peakToAverage").asDouble()).isGreaterThanOrEqualTo(1.0);
     }
 
+    /** Issue 16: `run --trials N` re-places fresh member ids per trial (named events follow) and gives intervals. */
+    @Test
+    void trialsGiveEveryFigureAnInterval() {
+        CliTest.Run r = CliTest.sim("run", "-n", "6", "-a", "ring:vnodes=20", "-a", "rendezvous", "-w", "ipv4:n=5000",
+                "-e", "fail:m002", "--trials", "4", "--no-progress", "--no-memory");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("4 trials (fresh member ids per trial from --seed): mean [95% Student t interval]");
+        String summary = r.out().substring(r.out().indexOf("4 trials"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("ring:vnodes=20 +0 +initial +- +- +- +([0-9.]+) \\[([0-9.]+), ([0-9.]+)\\]").matcher(summary);
+        assertThat(m.find()).as(summary).isTrue();
+        // Ring placement differs between trials, so its peak/avg has a real interval.
+        assertThat(Double.parseDouble(m.group(2))).isLessThan(Double.parseDouble(m.group(3)));
+        // Rendezvous removing one of 6 equal members moves about 1/6 in every trial.
+        assertThat(summary).containsPattern("rendezvous +1 +fail:m002 +0\\.1[5-8]");
+        assertThat(RunCommand.renamed(new RunConfig(java.util.List.of(new io.stickyring.sim.scenario.ClusterMember("m002", 1, false, "")),
+                java.util.List.of("ring"), "ipv4:n=10", java.util.List.of("fail:m002", "weight:m002=3", "flap:m002:times=2"), 1, 1,
+                "address"), "ab").events()).containsExactly("fail:m002.ab", "weight:m002.ab=3", "flap:m002.ab:times=2");
+    }
+
     @Test
     void boundedRunPrintsItsCapAndTheWorstMemberWhichNeverExceedsIt() {
         CliTest.Run r = CliTest.sim("run", "-n", "10", "-a", "bounded:c=1.1", "-w", "zipf:users=20000:nats=500",
