@@ -3,13 +3,17 @@
 # and writes bench/results/jmh-ring.txt (human-readable) and bench/results/jmh-ring.json.
 #
 #   bench/jmh.sh                 # lookup + build + client keys (with -prof gc), short settings
-#   bench/jmh.sh LookupBench     # one benchmark class (any JMH include regex)
+#   bench/jmh.sh LookupBench     # one benchmark class (any JMH include regex); further args go to JMH
+#   bench/jmh.sh 'ring.bench.(Lookup|Build)Bench' -p impl=ring,multiprobe,dxhash   # the new algorithms + ring
 #   JMH_OPTS="-wi 5 -i 10" bench/jmh.sh   # longer runs
+#   JMH_BASE=jmh-ring-new bench/jmh.sh ...  # write bench/results/jmh-ring-new.{txt,json}, -summary.md
+#                                           # instead of overwriting the full run's jmh-ring.*
 #
 # Short by default (1 fork, 3x1s warmup, 8x0.5s measurement): the machine is shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results
+base=${JMH_BASE:-jmh-ring}
 mkdir -p "$out"
 mvn -B -q -pl ring -am test-compile
 cp_file=$(mktemp)
@@ -21,7 +25,7 @@ opts=${JMH_OPTS:-"-f 1 -wi 3 -w 1s -i 8 -r 500ms"}
 run() { # include-regex name extra-args...
     local include=$1 name=$2
     shift 2
-    echo "== $include ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/jmh-ring.txt"
+    echo "== $include ($(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$out/$base.txt"
     # JMH allows one run per machine (/tmp/jmh.lock): other helpers' runs would skew ours, so
     # wait for them (up to 20 minutes) instead of forcing the lock.
     local tries=0
@@ -34,32 +38,32 @@ run() { # include-regex name extra-args...
             sleep 15
             continue
         fi
-        cat "$out/.jmh-run.log" | tee -a "$out/jmh-ring.txt"
+        cat "$out/.jmh-run.log" | tee -a "$out/$base.txt"
         rm -f "$out/.jmh-run.log"
         break
     done
 }
-: > "$out/jmh-ring.txt"
+: > "$out/$base.txt"
 {
     echo "# bench/jmh.sh $* ; $(date -u +%FT%TZ); $(nproc) cores; $(java -version 2>&1 | head -1)"
     echo "# JMH options: $opts"
-} >> "$out/jmh-ring.txt"
+} >> "$out/$base.txt"
 if [ $# -gt 0 ]; then
-    run "$1" custom
-    cp "$out/jmh-ring-custom.json" "$out/jmh-ring.json"
+    run "$1" custom "${@:2}"
+    cp "$out/jmh-ring-custom.json" "$out/$base.json"
 else
     run 'ring.bench.LookupBench' lookup
     run 'ring.bench.BuildBench' build
     run 'ring.bench.ClientKeyBench' keys -prof gc
     # One JSON array with every result.
-    python3 - "$out" <<'PY' || cat "$out"/jmh-ring-lookup.json > "$out/jmh-ring.json"
+    python3 - "$out" "$base" <<'PY' || cat "$out"/jmh-ring-lookup.json > "$out/$base.json"
 import json, sys, os
 d = sys.argv[1]
 allr = []
 for n in ("lookup", "build", "keys"):
     with open(os.path.join(d, f"jmh-ring-{n}.json")) as f:
         allr += json.load(f)
-with open(os.path.join(d, "jmh-ring.json"), "w") as f:
+with open(os.path.join(d, sys.argv[2] + ".json"), "w") as f:
     json.dump(allr, f, indent=1)
 PY
     rm -f "$out"/jmh-ring-lookup.json "$out"/jmh-ring-build.json "$out"/jmh-ring-keys.json
@@ -67,7 +71,7 @@ fi
 rm -f "$out/jmh-ring-custom.json"
 # Summary: mean +- error, and the fastest measurement iteration (least disturbed by other load on
 # a shared machine), per benchmark and parameters.
-python3 - "$out/jmh-ring.json" <<'PY' | tee "$out/jmh-ring-summary.md"
+python3 - "$out/$base.json" <<'PY' | tee "$out/$base-summary.md"
 import json, sys
 rows = json.load(open(sys.argv[1]))
 print("| benchmark | params | mean | +- | best iteration | unit |")
@@ -81,4 +85,4 @@ for r in rows:
     err = "" if err is None or err != err else f"{err:.3f}"
     print(f"| {name} | {params} | {m['score']:.3f} | {err} | {min(raw) if raw else float('nan'):.3f} | {m['scoreUnit']} |")
 PY
-echo "results: $out/jmh-ring.txt $out/jmh-ring.json $out/jmh-ring-summary.md"
+echo "results: $out/$base.txt $out/$base.json $out/$base-summary.md"

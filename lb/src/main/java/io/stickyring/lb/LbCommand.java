@@ -71,7 +71,7 @@ public final class LbCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "ID=HOST:PORT[/WEIGHT]", description = "Static member (repeatable); exclusive with --zk.")
     List<String> backends;
 
-    @Option(names = "--algorithm", paramLabel = "ring|maglev|rendezvous", description = "Consistent-hash algorithm (default ring).")
+    @Option(names = "--algorithm", paramLabel = "ring|maglev|rendezvous|multiprobe|dxhash", description = "Consistent-hash algorithm (default ring).")
     String algorithm;
     @Option(names = "--key-mode", paramLabel = "address|prefix|address-port", description = "What of the client address is hashed (default address).")
     String keyMode;

@@ -34,6 +34,15 @@ class LbCommandTest {
         return new String[] {String.valueOf(code), err.toString()};
     }
 
+    /** Issue 16: {@code lb --algorithm multiprobe|dxhash} parse; jump is still refused with the list. */
+    @Test
+    void newAlgorithmsParseFromTheCommandLine() {
+        assertThat(parse("--backend", "a=127.0.0.1:9001", "--algorithm", "multiprobe").algorithm()).isEqualTo("multiprobe");
+        assertThat(parse("--backend", "a=127.0.0.1:9001", "--algorithm", "DxHash").algorithm()).isEqualTo("dxhash");
+        assertThat(run("--backend", "a=127.0.0.1:9001", "--algorithm", "jump")[1])
+                .contains("algorithm (jump) must be one of ring, maglev, rendezvous, multiprobe, dxhash");
+    }
+
     @Test
     void flagsBuildTheConfig() {
         LbConfig c = parse("--listen", "127.0.0.1:0", "--backend", "a=127.0.0.1:9001", "--backend", "b=127.0.0.1:9002/2",

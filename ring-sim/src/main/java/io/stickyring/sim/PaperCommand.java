@@ -9,6 +9,9 @@ import io.stickyring.ring.RingHash;
 import io.stickyring.sim.engine.Balance;
 import io.stickyring.sim.engine.LoadStats;
 import io.stickyring.sim.engine.Progress;
+import io.stickyring.sim.paper.Estimate;
+import io.stickyring.sim.paper.Figure;
+import io.stickyring.sim.paper.Presets;
 import io.stickyring.sim.report.Charts;
 import io.stickyring.sim.report.Fmt;
 import io.stickyring.sim.report.Reports;
@@ -42,7 +45,16 @@ import picocli.CommandLine.Spec;
                 "  lamping2014  std dev of bucket sizes, Karger-style ring (k points per bucket) vs jump hash",
                 "               (Lamping & Veach, 'A Fast, Minimal Memory, Consistent Hash Algorithm', 2014)",
                 "  maglev2016   balance and disruption of Maglev vs ring (Karger) vs rendezvous, 1000 backends,",
-                "               tables of 65537 and 655373 (Eisenbud et al., 'Maglev', NSDI 2016, section 5.3)"})
+                "               tables of 65537 and 655373 (Eisenbud et al., 'Maglev', NSDI 2016, section 5.3)",
+                "Presets over --trials fresh member-id sets (mean and 95%% t-interval per figure, published value beside it):",
+                "  karger       ring share/mean spread and its 99%% interval vs points per server (Lamping & Veach's table)",
+                "  ring-peak    ring busiest/mean vs points per server",
+                "  jump-growth  jump moves 1/(n+1) of the keys on growth",
+                "  maglev       Maglev slot counts and rendezvous over-provision (NSDI'16 sections 3.4, 5.3)",
+                "  disruption   Maglev vs ring disruption on one removal",
+                "  multiprobe   multi-probe peak/avg vs probes (Appleton & O'Reilly 2015)",
+                "  bounded      bounded-loads max/mean vs c (Mirrokni et al. 2018)",
+                "  all          every preset above"})
 public final class PaperCommand implements Callable<Integer> {
 
     @Spec
@@ -51,8 +63,11 @@ public final class PaperCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
     Path config;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016")
+    @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016 | karger | ring-peak | jump-growth | maglev | disruption | multiprobe | bounded | all")
     String name;
+
+    @Option(names = "--trials", paramLabel = "N", description = "Trials per figure for the presets, >= 2 (default per preset: karger 20, ring-peak 50, jump-growth 20, maglev 20, disruption 30, multiprobe 10, bounded 30).")
+    Integer trials;
 
     @Option(names = "--buckets", description = "Buckets/backends (default: 1000).")
     Integer buckets;
@@ -89,8 +104,12 @@ public final class PaperCommand implements Callable<Integer> {
 
     private Integer execute() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        String preset = name.toLowerCase(java.util.Locale.ROOT);
+        if (preset.equals("all") || Presets.DEFAULT_TRIALS.containsKey(preset)) {
+            return presets(preset, out);
+        }
         List<Row> rows;
-        switch (name.toLowerCase()) {
+        switch (preset) {
             case "lamping2014" -> {
                 int k = keys == null ? 10_000_000 : keys;
                 if (k < 1) {
@@ -105,7 +124,8 @@ public final class PaperCommand implements Callable<Integer> {
                 rows = maglev(buckets == null ? 1000 : buckets, seed, out, p);
                 p.done();
             }
-            default -> throw new IllegalArgumentException("unknown paper '" + name + "' (expected lamping2014, maglev2016)");
+            default -> throw new IllegalArgumentException("unknown paper '" + name + "' (expected lamping2014, maglev2016, "
+                    + String.join(", ", Presets.DEFAULT_TRIALS.keySet()) + ", all)");
         }
         TextTable t = new TextTable(List.of("experiment", "algorithm", "setup", "metric", "ours", "paper / reference"));
         for (Row r : rows) {
@@ -130,6 +150,93 @@ public final class PaperCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private Integer presets(String preset, PrintWriter out) throws java.io.IOException {
+        if (trials != null && trials < 2) {
+            throw new IllegalArgumentException("trials (" + trials + ") must be >= 2 for an interval");
+        }
+        List<String> names = preset.equals("all") ? List.copyOf(Presets.DEFAULT_TRIALS.keySet()) : List.of(preset);
+        Progress p = progress(names.size());
+        List<Figure> figures = new ArrayList<>();
+        for (String n : names) {
+            figures.addAll(Presets.run(n, trials != null ? trials : Presets.DEFAULT_TRIALS.get(n), seed));
+            p.advance(1);
+        }
+        p.done();
+        out.println("ours: mean over trials (fresh member ids per trial from --seed " + seed
+                + ") with a 95% Student t interval; 'check' compares the published value (or the named theory) with it");
+        out.print(presetTable(figures).render());
+        out.println();
+        String last = null;
+        for (Figure f : figures) {
+            if (!f.note().isEmpty() && !f.preset().equals(last)) {
+                out.println(f.preset() + ": " + f.note());
+                last = f.preset();
+            }
+        }
+        if (csv != null) {
+            StringBuilder sb = new StringBuilder("preset,figure,setup,published,source,mean,ci95_lo,ci95_hi,sd,trials,check\n");
+            for (Figure f : figures) {
+                sb.append(String.join(",", f.preset(), quote(f.figure()), quote(f.setup()), quote(f.published()),
+                        quote(f.source()), Fmt.num(f.ours().mean()), Fmt.num(f.ours().lo()), Fmt.num(f.ours().hi()),
+                        Fmt.num(f.ours().sd()), String.valueOf(f.ours().trials()), f.verdict())).append('\n');
+            }
+            Reports.write(sb.toString(), csv);
+            out.println("wrote " + csv);
+        }
+        if (json != null) {
+            Reports.writeJson(figures, json);
+            out.println("wrote " + json);
+        }
+        if (charts != null) {
+            presetCharts(figures, charts, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    static TextTable presetTable(List<Figure> figures) {
+        TextTable t = new TextTable(List.of("preset", "figure", "setup", "published (source)", "ours", "95% interval",
+                "trials", "check"));
+        for (Figure f : figures) {
+            Estimate e = f.ours();
+            t.row(List.of(f.preset(), f.figure(), f.setup(), f.published() + " (" + f.source() + ")",
+                    String.format(java.util.Locale.ROOT, "%.4f", e.mean()),
+                    String.format(java.util.Locale.ROOT, "[%.4f, %.4f]", e.lo(), e.hi()), String.valueOf(e.trials()),
+                    f.verdict()));
+        }
+        return t;
+    }
+
+    /** ring-peak and multiprobe as charts: mean with its interval against the swept size (log x). */
+    private static void presetCharts(List<Figure> figures, Path dir, PrintWriter out) throws java.io.IOException {
+        Map<String, List<double[]>> peak = new LinkedHashMap<>();
+        Map<String, List<double[]>> mp = new LinkedHashMap<>();
+        for (Figure f : figures) {
+            if (f.preset().equals("ring-peak")) {
+                double k = Double.parseDouble(f.setup().replaceAll(".*, (\\d+) points each.*", "$1"));
+                peak.computeIfAbsent("production ring (mean)", x -> new ArrayList<>()).add(new double[] {k, f.ours().mean()});
+                peak.computeIfAbsent("95% interval low", x -> new ArrayList<>()).add(new double[] {k, f.ours().lo()});
+                peak.computeIfAbsent("95% interval high", x -> new ArrayList<>()).add(new double[] {k, f.ours().hi()});
+                peak.computeIfAbsent("uniform-point model", x -> new ArrayList<>()).add(new double[] {k, f.expected()});
+            } else if (f.preset().equals("multiprobe") && f.check() == Figure.Check.AT_MOST) {
+                double k = Double.parseDouble(f.figure().replaceAll(".*, (\\d+) probes", "$1"));
+                mp.computeIfAbsent("multi-probe (mean)", x -> new ArrayList<>()).add(new double[] {k, f.ours().mean()});
+                mp.computeIfAbsent("95% interval high", x -> new ArrayList<>()).add(new double[] {k, f.ours().hi()});
+                mp.computeIfAbsent("published 1+1/(k-1)", x -> new ArrayList<>()).add(new double[] {k, 1 + 1 / (k - 1)});
+            }
+        }
+        if (!peak.isEmpty()) {
+            Charts.png(Charts.balance("Ring busiest/mean vs points per server", "points per server (log)", "busiest / mean",
+                    peak, true), dir.resolve("paper-ring-peak.png"), 900, 550);
+            out.println("wrote " + dir.resolve("paper-ring-peak.png"));
+        }
+        if (!mp.isEmpty()) {
+            Charts.png(Charts.balance("Multi-probe peak/average vs probes", "probes per key (log)", "peak / average",
+                    mp, true), dir.resolve("paper-multiprobe.png"), 900, 550);
+            out.println("wrote " + dir.resolve("paper-multiprobe.png"));
+        }
     }
 
     private Progress progress(long units) {

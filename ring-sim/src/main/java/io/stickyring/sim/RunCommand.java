@@ -1,5 +1,7 @@
 package io.stickyring.sim;
 
+import io.stickyring.ring.Ratio;
+
 import io.stickyring.sim.algo.AlgorithmCatalog;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
@@ -52,7 +54,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--zones", paramLabel = "Z", description = "Spread the --members N round-robin over zones z0..z(Z-1), for fail:zone=z1 / drain:zone=z1.")
     Integer zones;
 
-    @Option(names = "--member", paramLabel = "ID[=W][@ZONE]", split = ",", description = "Explicit members with weights and zones, e.g. --member a=2@z0,b@z1,c=3 (overrides --members).")
+    @Option(names = "--member", paramLabel = "ID[/W][:zone=Z]", split = ",", description = "Explicit members with weights and zones, e.g. --member a/2:zone=z0,b:zone=z1,c/3 (overrides --members).")
     List<String> memberSpecs;
 
     @Option(names = "--lb-members", paramLabel = "FILE|URL", description = {"Members and weights from an LB's GET /members (a saved JSON file, or the admin base URL):",
@@ -86,6 +88,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--per-connection", description = {"Expand each key into one entry per connection (count), so bounded load",
             "picks per connection as the LB does; keys moved then counts connections."})
     boolean perConnection;
+
+    @Option(names = "--trials", defaultValue = "1", paramLabel = "N", description = {"Repeat the run over N member-id sets (default ${DEFAULT-VALUE}).",
+            "Trial 0 is the table above; trials 1..N-1 rename every member id with a salt from --seed (events naming",
+            "members follow), then a summary gives each figure's mean and 95%% Student t interval over all N."})
+    int trials;
 
     @Option(names = "--steps", description = "Also print one row per step (a rolling restart has two per member).")
     boolean steps;
@@ -121,6 +128,24 @@ public final class RunCommand implements Callable<Integer> {
         SimResult r = simulate(cfg, catalog, progress, memory, perConnection, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         out.print(Reports.table(r, steps));
+        if (trials < 1) {
+            throw new IllegalArgumentException("trials (" + trials + ") must be >= 1");
+        }
+        List<SimResult> all = new java.util.ArrayList<>(List.of(r));
+        java.util.SplittableRandom salts = new java.util.SplittableRandom(cfg.seed());
+        for (int t = 1; t < trials; t++) {
+            all.add(simulate(renamed(cfg, Long.toHexString(salts.nextLong())), catalog, false, false, perConnection,
+                    spec.commandLine().getErr()));
+        }
+        if (trials > 1) {
+            out.print(trialSummary(all));
+        }
+        for (String algo : cfg.algorithms()) {
+            AlgorithmSpec a = catalog.parse(algo);
+            if (a.name().equals("bounded")) {
+                out.print(boundedCheck(r, a.label(), Ratio.parse(a.params().getOrDefault("c", "1.25")), perConnection));
+            }
+        }
         out.flush();
         if (csv != null) {
             Reports.write(Reports.csv(r), csv);
@@ -139,6 +164,94 @@ public final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * For a bounded-loads algorithm, after every event: the member closest to (or over) its cap
+     * {@code ceil(c * T * w / W)} (T = all connections placed; each pick saw a total below T, and
+     * capacity only grows with the total, so no member placed connection by connection can exceed
+     * it). Without --per-connection a key's connections go together and can overshoot.
+     */
+    static String boundedCheck(SimResult r, String label, Ratio c, boolean perConnection) {
+        StringBuilder sb = new StringBuilder();
+        for (io.stickyring.sim.engine.LoadSnapshot s : r.loads()) {
+            if (!s.algorithm().equals(label)) {
+                continue;
+            }
+            long total = java.util.Arrays.stream(s.loads()).sum();
+            long wsum = java.util.Arrays.stream(s.weights()).asLongStream().sum();
+            int worst = -1;
+            double worstRatio = -1;
+            long worstCap = 0;
+            for (int i = 0; i < s.members().size(); i++) {
+                java.math.BigInteger num = java.math.BigInteger.valueOf(c.numerator()).multiply(java.math.BigInteger.valueOf(total))
+                        .multiply(java.math.BigInteger.valueOf(s.weights()[i]));
+                java.math.BigInteger den = java.math.BigInteger.valueOf(c.denominator()).multiply(java.math.BigInteger.valueOf(wsum));
+                java.math.BigInteger[] qr = num.divideAndRemainder(den);
+                long cap = qr[0].longValueExact() + (qr[1].signum() == 0 ? 0 : 1);
+                double ratio = cap == 0 ? 0 : (double) s.loads()[i] / cap;
+                if (ratio > worstRatio) {
+                    worstRatio = ratio;
+                    worst = i;
+                    worstCap = cap;
+                }
+            }
+            if (worst >= 0) {
+                sb.append(String.format(java.util.Locale.ROOT,
+                        "bounded %s #%d %s: c=%s, worst member %s holds %d of its cap ceil(c*%d*%d/%d) = %d (%.1f%%)%s%n",
+                        label, s.event(), s.eventText(), c, s.members().get(worst), s.loads()[worst], total,
+                        s.weights()[worst], wsum, worstCap, 100 * worstRatio,
+                        worstRatio > 1 ? (perConnection ? "  OVER THE CAP" : "  (over: keys placed whole; use --per-connection)") : ""));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The same configuration with every member id renamed {@code id.SALT} (so ring, Maglev,
+     * multi-probe and DxHash place them afresh) and every event naming a member following it.
+     */
+    static RunConfig renamed(RunConfig cfg, String salt) {
+        List<ClusterMember> members = cfg.members().stream()
+                .map(m -> new ClusterMember(m.id() + "." + salt, m.weight(), m.draining(), m.zone())).toList();
+        List<String> events = new java.util.ArrayList<>();
+        for (String e : cfg.events()) {
+            String x = e;
+            for (ClusterMember m : cfg.members()) {
+                x = x.replaceAll("(?<=[:,])" + java.util.regex.Pattern.quote(m.id()) + "(?=$|[,:=])",
+                        java.util.regex.Matcher.quoteReplacement(m.id() + "." + salt));
+            }
+            events.add(x);
+        }
+        return new RunConfig(members, cfg.algorithms(), cfg.workload(), events, cfg.seed(), cfg.threads(), cfg.keyMode());
+    }
+
+    /** Mean and 95% t-interval over the trials of each event's main figures. */
+    static String trialSummary(List<SimResult> all) {
+        io.stickyring.sim.report.TextTable t = new io.stickyring.sim.report.TextTable(List.of("algorithm", "#", "event",
+                "keys moved", "x ideal", "conns moved", "peak/avg", "min/avg", "std dev"));
+        SimResult first = all.get(0);
+        for (int i = 0; i < first.events().size(); i++) {
+            io.stickyring.sim.engine.EventResult e0 = first.events().get(i);
+            int k = i;
+            java.util.function.Function<java.util.function.ToDoubleFunction<io.stickyring.sim.engine.EventResult>, String> ci = f -> {
+                double[] v = all.stream().mapToDouble(x -> f.applyAsDouble(x.events().get(k))).toArray();
+                if (java.util.Arrays.stream(v).anyMatch(Double::isNaN)) {
+                    return "-";
+                }
+                io.stickyring.sim.paper.Estimate est = io.stickyring.sim.paper.Estimate.of(v);
+                return String.format(java.util.Locale.ROOT, "%.4f [%.4f, %.4f]", est.mean(), est.lo(), est.hi());
+            };
+            boolean init = e0.event() == 0;
+            t.row(List.of(e0.algorithm(), String.valueOf(e0.event()), e0.eventText(),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::movedKeys),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::excess),
+                    init ? "-" : ci.apply(io.stickyring.sim.engine.EventResult::movedConns),
+                    ci.apply(x -> x.load().peakToAverage()), ci.apply(x -> x.load().minToAverage()),
+                    ci.apply(x -> x.load().stdDev())));
+        }
+        return "\n" + all.size() + " trials (fresh member ids per trial from --seed): mean [95% Student t interval]\n"
+                + t.render();
     }
 
     /** ACTIVE and DRAINING members of an LB's /members document (file or admin URL). */

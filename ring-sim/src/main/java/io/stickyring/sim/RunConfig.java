@@ -19,7 +19,7 @@ import java.util.List;
  * constructor rejects bad values naming them, before any work starts.
  *
  * <pre>
- * members: 10                 # or a list: [{id: a, weight: 2, zone: z1}, {id: b}, "c=3@z2"]
+ * members: 10                 # or a list: [{id: a, weight: 2, zone: z1}, {id: b}, "c/3:zone=z2"]
  * zones: 3                    # with a member count: spread them round-robin over z0, z1, z2
  * algorithms: [ring, "maglev:table=65537", rendezvous, jump]
  * workload: "ipv4:n=1000000"
@@ -129,25 +129,41 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
         return out;
     }
 
-    /** {@code ID}, {@code ID=WEIGHT}, either followed by {@code @ZONE}. */
+    /**
+     * {@code ID[/WEIGHT][:zone=ZONE]}: the weight as the LB writes it ({@code --backend ID=HOST:PORT/WEIGHT}),
+     * the zone as a named option. The old {@code ID=WEIGHT} and {@code @ZONE} forms are refused with
+     * the new form named ({@code @} meant a zone here and a weight in whatif, issue 16).
+     */
     static List<ClusterMember> parseMembers(List<String> specs) {
         List<ClusterMember> out = new ArrayList<>();
         for (String s : specs) {
-            for (String part : s.split(",")) {
+            for (String raw : s.split(",")) {
+                String part = raw.trim();
+                if (part.indexOf('@') >= 0 || part.indexOf('=') >= 0 && !part.contains(":zone=")) {
+                    throw new IllegalArgumentException("member '" + part + "': write ID/WEIGHT:zone=ZONE (e.g. a/2:zone=east); "
+                            + "'ID=WEIGHT' and '@ZONE' are no longer accepted");
+                }
                 String zone = "";
-                int at = part.indexOf('@');
-                if (at >= 0) {
-                    zone = part.substring(at + 1).trim();
-                    part = part.substring(0, at);
+                int z = part.indexOf(":zone=");
+                if (z >= 0) {
+                    zone = part.substring(z + ":zone=".length()).trim();
+                    part = part.substring(0, z);
+                    if (zone.isEmpty() || part.contains("=")) {
+                        throw new IllegalArgumentException("member '" + raw.trim() + "': write ID/WEIGHT:zone=ZONE (e.g. a/2:zone=east)");
+                    }
                 }
-                String[] kv = part.trim().split("=", 2);
-                int w;
-                try {
-                    w = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : 1;
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("member '" + part + "': weight (" + kv[1] + ") is not an integer", e);
+                int slash = part.indexOf('/');
+                int w = 1;
+                if (slash >= 0) {
+                    String ws = part.substring(slash + 1).trim();
+                    try {
+                        w = Integer.parseInt(ws);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("member '" + raw.trim() + "': weight (" + ws + ") is not an integer", e);
+                    }
+                    part = part.substring(0, slash);
                 }
-                out.add(new ClusterMember(kv[0].trim(), w, false, zone));
+                out.add(new ClusterMember(part.trim(), w, false, zone));
             }
         }
         return out;

@@ -54,7 +54,7 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Option(names = "--drain", paramLabel = "ID", split = ",", description = "Member to drain (repeat).")
     List<String> drain = new ArrayList<>();
 
-    @Option(names = "--add", paramLabel = "ID=HOST:PORT[@W]", description = "Member to add (repeat).")
+    @Option(names = "--add", paramLabel = "ID=HOST:PORT[/W]", description = "Member to add (repeat), the LB's --backend syntax; weight after '/'.")
     List<String> add = new ArrayList<>();
 
     @Option(names = "--weight", paramLabel = "ID=W", split = ",", description = "New weight (repeat).")
@@ -126,7 +126,8 @@ public final class WhatIfCommand implements Callable<Integer> {
         } else if (base != null) {
             String body = client.get("/connections", false);
             connSource = base + "/connections";
-            connections = body == null ? List.of() : AddressFile.parse(body, connSource);
+            // An idle LB lists no connections: predict from /members' shares instead of failing.
+            connections = body == null ? List.of() : AddressFile.parseLive(body, connSource);
         } else {
             connections = List.of();
             connSource = "none";
@@ -174,7 +175,7 @@ public final class WhatIfCommand implements Callable<Integer> {
             q.append("remove=").append(java.net.URLEncoder.encode(change.remove().get(0), java.nio.charset.StandardCharsets.UTF_8));
         }
         if (!add.isEmpty()) {
-            String a = add.get(0).contains("@") ? add.get(0).substring(0, add.get(0).lastIndexOf('@')) : add.get(0);
+            String a = add.get(0).contains("/") ? add.get(0).substring(0, add.get(0).lastIndexOf('/')) : add.get(0);
             if (!a.contains("=")) {
                 return;
             }
@@ -222,7 +223,11 @@ public final class WhatIfCommand implements Callable<Integer> {
         out.printf("ring now   : %s%nring after : %s%n", p.before(), p.after());
         out.printf("key space moved: %s (ideal minimum %s)%n", Fmt.pct(p.keySpaceMoved()), Fmt.pct(p.ideal()));
         if (p.connections() == 0) {
-            out.printf("live connections: none listed (source: %s)%n", connSource);
+            out.printf("live connections: none listed (source: %s); new connections would split by key-space share:%n", connSource);
+            TextTable t = new TextTable(List.of("member", "share now", "share after", "change"));
+            p.shares().forEach((id, sh) -> t.row(List.of(id, Fmt.pct(sh[0]), Fmt.pct(sh[1]),
+                    String.format(java.util.Locale.ROOT, "%+.2f pp", 100 * (sh[1] - sh[0])))));
+            out.print(t.render());
         } else {
             out.printf("live connections moved: %d of %d (%s), source %s%n", p.movedConnections(), p.connections(),
                     Fmt.pct((double) p.movedConnections() / p.connections()), connSource);

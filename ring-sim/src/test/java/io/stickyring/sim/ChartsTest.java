@@ -45,18 +45,56 @@ class ChartsTest {
         }
     }
 
+    /** Issue 16: the load chart is the sorted distribution of load/fair per algorithm, with the noise band. */
     @Test
-    void loadChartShowsDeviationFromFairShare() {
+    void loadChartIsTheSortedDistributionWithTheNoiseBand() {
         JFreeChart c = Charts.load(R, 2);
-        CategoryDataset ds = c.getCategoryPlot().getDataset();
+        org.jfree.data.xy.XYDataset ds = c.getXYPlot().getDataset();
         LoadSnapshot s = R.loads().stream().filter(x -> x.event() == 2 && x.algorithm().equals("test-mod")).findFirst()
                 .orElseThrow();
-        assertThat(keys(ds.getColumnKeys())).hasSize(6); // 5 - 1 + 2 members
-        for (int i = 0; i < s.members().size(); i++) {
-            assertThat(ds.getValue("test-mod", s.members().get(i)).doubleValue())
-                    .isCloseTo(100 * (s.loads()[i] / s.fair()[i] - 1), within(1e-9));
+        int series = -1;
+        for (int i = 0; i < ds.getSeriesCount(); i++) {
+            if (ds.getSeriesKey(i).equals("test-mod")) {
+                series = i;
+            }
         }
+        assertThat(ds.getItemCount(series)).isEqualTo(6); // 5 - 1 + 2 members
+        double[] expected = new double[s.members().size()];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = s.loads()[i] / s.fair()[i];
+        }
+        java.util.Arrays.sort(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(ds.getXValue(series, i)).isEqualTo(i + 1.0);
+            assertThat(ds.getYValue(series, i)).isCloseTo(expected[expected.length - 1 - i], within(1e-9));
+        }
+        EventResult e = R.events().stream().filter(x -> x.event() == 2).findFirst().orElseThrow();
+        String band = "noise band (1 +- 2 x " + io.stickyring.sim.report.Fmt.pct(e.noiseFloor()).trim() + ")";
+        int b = -1;
+        for (int i = 0; i < ds.getSeriesCount(); i++) {
+            if (ds.getSeriesKey(i).equals(band)) {
+                b = i;
+            }
+        }
+        assertThat(b).as("noise band series").isNotNegative();
+        assertThat(ds.getYValue(b, 0)).isCloseTo(1 + 2 * e.noiseFloor(), within(1e-12));
         assertThat(c.getTitle().getText()).contains("#2 add:2");
+    }
+
+    /** Moved bars spanning more than a factor of 30 (jump 978% beside ring 10%) get a log axis; closer ones stay linear. */
+    @Test
+    void movedChartUsesALogAxisOnlyWhenValuesSpanDecades() {
+        org.jfree.data.category.DefaultCategoryDataset wide = new org.jfree.data.category.DefaultCategoryDataset();
+        wide.addValue(978.0, "jump", "e");
+        wide.addValue(10.0, "ring", "e");
+        org.jfree.chart.plot.CategoryPlot p1 = org.jfree.chart.ChartFactory.createBarChart("t", "x", "y", wide).getCategoryPlot();
+        assertThat(Charts.logIfDecades(p1, wide, "y")).isTrue();
+        assertThat(p1.getRangeAxis()).isInstanceOf(org.jfree.chart.axis.LogAxis.class);
+        org.jfree.data.category.DefaultCategoryDataset narrow = new org.jfree.data.category.DefaultCategoryDataset();
+        narrow.addValue(11.0, "maglev", "e");
+        narrow.addValue(10.0, "ring", "e");
+        org.jfree.chart.plot.CategoryPlot p2 = org.jfree.chart.ChartFactory.createBarChart("t", "x", "y", narrow).getCategoryPlot();
+        assertThat(Charts.logIfDecades(p2, narrow, "y")).isFalse();
     }
 
     @Test

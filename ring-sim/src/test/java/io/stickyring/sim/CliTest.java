@@ -111,7 +111,7 @@ class CliTest {
                 "--no-progress", "--no-memory", "--csv", dir.resolve("z.csv").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("drain:zone=z2", "33.33%");
-        Run m = sim("run", "--member", "a=2@east,b@east,c@west,d@west", "-a", "ring", "-w", "ipv4:n=1000",
+        Run m = sim("run", "--member", "a/2:zone=east,b:zone=east,c:zone=west,d:zone=west", "-a", "ring", "-w", "ipv4:n=1000",
                 "-e", "fail:zone=east", "--no-progress", "--no-memory");
         assertThat(m.code()).as(m.err()).isZero();
         // a (weight 2) and b leave: 3/5 of the key space must move.

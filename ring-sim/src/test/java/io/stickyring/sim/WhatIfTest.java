@@ -154,6 +154,40 @@ class WhatIfTest {
         assertThat(r.out()).containsPattern("key space moved: (19\\.[89]\\d|20\\.[01]\\d)%");
     }
 
+    /**
+     * Issue 16: an idle LB answers /connections with the LB's own empty export (the body of
+     * ConnectionsExport with no connections); whatif used to exit 2 on it. Now it predicts the
+     * members' key-space shares, and the weight given as /W (the LB's syntax) counts.
+     */
+    @Test
+    void idleLbPredictsSharesFromMembersAndHonoursSlashWeight() {
+        routes.put("/members", members("rendezvous"));
+        routes.put("/connections", "{\"connections\":[],\"count\":0}\n");
+        CliTest.Run r = CliTest.sim("whatif", "--lb", base, "--add", "m009=127.0.0.1:9009/4");
+        assertThat(r.code()).as(r.err()).isZero();
+        // 4 ACTIVE of weight 1 + m009 of weight 4: rendezvous gives 50% to m009, 12.5% to each other.
+        assertThat(r.out()).contains("live connections: none listed", "share after")
+                .containsPattern("m009 +0\\.00% +50\\.00% +\\+50\\.00 pp")
+                .containsPattern("m000 +25\\.00% +12\\.50%");
+        routes.put("/connections", "ip,member\n");
+        assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "m000").code()).isZero();
+        CliTest.Run old = CliTest.sim("whatif", "--lb", base, "--add", "m009=127.0.0.1:9009@4");
+        assertThat(old.code()).isEqualTo(2);
+        assertThat(old.err()).contains("'@WEIGHT' is no longer accepted; write ID=HOST:PORT/WEIGHT");
+    }
+
+    @Test
+    void runMemberSyntaxIsSlashWeightAndZoneOption() {
+        CliTest.Run old = CliTest.sim("run", "--member", "a=2@east,b", "-a", "ring", "-w", "ipv4:n=100", "--no-progress");
+        assertThat(old.code()).isEqualTo(2);
+        assertThat(old.err()).contains("member 'a=2@east': write ID/WEIGHT:zone=ZONE");
+        CliTest.Run ok = CliTest.sim("run", "--member", "a/3,b", "-a", "rendezvous", "-w", "ipv4:n=20000", "-e", "fail:a",
+                "--no-progress", "--no-memory");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        // a holds 3/4 of the key space: failing it moves 75%.
+        assertThat(ok.out()).contains("75.00%");
+    }
+
     @Test
     void keysClientsWithTheLbsPrefixFlags(@TempDir Path dir) throws Exception {
         routes.put("/members", members("ring"));

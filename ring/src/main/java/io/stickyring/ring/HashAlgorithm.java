@@ -17,7 +17,11 @@ public enum HashAlgorithm {
     /** Weighted rendezvous / highest random weight ({@link RendezvousHash}); O(N) lookup. */
     RENDEZVOUS("rendezvous", true, true),
     /** Jump consistent hash ({@link JumpHash}); only the last member can leave cleanly; study only. */
-    JUMP("jump", false, false);
+    JUMP("jump", false, false),
+    /** Multi-probe consistent hashing ({@link MultiProbeHash}); one point per unit weight, k probes per key. */
+    MULTIPROBE("multiprobe", true, true),
+    /** DxHash ({@link DxHash}), pure member-set variant: near-minimal like Maglev, one int per slot. */
+    DXHASH("dxhash", false, true);
 
     private final String cliName;
     private final boolean minimalDisruption;
@@ -42,7 +46,7 @@ public enum HashAlgorithm {
         return minimalDisruption;
     }
 
-    /** True for the algorithms the LB accepts ({@code ring}, {@code maglev}, {@code rendezvous}). */
+    /** True for the algorithms the LB accepts (all but {@code jump}). */
     public boolean offeredToLb() {
         return offeredToLb;
     }
@@ -68,6 +72,12 @@ public enum HashAlgorithm {
         }
         throw new IllegalArgumentException("unknown hash algorithm '" + name + "'; expected one of "
                 + Arrays.stream(values()).map(HashAlgorithm::cliName).collect(Collectors.joining("|")));
+    }
+
+    /** The names the LB accepts, comma-separated, in declaration order: {@code ring, maglev, rendezvous, ...}. */
+    public static String lbNames() {
+        return Arrays.stream(values()).filter(HashAlgorithm::offeredToLb).map(HashAlgorithm::cliName)
+                .collect(Collectors.joining(", "));
     }
 
     @Override

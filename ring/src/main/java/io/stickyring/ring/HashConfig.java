@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param algorithm which algorithm
  * @param vnodes ring only: virtual nodes per unit of weight, >= 1 (default {@link RingHash#DEFAULT_VNODES})
  * @param maglevTableSize Maglev only: a prime table size, at least the member count (default 65537)
+ * @param probes multi-probe only: probes per key, 1..1024 (default {@link MultiProbeHash#DEFAULT_PROBES})
+ * @param slots DxHash only: slot count, a power of two >= the total weight (default {@link DxHash#DEFAULT_SLOTS})
  */
-public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize) {
+public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize, int probes, int slots) {
 
     public HashConfig {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -19,24 +21,40 @@ public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSiz
             throw new IllegalArgumentException("vnodes (" + vnodes + ") must be >= 1");
         }
         MaglevHash.checkTableSize(maglevTableSize);
+        MultiProbeHash.checkProbes(probes);
+        DxHash.checkSlots(slots);
+    }
+
+    /** Default probes. */
+    public HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize) {
+        this(algorithm, vnodes, maglevTableSize, MultiProbeHash.DEFAULT_PROBES, DxHash.DEFAULT_SLOTS);
     }
 
     /** Defaults for {@code algorithm}. */
     public static HashConfig of(HashAlgorithm algorithm) {
-        return new HashConfig(algorithm, RingHash.DEFAULT_VNODES, MaglevHash.DEFAULT_TABLE_SIZE);
+        return new HashConfig(algorithm, RingHash.DEFAULT_VNODES, MaglevHash.DEFAULT_TABLE_SIZE, MultiProbeHash.DEFAULT_PROBES,
+                DxHash.DEFAULT_SLOTS);
     }
 
-    /** Defaults for the algorithm named {@code name} ({@code ring|maglev|rendezvous|jump}). */
+    /** Defaults for the algorithm named {@code name} ({@code ring|maglev|rendezvous|jump|multiprobe|dxhash}). */
     public static HashConfig of(String name) {
         return of(HashAlgorithm.fromName(name));
     }
 
     public HashConfig withVnodes(int v) {
-        return new HashConfig(algorithm, v, maglevTableSize);
+        return new HashConfig(algorithm, v, maglevTableSize, probes, slots);
     }
 
     public HashConfig withMaglevTableSize(int size) {
-        return new HashConfig(algorithm, vnodes, size);
+        return new HashConfig(algorithm, vnodes, size, probes, slots);
+    }
+
+    public HashConfig withSlots(int a) {
+        return new HashConfig(algorithm, vnodes, maglevTableSize, probes, a);
+    }
+
+    public HashConfig withProbes(int p) {
+        return new HashConfig(algorithm, vnodes, maglevTableSize, p, slots);
     }
 
     /** Builds the algorithm over {@code members}; see each class for the member-set checks. */
@@ -46,6 +64,8 @@ public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSiz
             case MAGLEV -> new MaglevHash(members, maglevTableSize);
             case RENDEZVOUS -> new RendezvousHash(members);
             case JUMP -> new JumpHash(members);
+            case MULTIPROBE -> new MultiProbeHash(members, probes);
+            case DXHASH -> new DxHash(members, slots);
         };
     }
 }

@@ -99,7 +99,7 @@ public record LbConfig(
             alg = null;
         }
         if (alg == null || !alg.offeredToLb()) {
-            throw new IllegalArgumentException("algorithm (" + algorithm + ") must be one of ring, maglev, rendezvous");
+            throw new IllegalArgumentException("algorithm (" + algorithm + ") must be one of " + HashAlgorithm.lbNames());
         }
         range("prefixV4", prefixV4, 0, 32);
         range("prefixV6", prefixV6, 0, 128);

@@ -31,7 +31,8 @@ class LbConfigTest {
     @Test
     void badValuesAreRefusedWithKeyAndValue() {
         assertThatThrownBy(() -> build(b -> b.connectTries = 0)).hasMessage("connect-tries (0) must be in 1..16");
-        assertThatThrownBy(() -> build(b -> b.algorithm = "jump")).hasMessageContaining("algorithm (jump)");
+        assertThatThrownBy(() -> build(b -> b.algorithm = "jump")).hasMessage(
+                "algorithm (jump) must be one of ring, maglev, rendezvous, multiprobe, dxhash");
         assertThatThrownBy(() -> build(b -> b.balanceFactor = 0.5)).hasMessageContaining("balance-factor (0.5)");
         assertThatThrownBy(() -> build(b -> b.connectTimeout = Duration.ZERO)).hasMessageContaining("connect-timeout (0) must be > 0");
         assertThatThrownBy(() -> build(b -> b.healthPath = "health")).hasMessageContaining("health-path (health)");
@@ -40,6 +41,17 @@ class LbConfigTest {
             b.downBackoffMin = Duration.ofSeconds(10);
             b.downBackoffMax = Duration.ofSeconds(1);
         })).hasMessageContaining("down-backoff-max (1s) must be >= down-backoff-min (10s)");
+    }
+
+    /** Issue 16: the new algorithms are selectable by name and build as the Router builds them. */
+    @Test
+    void multiProbeAndDxHashAreSelectable() {
+        for (String name : new String[] {"multiprobe", "dxhash"}) {
+            LbConfig c = build(b -> b.algorithm = name);
+            assertThat(c.algorithm()).isEqualTo(name);
+            assertThat(io.stickyring.lb.route.HashFactories.defaults()
+                    .build(c.algorithm(), List.of(io.stickyring.ring.Node.of("a"))).algorithm()).isEqualTo(name);
+        }
     }
 
     @Test

@@ -7,7 +7,10 @@ import io.stickyring.ring.HashAlgorithm;
 import io.stickyring.ring.HashConfig;
 import io.stickyring.ring.KeyMode;
 import io.stickyring.ring.LoadSource;
+import io.stickyring.ring.DxHash;
 import io.stickyring.ring.MaglevHash;
+import io.stickyring.ring.MultiProbeHash;
+import io.stickyring.ring.Ratio;
 import io.stickyring.ring.RingHash;
 import io.stickyring.sim.workload.ClientKeyFunction;
 import java.util.LinkedHashMap;
@@ -48,7 +51,9 @@ public final class ProductionCatalog implements AlgorithmCatalog {
                 "maglev[:table=P]       Maglev table of prime size P (default " + MaglevHash.DEFAULT_TABLE_SIZE + ")",
                 "rendezvous             weighted highest-random-weight",
                 "jump                   jump consistent hash (study only: not offered to the LB)",
-                "bounded[:base=A][:c=F] bounded loads over A (ring|maglev|rendezvous, default ring), factor c (default 1.25)");
+                "multiprobe[:probes=K]  multi-probe consistent hashing, K probes per key (default " + MultiProbeHash.DEFAULT_PROBES + ")",
+                "dxhash[:slots=A]       DxHash, A slots, a power of two >= total weight (default " + DxHash.DEFAULT_SLOTS + ")",
+                "bounded[:base=A][:c=F] bounded loads over A (any but jump, default ring), factor c exact: 1.1 or 11/10 (default 1.25)");
     }
 
     @Override
@@ -68,14 +73,19 @@ public final class ProductionCatalog implements AlgorithmCatalog {
             opts.put(kv[0].trim(), kv[1].trim());
         }
         if (name.equals("bounded")) {
-            check(t, opts, Set.of("base", "c", "vnodes", "table"));
+            check(t, opts, Set.of("base", "c", "vnodes", "table", "probes", "slots"));
             HashAlgorithm base = HashAlgorithm.fromName(opts.getOrDefault("base", "ring"));
             if (base == HashAlgorithm.JUMP) {
                 throw new IllegalArgumentException("algorithm '" + t + "': bounded load needs a base with a "
-                        + "preference order over arbitrary members (ring, maglev, rendezvous), not jump");
+                        + "preference order over arbitrary members, not jump");
             }
             HashConfig config = config(t, base, opts);
-            double c = number(t, opts, "c", 1.25);
+            Ratio c;
+            try {
+                c = Ratio.parse(opts.getOrDefault("c", "1.25"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("algorithm '" + t + "': c (" + opts.get("c") + ") " + e.getMessage().replaceFirst("^'[^']*' ", ""), e);
+            }
             // Validates c the same way the LB would, before any simulation runs.
             new BoundedLoadHash(config.build(List.of(new io.stickyring.ring.Node("probe", 1))), c,
                     LoadSource.of(new int[1]));
@@ -85,6 +95,8 @@ public final class ProductionCatalog implements AlgorithmCatalog {
         check(t, opts, switch (algorithm) {
             case RING -> Set.of("vnodes");
             case MAGLEV -> Set.of("table");
+            case MULTIPROBE -> Set.of("probes");
+            case DXHASH -> Set.of("slots");
             default -> Set.of();
         });
         HashConfig config = config(t, algorithm, opts);
@@ -98,6 +110,12 @@ public final class ProductionCatalog implements AlgorithmCatalog {
         }
         if (opts.containsKey("table")) {
             config = config.withMaglevTableSize((int) number(t, opts, "table", 0));
+        }
+        if (opts.containsKey("probes")) {
+            config = config.withProbes((int) number(t, opts, "probes", 0));
+        }
+        if (opts.containsKey("slots")) {
+            config = config.withSlots((int) number(t, opts, "slots", 0));
         }
         return config;
     }
@@ -130,9 +148,9 @@ public final class ProductionCatalog implements AlgorithmCatalog {
      * fallback once its member is full, which this model does not split).
      */
     static final class BoundedAssigner implements AlgorithmSpec.Assigner {
-        private final double c;
+        private final Ratio c;
 
-        BoundedAssigner(double c) {
+        BoundedAssigner(Ratio c) {
             this.c = c;
         }
 

@@ -24,6 +24,9 @@ import java.util.stream.IntStream;
  */
 public final class Simulator {
 
+    /** Builds timed per membership; the median is reported. */
+    static final int BUILD_REPEATS = 3;
+
     /** Keys per progress update and per parallel chunk. */
     private static final int CHUNK = 1 << 16;
 
@@ -64,8 +67,13 @@ public final class Simulator {
         List<LoadSnapshot> loads = new ArrayList<>();
         ForkJoinPool pool = threads > 1 ? new ForkJoinPool(threads) : null;
         try {
+            // Warm-up: one untimed pass per algorithm, so the first timed row is not measured cold.
             for (AlgorithmSpec algo : algorithms) {
-                runOne(algo, keys, scenario.initial(), events, ids, progress, pool, eventResults, stepResults, loads);
+                measure(algo, keys, scenario.initial(), ids, Progress.NONE, pool);
+            }
+            double nEff = effectiveSamples(keys);
+            for (AlgorithmSpec algo : algorithms) {
+                runOne(algo, keys, scenario.initial(), events, ids, progress, pool, eventResults, stepResults, loads, nEff);
             }
         } finally {
             if (pool != null) {
@@ -85,15 +93,17 @@ public final class Simulator {
 
     private void runOne(AlgorithmSpec algo, KeySet keys, Cluster initial, List<Scenario.Expanded> events,
                         List<String> ids, Progress progress, ForkJoinPool pool, List<EventResult> eventResults,
-                        List<StepResult> stepResults, List<LoadSnapshot> loads) {
+                        List<StepResult> stepResults, List<LoadSnapshot> loads, double nEff) {
         State cur = measure(algo, keys, initial, ids, progress, pool);
         eventResults.add(new EventResult(algo.label(), 0, "initial", 0, initial.ringNodes().size(), 0, 0, 0, 0, 0, 0,
                 0, 0, LoadStats.of(cur.loads, cur.weights), cur.lookupNs, cur.buildMs,
-                measureMemory ? MemoryEstimate.bytes(cur.hash) : -1));
+                measureMemory ? MemoryEstimate.bytes(cur.hash) : -1, 0, 0, noiseFloor(cur.weights, nEff)));
         loads.add(snapshot(algo, 0, "initial", cur, ids));
         for (Scenario.Expanded ev : events) {
             State start = cur;
             double movedKeys = 0, movedConns = 0, ideal = 0, toNew = 0, fromGone = 0, between = 0, dropped = 0;
+            double idealConns = 0;
+            boolean[] received = new boolean[ids.size()];
             double[] builds = new double[ev.steps().size()];
             double[] lookups = new double[ev.steps().size()];
             int si = 0;
@@ -108,6 +118,10 @@ public final class Simulator {
                 fromGone += r.fromGone();
                 between += r.between();
                 dropped += r.dropped();
+                idealConns += r.idealConns();
+                for (int g = 0; g < received.length; g++) {
+                    received[g] |= r.received()[g];
+                }
                 builds[si] = next.buildMs;
                 lookups[si] = next.lookupNs;
                 si++;
@@ -117,7 +131,8 @@ public final class Simulator {
             eventResults.add(new EventResult(algo.label(), ev.index(), ev.text(), ev.steps().size(),
                     cur.cluster.ringNodes().size(), movedKeys, movedConns, ideal, toNew, fromGone, between, dropped,
                     net, LoadStats.of(cur.loads, cur.weights), median(lookups), median(builds),
-                    measureMemory ? MemoryEstimate.bytes(cur.hash) : -1));
+                    measureMemory ? MemoryEstimate.bytes(cur.hash) : -1, idealConns, count(received),
+                    noiseFloor(cur.weights, nEff)));
             loads.add(snapshot(algo, ev.index(), ev.text(), cur, ids));
         }
     }
@@ -125,9 +140,15 @@ public final class Simulator {
     private State measure(AlgorithmSpec algo, KeySet keys, Cluster cluster, List<String> ids, Progress progress,
                           ForkJoinPool pool) {
         List<Node> nodes = cluster.ringNodes();
-        long b0 = System.nanoTime();
-        ConsistentHash hash = algo.build(nodes);
-        double buildMs = (System.nanoTime() - b0) / 1e6;
+        // Builds are timed over BUILD_REPEATS repeats (median): one build is at the mercy of a GC or JIT.
+        double[] buildTimes = new double[BUILD_REPEATS];
+        ConsistentHash hash = null;
+        for (int r = 0; r < BUILD_REPEATS; r++) {
+            long b0 = System.nanoTime();
+            hash = algo.build(nodes);
+            buildTimes[r] = (System.nanoTime() - b0) / 1e6;
+        }
+        double buildMs = median(buildTimes);
         List<Node> canon = hash.nodes();
         int[] toGlobal = new int[canon.size()];
         int[] weights = new int[ids.size()];
@@ -193,6 +214,7 @@ public final class Simulator {
         }
         int[] counts = keys.counts();
         long movedKeys = 0, movedConns = 0, toNew = 0, fromGone = 0, between = 0, dropped = 0;
+        boolean[] received = new boolean[ids.size()];
         for (int i = 0; i < before.owners.length; i++) {
             int o = before.owners[i];
             int n = after.owners[i];
@@ -200,6 +222,7 @@ public final class Simulator {
                 dropped += counts[i];
             }
             if (o != n) {
+                received[n] = true;
                 movedKeys++;
                 movedConns += counts[i];
                 if (!inBefore[n]) {
@@ -215,7 +238,83 @@ public final class Simulator {
         return new StepResult(algo.label(), ev.index(), ev.text(), stepIndex, step.label(),
                 after.cluster.ringNodes().size(), (double) movedKeys / keys.size(), movedConns / total,
                 idealMove(before.weights, after.weights), toNew / total, fromGone / total, between / total,
-                dropped / total, LoadStats.of(after.loads, after.weights), after.lookupNs, after.buildMs);
+                dropped / total, LoadStats.of(after.loads, after.weights), after.lookupNs, after.buildMs,
+                idealConns(before.loads, before.weights, after.weights), count(received), received);
+    }
+
+    /**
+     * The connection-weighted ideal of one step: the connections on members that leave the ring
+     * (forced to move whatever the algorithm: a heavy NAT on a failed member moves all its users),
+     * plus the key-space movement the change needs beyond re-homing the leavers' share
+     * (max(0, {@link #idealMove} - the leavers' fair share before)), i.e. what newcomers and
+     * weight gains must receive, in expectation. Examples: loads 60, 20, 20 and member 0 fails
+     * (weights 1,1,1 -> 0,1,1): 0.6 + max(0, 1/3 - 1/3) = 0.6. A fourth member joins: 0 + 1/4.
+     * Member 0 replaced by a newcomer: its 0.6, nothing more.
+     */
+    public static double idealConns(long[] before, int[] weightsBefore, int[] weightsAfter) {
+        double total = Arrays.stream(before).sum();
+        double wBefore = Arrays.stream(weightsBefore).sum();
+        double forced = 0;
+        double leaversShare = 0;
+        for (int i = 0; i < before.length; i++) {
+            if (weightsBefore[i] > 0 && weightsAfter[i] == 0) {
+                forced += before[i];
+                leaversShare += weightsBefore[i] / wBefore;
+            }
+        }
+        double extra = Math.max(0, idealMove(weightsBefore, weightsAfter) - leaversShare);
+        return (total == 0 ? 0 : forced / total) + extra;
+    }
+
+    /**
+     * Std dev of load/fair that key sampling alone gives a perfectly even algorithm: per member
+     * sqrt((1-p)/(n_eff p)), n_eff = (sum c)^2 / sum c^2 over distinct keys, c a key's connections
+     * (= the key count with one connection per key; --per-connection entries of one key count as one).
+     */
+    static double effectiveSamples(KeySet keys) {
+        long[] k = keys.keys();
+        int[] c = keys.counts();
+        Integer[] order = new Integer[k.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Long.compare(k[x], k[y]));
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < order.length; ) {
+            long run = 0;
+            int j = i;
+            while (j < order.length && k[order[j]] == k[order[i]]) {
+                run += c[order[j]];
+                j++;
+            }
+            sum += run;
+            sq += (double) run * run;
+            i = j;
+        }
+        return sq == 0 ? 0 : sum * sum / sq;
+    }
+
+    static double noiseFloor(int[] weights, double nEff) {
+        double w = Arrays.stream(weights).sum();
+        double acc = 0;
+        int members = 0;
+        for (int x : weights) {
+            if (x > 0) {
+                double p = x / w;
+                acc += (1 - p) / (nEff * p);
+                members++;
+            }
+        }
+        return members == 0 || nEff == 0 ? Double.NaN : Math.sqrt(acc / members);
+    }
+
+    private static int count(boolean[] b) {
+        int c = 0;
+        for (boolean x : b) {
+            c += x ? 1 : 0;
+        }
+        return c;
     }
 
     /**
@@ -247,6 +346,7 @@ public final class Simulator {
         List<String> members = new ArrayList<>();
         List<Long> l = new ArrayList<>();
         List<Double> f = new ArrayList<>();
+        List<Integer> w = new ArrayList<>();
         long total = Arrays.stream(s.loads).sum();
         long wsum = Arrays.stream(s.weights).sum();
         for (int i = 0; i < ids.size(); i++) {
@@ -254,10 +354,11 @@ public final class Simulator {
                 members.add(ids.get(i));
                 l.add(s.loads[i]);
                 f.add((double) total * s.weights[i] / wsum);
+                w.add(s.weights[i]);
             }
         }
         return new LoadSnapshot(algo.label(), event, text, members, l.stream().mapToLong(Long::longValue).toArray(),
-                f.stream().mapToDouble(Double::doubleValue).toArray());
+                f.stream().mapToDouble(Double::doubleValue).toArray(), w.stream().mapToInt(Integer::intValue).toArray());
     }
 
     static double median(double[] v) {

@@ -45,30 +45,77 @@ public final class Charts {
     private Charts() {
     }
 
-    /** Load per member after event {@code event} (0 = initial). */
+    /**
+     * Load per member after event {@code event} (0 = initial) as a sorted distribution: x = member
+     * rank by load/fair (busiest first), y = load/fair, one line per algorithm, and the band
+     * 1 +- 2 x the key-sampling noise floor (what a perfectly even algorithm would show with this
+     * workload), so Maglev's sampling noise is not read as imbalance. Readable at any member count.
+     */
     public static JFreeChart load(SimResult r, int event) {
-        DefaultCategoryDataset ds = new DefaultCategoryDataset();
+        XYSeriesCollection ds = new XYSeriesCollection();
         String title = null;
+        double noise = Double.NaN;
+        int maxMembers = 0;
         for (LoadSnapshot s : r.loads()) {
             if (s.event() != event) {
                 continue;
             }
             title = s.eventText();
-            for (int i = 0; i < s.members().size(); i++) {
-                ds.addValue(100 * (s.loads()[i] / s.fair()[i] - 1), s.algorithm(), s.members().get(i));
+            double[] rel = new double[s.members().size()];
+            for (int i = 0; i < rel.length; i++) {
+                rel[i] = s.loads()[i] / s.fair()[i];
+            }
+            java.util.Arrays.sort(rel);
+            XYSeries xs = new XYSeries(s.algorithm());
+            for (int i = 0; i < rel.length; i++) {
+                xs.add(i + 1, rel[rel.length - 1 - i]);
+            }
+            ds.addSeries(xs);
+            maxMembers = Math.max(maxMembers, rel.length);
+            for (EventResult e : r.events()) {
+                if (e.event() == event && e.algorithm().equals(s.algorithm())) {
+                    noise = e.noiseFloor();
+                }
             }
         }
         if (title == null) {
             throw new IllegalArgumentException("no event " + event + " in this result (events 0.." + r.eventTexts().size() + ")");
         }
-        JFreeChart chart = ChartFactory.createBarChart("Load per member after " + (event == 0 ? "start" : "#" + event + " " + title),
-                "member", "deviation from fair share (%)", ds, PlotOrientation.VERTICAL, true, false, false);
-        CategoryPlot plot = chart.getCategoryPlot();
-        style(plot);
-        plot.addRangeMarker(new ValueMarker(0.0, Color.DARK_GRAY, new BasicStroke(1.0f)));
-        if (ds.getColumnCount() > 16) {
-            plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_90);
+        int algorithms = ds.getSeriesCount();
+        if (!Double.isNaN(noise)) {
+            XYSeries hi = new XYSeries("noise band (1 +- 2 x " + Fmt.pct(noise).trim() + ")");
+            XYSeries lo = new XYSeries(" ");
+            hi.add(1, 1 + 2 * noise);
+            hi.add(maxMembers, 1 + 2 * noise);
+            lo.add(1, Math.max(0, 1 - 2 * noise));
+            lo.add(maxMembers, Math.max(0, 1 - 2 * noise));
+            ds.addSeries(hi);
+            ds.addSeries(lo);
         }
+        JFreeChart chart = ChartFactory.createXYLineChart("Load per member after " + (event == 0 ? "start" : "#" + event + " " + title)
+                        + ", sorted", "member rank (busiest first)", "load / fair share", ds, PlotOrientation.VERTICAL, true,
+                false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, maxMembers <= 40);
+        for (int i = 0; i < algorithms; i++) {
+            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            renderer.setSeriesStroke(i, new BasicStroke(2f));
+        }
+        for (int i = algorithms; i < ds.getSeriesCount(); i++) {
+            renderer.setSeriesPaint(i, Color.GRAY);
+            renderer.setSeriesShapesVisible(i, false);
+            renderer.setSeriesStroke(i, new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                    new float[] {6f, 4f}, 0f));
+            renderer.setSeriesVisibleInLegend(i, i == algorithms);
+        }
+        plot.setRenderer(renderer);
+        plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.0f)));
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        NumberAxis x = (NumberAxis) plot.getDomainAxis();
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         return chart;
     }
 
@@ -94,6 +141,7 @@ public final class Charts {
                 PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         style(plot);
+        logIfDecades(plot, ds, "% of keys moved (log)");
         if (idealAdded) {
             ((BarRenderer) plot.getRenderer()).setSeriesPaint(ds.getRowIndex("ideal minimum"), Color.LIGHT_GRAY);
         }
@@ -114,6 +162,7 @@ public final class Charts {
                 "moved / ideal (1 = optimal)", ds, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         style(plot);
+        logIfDecades(plot, ds, "moved / ideal (log; 1 = optimal)");
         plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f)));
         plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         return chart;
@@ -141,6 +190,15 @@ public final class Charts {
             renderer.setSeriesPaint(i, PALETTE[i]);
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
+        // Interval bounds are drawn as thin grey dashes so they read as a band, not as data series.
+        for (int i = 0; i < ds.getSeriesCount(); i++) {
+            if (String.valueOf(ds.getSeriesKey(i)).contains("interval")) {
+                renderer.setSeriesPaint(i, Color.GRAY);
+                renderer.setSeriesShapesVisible(i, false);
+                renderer.setSeriesStroke(i, new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {5f, 4f}, 0f));
+            }
+        }
         plot.setRenderer(renderer);
         if (logX) {
             LogAxis x = new LogAxis(xLabel);
@@ -150,6 +208,40 @@ public final class Charts {
         }
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         return chart;
+    }
+
+    /**
+     * A log range axis when the positive values span more than a decade and a half (jump's 978%
+     * beside ring's 10% swamps a linear axis); bars then grow from the smallest decade shown.
+     */
+    public static boolean logIfDecades(CategoryPlot plot, DefaultCategoryDataset ds, String label) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (int r = 0; r < ds.getRowCount(); r++) {
+            for (int c = 0; c < ds.getColumnCount(); c++) {
+                Number v = ds.getValue(r, c);
+                if (v != null && v.doubleValue() > 0) {
+                    min = Math.min(min, v.doubleValue());
+                    max = Math.max(max, v.doubleValue());
+                }
+            }
+        }
+        if (max == 0 || max / min < 30) {
+            return false;
+        }
+        LogAxis y = new LogAxis(label);
+        y.setBase(10);
+        y.setSmallestValue(Math.pow(10, Math.floor(Math.log10(min))));
+        y.setLowerBound(Math.pow(10, Math.floor(Math.log10(min))));
+        y.setUpperBound(Math.pow(10, Math.ceil(Math.log10(max * 1.05))));
+        // One tick per decade, printed as plain numbers (0.1, 1, 10, 100), not 10^0.2.
+        y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+        y.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.###"));
+        y.setMinorTickCount(9);
+        y.setMinorTickMarksVisible(true);
+        plot.setRangeAxis(y);
+        ((BarRenderer) plot.getRenderer()).setBase(y.getLowerBound());
+        return true;
     }
 
     private static void style(CategoryPlot plot) {

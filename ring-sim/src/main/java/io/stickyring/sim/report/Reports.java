@@ -23,8 +23,8 @@ public final class Reports {
         sb.append("workload: ").append(r.workload()).append(", ").append(r.connections()).append(" connections, seed ")
                 .append(r.seed()).append('\n');
         TextTable t = new TextTable(List.of("algorithm", "#", "event", "steps", "ring", "keys moved", "ideal", "x ideal", "conns moved",
-                "to new", "from gone", "between", "dropped", "net", "peak/avg", "std dev", "max share", "lookup",
-                "build", "memory"));
+                "conns ideal", "receivers", "to new", "from gone", "between", "dropped", "net", "peak/avg", "min/avg",
+                "std dev", "noise floor", "max share", "lookup", "build", "memory"));
         String last = null;
         for (EventResult e : r.events()) {
             if (last != null && !last.equals(e.algorithm())) {
@@ -35,10 +35,12 @@ public final class Reports {
             t.row(List.of(e.algorithm(), String.valueOf(e.event()), e.eventText(), String.valueOf(e.steps()),
                     String.valueOf(e.ringMembers()), init ? "-" : Fmt.pct(e.movedKeys()), init ? "-" : Fmt.pct(e.ideal()),
                     init ? "-" : Fmt.times(e.excess()), init ? "-" : Fmt.pct(e.movedConns()),
+                    init ? "-" : Fmt.pct(e.idealConns()), init ? "-" : String.valueOf(e.receivers()),
                     init ? "-" : Fmt.pct(e.toNew()),
                     init ? "-" : Fmt.pct(e.fromGone()), init ? "-" : Fmt.pct(e.between()),
                     init ? "-" : Fmt.pct(e.dropped()), init ? "-" : Fmt.pct(e.netMoved()),
-                    Fmt.ratio(e.load().peakToAverage()), Fmt.pct(e.load().stdDev()), Fmt.pct(e.load().maxShare()),
+                    Fmt.ratio(e.load().peakToAverage()), Fmt.ratio(e.load().minToAverage()), Fmt.pct(e.load().stdDev()),
+                    Fmt.pct(e.noiseFloor()), Fmt.pct(e.load().maxShare()),
                     Fmt.ns(e.lookupNs()), Fmt.ms(e.buildMs()), Fmt.bytes(e.memoryBytes())));
         }
         sb.append(t.render());
@@ -68,14 +70,17 @@ public final class Reports {
     public static String csv(SimResult r) {
         List<String> lines = new ArrayList<>();
         lines.add("level,algorithm,event,step,label,ring_members,moved_keys,moved_conns,ideal,to_new,from_gone,between,"
-                + "dropped,net_moved,peak_to_avg,std_dev,max_share,lookup_ns,build_ms,memory_bytes");
+                + "dropped,net_moved,peak_to_avg,std_dev,max_share,lookup_ns,build_ms,memory_bytes,ideal_conns,receivers,"
+                + "min_to_avg,noise_floor");
         for (EventResult e : r.events()) {
             lines.add(String.join(",", "event", csvText(e.algorithm()), String.valueOf(e.event()), "",
                     csvText(e.eventText()), String.valueOf(e.ringMembers()), Fmt.num(e.movedKeys()),
                     Fmt.num(e.movedConns()), Fmt.num(e.ideal()), Fmt.num(e.toNew()), Fmt.num(e.fromGone()),
                     Fmt.num(e.between()), Fmt.num(e.dropped()), Fmt.num(e.netMoved()),
                     Fmt.num(e.load().peakToAverage()), Fmt.num(e.load().stdDev()), Fmt.num(e.load().maxShare()),
-                    Fmt.num(e.lookupNs()), Fmt.num(e.buildMs()), e.memoryBytes() < 0 ? "" : String.valueOf(e.memoryBytes())));
+                    Fmt.num(e.lookupNs()), Fmt.num(e.buildMs()), e.memoryBytes() < 0 ? "" : String.valueOf(e.memoryBytes()),
+                    Fmt.num(e.idealConns()), String.valueOf(e.receivers()), Fmt.num(e.load().minToAverage()),
+                    Fmt.num(e.noiseFloor())));
         }
         for (StepResult s : r.steps()) {
             lines.add(String.join(",", "step", csvText(s.algorithm()), String.valueOf(s.event()), String.valueOf(s.step()),
@@ -83,7 +88,8 @@ public final class Reports {
                     Fmt.num(s.movedConns()), Fmt.num(s.ideal()), Fmt.num(s.toNew()), Fmt.num(s.fromGone()),
                     Fmt.num(s.between()), Fmt.num(s.dropped()), "", Fmt.num(s.load().peakToAverage()),
                     Fmt.num(s.load().stdDev()), Fmt.num(s.load().maxShare()), Fmt.num(s.lookupNs()),
-                    Fmt.num(s.buildMs()), ""));
+                    Fmt.num(s.buildMs()), "", Fmt.num(s.idealConns()), String.valueOf(s.receivers()),
+                    Fmt.num(s.load().minToAverage()), ""));
         }
         return String.join("\n", lines) + "\n";
     }

@@ -24,22 +24,30 @@ public record Change(List<String> remove, List<String> drain, Map<String, Intege
         }
     }
 
-    /** Parses {@code ID=HOST:PORT[@WEIGHT]} or {@code ID[@WEIGHT]}: only the id and weight matter to the hash. */
+    /**
+     * Parses {@code ID=HOST:PORT[/WEIGHT]} or {@code ID[/WEIGHT]}, the LB's {@code --backend} syntax:
+     * only the id and weight matter to the hash. The old {@code @WEIGHT} is refused with a message
+     * naming the new form (it was silently ignored after {@code /} before, a wrong prediction).
+     */
     public static Map.Entry<String, Integer> parseAdd(String spec) {
         String s = spec.trim();
+        if (s.indexOf('@') >= 0) {
+            throw new IllegalArgumentException("--add '" + spec + "': '@WEIGHT' is no longer accepted; write "
+                    + "ID=HOST:PORT/WEIGHT (or ID/WEIGHT), the LB's --backend syntax");
+        }
         int weight = 1;
-        int at = s.lastIndexOf('@');
-        if (at > 0) {
+        int slash = s.lastIndexOf('/');
+        if (slash > 0) {
             try {
-                weight = Integer.parseInt(s.substring(at + 1));
+                weight = Integer.parseInt(s.substring(slash + 1).trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--add '" + spec + "': weight (" + s.substring(at + 1) + ") is not an integer", e);
+                throw new IllegalArgumentException("--add '" + spec + "': weight (" + s.substring(slash + 1) + ") is not an integer", e);
             }
-            s = s.substring(0, at);
+            s = s.substring(0, slash);
         }
         String id = s.contains("=") ? s.substring(0, s.indexOf('=')) : s;
         if (id.isBlank()) {
-            throw new IllegalArgumentException("--add '" + spec + "': missing member id (expected ID=HOST:PORT[@WEIGHT])");
+            throw new IllegalArgumentException("--add '" + spec + "': missing member id (expected ID=HOST:PORT[/WEIGHT])");
         }
         new Node(id, weight); // validates weight >= 1 with a message naming it
         return Map.entry(id, weight);

@@ -38,7 +38,8 @@ public final class WhatIf {
      */
     public record Prediction(String algorithm, long version, List<String> before, List<String> after,
                              double keySpaceMoved, double ideal, long connections, long movedConnections,
-                             long mismatches, Map<String, long[]> perMember, List<Move> moves) {
+                             long mismatches, Map<String, long[]> perMember, List<Move> moves,
+                             Map<String, double[]> shares) {
     }
 
     public static Prediction predict(LbView view, Change change, AlgorithmSpec algo, ClientKeyFunction keys,
@@ -62,6 +63,19 @@ public final class WhatIf {
             }
         }
         double ideal = ideal(before, after);
+        // Key-space share of every member now and after (0 when out of the ring): what an idle LB's
+        // next connections would do, from /members alone.
+        Map<String, double[]> shares = new LinkedHashMap<>();
+        view.members().forEach(m -> shares.put(m.id(), new double[2]));
+        after.forEach(n -> shares.putIfAbsent(n.id(), new double[2]));
+        double[] s0 = h0.shares();
+        double[] s1 = h1.shares();
+        for (int i = 0; i < s0.length; i++) {
+            shares.get(h0.nodes().get(i).id())[0] = s0[i];
+        }
+        for (int i = 0; i < s1.length; i++) {
+            shares.get(h1.nodes().get(i).id())[1] = s1[i];
+        }
 
         Map<String, long[]> perMember = new LinkedHashMap<>();
         view.members().forEach(m -> perMember.put(m.id(), new long[2]));
@@ -91,7 +105,7 @@ public final class WhatIf {
         }
         return new Prediction(algo.label(), view.version(), before.stream().map(Node::id).toList(),
                 after.stream().map(Node::id).sorted().toList(), (double) moved / samples, ideal, total, movedConns,
-                mismatches, perMember, moves);
+                mismatches, perMember, moves, shares);
     }
 
     static double ideal(List<Node> a, List<Node> b) {

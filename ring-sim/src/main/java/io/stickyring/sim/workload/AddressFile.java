@@ -48,6 +48,14 @@ public final class AddressFile {
         return parse(text, path.toString());
     }
 
+    /** Like {@link #parse}, but an export with no connections (an idle LB) is an empty list, not an error. */
+    public static List<Entry> parseLive(String text, String source) {
+        String trimmed = text.stripLeading();
+        List<Entry> entries = trimmed.startsWith("{") || trimmed.startsWith("[") ? parseJson(trimmed, source)
+                : parseCsv(text, source);
+        return List.copyOf(entries);
+    }
+
     public static List<Entry> parse(String text, String source) {
         String trimmed = text.stripLeading();
         List<Entry> entries = trimmed.startsWith("{") || trimmed.startsWith("[") ? parseJson(trimmed, source)
