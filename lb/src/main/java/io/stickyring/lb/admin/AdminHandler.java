@@ -96,7 +96,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return;
                 }
                 long key = KeyFunctions.keyOf(api.keyFunction(), ip);
-                Router.Lookup l = api.router().lookup(key);
+                RoutingTable.Lookup l = api.router().table().lookup(key);
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("ip", ip);
                 body.put("key", l.key());
@@ -178,8 +178,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private Map<String, Object> members() {
-        RoutingTable t = api.router().table();
-        Map<String, Double> shares = api.router().shares();
+        RoutingTable t = api.router().table(); // one snapshot: shares, states and the ring agree
+        Map<String, Double> shares = t.shares();
         List<Map<String, Object>> list = new ArrayList<>();
         for (MemberRuntime m : t.members()) {
             Map<String, Object> e = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package io.stickyring.lb.config;
 
 import io.stickyring.membership.Member;
 import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.HashConfig;
 import io.stickyring.ring.KeyMode;
 import java.time.Duration;
 import java.util.List;
@@ -177,6 +178,11 @@ public record LbConfig(
         if (d.isNegative()) {
             throw new IllegalArgumentException(name + " (" + d + ") must not be negative");
         }
+    }
+
+    /** The typed hash config the router builds rings from ({@code algorithm} with ring's default parameters). */
+    public HashConfig hashConfig() {
+        return HashConfig.of(algorithm);
     }
 
     public boolean usesZooKeeper() {
