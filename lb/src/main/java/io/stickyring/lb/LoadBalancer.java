@@ -33,8 +33,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import io.stickyring.membership.MembershipSource;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,6 +77,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final ProxyContext proxy;
     private final HealthChecker health;
     private final List<Channel> listeners = new ArrayList<>();
+    private final CountDownLatch firstViewApplied = new CountDownLatch(1);
     private Channel adminChannel;
     private volatile boolean closed;
 
@@ -120,12 +121,11 @@ public final class LoadBalancer implements AutoCloseable {
 
     private void doStart() throws Exception {
         MembershipSource source = membership.source();
+        // The source calls listeners one at a time in publication order, and the control thread runs
+        // tasks in submission order, so the router applies views exactly in the order the source chose.
         source.addListener(v -> control.execute(() -> applyView(v)));
         source.start();
-        Optional<MembershipView> first = source.awaitFirstView(INITIAL_VIEW_WAIT);
-        if (first.isPresent()) {
-            applyView(first.get());
-        } else {
+        if (!firstViewApplied.await(INITIAL_VIEW_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
         ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
@@ -160,12 +160,14 @@ public final class LoadBalancer implements AutoCloseable {
                 router.table().view().version());
     }
 
-    private synchronized void applyView(MembershipView v) {
-        MembershipView cur = router.table().view();
-        if (v.version() < cur.version()) {
-            return; // late delivery of an older view
-        }
+    /**
+     * Applies what the source delivers, in its order, with no version comparison: the source owns
+     * view order (the ZooKeeper watcher publishes a lower version after a data reset on purpose).
+     * Runs on the control thread only.
+     */
+    private void applyView(MembershipView v) {
         router.applyView(v);
+        firstViewApplied.countDown();
     }
 
     private void housekeeping() {
