@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * A fixed member list, for {@code lb --backend ID=HOST:PORT ...} without ZooKeeper.
  *
  * <p>Invariant: publishes version 1 on {@link #start()}; the only later change is a local
- * {@link #setState} (this LB only, there is no shared store), which publishes version + 1. The
+ * {@link #setState} or {@link #setWeight} (this LB only, there is no shared store), which publishes version + 1. The
  * view is never stale. Listeners run on the thread that published, under one lock, so they see
  * views in version order.
  */
@@ -115,16 +115,29 @@ public final class StaticMembershipSource implements MembershipSource, Membershi
     @Override
     public Member setState(String id, MemberState newState) {
         Objects.requireNonNull(newState, "state");
+        return change(id, m -> m.withState(newState));
+    }
+
+    /** Changes the weight of one member for this process only and publishes version + 1. */
+    @Override
+    public Member setWeight(String id, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight (" + weight + ") of member '" + id + "' must be >= 1");
+        }
+        return change(id, m -> m.withWeight(weight));
+    }
+
+    private Member change(String id, java.util.function.UnaryOperator<Member> edit) {
         synchronized (publishLock) {
             MembershipView view = current;
             if (view == null) {
                 throw new IllegalStateException("static membership source not started");
             }
             Member old = view.member(id).orElseThrow(() -> new NoSuchMemberException(id, "the static backend list"));
-            if (old.state() == newState) {
+            Member changed = edit.apply(old);
+            if (changed.equals(old)) {
                 return old;
             }
-            Member changed = old.withState(newState);
             List<Member> members = new ArrayList<>(view.members());
             members.replaceAll(m -> m.id().equals(id) ? changed : m);
             publish(MembershipView.of(view.version() + 1, members));
