@@ -47,19 +47,22 @@ class ViewResetTest {
 
     /**
      * Writes {@code m}'s znode (persistent, so it does not depend on this client's session) after
-     * {@code padding} create+delete pairs of a scratch child, so the old ensemble's zxids are large.
-     * (The churn also makes the members node's cversion differ between the two ensembles: Curator's
-     * CuratorCache skips re-listing children whose parent has the same cversion as before, which
-     * after a reset can hide new members from the cache; see the report of this change.)
+     * {@code padding} transactions, so the old ensemble's zxids are large. With {@code churn} the
+     * padding creates and deletes a scratch member (the members node's child version grows); without
+     * it the padding rewrites a node elsewhere (the members node's child version stays 1).
      */
-    private static void write(int port, Member m, int padding) throws Exception {
+    private static void write(int port, Member m, int padding, boolean churn) throws Exception {
         try (CuratorFramework c = settings(port).newClient()) {
             c.start();
             c.blockUntilConnected();
             String scratch = ZkSettings.memberPath("reset", "scratch");
             for (int i = 0; i < padding; i++) {
-                c.create().creatingParentsIfNeeded().forPath(scratch, new byte[0]);
-                c.delete().forPath(scratch);
+                if (churn) {
+                    c.create().creatingParentsIfNeeded().forPath(scratch, new byte[0]);
+                    c.delete().forPath(scratch);
+                } else {
+                    c.create().orSetData().forPath("/padding", new byte[] {(byte) i});
+                }
             }
             c.create().creatingParentsIfNeeded().forPath(ZkSettings.memberPath("reset", m.id()),
                     new MemberPayload(m, "").encode());
@@ -68,11 +71,25 @@ class ViewResetTest {
 
     @Test
     void afterAZooKeeperDataResetTheLbFollowsTheNewLowerVersionedView() throws Exception {
+        resetAndFollow(true);
+    }
+
+    /**
+     * The same reset where the members node has the same child version (cversion) before and after:
+     * Curator's CuratorCache then skips re-listing its children, so the watcher must reload the cache
+     * itself when it stays behind ZooKeeper's child list.
+     */
+    @Test
+    void aResetWithAnEqualChildVersionIsFollowedToo() throws Exception {
+        resetAndFollow(false);
+    }
+
+    private void resetAndFollow(boolean churn) throws Exception {
         int port = InstanceSpec.getRandomPort();
         zk = server(port, Files.createTempDirectory("zk-before"));
         Member before = h.backend("before", false).member();
         Member after = h.backend("after", false).member();
-        write(port, before, 25); // the old ensemble's history is long: its zxids are large
+        write(port, before, 25, churn); // the old ensemble's history is long: its zxids are large
         LoadBalancer lb = h.startZk(settings(port), b -> { });
         await().atMost(Duration.ofSeconds(20)).until(() -> ringIds(lb).equals("before"));
         long oldVersion = lb.router().table().view().version();
@@ -80,7 +97,7 @@ class ViewResetTest {
         // the ensemble's data is wiped: same address, empty data directory, zxids start again
         zk.close();
         zk = server(port, Files.createTempDirectory("zk-after"));
-        write(port, after, 0);
+        write(port, after, 0, churn);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> ringIds(lb).equals("after"));
         assertThat(lb.router().table().view().version()).isLessThan(oldVersion);
