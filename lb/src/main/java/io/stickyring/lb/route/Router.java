@@ -7,7 +7,6 @@ import io.stickyring.membership.MemberState;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.ring.BoundedLoadHash;
 import io.stickyring.ring.ConsistentHash;
-import io.stickyring.ring.KeySpace;
 import io.stickyring.ring.LoadSource;
 import io.stickyring.ring.Node;
 import java.util.ArrayList;
@@ -361,47 +360,9 @@ public final class Router {
         return table.shares();
     }
 
-    /** Result of {@link #whatIf}. */
-    public record WhatIf(List<String> ringBefore, List<String> ringAfter, double keySpaceMoved,
-                         int liveConnectionsRemapped, int liveConnectionsOnRemoved, int samples) {
-    }
-
-    /**
-     * Predicts the effect of removing member {@code removeId} and/or adding {@code add}: the fraction
-     * of the key space whose owner changes (sampled), the live connections whose key would map to a
-     * different member (they stay where they are, but would land elsewhere on reconnect), and the live
-     * connections on the removed member (closed on removal by default).
-     */
-    public WhatIf whatIf(String removeId, Node add) {
-        RoutingTable t = table;
-        List<Node> before = t.hash() == null ? List.of() : t.hash().nodes();
-        List<Node> after = new ArrayList<>();
-        for (Node n : before) {
-            if (!n.id().equals(removeId) && (add == null || !n.id().equals(add.id()))) {
-                after.add(n);
-            }
-        }
-        if (add != null) {
-            after.add(add);
-        }
-        ConsistentHash b = t.hash();
-        ConsistentHash a = after.isEmpty() ? null : hashFactory.build(config.hashConfig(), after);
-        // the same sampled estimate ring-sim reports (membership's KeySpace), so the two tools agree
-        double moved = b == null && a == null ? 0 : b == null || a == null ? 1 : KeySpace.movedFraction(b, a, SHARE_SAMPLES);
-        int remapped = 0;
-        int onRemoved = 0;
-        for (MemberRuntime rt : t.members()) {
-            boolean isRemoved = rt.id().equals(removeId);
-            for (TrackedConnection c : rt.connections()) {
-                if (isRemoved) {
-                    onRemoved++;
-                } else if (a == null || !a.owner(c.key()).id().equals(rt.id())) {
-                    remapped++;
-                }
-            }
-        }
-        return new WhatIf(before.stream().map(Node::id).toList(), after.stream().map(Node::id).sorted().toList(),
-                moved, remapped, onRemoved, SHARE_SAMPLES);
+    /** {@link RoutingTable#whatIf} of the current snapshot, with this router's hash factory and config. */
+    public RoutingTable.WhatIf whatIf(String removeId, Node add) {
+        return table.whatIf(hashFactory, config.hashConfig(), removeId, add, SHARE_SAMPLES);
     }
 
     /** {@link RoutingTable#lookup} of the current snapshot. */

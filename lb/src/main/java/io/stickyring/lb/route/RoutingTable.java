@@ -4,6 +4,9 @@ import io.stickyring.lb.config.LbConfig;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.ring.BoundedLoadHash;
 import io.stickyring.ring.ConsistentHash;
+import io.stickyring.ring.HashConfig;
+import io.stickyring.ring.KeySpace;
+import io.stickyring.ring.Node;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -183,5 +186,46 @@ public record RoutingTable(MembershipView view, ConsistentHash hash, BoundedLoad
             out.put(hash.nodes().get(i).id(), sh[i]);
         }
         return out;
+    }
+
+    /** Result of {@link #whatIf}. */
+    public record WhatIf(List<String> ringBefore, List<String> ringAfter, double keySpaceMoved,
+                         int liveConnectionsRemapped, int liveConnectionsOnRemoved, int samples) {
+    }
+
+    /**
+     * Predicts the effect of removing member {@code removeId} and/or adding {@code add} to this
+     * snapshot: the fraction of the key space whose owner changes (sampled with ring's
+     * {@link KeySpace#movedFraction}, the estimate ring-sim reports), the live connections whose key
+     * would map to a different member (they stay, but would land elsewhere on reconnect), and the
+     * live connections on the removed member (closed on removal by default).
+     */
+    public WhatIf whatIf(HashFactory factory, HashConfig config, String removeId, Node add, int samples) {
+        List<Node> before = hash == null ? List.of() : hash.nodes();
+        List<Node> after = new ArrayList<>();
+        for (Node n : before) {
+            if (!n.id().equals(removeId) && (add == null || !n.id().equals(add.id()))) {
+                after.add(n);
+            }
+        }
+        if (add != null) {
+            after.add(add);
+        }
+        ConsistentHash a = after.isEmpty() ? null : factory.build(config, after);
+        double moved = hash == null && a == null ? 0 : hash == null || a == null ? 1 : KeySpace.movedFraction(hash, a, samples);
+        int remapped = 0;
+        int onRemoved = 0;
+        for (MemberRuntime rt : members) {
+            boolean isRemoved = rt.id().equals(removeId);
+            for (TrackedConnection c : rt.connections()) {
+                if (isRemoved) {
+                    onRemoved++;
+                } else if (a == null || !a.owner(c.key()).id().equals(rt.id())) {
+                    remapped++;
+                }
+            }
+        }
+        return new WhatIf(before.stream().map(Node::id).toList(), after.stream().map(Node::id).sorted().toList(),
+                moved, remapped, onRemoved, samples);
     }
 }

@@ -273,11 +273,11 @@ class RouterTest {
         Router r = router(b -> { }, false);
         r.applyView(MembershipView.of(1, members(4)));
         Map<String, List<FakeConn>> conns = connect(r, 400);
-        Router.WhatIf w = r.whatIf("m1", null);
+        RoutingTable.WhatIf w = r.whatIf("m1", null);
         assertThat(w.keySpaceMoved()).isCloseTo(r.shares().get("m1"), org.assertj.core.data.Offset.offset(0.01));
         assertThat(w.liveConnectionsOnRemoved()).isEqualTo(conns.get("m1").size());
         assertThat(w.liveConnectionsRemapped()).isZero();
-        Router.WhatIf add = r.whatIf(null, io.stickyring.ring.Node.of("m5"));
+        RoutingTable.WhatIf add = r.whatIf(null, io.stickyring.ring.Node.of("m5"));
         assertThat(add.keySpaceMoved()).isBetween(0.15, 0.25);
         assertThat(add.liveConnectionsOnRemoved()).isZero();
         assertThat(add.liveConnectionsRemapped()).isBetween(40, 120);
