@@ -157,9 +157,7 @@ public final class LbCommand implements Callable<Integer> {
             return l.exitCode();
         }
         LoadBalancer lb = l.lb();
-        if (config != null) {
-            installReloadSignal(lb);
-        }
+        installReloadSignal(lb); // also without --config, so a habitual SIGHUP does not stop the LB
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             lb.shutdown(l.config().shutdownGrace());
@@ -170,7 +168,10 @@ public final class LbCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** SIGHUP re-reads {@code --config} (flags still win) and applies what can change live; see {@link #reload}. */
+    /**
+     * SIGHUP re-reads {@code --config} (flags still win) and applies what can change live; see
+     * {@link #reload}. Without {@code --config} it only logs, instead of the JVM's default of exiting.
+     */
     @SuppressWarnings("restriction")
     private void installReloadSignal(LoadBalancer lb) {
         try {
@@ -189,6 +190,11 @@ public final class LbCommand implements Callable<Integer> {
      */
     List<String> reload(LoadBalancer lb) {
         PrintWriter err = spec.commandLine().getErr();
+        if (config == null) {
+            err.println("stickyring lb: reload ignored: started without --config, nothing to read again");
+            err.flush();
+            return List.of();
+        }
         try {
             LbConfig next = resolve().toConfig();
             List<String> changed = lb.reload(next);

@@ -153,4 +153,19 @@ class ReloadTest {
             }
         }
     }
+
+    @Test
+    void withoutAConfigFileAReloadOnlySaysSo() throws Exception {
+        EchoBackend s1 = h.backend("s1", false);
+        LbCommand cmd = new LbCommand();
+        CommandLine cl = new CommandLine(cmd);
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.parseArgs("--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--backend", spec(s1));
+        LbCommand.Launched l = cmd.launch();
+        h.lbs.add(l.lb());
+        assertThat(cmd.reload(l.lb())).isEmpty();
+        assertThat(err.toString()).contains("reload ignored: started without --config");
+    }
 }
