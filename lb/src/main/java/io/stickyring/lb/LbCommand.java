@@ -54,8 +54,8 @@ public final class LbCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file; keys are flag names without dashes. Flags override it.")
     File config;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Proxy listener (default 0.0.0.0:8080).")
-    String listen;
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Proxy listener (default 0.0.0.0:8080); repeat for several addresses, e.g. IPv4 and [::]:PORT.")
+    List<String> listen;
     @Option(names = "--admin", paramLabel = "HOST:PORT", description = "Admin HTTP listener (default 127.0.0.1:9090); non-loopback needs --admin-token.")
     String admin;
     @Option(names = "--admin-token", paramLabel = "TOKEN", description = "Bearer token required by the admin API (except /healthz, /readyz).")
@@ -157,6 +157,7 @@ public final class LbCommand implements Callable<Integer> {
             return l.exitCode();
         }
         LoadBalancer lb = l.lb();
+        installReloadSignal(lb); // also without --config, so a habitual SIGHUP does not stop the LB
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             lb.shutdown(l.config().shutdownGrace());
@@ -165,6 +166,47 @@ public final class LbCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * SIGHUP re-reads {@code --config} (flags still win) and applies what can change live; see
+     * {@link #reload}. Without {@code --config} it only logs, instead of the JVM's default of exiting.
+     */
+    @SuppressWarnings("restriction")
+    private void installReloadSignal(LoadBalancer lb) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(lb));
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("stickyring lb: SIGHUP reload unavailable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reloads: reads the config file again, merges the command-line flags over it, validates, and
+     * hands the result to {@link LoadBalancer#reload}. A bad file or a change that needs a restart
+     * is refused with one line on stderr and the running config stays; nothing is closed either way.
+     *
+     * @return the keys that changed, empty when the reload was refused or changed nothing
+     */
+    List<String> reload(LoadBalancer lb) {
+        PrintWriter err = spec.commandLine().getErr();
+        if (config == null) {
+            err.println("stickyring lb: reload ignored: started without --config, nothing to read again");
+            err.flush();
+            return List.of();
+        }
+        try {
+            LbConfig next = resolve().toConfig();
+            List<String> changed = lb.reload(next);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("stickyring lb: reloaded " + config + (changed.isEmpty() ? ": nothing changed" : ": " + String.join(", ", changed)));
+            out.flush();
+            return changed;
+        } catch (IllegalArgumentException | ParameterException e) {
+            err.println("stickyring lb: reload refused, running config kept: " + e.getMessage());
+            err.flush();
+            return List.of();
+        }
     }
 
     /** A started balancer and its config, or (lb null) the exit code of a refused start. */
@@ -200,7 +242,8 @@ public final class LbCommand implements Callable<Integer> {
             return new Launched(null, cfg, 1);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("stickyring lb: proxy on " + new HostPort(lb.proxyAddress().getHostString(), lb.proxyAddress().getPort())
+        out.println("stickyring lb: proxy on " + String.join(", ", lb.proxyAddresses().stream()
+                        .map(a -> new HostPort(a.getHostString(), a.getPort()).toString()).toList())
                 + " (" + lb.transportName() + "), admin on http://"
                 + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
@@ -219,10 +262,16 @@ public final class LbCommand implements Callable<Integer> {
             throw new IllegalArgumentException("in " + config + ": " + e.getMessage());
         }
         List<String> args = new ArrayList<>();
-        boolean cliBackends = backends != null && !backends.isEmpty();
+        // a repeatable option given on the command line replaces the file's list instead of adding to it
+        java.util.Set<String> cliLists = new java.util.HashSet<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            if (o.isMultiValue()) {
+                cliLists.add(o.longestName());
+            }
+        }
         for (Iterator<String> it = fileArgs.iterator(); it.hasNext(); ) {
             String a = it.next();
-            if (!(cliBackends && a.startsWith("--backend="))) {
+            if (!cliLists.contains(a.substring(0, a.indexOf('=') < 0 ? a.length() : a.indexOf('=')))) {
                 args.add(a);
             }
         }
@@ -284,7 +333,14 @@ public final class LbCommand implements Callable<Integer> {
 
     LbConfig toConfig() {
         LbConfig.Builder b = LbConfig.builder();
-        if (listen != null) b.listen = named("listen", listen, HostPort::parse);
+        if (listen != null && !listen.isEmpty()) {
+            b.listen = named("listen", listen.get(0), HostPort::parse);
+            List<HostPort> more = new ArrayList<>();
+            for (String l : listen.subList(1, listen.size())) {
+                more.add(named("listen", l, HostPort::parse));
+            }
+            b.extraListens = more;
+        }
         if (admin != null) b.admin = named("admin", admin, HostPort::parse);
         b.adminToken = adminToken;
         b.zk = zk;

@@ -14,6 +14,7 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.stickyring.lb.admin.AdminApi;
 import io.stickyring.lb.admin.AdminInitializer;
 import io.stickyring.lb.config.HealthCheckMode;
+import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.health.HealthChecker;
 import io.stickyring.lb.metrics.LbMetrics;
@@ -33,8 +34,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import io.stickyring.membership.MembershipSource;
+import io.stickyring.membership.StaticMembershipSource;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,6 +58,8 @@ public final class LoadBalancer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
 
     private final LbConfig config;
+    /** The config in force: {@link #config} plus reloads (read by {@link #reload} only). */
+    private LbConfig current;
     private final Membership membership;
     private final Transport transport;
     private final EventLoopGroup acceptGroup;
@@ -77,11 +81,14 @@ public final class LoadBalancer implements AutoCloseable {
     private final ProxyContext proxy;
     private final HealthChecker health;
     private final List<Channel> listeners = new ArrayList<>();
+    private final List<InetSocketAddress> proxyAddresses = new ArrayList<>();
+    private final CountDownLatch firstViewApplied = new CountDownLatch(1);
     private Channel adminChannel;
     private volatile boolean closed;
 
     private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction) {
         this.config = config;
+        this.current = config;
         this.membership = membership;
         this.transport = Transport.select(config.nativeTransport());
         this.acceptGroup = transport.newGroup(config.acceptThreads(), "lb-accept");
@@ -120,12 +127,11 @@ public final class LoadBalancer implements AutoCloseable {
 
     private void doStart() throws Exception {
         MembershipSource source = membership.source();
+        // The source calls listeners one at a time in publication order, and the control thread runs
+        // tasks in submission order, so the router applies views exactly in the order the source chose.
         source.addListener(v -> control.execute(() -> applyView(v)));
         source.start();
-        Optional<MembershipView> first = source.awaitFirstView(INITIAL_VIEW_WAIT);
-        if (first.isPresent()) {
-            applyView(first.get());
-        } else {
+        if (!firstViewApplied.await(INITIAL_VIEW_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
         ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
@@ -140,17 +146,20 @@ public final class LoadBalancer implements AutoCloseable {
             sb.option(UnixChannelOption.SO_REUSEPORT, true);
             binds = config.acceptThreads();
         }
-        Channel listener = sb.bind(config.listen().toSocketAddress()).sync().channel();
-        listeners.add(listener);
-        int port = ((InetSocketAddress) listener.localAddress()).getPort();
-        for (int i = 1; i < binds; i++) {
-            listeners.add(sb.bind(new InetSocketAddress(config.listen().host(), port)).sync().channel());
+        for (HostPort address : config.listens()) {
+            Channel listener = bind(sb, address.toSocketAddress(), "listen");
+            listeners.add(listener);
+            proxyAddresses.add((InetSocketAddress) listener.localAddress());
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            for (int i = 1; i < binds; i++) {
+                listeners.add(bind(sb, new InetSocketAddress(address.host(), port), "listen"));
+            }
         }
-        adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
+        adminChannel = bind(new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         () -> membership.source().badMembers(),
-                        config.adminToken(), blocking, proxy.openConnections())))
-                .bind(config.admin().toSocketAddress()).sync().channel();
+                        config.adminToken(), blocking, proxy.openConnections()))),
+                config.admin().toSocketAddress(), "admin");
         if (health != null) {
             health.start();
         }
@@ -160,12 +169,23 @@ public final class LoadBalancer implements AutoCloseable {
                 router.table().view().version());
     }
 
-    private synchronized void applyView(MembershipView v) {
-        MembershipView cur = router.table().view();
-        if (v.version() < cur.version()) {
-            return; // late delivery of an older view
+    /**
+     * Applies what the source delivers, in its order, with no version comparison: the source owns
+     * view order (the ZooKeeper watcher publishes a lower version after a data reset on purpose).
+     * Runs on the control thread only.
+     */
+    /** Binds or fails naming the flag and the address (two listeners fail with different messages). */
+    private static Channel bind(AbstractBootstrap<?, ?> b, InetSocketAddress address, String flag) throws Exception {
+        try {
+            return b.bind(address).sync().channel();
+        } catch (Exception e) {
+            throw new java.io.IOException("cannot bind --" + flag + " " + new HostPort(address.getHostString(), address.getPort()) + ": " + e.getMessage(), e);
         }
+    }
+
+    private void applyView(MembershipView v) {
         router.applyView(v);
+        firstViewApplied.countDown();
     }
 
     private void housekeeping() {
@@ -244,12 +264,72 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
+    /** The first proxy listener's bound address. */
     public InetSocketAddress proxyAddress() {
-        return (InetSocketAddress) listeners.get(0).localAddress();
+        return proxyAddresses.get(0);
+    }
+
+    /** Every proxy listener's bound address, in {@code --listen} order (one per address, not per SO_REUSEPORT socket). */
+    public List<InetSocketAddress> proxyAddresses() {
+        return List.copyOf(proxyAddresses);
     }
 
     public InetSocketAddress adminAddress() {
         return (InetSocketAddress) adminChannel.localAddress();
+    }
+
+    /** Settings a reload may change (record component names of {@link LbConfig}); all others need a restart. */
+    static final java.util.Set<String> RELOADABLE = java.util.Set.of("backends", "balanceFactor", "maxConnectionsPerMember",
+            "slowStart", "drainTimeout", "downBackoffMin", "downBackoffMax", "healthRise", "healthFall",
+            "keepConnectionsOnDown");
+
+    /**
+     * Applies a reloaded config without closing anything: the router's pick settings, bounded loads
+     * and health policy, and (static backends) the member list. Refused as a whole, with the keys
+     * named, when a setting outside {@link #RELOADABLE} differs.
+     *
+     * @return the flag names of the settings that changed (empty: nothing to do)
+     * @throws IllegalArgumentException naming the settings that need a restart; nothing changed
+     */
+    public synchronized List<String> reload(LbConfig next) {
+        List<String> changed = new ArrayList<>();
+        List<String> fixed = new ArrayList<>();
+        for (java.lang.reflect.RecordComponent rc : LbConfig.class.getRecordComponents()) {
+            Object was;
+            Object now;
+            try {
+                was = rc.getAccessor().invoke(current);
+                now = rc.getAccessor().invoke(next);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read config component " + rc.getName(), e);
+            }
+            if (!java.util.Objects.equals(was, now)) {
+                String flag = switch (rc.getName()) {
+                    case "backends" -> "backend";
+                    case "extraListens" -> "listen";
+                    default -> rc.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+                };
+                (RELOADABLE.contains(rc.getName()) ? changed : fixed).add(flag);
+            }
+        }
+        boolean staticSource = membership.source() instanceof StaticMembershipSource;
+        if (changed.contains("backend") && !staticSource) {
+            fixed.add("backend (this LB's members do not come from --backend)");
+        }
+        if (!fixed.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", fixed.stream().distinct().toList())
+                    + " cannot change on reload (restart the LB for that); nothing was changed");
+        }
+        if (changed.isEmpty()) {
+            return List.of();
+        }
+        current = next;
+        router.reconfigure(next);
+        if (changed.contains("backend")) {
+            ((StaticMembershipSource) membership.source()).replace(next.backends());
+        }
+        log.info("config reloaded: {}", String.join(", ", changed));
+        return List.copyOf(changed);
     }
 
     public Router router() {

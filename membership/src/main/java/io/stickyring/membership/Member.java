@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param host            advertised host clients' traffic is sent to
  * @param port            advertised TCP port (1..65535)
  * @param weight          relative share of the key space (>= 1)
- * @param state           ACTIVE or DRAINING as published by the member or an operator
+ * @param state           ACTIVE, DRAINING or MAINT as published by the member or an operator
  * @param zone            failure zone label, may be empty
  * @param startedAtMillis epoch millis of the member process start
  * @param version         software version of the member, may be empty
@@ -45,6 +45,10 @@ public record Member(String id, String host, int port, int weight, MemberState s
 
     public Member withState(MemberState newState) {
         return new Member(id, host, port, weight, newState, zone, startedAtMillis, version);
+    }
+
+    public Member withWeight(int newWeight) {
+        return new Member(id, host, port, newWeight, state, zone, startedAtMillis, version);
     }
 
     /** {@code host:port}. */

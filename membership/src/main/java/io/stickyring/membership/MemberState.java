@@ -5,5 +5,11 @@ public enum MemberState {
     /** Takes new connections for the keys it owns. */
     ACTIVE,
     /** Keeps its existing connections but takes no new ones; its keys go to their fallbacks. */
-    DRAINING
+    DRAINING,
+    /**
+     * Maintenance, set by an operator: takes no new connections, keeps its existing ones without a
+     * drain timeout, and LBs neither health-check it nor report it DOWN. Readers older than this
+     * state leave such a member out of their view (a bad payload).
+     */
+    MAINT
 }

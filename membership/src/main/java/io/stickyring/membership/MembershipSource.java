@@ -12,9 +12,13 @@ import java.util.function.Consumer;
  * list ({@link StaticMembershipSource}).
  *
  * <p>Invariants every implementation keeps: nothing is published before the first complete load;
- * published versions never go down; an outage never replaces the last view by an empty one (the
- * view is kept and marked {@linkplain MembershipView#stale() stale}); listeners are called one at a
- * time, in publication order, never concurrently with each other.
+ * an outage never replaces the last view by an empty one (the view is kept and marked
+ * {@linkplain MembershipView#stale() stale}); listeners are called one at a time, in publication
+ * order, never concurrently with each other.
+ *
+ * <p>The source owns view order. Versions grow with every change, except after a data reset of the
+ * store (ZooKeeper's zxids start again), when the source publishes the lower version on purpose:
+ * availability wins. Consumers apply views in delivery order and never drop one for its version.
  *
  * <p>Lifecycle: LATENT -> {@link #start()} -> STARTED -> {@link #close()} -> STOPPED; start twice
  * is an error, close is idempotent.

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * A fixed member list, for {@code lb --backend ID=HOST:PORT ...} without ZooKeeper.
  *
  * <p>Invariant: publishes version 1 on {@link #start()}; the only later change is a local
- * {@link #setState} (this LB only, there is no shared store), which publishes version + 1. The
+ * {@link #setState}, {@link #setWeight} or {@link #replace} (this LB only, there is no shared store), which publishes version + 1. The
  * view is never stale. Listeners run on the thread that published, under one lock, so they see
  * views in version order.
  */
@@ -25,6 +25,8 @@ public final class StaticMembershipSource implements MembershipSource, Membershi
     private enum State { LATENT, STARTED, STOPPED }
 
     private final List<Member> initial;
+    /** The list as last configured (start or {@link #replace}), to tell changed lines from unchanged ones. */
+    private List<Member> configured;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final CopyOnWriteArrayList<Consumer<MembershipView>> listeners = new CopyOnWriteArrayList<>();
     private final Object publishLock = new Object();
@@ -34,6 +36,7 @@ public final class StaticMembershipSource implements MembershipSource, Membershi
         Objects.requireNonNull(members, "members");
         // Validates duplicate ids now rather than at start().
         this.initial = MembershipView.of(1, members).members();
+        this.configured = initial;
     }
 
     /**
@@ -115,16 +118,57 @@ public final class StaticMembershipSource implements MembershipSource, Membershi
     @Override
     public Member setState(String id, MemberState newState) {
         Objects.requireNonNull(newState, "state");
+        return change(id, m -> m.withState(newState));
+    }
+
+    /** Changes the weight of one member for this process only and publishes version + 1. */
+    @Override
+    public Member setWeight(String id, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight (" + weight + ") of member '" + id + "' must be >= 1");
+        }
+        return change(id, m -> m.withWeight(weight));
+    }
+
+    /**
+     * Replaces the member list (a config reload) and publishes version + 1 if anything changed. A
+     * member whose configured entry is unchanged keeps everything set at runtime (state, weight); a
+     * changed entry takes address and weight from the new list and keeps its runtime state; new
+     * members start as listed; missing ones leave.
+     *
+     * @throws IllegalArgumentException on duplicate ids (nothing changes)
+     */
+    public void replace(List<Member> members) {
+        List<Member> listed = MembershipView.of(1, members).members();
+        synchronized (publishLock) {
+            MembershipView view = current;
+            if (view == null) {
+                throw new IllegalStateException("static membership source not started");
+            }
+            List<Member> next = new ArrayList<>();
+            for (Member m : listed) {
+                Optional<Member> now = view.member(m.id());
+                boolean sameLine = configured.stream().anyMatch(m::equals);
+                next.add(now.isEmpty() ? m : sameLine ? now.get() : m.withState(now.get().state()));
+            }
+            configured = listed;
+            if (!next.equals(view.members())) {
+                publish(MembershipView.of(view.version() + 1, next));
+            }
+        }
+    }
+
+    private Member change(String id, java.util.function.UnaryOperator<Member> edit) {
         synchronized (publishLock) {
             MembershipView view = current;
             if (view == null) {
                 throw new IllegalStateException("static membership source not started");
             }
             Member old = view.member(id).orElseThrow(() -> new NoSuchMemberException(id, "the static backend list"));
-            if (old.state() == newState) {
+            Member changed = edit.apply(old);
+            if (changed.equals(old)) {
                 return old;
             }
-            Member changed = old.withState(newState);
             List<Member> members = new ArrayList<>(view.members());
             members.replaceAll(m -> m.id().equals(id) ? changed : m);
             publish(MembershipView.of(view.version() + 1, members));

@@ -69,4 +69,34 @@ class StaticMembershipSourceTest {
         assertThatThrownBy(() -> source.drain("zz")).isInstanceOf(NoSuchMemberException.class).hasMessageContaining("'zz'");
         source.close();
     }
+
+    @Test
+    void aReplacedListKeepsRuntimeChangesOfUnchangedLines() {
+        Member a = Member.of("a", "h", 1);
+        Member b = Member.of("b", "h", 2);
+        StaticMembershipSource source = new StaticMembershipSource(List.of(a, b));
+        List<MembershipView> views = new CopyOnWriteArrayList<>();
+        source.addListener(views::add);
+        source.start();
+        source.setWeight("a", 4);
+        source.setState("b", MemberState.MAINT);
+        assertThatThrownBy(() -> source.setWeight("a", 0)).hasMessageContaining("weight (0)");
+
+        source.replace(List.of(a, b));
+        assertThat(views).as("same lines: nothing to publish").hasSize(3);
+
+        Member bMoved = Member.of("b", "h", 22);
+        Member c = Member.of("c", "h", 3);
+        source.replace(List.of(a, bMoved, c));
+        MembershipView v = views.get(views.size() - 1);
+        assertThat(v.version()).isEqualTo(4);
+        assertThat(v.member("a").orElseThrow().weight()).as("unchanged line keeps its runtime weight").isEqualTo(4);
+        assertThat(v.member("b").orElseThrow()).as("changed line: new address, runtime state kept")
+                .isEqualTo(bMoved.withState(MemberState.MAINT));
+        assertThat(v.member("c")).contains(c);
+
+        source.replace(List.of(c));
+        assertThat(views.get(views.size() - 1).members()).containsExactly(c);
+        source.close();
+    }
 }

@@ -26,6 +26,8 @@ import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.RoutingTable;
 import io.stickyring.lb.route.Router;
 import io.stickyring.membership.Member;
+import io.stickyring.membership.MemberState;
+import io.stickyring.membership.MembershipAdmin;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.membership.NoSuchMemberException;
 import io.stickyring.ring.Node;
@@ -37,8 +39,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The admin API (contract in BLUEPRINT section 4): /metrics, /healthz, /readyz, /members, /lookup,
- * /connections, /whatif and POST /members/ID/drain. JSON everywhere except /metrics (Prometheus text).
+ * The admin API (contract in BLUEPRINT section 4, reference in docs/lb.md): /metrics, /healthz,
+ * /readyz, /members, /lookup, /connections, /whatif, and the runtime API POST /members/ID/state,
+ * /weight, /drain and /undrain. JSON everywhere except /metrics (Prometheus text).
  *
  * <p>Invariant: read-only endpoints never change routing; with a token configured, every endpoint
  * except the two probes answers 401 without {@code Authorization: Bearer TOKEN}.
@@ -96,7 +99,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return;
                 }
                 long key = KeyFunctions.keyOf(api.keyFunction(), ip);
-                Router.Lookup l = api.router().lookup(key);
+                RoutingTable.Lookup l = api.router().table().lookup(key);
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("ip", ip);
                 body.put("key", l.key());
@@ -133,28 +136,66 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return;
                 }
                 send(ctx, keepAlive, HttpResponseStatus.OK, api.router().whatIf(remove, addNode));
-            } else if (path.startsWith("/members/") && path.endsWith("/drain")) {
-                if (req.method() != HttpMethod.POST) {
-                    send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
-                    return;
-                }
-                String id = path.substring("/members/".length(), path.length() - "/drain".length());
-                api.blocking().execute(() -> {
-                    try {
-                        Member m = api.admin().drain(id);
-                        send(ctx, keepAlive, HttpResponseStatus.OK, Map.of("member", m.id(), "state", m.state().name()));
-                    } catch (NoSuchMemberException e) {
-                        send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error(e.getMessage()));
-                    } catch (RuntimeException e) {
-                        send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, error("drain failed: " + e.getMessage()));
-                    }
-                });
+            } else if (path.startsWith("/members/") && path.lastIndexOf('/') > "/members/".length()) {
+                memberAction(ctx, keepAlive, req, q, path);
             } else {
                 send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no endpoint " + req.method() + " " + path));
             }
         } catch (IllegalArgumentException e) {
             send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, error(e.getMessage()));
         }
+    }
+
+    /**
+     * {@code POST /members/ID/ACTION}: {@code state} (value ready|drain|maint), {@code weight} (value
+     * 1..256), {@code drain} and {@code undrain}. The value comes from the query ({@code ?state=drain},
+     * {@code ?weight=3}) or the plain-text body. The change goes to the membership source (ZooKeeper:
+     * every LB of the cluster sees it; static backends: this LB only) and comes back as a view.
+     */
+    private void memberAction(ChannelHandlerContext ctx, boolean keepAlive, FullHttpRequest req, QueryStringDecoder q,
+                              String path) {
+        int slash = path.lastIndexOf('/');
+        String id = path.substring("/members/".length(), slash);
+        String action = path.substring(slash + 1);
+        if (!List.of("state", "weight", "drain", "undrain").contains(action)) {
+            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no endpoint " + req.method() + " " + path
+                    + " (member actions: state, weight, drain, undrain)"));
+            return;
+        }
+        if (req.method() != HttpMethod.POST) {
+            send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use POST"));
+            return;
+        }
+        String value = param(q, action);
+        if (value == null) {
+            value = req.content().toString(StandardCharsets.UTF_8).trim();
+        }
+        java.util.function.Function<MembershipAdmin, Member> change = switch (action) {
+            case "drain" -> a -> a.setState(id, MemberState.DRAINING);
+            case "undrain" -> a -> a.setState(id, MemberState.ACTIVE);
+            case "state" -> {
+                MemberState s = RuntimeState.parse(value);
+                yield a -> a.setState(id, s);
+            }
+            default -> {
+                int w = RuntimeState.parseWeight(value);
+                yield a -> a.setWeight(id, w);
+            }
+        };
+        api.blocking().execute(() -> {
+            try {
+                Member m = change.apply(api.admin());
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("member", m.id());
+                body.put("state", m.state().name());
+                body.put("weight", m.weight());
+                send(ctx, keepAlive, HttpResponseStatus.OK, body);
+            } catch (NoSuchMemberException e) {
+                send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error(e.getMessage()));
+            } catch (RuntimeException e) {
+                send(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, error(action + " failed: " + e.getMessage()));
+            }
+        });
     }
 
     /** Streams the live connections (see {@link ConnectionsExport}); 404 for a member not in the view. */
@@ -178,8 +219,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private Map<String, Object> members() {
-        RoutingTable t = api.router().table();
-        Map<String, Double> shares = api.router().shares();
+        RoutingTable t = api.router().table(); // one snapshot: shares, states and the ring agree
+        Map<String, Double> shares = t.shares();
         List<Map<String, Object>> list = new ArrayList<>();
         for (MemberRuntime m : t.members()) {
             Map<String, Object> e = new LinkedHashMap<>();

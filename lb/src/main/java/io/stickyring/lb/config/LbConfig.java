@@ -3,6 +3,7 @@ package io.stickyring.lb.config;
 import io.stickyring.cli.Durations;
 import io.stickyring.membership.Member;
 import io.stickyring.ring.HashAlgorithm;
+import io.stickyring.ring.HashConfig;
 import io.stickyring.ring.KeyMode;
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +59,8 @@ public record LbConfig(
         int ioThreads,
         boolean nativeTransport,
         Duration shutdownGrace,
-        double closeLogSample) {
+        double closeLogSample,
+        List<HostPort> extraListens) {
 
     public LbConfig {
         Objects.requireNonNull(listen, "listen");
@@ -69,6 +71,7 @@ public record LbConfig(
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         Objects.requireNonNull(healthCheck, "healthCheck");
         backends = List.copyOf(backends);
+        extraListens = extraListens == null ? List.of() : List.copyOf(extraListens);
         cluster = cluster == null || cluster.isEmpty() ? "default" : cluster;
         healthPath = healthPath == null ? "/healthz" : healthPath;
         if (adminToken != null && adminToken.isBlank()) {
@@ -87,6 +90,21 @@ public record LbConfig(
         long distinct = backends.stream().map(Member::id).distinct().count();
         if (distinct != backends.size()) {
             throw new IllegalArgumentException("backend ids must be unique: " + backends.stream().map(Member::id).toList());
+        }
+        List<HostPort> all = new java.util.ArrayList<>();
+        all.add(listen);
+        all.addAll(extraListens);
+        for (int i = 0; i < all.size(); i++) {
+            HostPort a = all.get(i);
+            if (a.port() != 0 && a.equals(admin)) {
+                throw new IllegalArgumentException("listen (" + a + ") is also the admin address: choose another port");
+            }
+            if (a.port() != 0 && all.subList(0, i).contains(a)) {
+                throw new IllegalArgumentException("listen (" + a + ") is given twice");
+            }
+        }
+        if (all.size() > 16) {
+            throw new IllegalArgumentException("listen is given " + all.size() + " times: at most 16 addresses");
         }
         if (!admin.isLoopback() && adminToken == null) {
             throw new IllegalArgumentException("admin listener " + admin
@@ -180,6 +198,19 @@ public record LbConfig(
         }
     }
 
+    /** Every proxy listener address: {@code listen} first, then the further {@code --listen} ones. */
+    public List<HostPort> listens() {
+        List<HostPort> all = new java.util.ArrayList<>();
+        all.add(listen);
+        all.addAll(extraListens);
+        return List.copyOf(all);
+    }
+
+    /** The typed hash config the router builds rings from ({@code algorithm} with ring's default parameters). */
+    public HashConfig hashConfig() {
+        return HashConfig.of(algorithm);
+    }
+
     public boolean usesZooKeeper() {
         return zk != null;
     }
@@ -232,6 +263,8 @@ public record LbConfig(
         public boolean nativeTransport = true;
         public Duration shutdownGrace = Duration.ofSeconds(30);
         public double closeLogSample = 1.0;
+        /** Proxy listeners beyond {@link #listen} (a repeated {@code --listen}). */
+        public List<HostPort> extraListens = List.of();
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder admin(HostPort v) { admin = v; return this; }
@@ -244,7 +277,7 @@ public record LbConfig(
                     healthRise, healthFall, keepConnectionsOnDown, drainTimeout, maxConnectionsPerMember,
                     slowStart, maxConnections, maxConnectionsPerIp, acceptRatePerIp, clientIdleTimeout,
                     memberIdleTimeout, tcpUserTimeout, keepaliveIdle, keepaliveInterval, keepaliveCount,
-                    backlog, acceptThreads, ioThreads, nativeTransport, shutdownGrace, closeLogSample);
+                    backlog, acceptThreads, ioThreads, nativeTransport, shutdownGrace, closeLogSample, extraListens);
         }
     }
 }

@@ -33,6 +33,8 @@ import java.util.function.Consumer;
  * or an HTTP GET of {@code --health-path} (2xx passes), bounded by {@code --health-timeout}. Results
  * go to {@link Router#checkResult}, which applies rise/fall.
  *
+ * Members in maintenance (MAINT) are not checked.
+ *
  * <p>Invariant: at most one check per member is in flight (a member whose previous check has not
  * finished is skipped), so a slow member cannot pile up sockets.
  */
@@ -62,7 +64,8 @@ public final class HealthChecker implements AutoCloseable {
 
     private void checkAll() {
         for (MemberRuntime m : router.table().members()) {
-            if (inFlight.add(m.id())) {
+            // MAINT: an operator is working on the member; no checks, so no DOWN alarms
+            if (!m.maint() && inFlight.add(m.id())) {
                 check(m, ok -> {
                     inFlight.remove(m.id());
                     control.execute(() -> router.checkResult(m, ok));

@@ -47,8 +47,11 @@ public final class LbMetrics {
             .help("1 if the member is healthy by this LB's checks, 0 if marked down").labelNames("member")
             .register(registry);
     public final Gauge memberState = Gauge.builder().name("stickyring_lb_member_state")
-            .help("1 for the member's current state (ACTIVE, DRAINING, DOWN), 0 otherwise")
+            .help("1 for the member's current state (ACTIVE, DRAINING, MAINT, DOWN), 0 otherwise")
             .labelNames("member", "state").register(registry);
+    public final Gauge memberWeight = Gauge.builder().name("stickyring_lb_member_weight")
+            .help("The member's weight in the view (its share of the key space is weight / total weight of ACTIVE members)")
+            .labelNames("member").register(registry);
 
     public final Gauge viewVersion = Gauge.builder().name("stickyring_lb_view_version")
             .help("Version of the membership view in use").register(registry);
@@ -67,6 +70,8 @@ public final class LbMetrics {
     public final Histogram ringRebuildSeconds = Histogram.builder().name("stickyring_lb_ring_rebuild_seconds")
             .help("Time to build one ring").classicOnly()
             .classicUpperBounds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1).register(registry);
+
+    private static final String[] STATES = {"ACTIVE", "DRAINING", "MAINT", "DOWN"};
 
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final CounterDataPoint[] closedByReason = new CounterDataPoint[CloseReason.values().length];
@@ -93,13 +98,14 @@ public final class LbMetrics {
         memberBytes.remove(id, "to_member");
         memberBytes.remove(id, "from_member");
         memberUp.remove(id);
-        for (String s : new String[] {"ACTIVE", "DRAINING", "DOWN"}) {
+        memberWeight.remove(id);
+        for (String s : STATES) {
             memberState.remove(id, s);
         }
     }
 
     public void setMemberState(String id, String state) {
-        for (String s : new String[] {"ACTIVE", "DRAINING", "DOWN"}) {
+        for (String s : STATES) {
             memberState.labelValues(id, s).set(s.equals(state) ? 1 : 0);
         }
     }

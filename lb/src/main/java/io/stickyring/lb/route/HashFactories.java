@@ -2,13 +2,13 @@ package io.stickyring.lb.route;
 
 import io.stickyring.ring.HashConfig;
 
-/** The production {@link HashFactory}: membership's algorithms with their default parameters. */
+/** The production {@link HashFactory}: ring's {@link HashConfig#build}. */
 public final class HashFactories {
 
     private HashFactories() {
     }
 
     public static HashFactory defaults() {
-        return (algorithm, nodes) -> HashConfig.of(algorithm).build(nodes);
+        return HashConfig::build;
     }
 }

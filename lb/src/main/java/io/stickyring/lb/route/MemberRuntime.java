@@ -12,9 +12,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One member's live state in this LB: its registration, local health, open connections and metric
- * handles. It outlives routing snapshots (a new {@link RoutingTable} reuses it) and dies when the
- * member leaves the view.
+ * One member's live state in this LB: its registration, local health ({@link MemberHealth}), open
+ * connections and metric handles. It outlives routing snapshots (a new {@link RoutingTable} reuses
+ * it) and dies when the member leaves the view.
  *
  * <p>Invariant: a connection is either in {@link #connections()} or has been closed; {@link
  * #register} and the closing sweep in {@link Router} order their volatile accesses so that a
@@ -26,17 +26,12 @@ public final class MemberRuntime {
     private volatile Member member;
     private volatile InetSocketAddress address;
     private volatile boolean inView = true;
-    private volatile boolean up = true;
     private volatile boolean closeOnDown = true;
-    /** System.nanoTime() when slow start began; 0 when not in slow start. */
-    private volatile long slowStartBeginNanos;
+    private final MemberHealth health = new MemberHealth();
     private final AtomicInteger active = new AtomicInteger();
     private final Set<TrackedConnection> connections = ConcurrentHashMap.newKeySet();
-    final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
 
-    // control-thread state (health counters and timers)
-    int checkSuccesses;
-    int checkFailures;
+    // timers the router scheduled for this member's health (control thread, under the router's monitor)
     ScheduledFuture<?> drainTimer;
     ScheduledFuture<?> recoveryTimer;
 
@@ -84,12 +79,13 @@ public final class MemberRuntime {
         inView = false;
     }
 
+    /** Healthy by this LB's judgement (a member in maintenance counts as up: it is not checked). */
     public boolean up() {
-        return up;
+        return health.up();
     }
 
-    void setUp(boolean v) {
-        up = v;
+    public MemberHealth health() {
+        return health;
     }
 
     void setCloseOnDown(boolean v) {
@@ -100,17 +96,18 @@ public final class MemberRuntime {
         return member.state() == MemberState.DRAINING;
     }
 
-    /** ACTIVE, DRAINING or DOWN, as shown by the admin API. */
+    public boolean maint() {
+        return member.state() == MemberState.MAINT;
+    }
+
+    /** Takes new connections: published ACTIVE and healthy here. */
+    public boolean ready() {
+        return member.state() == MemberState.ACTIVE && health.up();
+    }
+
+    /** ACTIVE, DRAINING, MAINT or DOWN, as shown by the admin API (MAINT is never shown as DOWN). */
     public String displayState() {
-        return !up ? "DOWN" : member.state().name();
-    }
-
-    long slowStartBeginNanos() {
-        return slowStartBeginNanos;
-    }
-
-    void setSlowStartBeginNanos(long v) {
-        slowStartBeginNanos = v;
+        return member.state() == MemberState.MAINT || health.up() ? member.state().name() : "DOWN";
     }
 
     public int activeConnections() {
@@ -129,7 +126,7 @@ public final class MemberRuntime {
         connections.add(c);
         active.incrementAndGet();
         activeGauge.inc();
-        return inView && (up || !closeOnDown);
+        return inView && (health.up() || !closeOnDown);
     }
 
     public void unregister(TrackedConnection c) {
@@ -141,9 +138,7 @@ public final class MemberRuntime {
 
     /** Records a successful connect (resets the passive failure streak). */
     public void connectSucceeded() {
-        if (consecutiveConnectFailures.get() != 0) {
-            consecutiveConnectFailures.set(0);
-        }
+        health.connectSucceeded();
     }
 
     @Override

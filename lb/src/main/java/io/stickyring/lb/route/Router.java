@@ -7,14 +7,11 @@ import io.stickyring.membership.MemberState;
 import io.stickyring.membership.MembershipView;
 import io.stickyring.ring.BoundedLoadHash;
 import io.stickyring.ring.ConsistentHash;
-import io.stickyring.ring.KeySpace;
 import io.stickyring.ring.LoadSource;
 import io.stickyring.ring.Node;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,31 +22,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the routing snapshot and every change to it: membership views, local health (passive
- * marking with backoff, active check results), draining and slow start.
+ * Owns the routing snapshot and every change to it: membership views, local health (each member's
+ * {@link MemberHealth} state machine, driven here by connect failures, check results and timers),
+ * draining, maintenance and config reloads. Picks live in the snapshot ({@link RoutingTable}); the
+ * pick methods here only read the current one.
  *
- * <p>Invariants: (1) picks never lock: {@link #first} and {@link #candidates} read the one volatile {@link #table}
- * field once; (2) every change builds a new {@link RoutingTable} and publishes it <em>before</em>
- * closing any connection, so nothing is routed to a member while its connections are being closed;
- * (3) a change to one member closes only that member's connections (and only when the policy says
- * so: removed or down with close-on-down, or DRAINING past the drain timeout); (4) mutations are
- * serialized by this object's monitor and are rare (view and health changes), never on the data path.
+ * <p>Invariants: (1) picks never lock: they read the one volatile {@link #table} field once;
+ * (2) every change builds a new {@link RoutingTable} and publishes it <em>before</em> closing any
+ * connection, so nothing is routed to a member while its connections are being closed; (3) a change
+ * to one member closes only that member's connections (and only when the policy says so: removed or
+ * down with close-on-down, or DRAINING past the drain timeout); (4) mutations are serialized by this
+ * object's monitor and are rare (view, health and config changes), never on the data path; (5) views
+ * are applied in the order the membership source delivers them: the source owns view order.
  */
 public final class Router {
 
     private static final Logger log = LoggerFactory.getLogger(Router.class);
-    private static final MemberRuntime[] NONE = new MemberRuntime[0];
-    /** Preference entries examined per pick: enough to skip many down or full members. */
-    private static final int MAX_PREFERENCE = 32;
     /** Keys sampled to estimate the key space moved in /whatif. */
     static final int SHARE_SAMPLES = 100_000;
 
-    private final LbConfig config;
+    private volatile LbConfig config;
     private final HashFactory hashFactory;
     private final LbMetrics metrics;
     private final ScheduledExecutorService control;
     private final LongSupplier nanoClock;
     private final boolean activeChecks;
+    private volatile HealthPolicy policy;
 
     private volatile RoutingTable table;
     private final Map<String, MemberRuntime> members = new ConcurrentHashMap<>();
@@ -63,7 +61,8 @@ public final class Router {
         this.control = control;
         this.nanoClock = nanoClock;
         this.activeChecks = activeChecks;
-        this.table = new RoutingTable(MembershipView.of(0, List.of()), null, null, NONE, List.of());
+        this.policy = HealthPolicy.of(config, activeChecks);
+        this.table = RoutingTable.empty(RoutingTable.Pick.of(config), nanoClock);
     }
 
     /** The current snapshot (one volatile read). */
@@ -75,150 +74,49 @@ public final class Router {
         return members.get(id);
     }
 
+    public LbConfig config() {
+        return config;
+    }
+
     // ---------------------------------------------------------------- picks (any thread, lock-free)
 
-    /**
-     * The members to try for {@code key}, best first, at most {@code connectTries} of them: the
-     * key's preference order minus members that are down, full ({@code --max-connections-per-member}),
-     * over the bounded-load cap ({@code --balance-factor}) or not yet admitting this key during slow
-     * start. Empty when no member can take the connection.
-     */
+    /** {@link RoutingTable#candidates(long)} of the current snapshot. */
     public MemberRuntime[] candidates(long key) {
-        return candidates(key, config.connectTries());
+        return table.candidates(key);
     }
 
-    private MemberRuntime[] candidates(long key, int limit) {
-        RoutingTable t = table;
-        if (t.hash() == null) {
-            return NONE;
-        }
-        MemberRuntime[] ring = t.ring();
-        int[] pref = new int[Math.min(ring.length, MAX_PREFERENCE)];
-        int k = t.hash().preference(key, pref);
-        MemberRuntime[] out = new MemberRuntime[Math.min(limit, k)];
-        int maxPer = config.maxConnectionsPerMember();
-        BoundedLoadHash bounded = t.bounded();
-        int total = bounded == null ? 0 : totalActive(ring);
-        long now = config.slowStart().isZero() ? 0 : nanoClock.getAsLong();
-        int c = 0;
-        for (int i = 0; i < k && c < out.length; i++) {
-            MemberRuntime m = ring[pref[i]];
-            int a = m.activeConnections();
-            if (m.up() && (maxPer == 0 || a < maxPer) && (bounded == null || a < bounded.capacity(pref[i], total))
-                    && slowStartAdmits(m, key, now)) {
-                out[c++] = m;
-            }
-        }
-        if (c == 0) {
-            // Slow start and bounded loads shape load; they never refuse service on their own.
-            for (int i = 0; i < k && c < out.length; i++) {
-                MemberRuntime m = ring[pref[i]];
-                if (m.up() && (maxPer == 0 || m.activeConnections() < maxPer)) {
-                    out[c++] = m;
-                }
-            }
-        }
-        return c == out.length ? out : Arrays.copyOf(out, c);
-    }
-
-    /**
-     * The member a new connection for {@code key} tries first: the same answer as
-     * {@code candidates(key)[0]}, computed lazily through {@link ConsistentHash#firstAccepted} so an
-     * accepted owner costs one ring lookup and no array. Null when no member can take it.
-     */
+    /** {@link RoutingTable#first(long)} of the current snapshot. */
     public MemberRuntime first(long key) {
-        RoutingTable t = table;
-        if (t.hash() == null) {
-            return null;
-        }
-        MemberRuntime[] ring = t.ring();
-        int maxPer = config.maxConnectionsPerMember();
-        BoundedLoadHash bounded = t.bounded();
-        int total = bounded == null ? 0 : totalActive(ring);
-        long now = config.slowStart().isZero() ? 0 : nanoClock.getAsLong();
-        int idx = t.hash().firstAccepted(key, i -> {
-            MemberRuntime m = ring[i];
-            int a = m.activeConnections();
-            return m.up() && (maxPer == 0 || a < maxPer) && (bounded == null || a < bounded.capacity(i, total))
-                    && slowStartAdmits(m, key, now);
-        });
-        if (idx < 0) {
-            idx = t.hash().firstAccepted(key, i -> ring[i].up() && (maxPer == 0 || ring[i].activeConnections() < maxPer));
-        }
-        return idx < 0 ? null : ring[idx];
+        return table.first(key);
     }
 
-    /**
-     * The next member to try after a failed connect: the first of the key's current candidates not
-     * yet tried (the failed member may not be marked down yet). Null when none is left.
-     */
+    /** {@link RoutingTable#next} of the current snapshot. */
     public MemberRuntime next(long key, MemberRuntime[] tried, int triedCount) {
-        for (MemberRuntime m : candidates(key, MAX_PREFERENCE)) {
-            boolean seen = false;
-            for (int i = 0; i < triedCount && !seen; i++) {
-                seen = tried[i] == m;
-            }
-            if (!seen) {
-                return m;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Bounded loads: the capacity formula is membership's {@link BoundedLoadHash#capacity} (Mirrokni,
-     * Thorup, Zadimoghaddam, SODA 2018), applied here together with the other pick filters.
-     */
-    private static int totalActive(MemberRuntime[] ring) {
-        int total = 0;
-        for (MemberRuntime m : ring) {
-            total += m.activeConnections();
-        }
-        return total;
-    }
-
-    /**
-     * During slow start a member admits a growing, stable subset of its keys: key k is admitted once
-     * elapsed/period exceeds a uniform fraction derived from k, so an admitted key stays admitted.
-     */
-    private boolean slowStartAdmits(MemberRuntime m, long key, long now) {
-        long begin = m.slowStartBeginNanos();
-        if (begin == 0) {
-            return true;
-        }
-        long period = config.slowStart().toNanos();
-        long elapsed = now - begin;
-        if (elapsed >= period) {
-            m.setSlowStartBeginNanos(0);
-            return true;
-        }
-        double progress = (double) elapsed / period;
-        return unitFraction(key) < progress;
-    }
-
-    /** MurmurHash3 fmix64 finalizer (Appleby, public domain) mapped to [0,1): decorrelates from ring position. */
-    static double unitFraction(long k) {
-        k ^= k >>> 33;
-        k *= 0xff51afd7ed558ccdL;
-        k ^= k >>> 33;
-        k *= 0xc4ceb9fe1a85ec53L;
-        k ^= k >>> 33;
-        return (k >>> 11) * 0x1.0p-53;
+        return table.next(key, tried, triedCount);
     }
 
     // ---------------------------------------------------------------- changes (rare, serialized)
 
-    /** Applies a membership view: adds, updates and removes runtimes, rebuilds, then closes what must close. */
+    /**
+     * Applies a membership view as given: adds, updates and removes runtimes, rebuilds, then closes
+     * what must close. The view's version is not compared with the current one: the source decides
+     * the order (after a ZooKeeper data reset it publishes a lower version, and that view wins).
+     */
     public synchronized void applyView(MembershipView v) {
         metrics.viewStale.set(v.stale() ? 1 : 0);
         if (view != null && view.version() == v.version() && view.members().equals(v.members())) {
             // same members, only the staleness mark changed: republish without rebuilding the ring
             view = v;
-            RoutingTable t = table;
-            table = new RoutingTable(v, t.hash(), t.bounded(), t.ring(), t.members());
+            table = table.withView(v);
             return;
         }
+        if (view != null && v.version() < view.version()) {
+            log.warn("applying view v{} after v{}: the membership source went back (ZooKeeper data reset?)",
+                    v.version(), view.version());
+        }
         boolean initial = view == null;
+        long now = nanoClock.getAsLong();
+        HealthPolicy p = policy;
         Map<String, Member> incoming = new HashMap<>();
         for (Member m : v.members()) {
             incoming.put(m.id(), m);
@@ -226,17 +124,19 @@ public final class Router {
             if (rt == null) {
                 rt = new MemberRuntime(m, metrics);
                 rt.setCloseOnDown(!config.keepConnectionsOnDown());
-                if (!initial && !config.slowStart().isZero()) {
-                    rt.setSlowStartBeginNanos(nonZero(nanoClock.getAsLong()));
+                if (!initial) {
+                    rt.health().startSlowStart(p, now);
                 }
                 members.put(m.id(), rt);
-                metrics.memberUp.labelValues(m.id()).set(1);
                 log.info("member {} joined at {}", m.id(), m.address());
             } else {
+                if (rt.member().state() != m.state() || rt.member().weight() != m.weight()) {
+                    log.info("member {} is now {} with weight {}", m.id(), m.state(), m.weight());
+                }
                 rt.update(m);
             }
-            scheduleDrain(rt, m.state() == MemberState.DRAINING);
-            metrics.setMemberState(m.id(), rt.displayState());
+            rt.health().maintenance(p, m.state() == MemberState.MAINT, now);
+            scheduleDrain(rt, m.state() == MemberState.DRAINING, now);
         }
         List<MemberRuntime> removed = new ArrayList<>();
         for (MemberRuntime rt : members.values()) {
@@ -261,10 +161,24 @@ public final class Router {
         }
     }
 
-    private void scheduleDrain(MemberRuntime rt, boolean draining) {
-        if (draining && rt.drainTimer == null && !config.drainTimeout().isZero()) {
-            rt.drainTimer = control.schedule(() -> drainTimedOut(rt), config.drainTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+    /**
+     * Applies a reloaded config: the pick settings, bounded loads and health policy change for every
+     * later pick and event (a drain or backoff already running keeps its deadline). The caller has
+     * checked that only reloadable settings differ (see docs/lb.md, "Reload").
+     */
+    public synchronized void reconfigure(LbConfig next) {
+        config = next;
+        policy = HealthPolicy.of(next, activeChecks);
+        for (MemberRuntime rt : members.values()) {
+            rt.setCloseOnDown(!next.keepConnectionsOnDown());
+        }
+        rebuild();
+    }
+
+    private void scheduleDrain(MemberRuntime rt, boolean draining, long now) {
+        if (rt.health().draining(policy, draining, now)) {
+            long delay = Math.max(0, rt.health().drainDeadlineNanos() - now);
+            rt.drainTimer = control.schedule(() -> drainTimedOut(rt), delay, TimeUnit.NANOSECONDS);
         } else if (!draining && rt.drainTimer != null) {
             rt.drainTimer.cancel(false);
             rt.drainTimer = null;
@@ -280,34 +194,34 @@ public final class Router {
 
     /** Marks a member down locally: rebuilds without it, then closes its connections unless kept. */
     public synchronized void markDown(MemberRuntime rt, String why) {
-        if (!rt.up() || !rt.inView()) {
-            return;
-        }
-        rt.setUp(false);
-        rt.setSlowStartBeginNanos(0);
-        metrics.memberUp.labelValues(rt.id()).set(0);
-        metrics.setMemberState(rt.id(), rt.displayState());
-        log.warn("member {} marked down ({}); {} connections {}", rt.id(), why, rt.activeConnections(),
-                config.keepConnectionsOnDown() ? "kept" : "closing");
-        rebuild();
-        if (!config.keepConnectionsOnDown()) {
-            closeAll(rt, CloseReason.MEMBER_DOWN);
+        if (rt.inView()) {
+            applied(rt, rt.health().forceDown(), why);
         }
     }
 
     /** Marks a member up again; with {@code --slow-start} it takes its keys back gradually. */
     public synchronized void markUp(MemberRuntime rt, String why) {
-        if (rt.up() || !rt.inView()) {
+        if (rt.inView()) {
+            applied(rt, rt.health().forceUp(policy, nanoClock.getAsLong()), why);
+        }
+    }
+
+    /** Publishes the effect of a health transition: rebuild, metrics, log, and closes on DOWN. */
+    private void applied(MemberRuntime rt, MemberHealth.Transition t, String why) {
+        if (t == MemberHealth.Transition.NONE) {
             return;
         }
-        rt.setUp(true);
-        if (!config.slowStart().isZero()) {
-            rt.setSlowStartBeginNanos(nonZero(nanoClock.getAsLong()));
+        boolean down = t == MemberHealth.Transition.DOWN;
+        if (down) {
+            log.warn("member {} marked down ({}); {} connections {}", rt.id(), why, rt.activeConnections(),
+                    config.keepConnectionsOnDown() ? "kept" : "closing");
+        } else {
+            log.info("member {} marked up ({})", rt.id(), why);
         }
-        metrics.memberUp.labelValues(rt.id()).set(1);
-        metrics.setMemberState(rt.id(), rt.displayState());
-        log.info("member {} marked up ({})", rt.id(), why);
         rebuild();
+        if (down && !config.keepConnectionsOnDown()) {
+            closeAll(rt, CloseReason.MEMBER_DOWN);
+        }
     }
 
     /**
@@ -317,43 +231,42 @@ public final class Router {
      */
     public void connectFailed(MemberRuntime rt) {
         rt.connectFailures.inc();
-        int streak = rt.consecutiveConnectFailures.incrementAndGet();
+        int streak = rt.health().recordConnectFailure();
         control.execute(() -> {
             synchronized (this) {
                 if (!rt.inView()) {
                     return;
                 }
-                long min = config.downBackoffMin().toMillis();
-                long backoff = Math.min(config.downBackoffMax().toMillis(), min << Math.min(20, streak - 1));
-                markDown(rt, "connect failed, " + streak + " in a row; backoff " + backoff + "ms");
-                if (!activeChecks) {
+                long now = nanoClock.getAsLong();
+                MemberHealth h = rt.health();
+                boolean wasUp = h.up();
+                int generation = h.connectFailed(policy, now);
+                long recoverAt = h.recoverAtNanos();
+                String why = "connect failed, " + streak + " in a row"
+                        + (recoverAt == 0 ? "" : "; backoff " + (recoverAt - now) / 1_000_000 + "ms");
+                applied(rt, wasUp && !h.up() ? MemberHealth.Transition.DOWN : MemberHealth.Transition.NONE, why);
+                if (recoverAt != 0) {
                     if (rt.recoveryTimer != null) {
                         rt.recoveryTimer.cancel(false);
                     }
-                    rt.recoveryTimer = control.schedule(() -> markUp(rt, "backoff ended"), backoff, TimeUnit.MILLISECONDS);
+                    rt.recoveryTimer = control.schedule(() -> backoffEnded(rt, generation),
+                            Math.max(0, recoverAt - now), TimeUnit.NANOSECONDS);
                 }
             }
         });
     }
 
+    private synchronized void backoffEnded(MemberRuntime rt, int generation) {
+        if (rt.inView()) {
+            applied(rt, rt.health().backoffEnded(policy, generation, nanoClock.getAsLong()), "backoff ended");
+        }
+    }
+
     /** One active health check result; flips state after {@code rise} passes or {@code fall} failures in a row. */
     public synchronized void checkResult(MemberRuntime rt, boolean ok) {
-        if (!rt.inView()) {
-            return;
-        }
-        if (ok) {
-            rt.checkFailures = 0;
-            rt.checkSuccesses++;
-            if (!rt.up() && rt.checkSuccesses >= config.healthRise()) {
-                rt.consecutiveConnectFailures.set(0);
-                markUp(rt, rt.checkSuccesses + " health checks passed");
-            }
-        } else {
-            rt.checkSuccesses = 0;
-            rt.checkFailures++;
-            if (rt.up() && rt.checkFailures >= config.healthFall()) {
-                markDown(rt, rt.checkFailures + " health checks failed");
-            }
+        if (rt.inView()) {
+            applied(rt, rt.health().checkResult(policy, ok, nanoClock.getAsLong()),
+                    ok ? policy.rise() + " health checks passed" : policy.fall() + " health checks failed");
         }
     }
 
@@ -372,33 +285,31 @@ public final class Router {
         }
     }
 
-    private static long nonZero(long nanos) {
-        return nanos == 0 ? 1 : nanos;
-    }
-
     /** Builds the ring of ACTIVE, up members and publishes the new table. Caller holds the monitor. */
     private void rebuild() {
         long t0 = System.nanoTime();
+        LbConfig c = config;
         List<MemberRuntime> all = new ArrayList<>(members.values());
         all.sort(Comparator.comparing(MemberRuntime::id));
         List<Node> nodes = new ArrayList<>();
         for (MemberRuntime rt : all) {
-            if (rt.up() && rt.member().state() == MemberState.ACTIVE) {
+            if (rt.ready()) {
                 nodes.add(new Node(rt.id(), rt.member().weight()));
             }
         }
         ConsistentHash hash;
         try {
-            hash = nodes.isEmpty() ? null : hashFactory.build(config.algorithm(), nodes);
+            hash = nodes.isEmpty() ? null : hashFactory.build(c.hashConfig(), nodes);
         } catch (IllegalArgumentException e) {
             // A member set the algorithm refuses (e.g. total weight beyond the ring's point cap): keep
             // routing with the last good table instead of failing the view or health change half-way.
             metrics.ringBuildFailures.inc();
             log.error("cannot build the {} ring of {} members, keeping the previous ring: {}",
-                    config.algorithm(), nodes.size(), e.getMessage());
+                    c.algorithm(), nodes.size(), e.getMessage());
+            publishMemberMetrics(all);
             return;
         }
-        MemberRuntime[] ring = NONE;
+        MemberRuntime[] ring = new MemberRuntime[0];
         if (hash != null) {
             List<Node> order = hash.nodes();
             ring = new MemberRuntime[order.size()];
@@ -406,28 +317,39 @@ public final class Router {
                 ring[i] = members.get(order.get(i).id());
             }
         }
-        BoundedLoadHash bounded = null;
-        if (hash != null && config.balanceFactor() > 0) {
-            MemberRuntime[] r = ring;
-            bounded = new BoundedLoadHash(hash, config.balanceFactor(), new LoadSource() {
-                @Override
-                public int load(int index) {
-                    return r[index].activeConnections();
-                }
-
-                @Override
-                public int total() {
-                    return totalActive(r);
-                }
-            });
-        }
-        table = new RoutingTable(view, hash, bounded, ring, List.copyOf(all));
+        BoundedLoadHash bounded = hash != null && c.balanceFactor() > 0
+                ? new BoundedLoadHash(hash, c.balanceFactor(), new LiveLoads(ring)) : null;
+        table = new RoutingTable(view, hash, bounded, ring, List.copyOf(all), RoutingTable.Pick.of(c), nanoClock);
         metrics.ringRebuilds.inc();
         metrics.ringRebuildSeconds.observe((System.nanoTime() - t0) / 1e9);
         metrics.ringMembers.set(ring.length);
         metrics.viewVersion.set(view.version());
+        publishMemberMetrics(all);
+    }
+
+    private void publishMemberMetrics(List<MemberRuntime> all) {
         for (MemberRuntime rt : all) {
+            metrics.memberUp.labelValues(rt.id()).set(rt.up() ? 1 : 0);
+            metrics.memberWeight.labelValues(rt.id()).set(rt.member().weight());
             metrics.setMemberState(rt.id(), rt.displayState());
+        }
+    }
+
+    /** Live connection counts of a ring's members, as {@link BoundedLoadHash} reads them at pick time. */
+    private record LiveLoads(MemberRuntime[] ring) implements LoadSource {
+
+        @Override
+        public int load(int index) {
+            return ring[index].activeConnections();
+        }
+
+        @Override
+        public int total() {
+            int total = 0;
+            for (MemberRuntime m : ring) {
+                total += m.activeConnections();
+            }
+            return total;
         }
     }
 
@@ -435,77 +357,16 @@ public final class Router {
 
     /** Share of the key space per member of the current ring (exact for ring and Maglev). */
     public Map<String, Double> shares() {
-        RoutingTable t = table;
-        if (t.hash() == null) {
-            return Map.of();
-        }
-        double[] sh = t.hash().shares();
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (int i = 0; i < sh.length; i++) {
-            out.put(t.hash().nodes().get(i).id(), sh[i]);
-        }
-        return out;
+        return table.shares();
     }
 
-    /** Result of {@link #whatIf}. */
-    public record WhatIf(List<String> ringBefore, List<String> ringAfter, double keySpaceMoved,
-                         int liveConnectionsRemapped, int liveConnectionsOnRemoved, int samples) {
+    /** {@link RoutingTable#whatIf} of the current snapshot, with this router's hash factory and config. */
+    public RoutingTable.WhatIf whatIf(String removeId, Node add) {
+        return table.whatIf(hashFactory, config.hashConfig(), removeId, add, SHARE_SAMPLES);
     }
 
-    /**
-     * Predicts the effect of removing member {@code removeId} and/or adding {@code add}: the fraction
-     * of the key space whose owner changes (sampled), the live connections whose key would map to a
-     * different member (they stay where they are, but would land elsewhere on reconnect), and the live
-     * connections on the removed member (closed on removal by default).
-     */
-    public WhatIf whatIf(String removeId, Node add) {
-        RoutingTable t = table;
-        List<Node> before = t.hash() == null ? List.of() : t.hash().nodes();
-        List<Node> after = new ArrayList<>();
-        for (Node n : before) {
-            if (!n.id().equals(removeId) && (add == null || !n.id().equals(add.id()))) {
-                after.add(n);
-            }
-        }
-        if (add != null) {
-            after.add(add);
-        }
-        ConsistentHash b = t.hash();
-        ConsistentHash a = after.isEmpty() ? null : hashFactory.build(config.algorithm(), after);
-        // the same sampled estimate ring-sim reports (membership's KeySpace), so the two tools agree
-        double moved = b == null && a == null ? 0 : b == null || a == null ? 1 : KeySpace.movedFraction(b, a, SHARE_SAMPLES);
-        int remapped = 0;
-        int onRemoved = 0;
-        for (MemberRuntime rt : t.members()) {
-            boolean isRemoved = rt.id().equals(removeId);
-            for (TrackedConnection c : rt.connections()) {
-                if (isRemoved) {
-                    onRemoved++;
-                } else if (a == null || !a.owner(c.key()).id().equals(rt.id())) {
-                    remapped++;
-                }
-            }
-        }
-        return new WhatIf(before.stream().map(Node::id).toList(), after.stream().map(Node::id).sorted().toList(),
-                moved, remapped, onRemoved, SHARE_SAMPLES);
-    }
-
-    /** Where a key goes now: its owner and fallbacks in the ring, and the members a new connection would try. */
-    public record Lookup(long key, String owner, List<String> preference, List<String> candidates) {
-    }
-
-    public Lookup lookup(long key) {
-        RoutingTable t = table;
-        if (t.hash() == null) {
-            return new Lookup(key, null, List.of(), List.of());
-        }
-        int[] pref = new int[t.ring().length];
-        int k = t.hash().preference(key, pref);
-        List<String> p = new ArrayList<>(k);
-        for (int i = 0; i < k; i++) {
-            p.add(t.ring()[pref[i]].id());
-        }
-        List<String> cands = Arrays.stream(candidates(key)).map(MemberRuntime::id).toList();
-        return new Lookup(key, p.get(0), p, cands);
+    /** {@link RoutingTable#lookup} of the current snapshot. */
+    public RoutingTable.Lookup lookup(long key) {
+        return table.lookup(key);
     }
 }

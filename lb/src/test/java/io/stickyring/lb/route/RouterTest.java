@@ -109,7 +109,7 @@ class RouterTest {
         Router r = router(b -> b.connectTries = 3, false);
         r.applyView(MembershipView.of(1, members(4)));
         long key = 42;
-        Router.Lookup l = r.lookup(key);
+        RoutingTable.Lookup l = r.lookup(key);
         assertThat(l.preference()).hasSize(4);
         assertThat(r.candidates(key)).extracting(MemberRuntime::id).containsExactlyElementsOf(l.preference().subList(0, 3));
         r.markDown(r.member(l.owner()), "test");
@@ -246,7 +246,7 @@ class RouterTest {
         Router r = router(b -> b.maxConnectionsPerMember = 2, false);
         r.applyView(MembershipView.of(1, members(3)));
         long key = 99;
-        Router.Lookup l = r.lookup(key);
+        RoutingTable.Lookup l = r.lookup(key);
         MemberRuntime owner = r.member(l.owner());
         owner.register(new FakeConn(1));
         assertThat(r.candidates(key)[0]).isSameAs(owner);
@@ -273,11 +273,11 @@ class RouterTest {
         Router r = router(b -> { }, false);
         r.applyView(MembershipView.of(1, members(4)));
         Map<String, List<FakeConn>> conns = connect(r, 400);
-        Router.WhatIf w = r.whatIf("m1", null);
+        RoutingTable.WhatIf w = r.whatIf("m1", null);
         assertThat(w.keySpaceMoved()).isCloseTo(r.shares().get("m1"), org.assertj.core.data.Offset.offset(0.01));
         assertThat(w.liveConnectionsOnRemoved()).isEqualTo(conns.get("m1").size());
         assertThat(w.liveConnectionsRemapped()).isZero();
-        Router.WhatIf add = r.whatIf(null, io.stickyring.ring.Node.of("m5"));
+        RoutingTable.WhatIf add = r.whatIf(null, io.stickyring.ring.Node.of("m5"));
         assertThat(add.keySpaceMoved()).isBetween(0.15, 0.25);
         assertThat(add.liveConnectionsOnRemoved()).isZero();
         assertThat(add.liveConnectionsRemapped()).isBetween(40, 120);

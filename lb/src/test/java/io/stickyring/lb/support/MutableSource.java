@@ -62,6 +62,13 @@ public final class MutableSource implements MembershipSource, MembershipAdmin {
     }
 
     @Override
+    public synchronized Member setWeight(String id, int weight) {
+        Member m = view.member(id).orElseThrow(() -> new NoSuchMemberException(id, "test source"));
+        set(view.members().stream().map(x -> x.id().equals(id) ? x.withWeight(weight) : x).toList());
+        return m.withWeight(weight);
+    }
+
+    @Override
     public void close() {
     }
 }

@@ -13,8 +13,8 @@ import java.util.Objects;
  * The JSON payload of one member znode, and its strict decoder.
  *
  * <p>Schema (docs/membership.md): {@code id} (string, equal to the znode name), {@code host}
- * (string), {@code port} (int 1..65535), {@code weight} (int >= 1), {@code state} ("ACTIVE" or
- * "DRAINING") are required; {@code zone}, {@code startedAt} (epoch ms), {@code version} (software
+ * (string), {@code port} (int 1..65535), {@code weight} (int >= 1), {@code state} ("ACTIVE",
+ * "DRAINING" or "MAINT") are required; {@code zone}, {@code startedAt} (epoch ms), {@code version} (software
  * version) and {@code instance} (random id of the registering process) are optional. Unknown
  * fields are ignored, so a newer writer can add fields without breaking older readers.
  *
@@ -85,7 +85,7 @@ public record MemberPayload(Member member, String instance) {
         try {
             state = MemberState.valueOf(stateText);
         } catch (IllegalArgumentException e) {
-            throw new BadPayloadException("state '" + stateText + "' is not ACTIVE or DRAINING");
+            throw new BadPayloadException("state '" + stateText + "' is not ACTIVE, DRAINING or MAINT");
         }
         String zone = optionalText(root, "zone");
         long startedAt = optionalLong(root, "startedAt");

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *       instance left from an earlier session is replaced atomically (delete + create in one
  *       transaction), so watchers never see the member leave.</li>
  *   <li>State changes are made in place (setData): ACTIVE -> DRAINING is one change, never a leave
- *       and join. A state set from outside ({@link ZkMembershipAdmin}) is adopted: re-registering
+ *       and join. A state or weight set from outside ({@link ZkMembershipAdmin}) is adopted: re-registering
  *       never flips it back; only {@link #setState} of this node does.</li>
  *   <li>Lifecycle LATENT -> STARTED -> STOPPED, CAS-guarded as in curator-x-discovery's
  *       ServiceDiscoveryImpl; close deletes the znode (only if it is still this instance's).</li>
@@ -344,7 +344,7 @@ public final class ZkMemberRegistration implements AutoCloseable {
         }
     }
 
-    /** Tracks the stored state so a drain set by an operator survives a re-registration. */
+    /** Tracks the stored state and weight so a drain or weight set by an operator survives a re-registration. */
     private void onOwnNodeChanged(ChildData data) {
         MemberPayload stored = decodeOrNull(data.getData());
         synchronized (lock) {
@@ -352,6 +352,10 @@ public final class ZkMemberRegistration implements AutoCloseable {
                     && stored.member().state() != payload.member().state()) {
                 LOG.info("member '{}' state changed to {} from outside", id(), stored.member().state());
                 payload = withState(payload, stored.member().state());
+            }
+            if (stored != null && stored.instance().equals(instanceId) && stored.member().weight() != payload.member().weight()) {
+                LOG.info("member '{}' weight changed to {} from outside", id(), stored.member().weight());
+                payload = new MemberPayload(payload.member().withWeight(stored.member().weight()), payload.instance());
             }
         }
     }

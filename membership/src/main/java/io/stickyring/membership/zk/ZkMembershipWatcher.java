@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  *   <li>SUSPENDED or LOST keeps the last view and republishes it marked stale (never empty);
  *       RECONNECTED rebuilds from ZooKeeper and clears the mark. Only a member's own session
  *       expiry (its znode being deleted) removes it.</li>
+ *   <li>A cache that stays behind ZooKeeper's child list for 2 s is reloaded: after a data reset
+ *       CuratorCache would otherwise miss new children whenever the members node's child version
+ *       equals the one it saw before the reset.</li>
  *   <li>A znode with a bad payload is left out, counted once per (path, mzxid) in
  *       {@link #badPayloads()} and logged once; it never stops the watcher.</li>
  * </ul>
@@ -69,6 +72,8 @@ public final class ZkMembershipWatcher implements MembershipSource {
     private static final Logger LOG = LoggerFactory.getLogger(ZkMembershipWatcher.class);
     private static final long MISMATCH_RETRY_MILLIS = 200;
     private static final long FAILURE_RETRY_MILLIS = 1000;
+    /** Rebuilds in a row that found the cache behind ZooKeeper before the cache is reloaded (10 x 200 ms = 2 s). */
+    private static final int MISMATCHES_BEFORE_RELOAD = 10;
 
     private enum State { LATENT, STARTED, STOPPED }
 
@@ -79,7 +84,9 @@ public final class ZkMembershipWatcher implements MembershipSource {
     private final LongSupplier clock;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ScheduledExecutorService executor;
-    private final CuratorCache cache;
+    /** Replaced (under {@link #cacheLock}) only when it stays behind ZooKeeper; see {@link #reloadCache}. */
+    private volatile CuratorCache cache;
+    private final Object cacheLock = new Object();
     private final CopyOnWriteArrayList<Consumer<MembershipView>> listeners = new CopyOnWriteArrayList<>();
     private final ConnectionStateListener connectionListener = (c, newState) -> onConnectionStateChanged(newState);
     private final AtomicBoolean rebuildQueued = new AtomicBoolean();
@@ -92,6 +99,7 @@ public final class ZkMembershipWatcher implements MembershipSource {
     private boolean initialized;
     private long staleSinceMillis;
     private boolean retryScheduled;
+    private int mismatches;
     private final Map<String, Long> reportedBadMzxid = new HashMap<>();
 
     private volatile MembershipView current;
@@ -121,11 +129,36 @@ public final class ZkMembershipWatcher implements MembershipSource {
             t.setDaemon(true);
             return t;
         });
-        this.cache = CuratorCache.build(client, membersPath);
-        this.cache.listenable().addListener(CuratorCacheListener.builder()
+        this.cache = newCache();
+    }
+
+    private CuratorCache newCache() {
+        CuratorCache c = CuratorCache.build(client, membersPath);
+        c.listenable().addListener(CuratorCacheListener.builder()
                 .forAll((type, oldData, data) -> requestRebuild())
                 .forInitialized(() -> submit(this::onInitialized))
                 .build());
+        return c;
+    }
+
+    /**
+     * Replaces a cache that stayed behind ZooKeeper's child list. CuratorCache re-lists a node's
+     * children only when the node's child version (cversion) changed, so after a data reset that
+     * left the members node with the same cversion as before, it never learns the new children.
+     * A fresh cache loads everything; its events trigger the next rebuild.
+     */
+    private void reloadCache() {
+        synchronized (cacheLock) {
+            if (state.get() != State.STARTED) {
+                return;
+            }
+            LOG.warn("member cache of cluster '{}' stayed behind ZooKeeper's child list for {} ms (data reset?): reloading it",
+                    cluster, MISMATCH_RETRY_MILLIS * MISMATCHES_BEFORE_RELOAD);
+            cache.close();
+            cache = newCache();
+            cache.start();
+        }
+        mismatches = 0;
     }
 
     /** A watcher owning a new client built from {@code settings}: start() starts it, close() closes it. */
@@ -177,7 +210,9 @@ public final class ZkMembershipWatcher implements MembershipSource {
         }
         if (previous == State.STARTED) {
             client.getConnectionStateListenable().removeListener(connectionListener);
-            cache.close();
+            synchronized (cacheLock) {
+                cache.close();
+            }
         }
         executor.shutdownNow();
         try {
@@ -297,9 +332,13 @@ public final class ZkMembershipWatcher implements MembershipSource {
         if (!cached.keySet().equals(names)) {
             // The cache has not applied every event yet; its pending event triggers another rebuild.
             LOG.debug("cache children {} differ from ZooKeeper children {}: waiting for the cache", cached.keySet(), names);
+            if (++mismatches >= MISMATCHES_BEFORE_RELOAD) {
+                reloadCache();
+            }
             scheduleRetry(MISMATCH_RETRY_MILLIS);
             return;
         }
+        mismatches = 0;
 
         List<Member> members = new ArrayList<>(cached.size());
         Map<String, String> bad = new TreeMap<>();

@@ -47,7 +47,7 @@ class MemberPayloadTest {
         assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":-1,\"state\":\"ACTIVE\"}", "weight (-1)");
         assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":0,\"state\":\"ACTIVE\"}", "weight (0)");
         assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":1.5,\"state\":\"ACTIVE\"}", "field 'weight' (1.5)");
-        assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":1,\"state\":\"DOWN\"}", "state 'DOWN' is not ACTIVE or DRAINING");
+        assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":1,\"state\":\"DOWN\"}", "state 'DOWN' is not ACTIVE, DRAINING or MAINT");
         assertBad("{\"id\":\"n1\",\"host\":\"\",\"port\":1,\"weight\":1,\"state\":\"ACTIVE\"}", "host of member 'n1' must not be empty");
         assertBad("{\"id\":\"n1\",\"host\":\"h\",\"port\":1,\"weight\":1,\"state\":\"ACTIVE\",\"zone\":7}", "field 'zone' (7) is not a string");
         assertThatThrownBy(() -> MemberPayload.decode("n1", new byte[MemberPayload.MAX_BYTES + 1]))

@@ -324,6 +324,26 @@ class ZkMembershipWatcherTest {
     }
 
     @Test
+    void anOperatorsWeightIsAChangeInPlaceAndSurvivesReRegistration() throws Exception {
+        ZkHarness.Recorder a = new ZkHarness.Recorder();
+        watcher(a);
+        CuratorFramework n1Client = client();
+        ZkMemberRegistration n1 = register(n1Client, member("n1", 9001));
+        await().atMost(WAIT).until(() -> a.lastIds().equals(List.of("n1")));
+        Member weighted = new ZkMembershipAdmin(client(), CLUSTER).setWeight("n1", 5);
+        assertThat(weighted.weight()).isEqualTo(5);
+        await().atMost(WAIT).until(() -> a.last().member("n1").orElseThrow().weight() == 5);
+        await().atMost(WAIT).until(() -> n1.member().weight() == 5);
+        assertThatThrownBy(() -> new ZkMembershipAdmin(client(), CLUSTER).setWeight("n1", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight (0)");
+
+        // A new session re-registers n1 with the operator's weight, not its configured one.
+        KillSession.kill(n1Client.getZookeeperClient().getZooKeeper());
+        await().atMost(WAIT).until(() -> n1.reRegistrations() == 1);
+        assertThat(MemberPayload.decode("n1", client().getData().forPath(n1.path())).member().weight()).isEqualTo(5);
+    }
+
+    @Test
     void adminNamesUnknownAndUnreadableMembers() throws Exception {
         CuratorFramework raw = client();
         raw.create().creatingParentsIfNeeded().forPath(MEMBERS + "/broken", "nope".getBytes(StandardCharsets.UTF_8));
