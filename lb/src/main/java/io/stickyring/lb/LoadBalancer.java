@@ -8,7 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.UnixChannelOption;
 import io.stickyring.lb.admin.AdminApi;
@@ -76,6 +77,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Router router;
     private final ProxyContext proxy;
     private final HealthChecker health;
+    private final ProxyInitializer initializer;
     private final List<Channel> listeners = new ArrayList<>();
     private Channel adminChannel;
     private volatile boolean closed;
@@ -83,9 +85,10 @@ public final class LoadBalancer implements AutoCloseable {
     private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction) {
         this.config = config;
         this.membership = membership;
-        this.transport = Transport.select(config.nativeTransport());
-        this.acceptGroup = transport.newGroup(config.acceptThreads(), "lb-accept");
+        this.transport = Transport.select(config.transport());
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
+        // Native transports accept on the I/O loops themselves (one SO_REUSEPORT socket each): no accept group.
+        this.acceptGroup = transport.nativeLinux() ? null : transport.newGroup(config.acceptThreads(), "lb-accept");
         this.adminGroup = transport.newGroup(1, "lb-admin");
         this.control = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lb-control"));
         this.blocking = Executors.newCachedThreadPool(r -> daemon(r, "lb-admin-blocking"));
@@ -95,6 +98,7 @@ public final class LoadBalancer implements AutoCloseable {
                 config.acceptRatePerIp(), System::nanoTime);
         this.proxy = new ProxyContext(config, router, keyFunction, limiter, metrics, new CloseLog(config.closeLogSample()),
                 backendTemplate());
+        this.initializer = new ProxyInitializer(proxy);
         this.health = config.healthCheck() == HealthCheckMode.NONE ? null
                 : new HealthChecker(config, router, control, ioGroup, transport.socketChannel());
     }
@@ -128,24 +132,7 @@ public final class LoadBalancer implements AutoCloseable {
         } else {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
-        ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, config.backlog())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ProxyInitializer(proxy));
-        socketOptions(sb, true);
-        int binds = 1;
-        if (transport.epoll() && config.acceptThreads() > 1) {
-            // SO_REUSEPORT: one listening socket per accept thread; the kernel spreads new connections.
-            sb.option(UnixChannelOption.SO_REUSEPORT, true);
-            binds = config.acceptThreads();
-        }
-        Channel listener = sb.bind(config.listen().toSocketAddress()).sync().channel();
-        listeners.add(listener);
-        int port = ((InetSocketAddress) listener.localAddress()).getPort();
-        for (int i = 1; i < binds; i++) {
-            listeners.add(sb.bind(new InetSocketAddress(config.listen().host(), port)).sync().channel());
-        }
+        bindListeners();
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         () -> membership.source().badMembers(),
@@ -156,8 +143,48 @@ public final class LoadBalancer implements AutoCloseable {
         }
         control.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.SECONDS);
         log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
-                proxyAddress(), transport.name(), binds, adminAddress(), router.table().members().size(),
+                proxyAddress(), transport.name(), listeners.size(), adminAddress(), router.table().members().size(),
                 router.table().view().version());
+    }
+
+    /**
+     * Binds the proxy listener. Native transports bind one listening socket per I/O event loop, all
+     * with SO_REUSEPORT on the same port (a single loop binds one socket without it), and each socket's
+     * connections are registered on the loop that accepted them: the kernel spreads new connections
+     * over the sockets, and no connection is handed from an accept thread to another loop (no task
+     * queue, no wake-up per connection). NIO keeps one socket on the accept group.
+     */
+    private void bindListeners() throws InterruptedException {
+        if (acceptGroup != null) {
+            listeners.add(listenerBootstrap(acceptGroup, ioGroup).bind(config.listen().toSocketAddress()).sync().channel());
+            return;
+        }
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor e : ioGroup) {
+            loops.add((EventLoop) e);
+        }
+        boolean reusePort = loops.size() > 1;
+        InetSocketAddress addr = config.listen().toSocketAddress();
+        for (EventLoop loop : loops) {
+            ServerBootstrap sb = listenerBootstrap(loop, loop);
+            if (reusePort) {
+                sb.option(UnixChannelOption.SO_REUSEPORT, true);
+            }
+            Channel listener = sb.bind(addr).sync().channel();
+            listeners.add(listener);
+            // the first bind may have picked the port (port 0): the others join it
+            addr = new InetSocketAddress(config.listen().host(), ((InetSocketAddress) listener.localAddress()).getPort());
+        }
+    }
+
+    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child) {
+        ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, config.backlog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(initializer);
+        socketOptions(sb, true);
+        return sb;
     }
 
     private synchronized void applyView(MembershipView v) {
@@ -202,7 +229,7 @@ public final class LoadBalancer implements AutoCloseable {
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        if (child && transport.epoll()) {
+        if (child && transport.nativeLinux()) {
             // Accepted sockets inherit these from the listening socket on Linux (the kernel clones the
             // listener's socket state), so set them once on the listener instead of 6 setsockopt calls
             // per accepted connection. ProxyIntegrationTest reads them back from accepted sockets.
@@ -219,12 +246,12 @@ public final class LoadBalancer implements AutoCloseable {
         }
         set.accept(ChannelOption.TCP_NODELAY, true);
         set.accept(ChannelOption.SO_KEEPALIVE, true);
-        if (transport.epoll()) {
-            set.accept(EpollChannelOption.TCP_KEEPIDLE, (int) config.keepaliveIdle().toSeconds());
-            set.accept(EpollChannelOption.TCP_KEEPINTVL, (int) config.keepaliveInterval().toSeconds());
-            set.accept(EpollChannelOption.TCP_KEEPCNT, config.keepaliveCount());
+        if (transport.nativeLinux()) {
+            set.accept(transport.tcpKeepIdle(), (int) config.keepaliveIdle().toSeconds());
+            set.accept(transport.tcpKeepIntvl(), (int) config.keepaliveInterval().toSeconds());
+            set.accept(transport.tcpKeepCnt(), config.keepaliveCount());
             if (!config.tcpUserTimeout().isZero()) {
-                set.accept(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.tcpUserTimeout().toMillis());
+                set.accept(transport.tcpUserTimeout(), (int) config.tcpUserTimeout().toMillis());
             }
         }
     }
@@ -315,7 +342,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
         control.shutdownNow();
         blocking.shutdownNow();
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (acceptGroup != null) {
+            acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
         ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         adminGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

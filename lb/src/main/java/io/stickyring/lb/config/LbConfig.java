@@ -55,7 +55,7 @@ public record LbConfig(
         int backlog,
         int acceptThreads,
         int ioThreads,
-        boolean nativeTransport,
+        TransportKind transport,
         Duration shutdownGrace,
         double closeLogSample) {
 
@@ -67,6 +67,7 @@ public record LbConfig(
         Objects.requireNonNull(keyMode, "keyMode");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         Objects.requireNonNull(healthCheck, "healthCheck");
+        Objects.requireNonNull(transport, "transport");
         backends = List.copyOf(backends);
         cluster = cluster == null || cluster.isEmpty() ? "default" : cluster;
         healthPath = healthPath == null ? "/healthz" : healthPath;
@@ -228,7 +229,7 @@ public record LbConfig(
         public int backlog = 4096;
         public int acceptThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         public int ioThreads = Runtime.getRuntime().availableProcessors();
-        public boolean nativeTransport = true;
+        public TransportKind transport = TransportKind.EPOLL;
         public Duration shutdownGrace = Duration.ofSeconds(30);
         public double closeLogSample = 1.0;
 
@@ -243,7 +244,7 @@ public record LbConfig(
                     healthRise, healthFall, keepConnectionsOnDown, drainTimeout, maxConnectionsPerMember,
                     slowStart, maxConnections, maxConnectionsPerIp, acceptRatePerIp, clientIdleTimeout,
                     memberIdleTimeout, tcpUserTimeout, keepaliveIdle, keepaliveInterval, keepaliveCount,
-                    backlog, acceptThreads, ioThreads, nativeTransport, shutdownGrace, closeLogSample);
+                    backlog, acceptThreads, ioThreads, transport, shutdownGrace, closeLogSample);
         }
     }
 }

@@ -44,9 +44,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
-    /** Measurement only (bench/lb/splice-bulk.sh): -Dstickyring.lb.splice-experiment=true; see {@link SpliceExperiment}. */
-    static final boolean SPLICE_EXPERIMENT = Boolean.getBoolean("stickyring.lb.splice-experiment");
-
     private final ProxyContext px;
     private ProxyConnection conn;
     private ArrayDeque<Object> pending;
@@ -158,9 +155,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             clientEof();
         }
         if (ctx.channel().isActive() && backend.isActive()) {
-            if (SPLICE_EXPERIMENT && SpliceExperiment.start(ctx.channel(), backend)) {
-                return;
-            }
             // from here on both sides read on their own; pressure turns autoRead off (see class comment)
             ctx.channel().config().setAutoRead(true);
             backend.config().setAutoRead(true);
