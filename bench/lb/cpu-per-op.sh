@@ -96,16 +96,16 @@ step() { # pid port mode -> "user_us sys_us n"
   echo "keep-alive: -c32). One NGINX backend; stickyring --io-threads 2, HAProxy nbthread 2. Load average at start:"
   echo "$(cut -d' ' -f1-3 /proc/loadavg). Three rounds, interleaved."
   echo
-  echo "| round | balancer | new conn: user us | new conn: sys us | keep-alive req: user us | keep-alive req: sys us |"
-  echo "|---|---|---|---|---|---|"
+  echo "| round | balancer | new conn: user us | new conn: sys us | new conn/s | keep-alive req: user us | keep-alive req: sys us |"
+  echo "|---|---|---|---|---|---|---|"
   for r in 1 2 3; do
-    read -r su ss _ < <(step "$SPID" "$SPORT" conn); read -r hu hs _ < <(step "$HPID" "$HPORT" conn)
-    [ -z "$BPID" ] || read -r bu bs _ < <(step "$BPID" "$BLPORT" conn)
+    read -r su ss sn < <(step "$SPID" "$SPORT" conn); read -r hu hs hn < <(step "$HPID" "$HPORT" conn)
+    [ -z "$BPID" ] || read -r bu bs bn < <(step "$BPID" "$BLPORT" conn)
     read -r sku sks _ < <(step "$SPID" "$SPORT" ka); read -r hku hks _ < <(step "$HPID" "$HPORT" ka)
     [ -z "$BPID" ] || read -r bku bks _ < <(step "$BPID" "$BLPORT" ka)
-    echo "| $r | stickyring | $su | $ss | $sku | $sks |"
-    echo "| $r | HAProxy | $hu | $hs | $hku | $hks |"
-    [ -z "$BPID" ] || echo "| $r | stickyring-B | $bu | $bs | $bku | $bks |"
+    echo "| $r | stickyring | $su | $ss | $((sn / DUR)) | $sku | $sks |"
+    echo "| $r | HAProxy | $hu | $hs | $((hn / DUR)) | $hku | $hks |"
+    [ -z "$BPID" ] || echo "| $r | stickyring-B | $bu | $bs | $((bn / DUR)) | $bku | $bks |"
   done
   echo
   echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg)."

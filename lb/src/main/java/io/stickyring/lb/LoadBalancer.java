@@ -87,8 +87,9 @@ public final class LoadBalancer implements AutoCloseable {
         this.membership = membership;
         this.transport = Transport.select(config.transport());
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
-        // Native transports accept on the I/O loops themselves (one SO_REUSEPORT socket each): no accept group.
-        this.acceptGroup = transport.nativeLinux() ? null : transport.newGroup(config.acceptThreads(), "lb-accept");
+        // --accept-threads 0 (native transports): the I/O loops accept on their own sockets, no accept group
+        this.acceptGroup = transport.nativeLinux() && config.acceptThreads() == 0 ? null
+                : transport.newGroup(Math.max(1, config.acceptThreads()), "lb-accept");
         this.adminGroup = transport.newGroup(1, "lb-admin");
         this.control = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lb-control"));
         this.blocking = Executors.newCachedThreadPool(r -> daemon(r, "lb-admin-blocking"));
@@ -148,41 +149,47 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Binds the proxy listener. Native transports bind one listening socket per I/O event loop, all
-     * with SO_REUSEPORT on the same port (a single loop binds one socket without it), and each socket's
-     * connections are registered on the loop that accepted them: the kernel spreads new connections
-     * over the sockets, and no connection is handed from an accept thread to another loop (no task
-     * queue, no wake-up per connection). NIO keeps one socket on the accept group.
+     * Binds the proxy listener. With {@code --accept-threads} N > 0 (default min(2, cores)), N accept
+     * threads each bind their own socket (SO_REUSEPORT when N > 1 on native transports, so N = 1 refuses
+     * a busy port; NIO binds one) and hand each connection to the next I/O loop. With N = 0 (native
+     * transports) every I/O loop binds its own SO_REUSEPORT socket and keeps the connections it
+     * accepted: no hand-off, no accept threads. N = 0 costs less CPU per connection but measured lower
+     * new-connection rates on the loaded benchmark machine (docs/lb.md), so it is not the default.
      */
     private void bindListeners() throws InterruptedException {
         if (acceptGroup != null) {
-            listeners.add(listenerBootstrap(acceptGroup, ioGroup).bind(config.listen().toSocketAddress()).sync().channel());
+            boolean reusePort = transport.nativeLinux() && config.acceptThreads() > 1;
+            int sockets = reusePort ? config.acceptThreads() : 1;
+            ServerBootstrap sb = listenerBootstrap(acceptGroup, ioGroup, reusePort);
+            bindAll(sockets, i -> sb);
             return;
         }
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : ioGroup) {
             loops.add((EventLoop) e);
         }
-        boolean reusePort = loops.size() > 1;
+        bindAll(loops.size(), i -> listenerBootstrap(loops.get(i), loops.get(i), loops.size() > 1));
+    }
+
+    /** Binds {@code n} listening sockets on one port (the first bind picks it when the port is 0). */
+    private void bindAll(int n, java.util.function.IntFunction<ServerBootstrap> bootstrap) throws InterruptedException {
         InetSocketAddress addr = config.listen().toSocketAddress();
-        for (EventLoop loop : loops) {
-            ServerBootstrap sb = listenerBootstrap(loop, loop);
-            if (reusePort) {
-                sb.option(UnixChannelOption.SO_REUSEPORT, true);
-            }
-            Channel listener = sb.bind(addr).sync().channel();
+        for (int i = 0; i < n; i++) {
+            Channel listener = bootstrap.apply(i).bind(addr).sync().channel();
             listeners.add(listener);
-            // the first bind may have picked the port (port 0): the others join it
             addr = new InetSocketAddress(config.listen().host(), ((InetSocketAddress) listener.localAddress()).getPort());
         }
     }
 
-    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child) {
+    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child, boolean reusePort) {
         ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(initializer);
+        if (reusePort) {
+            sb.option(UnixChannelOption.SO_REUSEPORT, true);
+        }
         socketOptions(sb, true);
         return sb;
     }

@@ -43,7 +43,10 @@ class TransportTest {
     void eachIoLoopAcceptsOnItsOwnSocketAndKeepsItsConnections() throws Exception {
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
         h.backend("b1", false);
-        LoadBalancer lb = h.start(b -> b.ioThreads = 2);
+        LoadBalancer lb = h.start(b -> {
+            b.ioThreads = 2;
+            b.acceptThreads = 0;
+        });
         List<TestClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 40; i++) {
@@ -66,6 +69,14 @@ class TransportTest {
                 c.close();
             }
         }
+    }
+
+    @Test
+    void transportNamesAreParsedAndABadOneIsNamed() {
+        assertThat(TransportKind.parse("io_uring")).isEqualTo(TransportKind.IO_URING);
+        assertThat(TransportKind.parse("EPOLL")).isEqualTo(TransportKind.EPOLL);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TransportKind.parse("kqueue"))
+                .hasMessage("transport (kqueue) must be epoll, io_uring or nio");
     }
 
     @Test

@@ -139,7 +139,7 @@ public record LbConfig(
         range("keepaliveInterval", seconds(keepaliveInterval), 1, 32767);
         range("keepaliveCount", keepaliveCount, 1, 127);
         range("backlog", backlog, 1, 1 << 20);
-        range("acceptThreads", acceptThreads, 1, 64);
+        range("acceptThreads", acceptThreads, 0, 64);
         range("ioThreads", ioThreads, 1, 1024);
         nonNegative("shutdownGrace", shutdownGrace);
         if (!(closeLogSample >= 0 && closeLogSample <= 1)) {
@@ -227,6 +227,7 @@ public record LbConfig(
         public Duration keepaliveInterval = Duration.ofSeconds(10);
         public int keepaliveCount = 6;
         public int backlog = 4096;
+        /** 0 = one listening socket per I/O event loop, no accept threads (native transports; see LoadBalancer#bindListeners). */
         public int acceptThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         public int ioThreads = Runtime.getRuntime().availableProcessors();
         public TransportKind transport = TransportKind.EPOLL;
