@@ -189,6 +189,7 @@ async def phase(a):
         "target": a.target, "event": a.event, "clients": a.n, "connect_all_s": round(connect_s, 2),
         "per_member": per_member, "victim": victim, "reconnecting": len(st.watch),
         "reconnected": len(times), "complete": complete,
+        "first_back_s": round(times[0], 3) if times else None,
         "all_back_s": round(times[-1], 3) if complete and times else None,
         "p50_s": round(pct(times, 50), 3) if times else None,
         "p90_s": round(pct(times, 90), 3) if times else None,

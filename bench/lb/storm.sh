@@ -69,7 +69,7 @@ phase() { # target event
     cat > "$WORK/haproxy-$lport.cfg" <<CONF
 global
   nbthread 2
-  maxconn $(( N + 500 ))
+  maxconn $(( N + 100 ))
 defaults
   mode tcp
   timeout connect 2s
@@ -90,7 +90,10 @@ CONF
   fi
   setsid bash -c "$cmd" >> "$WORK/$target.log" 2>&1 &
   LB_PID=$!
-  wait_port "$lport"
+  if ! wait_port "$lport"; then
+    echo "{\"target\": \"$target\", \"event\": \"$event\", \"error\": \"did not start: $(tail -1 "$WORK/$target.log" | tr -d '"')\"}" | tee -a "$JSONL"
+    stop_phase; return 0
+  fi
   sleep 2.5 # both balancers' first health checks (1 s interval, rise 2) have marked all members up
   python3 "$ROOT/bench/lb/storm.py" phase --target "$target" --event "$event" --n "$N" \
     --lb-cmd "$cmd" --lb-pid "$LB_PID" --lb-log "$WORK/$target.log" --lb-port "$lport" --members "$members" \
@@ -118,14 +121,14 @@ print(f"# Reconnect storms, stickyring vs HAProxy\n")
 print(f"Command: `bench/lb/storm.sh` (N={n} idle clients from distinct 127.40.x.y addresses over 4 members; "
       f"ulimit -Hn {limit}, 2 descriptors per proxied connection). Load average at start: {load0}; at end: {load1}.\n")
 print("Health checks on both: TCP every 1 s, fall 3, rise 2. Times are from the SIGKILL to the client's new greeting.\n")
-print("| event | balancer | clients reconnecting | all back (s) | p50 (s) | p90 (s) | p99 (s) | failed attempts | others disconnected | clients before the kill, per member |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| event | balancer | clients reconnecting | first back (s) | all back (s) | p50 (s) | p90 (s) | p99 (s) | failed attempts | others disconnected | clients before the kill, per member |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     if "error" in r:
-        print(f"| {r['event']} | {r['target']} | error: {r['error']} | | | | | | | |")
+        print(f"| {r['event']} | {r['target']} | error: {r['error']} | | | | | | | | |")
         continue
     allb = r['all_back_s'] if r['complete'] else f"incomplete ({r['reconnected']} of {r['reconnecting']})"
-    print(f"| {r['event']} | {r['target']} | {r['reconnecting']} | {allb} | {r['p50_s']} | {r['p90_s']} | {r['p99_s']} | "
+    print(f"| {r['event']} | {r['target']} | {r['reconnecting']} | {r['first_back_s']} | {allb} | {r['p50_s']} | {r['p90_s']} | {r['p99_s']} | "
           f"{r['failed_attempts']} | {'' if r['others_disconnected'] is None else r['others_disconnected']} | "
           f"{' '.join(f'{k}:{v}' for k, v in sorted(r['per_member'].items()))} |")
 PY
