@@ -9,7 +9,9 @@
 #             (p50/p90/p99), time until all are back, and clients of other members disconnected (must be 0).
 #   restart:  SIGKILL the balancer and start it again at once (a crash and a supervisor restart); all N
 #             clients reconnect. The time includes the balancer's own start (a JVM for stickyring).
-# Phases run in rounds, alternating the balancer first, so machine load hits both alike.
+# Clients retry a failed attempt after 50 ms doubling to 1 s (jittered, seeded); the harness keeps at
+# most 1000 connect attempts in flight (a Python asyncio client: its own speed bounds the figures, the
+# same for both balancers). Phases run in rounds, alternating the balancer first.
 #
 # stickyring: --health-check tcp --health-interval 1s --health-fall 3 --health-rise 2, launcher LB JVM
 # flags. HAProxy: balance source, hash-type consistent, check inter 1s fall 3 rise 2,
