@@ -32,7 +32,7 @@ public final class LbMetrics {
             .help("Client connections currently open").withoutExemplars().register(registry);
     public final Counter rejected = Counter.builder().name("stickyring_lb_connections_rejected_total")
             .help("Client connections refused, by reason (max_connections, per_ip, accept_rate, no_member, "
-                    + "member_full, connect_failed, shutdown)")
+                    + "member_full, connect_failed, local_socket, shutdown)")
             .labelNames("reason").register(registry);
     public final Counter closed = Counter.builder().name("stickyring_lb_connections_closed_total")
             .help("Proxied connections closed, by who closed and why").labelNames("reason").withoutExemplars()
