@@ -20,9 +20,9 @@
 #
 # Sizing: a balancer holds 2 descriptors per proxied connection, and this machine's hard open-file limit
 # is `ulimit -Hn` (20,000 here), so N defaults to the largest multiple of 500 with 2N + 1000 under it
-# (9,000 at 20,000); N=10000 is refused where it cannot fit.
+# (9,500 at 20,000); N=10000 is refused where it cannot fit.
 #
-# Usage: [N=9000] [ROUNDS=2] bench/lb/storm.sh      (writes bench/results/lb-storm-<date>-<HHMM>.md)
+# Usage: [N=9500] [ROUNDS=2] bench/lb/storm.sh      (writes bench/results/lb-storm-<date>-<HHMM>.md)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ROUNDS="${ROUNDS:-2}"
