@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Load-balancer benchmark: stickyring vs HAProxy vs NGINX vs a direct connection, same backend, one run.
+# Load-balancer benchmark: stickyring (epoll, and io_uring where the kernel has it) vs HAProxy vs
+# NGINX vs a direct connection, same backend, one run, interleaved rounds.
 #
-# Measures, for each target, against one NGINX HTTP backend on loopback:
-#   bulk     : throughput of 4 long keep-alive connections downloading a 4 MiB file (MiB/s)
-#   rps      : request rate of 32 keep-alive connections fetching a tiny response (req/s)
-#   conn     : new-connection rate, 16 clients, one request per connection (conn/s)
-#   p50/p99  : latency of one keep-alive connection doing back-to-back tiny requests (us);
-#              "added" = target minus direct
-# and writes a table with ratios (vs HAProxy and vs direct) to bench/results/lb-<date>-<HHMM>.md.
+# Measures, for each target, against one NGINX HTTP backend on loopback (the issue 14 harness):
+#   bulk     : throughput of 4 keep-alive connections downloading a 4 MiB file (MiB/s)
+#   rps      : request rate of 64 keep-alive connections fetching a tiny response (req/s),
+#              with its p50/p99 latency under that load (us)
+#   conn     : new-connection rate, 64 clients, one request per connection (conn/s)
+# Every stickyring process is warmed first (JIT: each step's traffic for WARMUP seconds). Three rounds,
+# each measuring every target back to back in a rotated order, so load drift hits all alike.
+# Prints and writes bench/results/lb-<date>-<HHMM>.md: per-round values, the median of three rounds,
+# and stickyring/HAProxy ratios per round with their median and spread (min-max).
 #
 # Installs haproxy, nginx, libnginx-mod-stream and wrk with apt-get if missing. Loopback only.
-# Every load step is time-bounded (wrk -d); 3 rounds x 4 targets x 4 steps x 4 s: about 4 minutes.
+# Every load step is time-bounded (wrk -d): 3 rounds x 5 targets x 3 steps x SECONDS, plus warm-up.
+# stickyring runs with the launcher's LB JVM flags (./stickyring --print-lb-jvm-flags).
 #
-# Usage: bench/lb/run.sh [SECONDS_PER_STEP (default 4)]
+# Usage: [URING=0] [WARMUP=5] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-DUR="${1:-4}"
+DUR="${1:-8}"
+WARMUP="${WARMUP:-5}"
 WORK="$(mktemp -d /tmp/stickyring-lb-bench.XXXXXX)"
 chmod 755 "$WORK"
 DATE="$(date -u +%Y-%m-%d)"
@@ -86,11 +91,32 @@ CONF
 nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
 wait_port "$BPORT"
 
-# --- stickyring
-java -Xms256m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
-  --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
-  --io-threads 2 --accept-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/stickyring.log" 2>&1 &
-PIDS+=($!)
+# --- stickyring: epoll, and io_uring when available (URING=0 leaves it out)
+LB_JVM="$("$ROOT/stickyring" --print-lb-jvm-flags)"
+start_lb() { # port admin transport
+  # shellcheck disable=SC2086
+  java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+    --listen "127.0.0.1:$1" --admin "127.0.0.1:$2" --backend "b1=127.0.0.1:$BPORT" --transport "$3" \
+    --io-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/stickyring-$3.log" 2>&1 &
+  PIDS+=($!)
+}
+start_lb "$SPORT" "$SADMIN" epoll
+TARGETS=(direct stickyring haproxy nginx)
+if [ "${URING:-1}" != 0 ]; then
+  UPORT=$(free_port); UADMIN=$(free_port)
+  start_lb "$UPORT" "$UADMIN" io_uring
+  # io_uring is refused with the kernel's reason where it is unavailable: then this run goes without it
+  for _ in $(seq 1 100); do
+    grep -q 'proxy on' "$WORK/stickyring-io_uring.log" 2>/dev/null && break
+    grep -qi 'io_uring.*not available\|error' "$WORK/stickyring-io_uring.log" 2>/dev/null && break
+    sleep 0.2
+  done
+  if grep -q 'proxy on' "$WORK/stickyring-io_uring.log"; then
+    TARGETS+=(stickyring-uring)
+  else
+    echo "io_uring left out: $(head -3 "$WORK/stickyring-io_uring.log")"
+  fi
+fi
 
 # --- HAProxy: balance source, hash-type consistent, 2 threads
 cat > "$WORK/haproxy.cfg" <<CONF
@@ -136,68 +162,93 @@ mibps()    { awk '/Transfer\/sec/ { v=$2; u=substr(v,length(v)-1); n=substr(v,1,
 pct()      { awk -v p="$1" '$1==p { v=$2; if (v ~ /us$/) n=substr(v,1,length(v)-2); else if (v ~ /ms$/) n=substr(v,1,length(v)-2)*1000; else if (v ~ /s$/) n=substr(v,1,length(v)-1)*1000000; print n }'; }
 
 declare -A R
-TARGETS=(direct stickyring haproxy nginx)
-port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
+port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; stickyring-uring) echo "$UPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "warming up (JIT) ..."
-wrk -t1 -c16 -d5s "http://127.0.0.1:$SPORT/small" >/dev/null
-wrk -t1 -c4 -d3s "http://127.0.0.1:$SPORT/big" >/dev/null
-wrk -t1 -c16 -d3s -H "Connection: close" "http://127.0.0.1:$SPORT/small" >/dev/null
+for t in "${TARGETS[@]}"; do
+  case "$t" in stickyring*) ;; *) continue;; esac
+  p=$(port_of "$t")
+  echo "warming up $t (JIT, ${WARMUP}s per step) ..."
+  wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$p/small" >/dev/null
+  wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$p/big" >/dev/null
+  wrk -t1 -c64 -d"${WARMUP}s" -H "Connection: close" "http://127.0.0.1:$p/small" >/dev/null
+done
 
 # Three rounds; in each, every metric is measured for every target back to back, in a rotated order,
 # so drift in machine load hits all targets alike. The table reports the median of the three rounds.
 ROUNDS=3
+NT=${#TARGETS[@]}
 for round in $(seq 1 $ROUNDS); do
-  order=("${TARGETS[@]:$((round % 4))}" "${TARGETS[@]:0:$((round % 4))}")
-  echo "== round $round/$ROUNDS (order: ${order[*]})"
+  order=("${TARGETS[@]:$((round % NT))}" "${TARGETS[@]:0:$((round % NT))}")
+  echo "== round $round/$ROUNDS (order: ${order[*]}; load $(cut -d' ' -f1 /proc/loadavg))"
+  R[load,$round]=$(cut -d' ' -f1 /proc/loadavg)
   for t in "${order[@]}"; do
     p=$(port_of "$t")
     R[$t,bulk,$round]=$(wrk -t1 -c4 -d"${DUR}s" "http://127.0.0.1:$p/big" | mibps)
-    R[$t,rps,$round]=$(wrk -t1 -c32 -d"${DUR}s" "http://127.0.0.1:$p/small" | rps)
-    R[$t,conn,$round]=$(wrk -t1 -c16 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$p/small" | rps)
-    lat=$(wrk -t1 -c1 -d"${DUR}s" --latency "http://127.0.0.1:$p/small")
-    R[$t,p50,$round]=$(echo "$lat" | pct 50%)
-    R[$t,p99,$round]=$(echo "$lat" | pct 99%)
-    echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]}, conn/s ${R[$t,conn,$round]}, p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us"
+    out=$(wrk -t1 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$p/small")
+    R[$t,rps,$round]=$(echo "$out" | rps)
+    R[$t,p50,$round]=$(echo "$out" | pct 50%)
+    R[$t,p99,$round]=$(echo "$out" | pct 99%)
+    R[$t,conn,$round]=$(wrk -t1 -c64 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$p/small" | rps)
+    echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]} (p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us), conn/s ${R[$t,conn,$round]}"
   done
 done
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+METRICS=(bulk rps conn p50 p99)
 for t in "${TARGETS[@]}"; do
-  for m in bulk rps conn p50 p99; do
+  for m in "${METRICS[@]}"; do
     R[$t,$m]=$(median3 "${R[$t,$m,1]}" "${R[$t,$m,2]}" "${R[$t,$m,3]}")
   done
 done
-
 ratio() { python3 -c "a=float('$1'); b=float('$2'); print(f'{a/b:.2f}' if b else 'n/a')"; }
-added() { python3 -c "print(f'{float(\"$1\")-float(\"$2\"):.0f}')"; }
+# per-round ratios of target a to target b for metric m: "median [min-max] (r1, r2, r3)"
+spread() {
+  python3 - "$@" <<'PY'
+import sys
+v = [float(a) / float(b) if float(b) else float('nan') for a, b in zip(sys.argv[1::2], sys.argv[2::2])]
+s = sorted(v)
+print(f"{s[1]:.2f} [{s[0]:.2f}-{s[2]:.2f}] ({', '.join(f'{x:.2f}' for x in v)})")
+PY
+}
+rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "${R[$1,$3,3]}" "${R[$2,$3,3]}"; }
 
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`bench/lb/run.sh $DUR\` (each step ${DUR}s, median of 3 interleaved rounds, wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
-  echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). LBs: stickyring --io-threads 2,"
-  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent),"
-  echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LB share the cores."
-  echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates noise)."
+  echo "Command: \`${URING:+URING=$URING }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). stickyring --io-threads 2, JVM \`$LB_JVM\`,"
+  echo "jar $(sha256sum "$JAR" | cut -c1-12); HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent);"
+  echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LBs share the cores."
+  echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): ${R[load,1]}, ${R[load,2]}, ${R[load,3]}; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| target | bulk MiB/s (4 conns) | req/s keep-alive (32 conns) | new conn/s (16 clients) | p50 us (1 conn) | p99 us (1 conn) | p50 added us | p99 added us |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "## Per round"
+  echo
+  echo "| round | target | bulk MiB/s (4 conns) | req/s keep-alive (64 conns) | p50 us | p99 us | new conn/s (64 clients) |"
+  echo "|---|---|---|---|---|---|---|"
+  for round in $(seq 1 $ROUNDS); do
+    for t in "${TARGETS[@]}"; do
+      echo "| $round | $t | ${R[$t,bulk,$round]} | ${R[$t,rps,$round]} | ${R[$t,p50,$round]} | ${R[$t,p99,$round]} | ${R[$t,conn,$round]} |"
+    done
+  done
+  echo
+  echo "## Median of 3 rounds"
+  echo
+  echo "| target | bulk MiB/s | req/s keep-alive | p50 us | p99 us | new conn/s |"
+  echo "|---|---|---|---|---|---|"
   for t in "${TARGETS[@]}"; do
-    echo "| $t | ${R[$t,bulk]} | ${R[$t,rps]} | ${R[$t,conn]} | ${R[$t,p50]} | ${R[$t,p99]} | $(added "${R[$t,p50]}" "${R[direct,p50]}") | $(added "${R[$t,p99]}" "${R[direct,p99]}") |"
+    echo "| $t | ${R[$t,bulk]} | ${R[$t,rps]} | ${R[$t,p50]} | ${R[$t,p99]} | ${R[$t,conn]} |"
   done
   echo
-  echo "Per-round values are in the run's console output. Latency is a closed loop on one connection, so"
-  echo "its p99 mostly measures scheduler noise on a shared 2-core machine; compare it across runs with care."
+  echo "## Ratios to HAProxy: median of the 3 per-round ratios [min-max] (round 1, 2, 3)"
   echo
-  echo "Ratios (higher is better for throughput and rates; for latency, lower added time is better):"
+  echo "Throughput and rates: higher is better (goal >= 1.00). p99 latency: lower is better (goal <= 1.00)."
   echo
-  echo "| metric | stickyring / HAProxy | stickyring / NGINX | stickyring / direct | HAProxy / direct |"
+  echo "| target / HAProxy | keep-alive req/s | new conn/s | bulk MiB/s | p99 latency (keep-alive load) |"
   echo "|---|---|---|---|---|"
-  for m in bulk rps conn; do
-    echo "| $m | $(ratio "${R[stickyring,$m]}" "${R[haproxy,$m]}") | $(ratio "${R[stickyring,$m]}" "${R[nginx,$m]}") | $(ratio "${R[stickyring,$m]}" "${R[direct,$m]}") | $(ratio "${R[haproxy,$m]}" "${R[direct,$m]}") |"
+  for t in "${TARGETS[@]}"; do
+    [ "$t" = haproxy ] && continue
+    echo "| $t | $(rr "$t" haproxy rps) | $(rr "$t" haproxy conn) | $(rr "$t" haproxy bulk) | $(rr "$t" haproxy p99) |"
   done
-  echo "| p99 latency | $(ratio "${R[stickyring,p99]}" "${R[haproxy,p99]}") | $(ratio "${R[stickyring,p99]}" "${R[nginx,p99]}") | $(ratio "${R[stickyring,p99]}" "${R[direct,p99]}") | $(ratio "${R[haproxy,p99]}" "${R[direct,p99]}") |"
 } > "$OUT"
 echo
 cat "$OUT"

@@ -9,6 +9,7 @@ import io.stickyring.lb.config.HealthCheckMode;
 import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
+import io.stickyring.lb.config.TransportKind;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
@@ -139,11 +140,11 @@ public final class LbCommand implements Callable<Integer> {
 
     @Option(names = "--backlog", paramLabel = "N", description = "Listen backlog (default 4096).")
     Integer backlog;
-    @Option(names = "--accept-threads", paramLabel = "N", description = "Accept threads; >1 binds N SO_REUSEPORT sockets on epoll (default min(2, cores)).")
+    @Option(names = "--accept-threads", paramLabel = "N", description = "Accept threads; >1 binds N SO_REUSEPORT sockets on epoll/io_uring; 0 = each I/O loop accepts on its own SO_REUSEPORT socket, no hand-off (default min(2, cores)).")
     Integer acceptThreads;
     @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads (default: cores).")
     Integer ioThreads;
-    @Option(names = "--transport", paramLabel = "epoll|nio", description = "I/O transport (default epoll where available, else nio).")
+    @Option(names = "--transport", paramLabel = "epoll|io_uring|nio", description = "I/O transport (default epoll where available, else nio; io_uring is refused where the kernel lacks it).")
     String transport;
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "On SIGTERM, wait this long for connections to end (default 30s).")
     String shutdownGrace;
@@ -385,13 +386,7 @@ public final class LbCommand implements Callable<Integer> {
         if (backlog != null) b.backlog = backlog;
         if (acceptThreads != null) b.acceptThreads = acceptThreads;
         if (ioThreads != null) b.ioThreads = ioThreads;
-        if (transport != null) {
-            String t = transport.toLowerCase(Locale.ROOT);
-            if (!t.equals("epoll") && !t.equals("nio")) {
-                throw new IllegalArgumentException("transport (" + transport + ") must be epoll or nio");
-            }
-            b.nativeTransport = t.equals("epoll");
-        }
+        if (transport != null) b.transport = TransportKind.parse(transport);
         if (shutdownGrace != null) b.shutdownGrace = duration("shutdown-grace", shutdownGrace);
         if (closeLogSample != null) b.closeLogSample = closeLogSample;
         return b.build();

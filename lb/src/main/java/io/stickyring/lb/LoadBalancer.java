@@ -6,11 +6,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.stickyring.lb.admin.AdminApi;
 import io.stickyring.lb.admin.AdminInitializer;
 import io.stickyring.lb.config.HealthCheckMode;
@@ -80,6 +81,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Router router;
     private final ProxyContext proxy;
     private final HealthChecker health;
+    private final ProxyInitializer initializer;
     private final List<Channel> listeners = new ArrayList<>();
     private final List<InetSocketAddress> proxyAddresses = new ArrayList<>();
     private final CountDownLatch firstViewApplied = new CountDownLatch(1);
@@ -90,9 +92,11 @@ public final class LoadBalancer implements AutoCloseable {
         this.config = config;
         this.current = config;
         this.membership = membership;
-        this.transport = Transport.select(config.nativeTransport());
-        this.acceptGroup = transport.newGroup(config.acceptThreads(), "lb-accept");
+        this.transport = Transport.select(config.transport());
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
+        // --accept-threads 0 (native transports): the I/O loops accept on their own sockets, no accept group
+        this.acceptGroup = transport.nativeLinux() && config.acceptThreads() == 0 ? null
+                : transport.newGroup(Math.max(1, config.acceptThreads()), "lb-accept");
         this.adminGroup = transport.newGroup(1, "lb-admin");
         this.control = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lb-control"));
         this.blocking = Executors.newCachedThreadPool(r -> daemon(r, "lb-admin-blocking"));
@@ -102,6 +106,7 @@ public final class LoadBalancer implements AutoCloseable {
                 config.acceptRatePerIp(), System::nanoTime);
         this.proxy = new ProxyContext(config, router, keyFunction, limiter, metrics, new CloseLog(config.closeLogSample()),
                 backendTemplate());
+        this.initializer = new ProxyInitializer(proxy);
         this.health = config.healthCheck() == HealthCheckMode.NONE ? null
                 : new HealthChecker(config, router, control, ioGroup, transport.socketChannel());
     }
@@ -134,27 +139,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (!firstViewApplied.await(INITIAL_VIEW_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
-        ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, config.backlog())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new ProxyInitializer(proxy));
-        socketOptions(sb, true);
-        int binds = 1;
-        if (transport.epoll() && config.acceptThreads() > 1) {
-            // SO_REUSEPORT: one listening socket per accept thread; the kernel spreads new connections.
-            sb.option(UnixChannelOption.SO_REUSEPORT, true);
-            binds = config.acceptThreads();
-        }
-        for (HostPort address : config.listens()) {
-            Channel listener = bind(sb, address.toSocketAddress(), "listen");
-            listeners.add(listener);
-            proxyAddresses.add((InetSocketAddress) listener.localAddress());
-            int port = ((InetSocketAddress) listener.localAddress()).getPort();
-            for (int i = 1; i < binds; i++) {
-                listeners.add(bind(sb, new InetSocketAddress(address.host(), port), "listen"));
-            }
-        }
+        bindListeners();
         adminChannel = bind(new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         () -> membership.source().badMembers(),
@@ -165,15 +150,65 @@ public final class LoadBalancer implements AutoCloseable {
         }
         control.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.SECONDS);
         log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
-                proxyAddress(), transport.name(), binds, adminAddress(), router.table().members().size(),
+                proxyAddress(), transport.name(), listeners.size(), adminAddress(), router.table().members().size(),
                 router.table().view().version());
     }
 
     /**
-     * Applies what the source delivers, in its order, with no version comparison: the source owns
-     * view order (the ZooKeeper watcher publishes a lower version after a data reset on purpose).
-     * Runs on the control thread only.
+     * Binds the proxy listener. With {@code --accept-threads} N > 0 (default min(2, cores)), N accept
+     * threads each bind their own socket (SO_REUSEPORT when N > 1 on native transports, so N = 1 refuses
+     * a busy port; NIO binds one) and hand each connection to the next I/O loop. With N = 0 (native
+     * transports) every I/O loop binds its own SO_REUSEPORT socket and keeps the connections it
+     * accepted: no hand-off, no accept threads. N = 0 costs less CPU per connection but measured lower
+     * new-connection rates on the loaded benchmark machine (docs/lb.md), so it is not the default.
      */
+    private void bindListeners() throws Exception {
+        if (acceptGroup != null) {
+            boolean reusePort = transport.nativeLinux() && config.acceptThreads() > 1;
+            int sockets = reusePort ? config.acceptThreads() : 1;
+            ServerBootstrap sb = listenerBootstrap(acceptGroup, ioGroup, reusePort);
+            bindAll(sockets, i -> sb);
+            return;
+        }
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor e : ioGroup) {
+            loops.add((EventLoop) e);
+        }
+        bindAll(loops.size(), i -> listenerBootstrap(loops.get(i), loops.get(i), loops.size() > 1));
+    }
+
+    /**
+     * Binds {@code n} listening sockets on one port for every {@code --listen} address (the first
+     * bind picks the port when it is 0).
+     */
+    private void bindAll(int n, java.util.function.IntFunction<ServerBootstrap> bootstrap) throws Exception {
+        for (HostPort address : config.listens()) {
+            InetSocketAddress addr = address.toSocketAddress();
+            for (int i = 0; i < n; i++) {
+                Channel listener = bind(bootstrap.apply(i), addr, "listen");
+                listeners.add(listener);
+                if (i == 0) {
+                    proxyAddresses.add((InetSocketAddress) listener.localAddress());
+                }
+                addr = new InetSocketAddress(address.host(), ((InetSocketAddress) listener.localAddress()).getPort());
+            }
+        }
+    }
+
+    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child, boolean reusePort) {
+        ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, config.backlog())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(initializer);
+        if (reusePort) {
+            sb.option(UnixChannelOption.SO_REUSEPORT, true);
+        }
+        socketOptions(sb, true);
+        return sb;
+    }
+
+
     /** Binds or fails naming the flag and the address (two listeners fail with different messages). */
     private static Channel bind(AbstractBootstrap<?, ?> b, InetSocketAddress address, String flag) throws Exception {
         try {
@@ -183,6 +218,11 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies what the source delivers, in its order, with no version comparison: the source owns
+     * view order (the ZooKeeper watcher publishes a lower version after a data reset on purpose).
+     * Runs on the control thread only.
+     */
     private void applyView(MembershipView v) {
         router.applyView(v);
         firstViewApplied.countDown();
@@ -222,7 +262,7 @@ public final class LoadBalancer implements AutoCloseable {
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        if (child && transport.epoll()) {
+        if (child && transport.nativeLinux()) {
             // Accepted sockets inherit these from the listening socket on Linux (the kernel clones the
             // listener's socket state), so set them once on the listener instead of 6 setsockopt calls
             // per accepted connection. ProxyIntegrationTest reads them back from accepted sockets.
@@ -239,12 +279,12 @@ public final class LoadBalancer implements AutoCloseable {
         }
         set.accept(ChannelOption.TCP_NODELAY, true);
         set.accept(ChannelOption.SO_KEEPALIVE, true);
-        if (transport.epoll()) {
-            set.accept(EpollChannelOption.TCP_KEEPIDLE, (int) config.keepaliveIdle().toSeconds());
-            set.accept(EpollChannelOption.TCP_KEEPINTVL, (int) config.keepaliveInterval().toSeconds());
-            set.accept(EpollChannelOption.TCP_KEEPCNT, config.keepaliveCount());
+        if (transport.nativeLinux()) {
+            set.accept(transport.tcpKeepIdle(), (int) config.keepaliveIdle().toSeconds());
+            set.accept(transport.tcpKeepIntvl(), (int) config.keepaliveInterval().toSeconds());
+            set.accept(transport.tcpKeepCnt(), config.keepaliveCount());
             if (!config.tcpUserTimeout().isZero()) {
-                set.accept(EpollChannelOption.TCP_USER_TIMEOUT, (int) config.tcpUserTimeout().toMillis());
+                set.accept(transport.tcpUserTimeout(), (int) config.tcpUserTimeout().toMillis());
             }
         }
     }
@@ -395,7 +435,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
         control.shutdownNow();
         blocking.shutdownNow();
-        acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (acceptGroup != null) {
+            acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
         ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         adminGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

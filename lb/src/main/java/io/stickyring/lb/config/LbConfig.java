@@ -57,7 +57,7 @@ public record LbConfig(
         int backlog,
         int acceptThreads,
         int ioThreads,
-        boolean nativeTransport,
+        TransportKind transport,
         Duration shutdownGrace,
         double closeLogSample,
         List<HostPort> extraListens) {
@@ -70,6 +70,7 @@ public record LbConfig(
         Objects.requireNonNull(keyMode, "keyMode");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         Objects.requireNonNull(healthCheck, "healthCheck");
+        Objects.requireNonNull(transport, "transport");
         backends = List.copyOf(backends);
         extraListens = extraListens == null ? List.of() : List.copyOf(extraListens);
         cluster = cluster == null || cluster.isEmpty() ? "default" : cluster;
@@ -157,7 +158,7 @@ public record LbConfig(
         range("keepaliveInterval", seconds(keepaliveInterval), 1, 32767);
         range("keepaliveCount", keepaliveCount, 1, 127);
         range("backlog", backlog, 1, 1 << 20);
-        range("acceptThreads", acceptThreads, 1, 64);
+        range("acceptThreads", acceptThreads, 0, 64);
         range("ioThreads", ioThreads, 1, 1024);
         nonNegative("shutdownGrace", shutdownGrace);
         if (!(closeLogSample >= 0 && closeLogSample <= 1)) {
@@ -258,9 +259,10 @@ public record LbConfig(
         public Duration keepaliveInterval = Duration.ofSeconds(10);
         public int keepaliveCount = 6;
         public int backlog = 4096;
+        /** 0 = one listening socket per I/O event loop, no accept threads (native transports; see LoadBalancer#bindListeners). */
         public int acceptThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
         public int ioThreads = Runtime.getRuntime().availableProcessors();
-        public boolean nativeTransport = true;
+        public TransportKind transport = TransportKind.EPOLL;
         public Duration shutdownGrace = Duration.ofSeconds(30);
         public double closeLogSample = 1.0;
         /** Proxy listeners beyond {@link #listen} (a repeated {@code --listen}). */
@@ -277,7 +279,7 @@ public record LbConfig(
                     healthRise, healthFall, keepConnectionsOnDown, drainTimeout, maxConnectionsPerMember,
                     slowStart, maxConnections, maxConnectionsPerIp, acceptRatePerIp, clientIdleTimeout,
                     memberIdleTimeout, tcpUserTimeout, keepaliveIdle, keepaliveInterval, keepaliveCount,
-                    backlog, acceptThreads, ioThreads, nativeTransport, shutdownGrace, closeLogSample, extraListens);
+                    backlog, acceptThreads, ioThreads, transport, shutdownGrace, closeLogSample, extraListens);
         }
     }
 }

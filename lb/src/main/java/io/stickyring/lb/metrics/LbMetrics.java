@@ -5,6 +5,10 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.stickyring.lb.route.CloseReason;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import java.io.InputStream;
+import java.util.Properties;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +32,7 @@ public final class LbMetrics {
             .help("Client connections currently open").withoutExemplars().register(registry);
     public final Counter rejected = Counter.builder().name("stickyring_lb_connections_rejected_total")
             .help("Client connections refused, by reason (max_connections, per_ip, accept_rate, no_member, "
-                    + "member_full, connect_failed, shutdown)")
+                    + "member_full, connect_failed, local_socket, shutdown)")
             .labelNames("reason").register(registry);
     public final Counter closed = Counter.builder().name("stickyring_lb_connections_closed_total")
             .help("Proxied connections closed, by who closed and why").labelNames("reason").withoutExemplars()
@@ -80,6 +84,28 @@ public final class LbMetrics {
         for (CloseReason r : CloseReason.values()) {
             closedByReason[r.ordinal()] = closed.labelValues(r.label());
         }
+        // process_* (open_fds against max_fds is the LB's first alarm: 2 descriptors per proxied connection)
+        // and jvm_* (heap, GC, threads, buffer pools)
+        JvmMetrics.builder().register(registry);
+        Info.builder().name("stickyring_build_info").help("Version of the running stickyring build")
+                .labelNames("version", "java_version").register(registry)
+                .addLabelValues(VERSION, System.getProperty("java.version"));
+    }
+
+    /** The project version, from build.properties (filtered by Maven at build time). */
+    public static final String VERSION = readVersion();
+
+    private static String readVersion() {
+        Properties p = new Properties();
+        try (InputStream in = LbMetrics.class.getResourceAsStream("/io/stickyring/lb/build.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("build.properties is missing from the lb jar");
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version");
     }
 
     /** The closed-connections counter for one reason (cached: no label lookup per close). */

@@ -3,6 +3,7 @@ package io.stickyring.lb.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -43,9 +44,6 @@ import org.slf4j.LoggerFactory;
 public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-
-    /** Measurement only (bench/lb/splice-bulk.sh): -Dstickyring.lb.splice-experiment=true; see {@link SpliceExperiment}. */
-    static final boolean SPLICE_EXPERIMENT = Boolean.getBoolean("stickyring.lb.splice-experiment");
 
     private final ProxyContext px;
     private ProxyConnection conn;
@@ -109,6 +107,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
                 .handler(BackendInitializer.needed(px) ? new BackendInitializer(px, conn) : new BackendHandler(conn))
                 .connect(m.address());
+        if (f.isDone() && f.cause() instanceof ChannelException) {
+            // The LB could not even make the member socket (socket() failed: typically its descriptors are
+            // used up, EMFILE). That is not the member's fault: marking it down would close all of its live
+            // connections, and trying the next member would fail the same way. Refuse this client only.
+            localSocketFailures(f.cause());
+            reject("local_socket", CloseReason.ERROR);
+            return;
+        }
         conn.backend = f.channel();
         f.addListener(done -> {
             if (done.isSuccess()) {
@@ -158,9 +164,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             clientEof();
         }
         if (ctx.channel().isActive() && backend.isActive()) {
-            if (SPLICE_EXPERIMENT && SpliceExperiment.start(ctx.channel(), backend)) {
-                return;
-            }
             // from here on both sides read on their own; pressure turns autoRead off (see class comment)
             ctx.channel().config().setAutoRead(true);
             backend.config().setAutoRead(true);
@@ -278,6 +281,18 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             log.warn("client connection {} failed", conn.client, cause);
         }
         conn.close(io ? CloseReason.CLIENT : CloseReason.ERROR);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong LOCAL_SOCKET_LOGGED = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Logs a failed member socket at most once per second (a storm can fail thousands in a row). */
+    private static void localSocketFailures(Throwable cause) {
+        long now = System.nanoTime();
+        long last = LOCAL_SOCKET_LOGGED.get();
+        if ((last == 0 || now - last >= 1_000_000_000L) && LOCAL_SOCKET_LOGGED.compareAndSet(last, now == 0 ? 1 : now)) {
+            log.warn("cannot create a member socket ({}); refusing new clients until descriptors free up "
+                    + "(counted in stickyring_lb_connections_rejected_total{reason=\"local_socket\"})", cause.getMessage());
+        }
     }
 
     private void reject(String label, CloseReason reason) {

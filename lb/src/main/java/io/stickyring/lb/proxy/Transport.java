@@ -1,9 +1,11 @@
 package io.stickyring.lb.proxy;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -11,22 +13,67 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.stickyring.lb.config.TransportKind;
 
 /**
- * The I/O transport: native epoll on Linux when available (and not disabled), otherwise NIO.
- * Epoll adds SO_REUSEPORT (several accept threads on one port), TCP_USER_TIMEOUT and per-socket
- * keepalive timers.
+ * The I/O transport in use: native epoll, native io_uring or NIO, with its channel classes and the
+ * Linux TCP options it names. Epoll falls back to NIO where it is unavailable; io_uring is never
+ * silently replaced: {@link #select} refuses it with the kernel's reason.
+ *
+ * <p>Both native transports give SO_REUSEPORT (one listening socket per I/O event loop),
+ * TCP_USER_TIMEOUT and per-socket keepalive timers; NIO gives none of these.
  */
-public record Transport(boolean epoll, IoHandlerFactory ioHandlerFactory,
+public record Transport(TransportKind kind, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerChannel> serverChannel,
                         Class<? extends SocketChannel> socketChannel) {
 
-    public static Transport select(boolean preferNative) {
-        if (preferNative && Epoll.isAvailable()) {
-            return new Transport(true, EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+    public static Transport select(TransportKind kind) {
+        switch (kind) {
+            case IO_URING -> {
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalStateException("transport (io_uring) is not available here: "
+                            + IoUring.unavailabilityCause());
+                }
+                return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory(),
+                        IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+            }
+            case EPOLL -> {
+                if (Epoll.isAvailable()) {
+                    return new Transport(TransportKind.EPOLL, EpollIoHandler.newFactory(),
+                            EpollServerSocketChannel.class, EpollSocketChannel.class);
+                }
+            }
+            default -> {
+            }
         }
-        return new Transport(false, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        return new Transport(TransportKind.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /** True for epoll and io_uring: SO_REUSEPORT and the per-socket Linux TCP options below work. */
+    public boolean nativeLinux() {
+        return kind != TransportKind.NIO;
+    }
+
+    public ChannelOption<Integer> tcpKeepIdle() {
+        return kind == TransportKind.IO_URING ? IoUringChannelOption.TCP_KEEPIDLE : EpollChannelOption.TCP_KEEPIDLE;
+    }
+
+    public ChannelOption<Integer> tcpKeepIntvl() {
+        return kind == TransportKind.IO_URING ? IoUringChannelOption.TCP_KEEPINTVL : EpollChannelOption.TCP_KEEPINTVL;
+    }
+
+    public ChannelOption<Integer> tcpKeepCnt() {
+        return kind == TransportKind.IO_URING ? IoUringChannelOption.TCP_KEEPCNT : EpollChannelOption.TCP_KEEPCNT;
+    }
+
+    public ChannelOption<Integer> tcpUserTimeout() {
+        return kind == TransportKind.IO_URING ? IoUringChannelOption.TCP_USER_TIMEOUT : EpollChannelOption.TCP_USER_TIMEOUT;
     }
 
     public MultiThreadIoEventLoopGroup newGroup(int threads, String name) {
@@ -34,6 +81,6 @@ public record Transport(boolean epoll, IoHandlerFactory ioHandlerFactory,
     }
 
     public String name() {
-        return epoll ? "epoll" : "nio";
+        return kind.label();
     }
 }

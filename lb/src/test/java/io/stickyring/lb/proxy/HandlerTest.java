@@ -73,6 +73,11 @@ class HandlerTest {
     }
 
     private ProxyContext context(Consumer<LbConfig.Builder> tweak, List<Member> members, ConnectionLimiter limiter) {
+        return context(tweak, members, limiter, new Bootstrap());
+    }
+
+    private ProxyContext context(Consumer<LbConfig.Builder> tweak, List<Member> members, ConnectionLimiter limiter,
+                                 Bootstrap backendTemplate) {
         LbConfig.Builder b = LbConfig.builder().listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0))
                 .backends(List.of(Member.of("x", "127.0.0.1", 1)));
         tweak.accept(b);
@@ -82,7 +87,7 @@ class HandlerTest {
             router.applyView(MembershipView.of(1, members));
         }
         return new ProxyContext(cfg, router, KeyFunctions.of(KeyMode.ADDRESS, 24, 64), limiter, metrics, new CloseLog(1.0),
-                new Bootstrap());
+                backendTemplate);
     }
 
     private static ConnectionLimiter unlimited() {
@@ -102,6 +107,30 @@ class HandlerTest {
         assertThat(metrics.rejected.labelValues("per_ip").get()).isEqualTo(1.0);
         assertThat(metrics.active.get()).isZero();
         assertThat(limiter.open()).isEqualTo(1); // only the connection acquired above; the refused one released nothing
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aMemberSocketTheLbCannotCreateIsNotBlamedOnTheMember() {
+        // what the kernel answers when the LB's descriptors are used up (EMFILE): Netty's socket() fails
+        Bootstrap noSockets = new Bootstrap().channelFactory(() -> {
+            throw new io.netty.channel.ChannelException("newSocketStream(..) failed: Too many open files");
+        });
+        ProxyContext px = context(b -> { }, List.of(Member.of("a", "127.0.0.1", 1), Member.of("b", "127.0.0.1", 2)),
+                unlimited(), noSockets);
+        FrontendHandler fe = new FrontendHandler(px);
+        EmbeddedChannel ch = new AddressedChannel(new InetSocketAddress("127.1.1.3", 5000), fe);
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(fe.connection().reason()).isEqualTo(CloseReason.ERROR);
+        assertThat(metrics.rejected.labelValues("local_socket").get()).isEqualTo(1.0);
+        // neither member is marked down nor charged a failure, so their live connections stay open
+        assertThat(px.router.member("a").up()).isTrue();
+        assertThat(px.router.member("b").up()).isTrue();
+        assertThat(metrics.memberConnectFailures.labelValues("a").get()).isZero();
+        assertThat(metrics.memberConnectFailures.labelValues("b").get()).isZero();
+        assertThat(metrics.pickRetries.get()).isZero();
+        assertThat(px.limiter.open()).isZero();
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 

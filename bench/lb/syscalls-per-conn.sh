@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# System calls per new connection, stickyring vs HAProxy (strace -c -f on the balancer while wrk opens
+# one connection per request), plus perf's software counters (task-clock, context switches) per
+# connection. Counts, not times, so machine load barely moves them (strace itself slows the balancer:
+# read its rates as meaningless). Loopback only; every step is bounded by wrk -d.
+#
+# Usage: [STICKYRING_JAR=path] [LB_FLAGS=...] bench/lb/syscalls-per-conn.sh   (prints; redirect to keep)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+JAR="${STICKYRING_JAR:-$ROOT/dist/target/stickyring.jar}"
+WORK="$(mktemp -d /tmp/stickyring-sys.XXXXXX)"; chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
+}
+trap cleanup EXIT
+for c in haproxy nginx wrk strace perf; do command -v $c >/dev/null || { echo "needs $c" >&2; exit 2; }; done
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; return 1; }
+BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
+cat > "$WORK/backend.conf" <<CONF
+worker_processes 1; pid $WORK/backend.pid; error_log $WORK/e.log warn; events { worker_connections 8000; }
+http { access_log off; client_body_temp_path $WORK/t1; proxy_temp_path $WORK/t2; fastcgi_temp_path $WORK/t3; uwsgi_temp_path $WORK/t4; scgi_temp_path $WORK/t5;
+  server { listen 127.0.0.1:$BPORT; location = /small { return 200 "ok\n"; } } }
+CONF
+nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
+printf 'global\n  nbthread 2\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\nfrontend fe\n  bind 127.0.0.1:%s\n  default_backend be\nbackend be\n  balance source\n  hash-type consistent\n  server b1 127.0.0.1:%s\n' "$HPORT" "$BPORT" > "$WORK/h.cfg"
+haproxy -f "$WORK/h.cfg" -db > "$WORK/h.log" 2>&1 &
+HPID=$!; PIDS+=($HPID)
+# shellcheck disable=SC2046,SC2086
+java $("$ROOT/stickyring" --print-lb-jvm-flags) -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+  --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" --io-threads 2 --close-log-sample 0 ${LB_FLAGS:-} \
+  > "$WORK/lb.log" 2>&1 &
+SPID=$!; PIDS+=($SPID)
+wait_port "$BPORT"; wait_port "$HPORT"; wait_port "$SPORT"
+wrk -t1 -c16 -d5s -H 'Connection: close' "http://127.0.0.1:$SPORT/small" >/dev/null   # JIT warm-up
+echo "# System calls and context switches per new connection ($(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "jar $(sha256sum "$JAR" | cut -c1-12) ${LB_FLAGS:-}"
+for t in stickyring haproxy; do
+  if [ $t = stickyring ]; then pid=$SPID; port=$SPORT; else pid=$HPID; port=$HPORT; fi
+  perf stat -e task-clock,context-switches -p "$pid" -o "$WORK/perf-$t.txt" -- sleep 4 &
+  pp=$!
+  n=$(wrk -t1 -c16 -d4s -H 'Connection: close' "http://127.0.0.1:$port/small" | awk '/requests in/ {print $1}')
+  wait $pp || true
+  echo; echo "## $t: perf stat over $n connections"
+  awk -v n="$n" '/task-clock/ {gsub(",","",$1); printf "  task-clock ms per conn   %.4f\n", $1/n} /context-switches/ {gsub(",","",$1); printf "  context switches per conn %.2f\n", $1/n}' "$WORK/perf-$t.txt"
+  timeout 6 strace -c -f -p "$pid" -o "$WORK/strace-$t.txt" 2>/dev/null &
+  st=$!; sleep 0.5
+  n=$(wrk -t1 -c4 -d3s -H 'Connection: close' "http://127.0.0.1:$port/small" | awk '/requests in/ {print $1}')
+  kill -INT $st 2>/dev/null || true; wait $st 2>/dev/null || true
+  echo "## $t: system calls per connection (strace -c -f, $n connections)"
+  awk -v n="$n" 'NR>2 && $4 ~ /^[0-9]+$/ && $NF!="total" {t+=$4/n; printf "  %-16s %6.2f\n", $NF, $4/n} END {printf "  %-16s %6.2f\n", "TOTAL", t}' "$WORK/strace-$t.txt" | sort -k2 -rn | head -20
+done
