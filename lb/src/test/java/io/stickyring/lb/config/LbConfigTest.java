@@ -50,7 +50,7 @@ class LbConfigTest {
             LbConfig c = build(b -> b.algorithm = name);
             assertThat(c.algorithm()).isEqualTo(name);
             assertThat(io.stickyring.lb.route.HashFactories.defaults()
-                    .build(c.algorithm(), List.of(io.stickyring.ring.Node.of("a"))).algorithm()).isEqualTo(name);
+                    .build(c.hashConfig(), List.of(io.stickyring.ring.Node.of("a"))).algorithm()).isEqualTo(name);
         }
     }
 
