@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class ClientFailoverTest {
-    private static final String SECRET = "failover-test-secret-0123456789";
+    private static final String SECRET = "failover-test-secret-0123456789abcdef";
     private static final Pattern READY = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 

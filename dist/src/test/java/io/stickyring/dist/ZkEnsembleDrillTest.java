@@ -84,7 +84,7 @@ class ZkEnsembleDrillTest {
         zks.get(1).awaitEnsembleLine();
         zks.get(2).awaitEnsembleLine();
 
-        byte[] secret = "drill-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+        byte[] secret = "drill-secret-0123456789abcdef-0123456789".getBytes(StandardCharsets.UTF_8);
         for (int i = 1; i <= 3; i++) {
             Path store = dir.resolve("n" + i).resolve("chat.db");
             store.getParent().toFile().mkdirs();
