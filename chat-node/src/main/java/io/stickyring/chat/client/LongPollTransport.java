@@ -15,7 +15,7 @@ import java.util.concurrent.Executor;
  * The long-polling fallback: the same frames as the WebSocket, carried by the HTTP API.
  * {@code hello} starts a {@code GET /api/poll?cursor=N&wait=S} loop (each returned message is
  * handed up as a {@code msg} frame) after a synthetic {@code welcome} naming the node from
- * {@code /healthz}; {@code send} is a {@code POST /api/send} whose answer is the same {@code ack} or
+ * {@code GET /api/hello} (which also checks the token: 401 is handed up as a 1008 close); {@code send} is a {@code POST /api/send} whose answer is the same {@code ack} or
  * {@code error}; {@code sync} moves the poll cursor; {@code ping} is answered locally. {@code read},
  * {@code typing} and {@code history} have no HTTP form and are dropped. Limits: Java 17's
  * HttpClient cannot bind a source address, so the client IP is the host default in this mode.
@@ -86,21 +86,28 @@ final class LongPollTransport implements Transport {
     }
 
     private void hello(long cursor) {
-        runtime.http().sendAsync(request("/healthz", Duration.ofSeconds(10)).GET().build(),
+        runtime.http().sendAsync(request("/api/hello", Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).whenCompleteAsync((r, e) -> {
+                    if (e == null && r.statusCode() == 401) {
+                        failWith(1008, "hello: 401 " + r.body());
+                        return;
+                    }
                     if (e != null || r.statusCode() != 200) {
-                        fail(e != null ? e.toString() : "healthz " + r.statusCode());
+                        fail(e != null ? e.toString() : "hello: HTTP " + r.statusCode());
                         return;
                     }
-                    String node;
+                    JsonNode hello;
                     try {
-                        node = JSON.readTree(r.body()).path("node").asText();
+                        hello = JSON.readTree(r.body());
                     } catch (IOException ex) {
-                        fail("healthz: " + ex.getMessage());
+                        fail("hello: " + ex.getMessage());
                         return;
                     }
-                    ObjectNode w = JSON.createObjectNode().put("t", "welcome").put("user", user).put("node", node)
-                            .put("cursor", cursor);
+                    ObjectNode w = JSON.createObjectNode().put("t", "welcome").put("user", user)
+                            .put("node", hello.path("node").asText()).put("cursor", cursor);
+                    if (hello.hasNonNull("ip")) {
+                        w.put("ip", hello.get("ip").asText());
+                    }
                     deliver(w.toString());
                     pollCursor = cursor;
                     pollNext();

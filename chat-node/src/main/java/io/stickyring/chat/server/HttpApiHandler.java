@@ -85,6 +85,13 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
                         .put("user", user).put("token", node.tokens().issue(user)));
             }
+            case "/api/hello" -> {
+                // The long-poll twin of the WebSocket hello: checks the token, names user, node and client address.
+                requireMethod(m, HttpMethod.GET);
+                String user = auth(req);
+                json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
+                        .put("user", user).put("node", node.config().nodeId()).put("ip", ClientAddress.ip(ctx.channel())));
+            }
             case "/api/send" -> {
                 requireMethod(m, HttpMethod.POST);
                 String user = auth(req);
