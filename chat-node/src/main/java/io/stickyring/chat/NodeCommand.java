@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  * {@code stickyring node}: runs one chat node until SIGTERM/SIGINT, then drains (DRAINING, wait
  * {@code --drain-period}, close WebSockets with 1012 and a retry hint) and exits. Every flag can
  * also come from {@code --config FILE} (YAML, keys = flag names); flags override the file.
- * Prints "stickyring node ID listening on HOST:PORT" once it serves (scripts and tests wait for it).
+ * Prints "stickyring node ID listening on HOST:PORT" once it serves (scripts and tests wait for it),
+ * then "stickyring node ID admin on HOST:PORT" (the metrics and health listener).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a chat node (WebSocket + HTTP API). See docs/chat-node.md.")
@@ -196,6 +197,8 @@ public final class NodeCommand implements Callable<Integer> {
         }, "node-shutdown"));
         System.out.println("stickyring node " + config.nodeId() + " listening on "
                 + node.address().getHostString() + ":" + node.address().getPort());
+        System.out.println("stickyring node " + config.nodeId() + " admin on "
+                + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + " (/metrics, /healthz)");
         System.out.flush();
         stopped.await();
         return 0;
