@@ -200,6 +200,8 @@ public final class TokenService implements TokenVerifier, AutoCloseable {
         private final BiFunction<String, String, List<KeyFiles.VerificationKey>> parse;
         private volatile List<KeyFiles.VerificationKey> keys = List.of();
         private byte[] lastContent;
+        /** Content that failed to parse, so a broken file is reported once, not every interval. */
+        private byte[] lastBad;
 
         KeyFile(Path path, BiFunction<String, String, List<KeyFiles.VerificationKey>> parse) {
             this.path = path;
@@ -210,10 +212,16 @@ public final class TokenService implements TokenVerifier, AutoCloseable {
         void load(boolean first) {
             try {
                 byte[] content = Files.readAllBytes(path);
-                if (Arrays.equals(content, lastContent)) {
+                if (Arrays.equals(content, lastContent) || Arrays.equals(content, lastBad)) {
                     return;
                 }
-                List<KeyFiles.VerificationKey> parsed = parse.apply(new String(content, StandardCharsets.UTF_8), path.toString());
+                List<KeyFiles.VerificationKey> parsed;
+                try {
+                    parsed = parse.apply(new String(content, StandardCharsets.UTF_8), path.toString());
+                } catch (IllegalArgumentException e) {
+                    lastBad = content;
+                    throw e;
+                }
                 keys = parsed;
                 lastContent = content;
                 log.info("token keys {} from {}: {}", first ? "loaded" : "reloaded", path,
