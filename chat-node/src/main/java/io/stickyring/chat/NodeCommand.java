@@ -189,7 +189,13 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        ChatNode node = ChatNode.start(config);
+        ChatNode node;
+        try {
+            node = ChatNode.start(config);
+        } catch (IllegalArgumentException e) {
+            // e.g. a --public-key/--jwks file that does not parse or an empty --admin-token-file
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.shutdown(config.drainPeriod());

@@ -142,6 +142,13 @@ class NodeCommandTest {
     }
 
     @Test
+    void aKeyFileThatDoesNotParseStopsTheNodeNamingTheFile() throws Exception {
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), "{\"keys\": 42}");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--jwks", jwks.toString()).lines().findFirst().orElseThrow())
+                .startsWith("2:").contains(jwks.toString());
+    }
+
+    @Test
     void tokenAndAdminOptionsReachTheConfig() throws Exception {
         NodeConfig c = parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--token-audience", "chat",
                 "--token-issuer", "https://auth.example", "--token-clock-skew", "10s", "--admin", "127.0.0.1:9309").toConfig();
