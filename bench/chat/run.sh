@@ -61,7 +61,7 @@ rate_json='null'
 if [ "$RATE" -gt 0 ]; then
   echo "== moderate load: open loop at $RATE sends/s, ack and delivery latency (group commit)" >&2
   start_node rate --commit-max-batch 512
-  rate_json="$(bench rate --port "$NODE_PORT" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+  rate_json="$(bench rate --port "$NODE_PORT" --admin-ports "$NODE_ADMIN" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
   stop_node
   echo "$rate_json" >&2
 fi

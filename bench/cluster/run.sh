@@ -75,7 +75,7 @@ run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS
   RATE_JSON='null'
   if [ "$RATE" -gt 0 ]; then
     echo "== $1: open loop at $RATE sends/s" >&2
-    RATE_JSON="$(bench rate --ports "$PORTS" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+    RATE_JSON="$(bench rate --ports "$PORTS" --admin-ports "$ADMIN_PORTS" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
     echo "$RATE_JSON" >&2
   fi
 }
