@@ -47,15 +47,15 @@ class RecipeNodeLoginTest {
             cl.parseArgs("--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9001", "--zk", zk.getConnectString(),
                     "--store", "sqlite:" + dir.resolve("chat.db"), "--bus", "local", "--secret-file", secret.toString());
             NodeConfig config = cmd.toConfig();
-            assertThat(config.devLogin()).isFalse();
             try (ChatNode node = ChatNode.start(config)) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 HttpResponse<String> login = http.sendAsync(HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + node.address().getPort() + "/api/login"))
                         .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"bob\"}")).build(),
                         HttpResponse.BodyHandlers.ofString()).orTimeout(10, TimeUnit.SECONDS).join();
-                assertThat(login.statusCode()).isEqualTo(404);
                 assertThat(login.body()).doesNotContain("token\"");
+                assertThat(login.statusCode()).isEqualTo(404);
+                assertThat(config.devLogin()).isFalse();
 
                 // The way in is a token from the backend, signed with the cluster's secret.
                 String token = TokenMinter.hs256(Files.readString(secret).trim().getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
