@@ -24,8 +24,8 @@ echo "# no anonymous login (404):"
 show curl -sS --interface $alice_ip -X POST -d '{"user":"alice"}' "$lb1/api/login"
 alice="$(token alice)"
 bob="$(token bob)"
-show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" "$lb1/api/hello"
-show curl -sS --interface "$bob_ip" -H "Authorization: Bearer $bob" "$lb2/api/hello"
+show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" "$lb1/api/poll?cursor=0&wait=0"
+show curl -sS --interface "$bob_ip" -H "Authorization: Bearer $bob" "$lb2/api/poll?cursor=0&wait=0"
 for n in 1 2 3; do
   show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" -X POST \
     -d "{\"id\":\"smoke-a-$n-$$\",\"conv\":\"dm:alice:bob\",\"body\":\"hello bob $n\"}" "$lb1/api/send"
@@ -35,4 +35,4 @@ show curl -sS --interface "$bob_ip" -H "Authorization: Bearer $bob" -X POST \
   -d "{\"id\":\"smoke-b-1-$$\",\"conv\":\"dm:alice:bob\",\"body\":\"hi alice\"}" "$lb2/api/send"
 show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" "$lb1/api/poll?cursor=3&wait=5"
 echo "# the same alice, through lb2 this time (same node: both LBs map her address alike)"
-show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" "$lb2/api/hello"
+show curl -sS --interface $alice_ip -H "Authorization: Bearer $alice" "$lb2/api/poll?cursor=0&wait=0"

@@ -1,5 +1,6 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.loadgen.LoadGenerator;
 import io.stickyring.chat.loadgen.LoadgenConfig;
 import io.stickyring.chat.loadgen.LoadgenResult;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code stickyring loadgen}: N simulated chat users, each with its own WebSocket from its own
- * 127.x.y.z address, through the LB. Prints a progress line per interval, then a table; writes
+ * {@code stickyring loadgen}: N simulated chat users, each with its own WebSocket (or HTTP long
+ * polls, or the naive POST + polling GET) from its own 127.x.y.z address, through the LB. Prints a progress line per interval, then a table; writes
  * JSON with {@code --json}. Exit code 0 only if nothing was lost, duplicated or out of order.
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true, sortOptions = false,
@@ -84,6 +85,23 @@ public final class LoadgenCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write the result as JSON to FILE")
     Path json;
 
+    @Option(names = "--transport", defaultValue = "ws",
+            description = "ws (WebSocket), longpoll (GET that waits for a message) or poll (POST per send, GET every"
+                    + " --poll-interval: the naive baseline) (default: ${DEFAULT-VALUE})")
+    String transport;
+
+    @Option(names = "--poll-interval", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Interval between polls for --transport poll (default: ${DEFAULT-VALUE})")
+    Duration pollInterval;
+
+    @Option(names = "--poll-wait", defaultValue = "20s", converter = DurationConverter.class,
+            description = "Longest wait of one long poll, whole seconds (default: ${DEFAULT-VALUE})")
+    Duration pollWait;
+
+    @Option(names = "--keepalive", defaultValue = "on",
+            description = "HTTP keep-alive for longpoll and poll: on, or off = a new TCP connection per request (default: ${DEFAULT-VALUE})")
+    String keepAlive;
+
     @Option(names = "--secret-file", paramLabel = "FILE", description = "Mint each user's HS256 JWT with the cluster's secret from FILE (default: dev login, POST /api/login)")
     Path secretFile;
 
@@ -106,10 +124,22 @@ public final class LoadgenCommand implements Callable<Integer> {
                 case "group" -> LoadgenConfig.Shape.GROUP;
                 default -> throw new IllegalArgumentException("shape (" + shape + ") must be direct or group");
             };
+            LoadgenConfig.Transport mode = switch (transport.toLowerCase(Locale.ROOT)) {
+                case "ws" -> LoadgenConfig.Transport.WS;
+                case "longpoll" -> LoadgenConfig.Transport.LONGPOLL;
+                case "poll" -> LoadgenConfig.Transport.POLL;
+                default -> throw new IllegalArgumentException("--transport (" + transport + ") must be ws, longpoll or poll");
+            };
+            boolean ka = switch (keepAlive.toLowerCase(Locale.ROOT)) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("--keepalive (" + keepAlive + ") must be on or off");
+            };
+            LoadgenConfig.TransportSpec ts = new LoadgenConfig.TransportSpec(mode, pollInterval, pollWait, ka);
             String p = prefix != null ? prefix : "lg" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20, 1 << 25), 36);
             cfg = new LoadgenConfig(URI.create(url), users, rate, size, s, groupSize, duration, connectTimeout, drainTimeout,
                     ipBase, threads, p, progressEvery,
-                    colocateAdmin == null ? null : URI.create(colocateAdmin), warmup);
+                    colocateAdmin == null ? null : URI.create(colocateAdmin), warmup, ts);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,8 +1,9 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
-import io.stickyring.membership.config.ZkOptions;
+import io.stickyring.cli.ZkOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package io.stickyring.chat;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.stickyring.chat.auth.KeyFiles;
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.auth.TokenMinter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

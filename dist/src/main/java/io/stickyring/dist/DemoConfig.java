@@ -89,10 +89,6 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
         return new DemoConfig(nodes, host, 0, 0, controlPort == -1 ? -1 : 0, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }
 
-    public DemoConfig withNodes(int n) {
-        return new DemoConfig(n, host, port, adminPort, controlPort, dataDir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
-    }
-
     public DemoConfig withDataDir(Path dir) {
         return new DemoConfig(nodes, host, port, adminPort, controlPort, dir, cluster, nodeJvmOptions, drainPeriod, algorithm, sharedStore);
     }

@@ -61,6 +61,20 @@ class ArchitectureTest {
     }
 
     @Test
+    void librariesDoNotUsePicocli() {
+        // Command-line parsing is the edge's (module cli and the commands); the libraries stay usable without it.
+        noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(module("ring"));
+        noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(module("membership"));
+    }
+
+    @Test
+    void cliDoesNotImportTheServers() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                        "io.stickyring.lb..", "io.stickyring.chat..", "io.stickyring.sim..", "io.stickyring.dist..")
+                .check(module("cli"));
+    }
+
+    @Test
     void membershipDoesNotImportTheServers() {
         noClasses().should().dependOnClassesThat().resideInAnyPackage(
                         "io.stickyring.lb..", "io.stickyring.chat..", "io.stickyring.sim..", "io.stickyring.dist..")
@@ -76,6 +90,6 @@ class ArchitectureTest {
         while (m.find()) {
             modules.add(m.group(1));
         }
-        assertThat(modules).containsExactlyInAnyOrder("ring", "membership", "lb", "chat-node", "ring-sim", "dist");
+        assertThat(modules).containsExactlyInAnyOrder("ring", "membership", "cli", "lb", "chat-node", "ring-sim", "dist");
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.stickyring.lb.config.Backends;
-import io.stickyring.lb.config.Durations;
+import io.stickyring.cli.Durations;
 import io.stickyring.lb.config.HealthCheckMode;
 import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.config.LbConfig;
@@ -14,7 +14,7 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import io.stickyring.ring.KeyMode;
-import io.stickyring.membership.config.ZkOptions;
+import io.stickyring.cli.ZkOptions;
 import io.stickyring.membership.zk.ZkSettings;
 import java.io.File;
 import java.io.PrintWriter;
@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "lb", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the client-IP-sticky TCP load balancer.",
-                "Durations: 250ms, 2s, 5m, 1h; 0 turns an optional timeout or limit off. See docs/lb.md."})
+                "Durations: 250ms, 2s, 5m, 1h, 1m30s; 0 turns an optional timeout or limit off. See docs/lb.md."})
 public final class LbCommand implements Callable<Integer> {
 
     @Spec

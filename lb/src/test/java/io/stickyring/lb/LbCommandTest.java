@@ -112,7 +112,7 @@ class LbCommandTest {
 
         String[] r = run("--zk", "127.0.0.1:2181", "--zk-session-timeout", "soon");
         assertThat(r[0]).isEqualTo("2");
-        assertThat(r[1]).contains("--zk-session-timeout (soon)");
+        assertThat(r[1]).contains("--zk-session-timeout: 'soon' is not a duration");
     }
 
     @Test

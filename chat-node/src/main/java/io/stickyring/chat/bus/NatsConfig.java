@@ -1,6 +1,6 @@
 package io.stickyring.chat.bus;
 
-import io.stickyring.membership.config.Durations;
+import io.stickyring.cli.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

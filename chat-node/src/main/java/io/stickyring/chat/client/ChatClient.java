@@ -212,15 +212,6 @@ public final class ChatClient implements AutoCloseable {
         return inboxResets.get();
     }
 
-    /** Drops the current connection as if the network failed (tests, chaos); the client reconnects. */
-    public void dropConnection() {
-        loop.execute(() -> {
-            if (transport != null) {
-                transport.close();
-            }
-        });
-    }
-
     @Override
     public void close() {
         if (closed) {
@@ -297,12 +288,15 @@ public final class ChatClient implements AutoCloseable {
 
     private boolean usePoll() {
         return options.transport() == ClientOptions.TransportMode.LONG_POLL
+                || options.transport() == ClientOptions.TransportMode.POLL
                 || options.transport() == ClientOptions.TransportMode.AUTO && System.nanoTime() - pollModeUntilNanos < 0;
     }
 
     private void openTransport() {
         Transport t = usePoll()
-                ? new LongPollTransport(runtime, loop, options.server(), options.user(), token, options.pollWait())
+                ? new HttpTransport(runtime, loop, options.server(), options.localAddress(), options.user(), token,
+                        options.transport() == ClientOptions.TransportMode.POLL ? HttpTransport.Kind.POLL : HttpTransport.Kind.LONG_POLL,
+                        options.pollWait(), options.pollInterval(), options.keepAlive())
                 : new WebSocketTransport(runtime, loop, wsUri, options.localAddress());
         transport = t;
         inFlight.clear();

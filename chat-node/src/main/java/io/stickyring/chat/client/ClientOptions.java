@@ -14,14 +14,17 @@ import java.util.Objects;
 public record ClientOptions(URI server, String user, String token, InetAddress localAddress, TransportMode transport,
                             String wsPath, Duration backoffBase, Duration backoffMax, Duration pingInterval,
                             Duration pongTimeout, int wsFailuresBeforeFallback, Duration pollWait,
-                            Duration pollModeFor, Duration retryRefusedSend) {
+                            Duration pollModeFor, Duration retryRefusedSend, Duration pollInterval, boolean keepAlive) {
 
     /** Which transports the client may use. */
     public enum TransportMode {
         /** WebSocket; after {@code wsFailuresBeforeFallback} refused WebSocket upgrades in a row, long polling. */
         AUTO,
         WEBSOCKET,
-        LONG_POLL
+        /** {@code GET /api/poll} that waits up to {@code pollWait} for a message. */
+        LONG_POLL,
+        /** The naive baseline: a non-waiting {@code GET /api/poll} every {@code pollInterval} (for measuring it). */
+        POLL
     }
 
     public ClientOptions {
@@ -52,6 +55,7 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
         if (pollWait == null || pollWait.isNegative() || pollWait.toSeconds() > 300) {
             throw new IllegalArgumentException("pollWait (" + pollWait + ") must be in [0s, 300s]");
         }
+        positive("pollInterval", pollInterval);
     }
 
     private static void positive(String name, Duration d) {
@@ -80,6 +84,8 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
         private Duration pollWait = Duration.ofSeconds(20);
         private Duration pollModeFor = Duration.ofSeconds(60);
         private Duration retryRefusedSend = Duration.ofSeconds(1);
+        private Duration pollInterval = Duration.ofSeconds(1);
+        private boolean keepAlive = true;
 
         private Builder(URI server, String user) {
             this.server = server;
@@ -138,9 +144,22 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
             return this;
         }
 
+        /** Interval between polls in {@link TransportMode#POLL} (default 1s). */
+        public Builder pollInterval(Duration v) {
+            pollInterval = v;
+            return this;
+        }
+
+        /** HTTP keep-alive for the HTTP transports (default on); off = one TCP connection per request. */
+        public Builder keepAlive(boolean v) {
+            keepAlive = v;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, token, localAddress, transport, wsPath, backoffBase, backoffMax,
-                    pingInterval, pongTimeout, wsFailuresBeforeFallback, pollWait, pollModeFor, retryRefusedSend);
+                    pingInterval, pongTimeout, wsFailuresBeforeFallback, pollWait, pollModeFor, retryRefusedSend,
+                    pollInterval, keepAlive);
         }
     }
 }

@@ -24,6 +24,7 @@ public final class ClientRuntime implements AutoCloseable {
     private final Class<? extends SocketChannel> channelClass;
     private final ExecutorService httpExecutor;
     private final HttpClient http;
+    private final TransportStats stats = new TransportStats();
 
     private ClientRuntime(int threads) {
         boolean epoll = Epoll.isAvailable();
@@ -55,6 +56,11 @@ public final class ClientRuntime implements AutoCloseable {
 
     HttpClient http() {
         return http;
+    }
+
+    /** Wire costs of every client on this runtime (connections, requests, bytes). */
+    public TransportStats stats() {
+        return stats;
     }
 
     @Override

@@ -47,7 +47,6 @@ public final class FileOutbox implements Outbox {
     private FileChannel channel;
     private long cursor;
     private long records;
-    private long recovered;
     private boolean closed;
 
     private FileOutbox(Path dir, int compactEvery) throws IOException {
@@ -103,7 +102,6 @@ public final class FileOutbox implements Outbox {
             if (!apply(line)) {
                 break;
             }
-            recovered++;
             pos = nl + 1;
         }
     }
@@ -258,11 +256,6 @@ public final class FileOutbox implements Outbox {
     public synchronized void resetCursor(long c) {
         cursor = c;
         append(JSON.createObjectNode().put("op", "cur").put("c", c).put("reset", true), true);
-    }
-
-    /** Records read back on open (for tests and diagnostics). */
-    public synchronized long recoveredRecords() {
-        return recovered;
     }
 
     public Path directory() {

@@ -84,6 +84,7 @@ final class WebSocketTransport implements Transport {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("bytes", runtime.stats().byteCounter());
                         ChannelPipeline p = ch.pipeline();
                         if (ssl != null) {
                             p.addLast(ssl.newHandler(ch.alloc(), uri.getHost(), port));

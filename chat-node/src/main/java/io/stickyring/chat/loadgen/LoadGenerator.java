@@ -52,7 +52,6 @@ public final class LoadGenerator {
     private final Map<String, Long> enqueuedAt = new ConcurrentHashMap<>();
     private final Set<String> ackedIds = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> deliveriesById = new ConcurrentHashMap<>();
-    private final long startNanos = System.nanoTime();
     private volatile long measureFromNanos = Long.MAX_VALUE / 2 + System.nanoTime();
     private final Set<String> clientIps = ConcurrentHashMap.newKeySet();
     private final Map<Integer, String> lastNode = new ConcurrentHashMap<>();
@@ -180,8 +179,14 @@ public final class LoadGenerator {
         try (ClientRuntime runtime = ClientRuntime.create(config.threads())) {
             for (int i = 0; i < n; i++) {
                 SimUser u = new SimUser(i);
+                LoadgenConfig.TransportSpec ts = config.transport();
                 ClientOptions o = ClientOptions.builder(config.url(), u.name)
-                        .transport(ClientOptions.TransportMode.WEBSOCKET)
+                        .transport(switch (ts.mode()) {
+                            case WS -> ClientOptions.TransportMode.WEBSOCKET;
+                            case LONGPOLL -> ClientOptions.TransportMode.LONG_POLL;
+                            case POLL -> ClientOptions.TransportMode.POLL;
+                        })
+                        .pollInterval(ts.pollInterval()).pollWait(ts.pollWait()).keepAlive(ts.keepAlive())
                         .localAddress(InetAddress.getByName(ip(i)))
                         .token(tokens == null ? null : tokens.apply(u.name))
                         .backoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
@@ -189,7 +194,7 @@ public final class LoadGenerator {
                 users.add(u);
             }
             try {
-                return drive(users, members);
+                return drive(users, members, runtime);
             } finally {
                 for (SimUser u : users) {
                     u.client.close();
@@ -240,7 +245,7 @@ public final class LoadGenerator {
         return out.toArray(String[]::new);
     }
 
-    private LoadgenResult drive(List<SimUser> users, int members) throws Exception {
+    private LoadgenResult drive(List<SimUser> users, int members, ClientRuntime runtime) throws Exception {
         int n = users.size();
         long connectDeadline = System.nanoTime() + config.connectTimeout().toNanos();
         while (connected(users) < n && System.nanoTime() < connectDeadline) {
@@ -276,6 +281,7 @@ public final class LoadGenerator {
         progress.printf(Locale.ROOT, "connected %d/%d users; sending %.0f msg/s of %d bytes for %s%n", connected(users), n,
                 config.rate(), config.size(), config.duration());
 
+        Map<String, Long> wireBefore = runtime.stats().snapshot();
         long sendStart = System.nanoTime();
         measureFromNanos = sendStart + config.warmup().toNanos();
         long sendEnd = sendStart + config.duration().toNanos();
@@ -298,6 +304,7 @@ public final class LoadGenerator {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
         }
         double sendSeconds = (System.nanoTime() - sendStart) / 1e9;
+        Map<String, Long> wireAtSendEnd = runtime.stats().snapshot();
         // Drain: every outbox empty and every acked message seen by every other member.
         long drainDeadline = System.nanoTime() + config.drainTimeout().toNanos();
         while (System.nanoTime() < drainDeadline) {
@@ -338,6 +345,8 @@ public final class LoadGenerator {
         cfg.put("users_disconnected", disconnectedUsers.size());
         cfg.put("reconnect_ms", percentiles(reconnectTime));
         cfg.put("moves", new java.util.TreeMap<>(moves));
+        cfg.put("transport", config.transport().label());
+        cfg.put("wire", wireCosts(wireBefore, wireAtSendEnd, runtime.stats().snapshot(), sent.get()));
         return new LoadgenResult(cfg, sent.get(), acked.get(), pending(users), failed.get(),
                 acked.get() * (members - 1), delivered.get(), lost, duplicated.get(), outOfOrder.get(), suppressed,
                 reconnects, connectFailures, sendSeconds, acked.get() / sendSeconds, percentiles(ackLatency),
@@ -373,6 +382,27 @@ public final class LoadGenerator {
         return p;
     }
 
+    /**
+     * What the sends cost on the wire, from the clients' own counters: totals over the send phase
+     * (connection set-up before it excluded, the drain after it included, since deliveries of the
+     * last messages belong to it) and per message sent.
+     */
+    static Map<String, Object> wireCosts(Map<String, Long> before, Map<String, Long> sendEnd, Map<String, Long> after, long sent) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k : after.keySet()) {
+            long d = after.get(k) - before.get(k);
+            m.put(k, d);
+        }
+        double n = Math.max(1, sent);
+        m.put("tcp_connections_per_msg", ((long) m.get("tcp_connections")) / n);
+        m.put("http_requests_per_msg", ((long) m.get("http_requests")) / n);
+        long polls = (long) m.get("polls");
+        m.put("empty_poll_share", polls == 0 ? 0.0 : ((long) m.get("empty_polls")) / (double) polls);
+        m.put("bytes_per_msg", ((long) m.get("bytes_out") + (long) m.get("bytes_in")) / n);
+        m.put("tcp_connections_during_send", sendEnd.get("tcp_connections") - before.get("tcp_connections"));
+        return m;
+    }
+
     private static Map<String, Double> percentiles(Histogram h) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("count", (double) h.getTotalCount());
@@ -384,8 +414,4 @@ public final class LoadGenerator {
         return m;
     }
 
-    /** Seconds since this generator was created (for tests). */
-    double age() {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
 }

@@ -16,8 +16,40 @@ import java.util.Objects;
  */
 public record LoadgenConfig(URI url, int users, double rate, int size, Shape shape, int groupSize, Duration duration,
                             Duration connectTimeout, Duration drainTimeout, int ipBase, int threads, String prefix,
-                            Duration progressEvery, URI colocateAdmin, Duration warmup) {
+                            Duration progressEvery, URI colocateAdmin, Duration warmup, TransportSpec transport) {
     public enum Shape { DIRECT, GROUP }
+
+    /** How the users talk to the nodes: {@code ws}, {@code longpoll} or {@code poll} (the naive baseline). */
+    public enum Transport { WS, LONGPOLL, POLL }
+
+    /**
+     * The transport and its HTTP settings: {@code pollInterval} between polls in {@code poll} mode,
+     * {@code pollWait} of a long poll, {@code keepAlive} off = one TCP connection per HTTP request.
+     */
+    public record TransportSpec(Transport mode, Duration pollInterval, Duration pollWait, boolean keepAlive) {
+        public static final TransportSpec WEBSOCKET = new TransportSpec(Transport.WS, Duration.ofSeconds(1), Duration.ofSeconds(20), true);
+
+        public TransportSpec {
+            Objects.requireNonNull(mode, "transport");
+            positive("poll interval", pollInterval);
+            if (pollWait == null || pollWait.isNegative() || pollWait.toSeconds() > 300 || pollWait.toMillis() % 1000 != 0) {
+                throw new IllegalArgumentException("poll wait (" + pollWait + ") must be whole seconds in [0s, 300s]");
+            }
+        }
+
+        String label() {
+            return mode.name().toLowerCase(java.util.Locale.ROOT) + (mode == Transport.WS ? "" : keepAlive ? "+keepalive" : "-keepalive")
+                    + (mode == Transport.POLL ? "@" + pollInterval.toMillis() + "ms" : "");
+        }
+    }
+
+    /** Over WebSockets (the settings before transports were selectable). */
+    public LoadgenConfig(URI url, int users, double rate, int size, Shape shape, int groupSize, Duration duration,
+                         Duration connectTimeout, Duration drainTimeout, int ipBase, int threads, String prefix,
+                         Duration progressEvery, URI colocateAdmin, Duration warmup) {
+        this(url, users, rate, size, shape, groupSize, duration, connectTimeout, drainTimeout, ipBase, threads, prefix,
+                progressEvery, colocateAdmin, warmup, TransportSpec.WEBSOCKET);
+    }
 
     /** Room in a body for the "sender:index:nanos:" header. */
     static final int MIN_SIZE = 48;
@@ -25,6 +57,7 @@ public record LoadgenConfig(URI url, int users, double rate, int size, Shape sha
     public LoadgenConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(transport, "transport");
         if (!"http".equals(url.getScheme())) {
             throw new IllegalArgumentException("url (" + url + ") must be http://HOST:PORT (the LB or a node)");
         }

@@ -63,6 +63,12 @@ public record LoadgenResult(Map<String, Object> config, long sent, long acked, l
         row(sb, "redeliveries suppressed", Long.toString(redeliveriesSuppressed));
         row(sb, "reconnects", Long.toString(reconnects));
         row(sb, "connect failures", Long.toString(connectFailures));
+        if (config.get("wire") instanceof Map<?, ?> w) {
+            row(sb, "transport", String.valueOf(config.get("transport")));
+            row(sb, "per message sent", String.format(Locale.ROOT, "%.2f TCP handshakes, %.2f HTTP requests, %.0f bytes on the wire",
+                    w.get("tcp_connections_per_msg"), w.get("http_requests_per_msg"), w.get("bytes_per_msg")));
+            row(sb, "empty polls", String.format(Locale.ROOT, "%.1f%% of %s", 100 * (Double) w.get("empty_poll_share"), w.get("polls")));
+        }
         sb.append(String.format(Locale.ROOT, "%-26s %8s %8s %8s %8s %8s%n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max"));
         lat(sb, "ack (send -> ack)", ackLatencyMs);
         lat(sb, "end-to-end (send -> msg)", e2eLatencyMs);

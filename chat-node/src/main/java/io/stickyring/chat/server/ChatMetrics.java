@@ -23,6 +23,12 @@ public final class ChatMetrics implements StoreMetrics {
             .help("Open TCP connections (HTTP and WebSocket)").register(registry);
     final Gauge sessions = Gauge.builder().name("stickyring_chat_sessions")
             .help("Authenticated WebSocket sessions").register(registry);
+    final Counter tcpAccepted = Counter.builder().name("stickyring_chat_tcp_accepted")
+            .help("TCP connections accepted: one client handshake each (WebSocket, long poll, poll)").register(registry);
+    final Counter httpRequests = Counter.builder().name("stickyring_chat_http_requests")
+            .help("HTTP requests, by route (ws = WebSocket upgrade, static = web client files)").labelNames("route").register(registry);
+    final Counter polls = Counter.builder().name("stickyring_chat_polls")
+            .help("/api/poll answers, by result (empty or messages)").labelNames("result").register(registry);
     final Counter connectionsRejected = Counter.builder().name("stickyring_chat_connections_rejected")
             .help("Connections closed at accept because max connections was reached").register(registry);
     final Counter framesIn = Counter.builder().name("stickyring_chat_frames_in")

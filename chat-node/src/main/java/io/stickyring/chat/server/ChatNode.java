@@ -216,11 +216,6 @@ public final class ChatNode implements AutoCloseable {
         return context.registry().has(user);
     }
 
-    /** Called on every state change (e.g. to update the ZooKeeper registration). */
-    public void onStateChange(Consumer<MemberState> listener) {
-        stateListeners.add(listener);
-    }
-
     /** Marks the node DRAINING (load balancers stop sending new clients); sessions stay open. */
     public void drain() {
         if (state != MemberState.DRAINING) {

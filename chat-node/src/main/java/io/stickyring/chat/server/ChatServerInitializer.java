@@ -51,6 +51,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         NodeConfig c = node.config();
+        node.metrics().tcpAccepted.inc();
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         if (c.acceptProxyProtocol()) {

@@ -55,6 +55,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         QueryStringDecoder q = new QueryStringDecoder(req.uri());
+        node.metrics().httpRequests.labelValues(routeLabel(q.path())).inc();
         if (q.path().equals(WS_PATH)) {
             ctx.fireChannelRead(msg);
             return;
@@ -84,13 +85,6 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 }
                 json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
                         .put("user", user).put("token", node.tokens().issue(user)));
-            }
-            case "/api/hello" -> {
-                // The long-poll twin of the WebSocket hello: checks the token, names user, node and client address.
-                requireMethod(m, HttpMethod.GET);
-                String user = auth(req);
-                json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
-                        .put("user", user).put("node", node.config().nodeId()).put("ip", ClientAddress.ip(ctx.channel())));
             }
             case "/api/send" -> {
                 requireMethod(m, HttpMethod.POST);
@@ -174,6 +168,16 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 respond(ctx, keepAlive, HttpResponseStatus.OK, f.get().bytes(), f.get().contentType());
             }
         }
+    }
+
+    /** A bounded label for the request counter: the API routes by name, everything else "static". */
+    private static String routeLabel(String path) {
+        return switch (path) {
+            case WS_PATH -> "ws";
+            case "/healthz", "/metrics", "/api/login", "/api/send", "/api/poll", "/api/history", "/api/conversations" ->
+                    path.substring(path.lastIndexOf('/') + 1);
+            default -> "static";
+        };
     }
 
     /** Long poll: answer at once if anything is after the cursor, else wait up to {@code wait} seconds for a push. */
@@ -271,6 +275,10 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 last = e.cursor();
             }
             out.put("cursor", last);
+            // Who answered and whom it saw: the HTTP transports' welcome (the WebSocket's welcome carries the same).
+            out.put("node", node.config().nodeId());
+            out.put("ip", ClientAddress.ip(ctx.channel()));
+            node.metrics().polls.labelValues(list.isEmpty() ? "empty" : "messages").inc();
             json(ctx, keepAlive, HttpResponseStatus.OK, out);
         }
     }

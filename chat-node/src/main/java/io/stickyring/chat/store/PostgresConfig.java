@@ -1,6 +1,6 @@
 package io.stickyring.chat.store;
 
-import io.stickyring.membership.config.Durations;
+import io.stickyring.cli.Durations;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import java.util.Set;
  * writer plus readers), {@code maxBatch} (group commit bound, default {@code --commit-max-batch}),
  * {@code connectTimeout} (5s), {@code socketTimeout} (30s), {@code statementTimeout} (30s),
  * {@code retries} (serialization/deadlock retries of one batch, default 5), {@code maxGroupMembers}
- * (1000). Durations take {@code 250ms}, {@code 5s}, {@code 1m} or plain milliseconds. Unknown keys
+ * (1000). Durations follow {@link io.stickyring.cli.Durations}: {@code 250ms}, {@code 5s}, {@code 1m30s}, {@code 0}. Unknown keys
  * are an error naming the key.
  */
 public record PostgresConfig(String jdbcUrl, String user, String password, String schema, int poolSize,
@@ -111,18 +111,6 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 duration(params, "statementTimeout", Duration.ofSeconds(30)),
                 integer(params, "retries", 5),
                 integer(params, "maxGroupMembers", 1000));
-    }
-
-    /** This config with another schema (tests use one schema per run). */
-    public PostgresConfig withSchema(String s) {
-        return new PostgresConfig(jdbcUrl, user, password, s, poolSize, maxBatch, connectTimeout, socketTimeout,
-                statementTimeout, retries, maxGroupMembers);
-    }
-
-    /** This config with another JDBC URL (tests route through a proxy they can cut). */
-    public PostgresConfig withJdbcUrl(String url) {
-        return new PostgresConfig(url, user, password, schema, poolSize, maxBatch, connectTimeout, socketTimeout,
-                statementTimeout, retries, maxGroupMembers);
     }
 
     private static String decode(String s) {

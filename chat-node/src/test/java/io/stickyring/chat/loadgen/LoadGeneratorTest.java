@@ -105,6 +105,57 @@ class LoadGeneratorTest {
         }
     }
 
+    /**
+     * The HTTP transports through a node restart: requests in flight fail, clients reconnect and
+     * resend unacked messages with their ids; nothing is lost, duplicated or reordered. The wire
+     * counters say what each mode claims: without keep-alive one TCP connection per request; the
+     * naive poll mostly comes back empty.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} keepalive={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"LONGPOLL,false", "POLL,true"})
+    void httpTransportsSurviveANodeRestartWithoutLossOrDuplicates(LoadgenConfig.Transport mode, boolean keepAlive) throws Exception {
+        ChatNode first = node();
+        int port = first.address().getPort();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        LoadgenConfig cfg = new LoadgenConfig(URI.create("http://127.0.0.1:" + port), 10, 100, 64,
+                LoadgenConfig.Shape.DIRECT, 2, Duration.ofSeconds(4), Duration.ofSeconds(30), Duration.ofSeconds(30),
+                6, 1, "th" + mode.ordinal(), Duration.ofSeconds(1), null, Duration.ZERO,
+                new LoadgenConfig.TransportSpec(mode, Duration.ofMillis(200), Duration.ofSeconds(2), keepAlive));
+        java.util.concurrent.CompletableFuture<LoadgenResult> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new LoadGenerator(cfg, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> progress.toString(StandardCharsets.UTF_8).contains("t=  1"));
+        first.shutdown(Duration.ZERO);
+        try (ChatNode second = ChatNode.start(NodeConfig.defaults("127.0.0.1", port, "n1", "sqlite:" + dir.resolve("n.db"),
+                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> b.ioThreads = 1).build())) {
+            LoadgenResult r = run.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.sent()).isGreaterThan(200);
+            assertThat(r.correct()).as(r.toTable()).isTrue();
+            assertThat(r.delivered()).isEqualTo(r.expectedDeliveries());
+            assertThat(r.reconnects()).isGreaterThanOrEqualTo(1);
+            assertThat(r.config().get("transport")).isEqualTo(cfg.transport().label());
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> wire = (java.util.Map<String, Object>) r.config().get("wire");
+            long requests = (long) wire.get("http_requests");
+            long connections = (long) wire.get("tcp_connections");
+            assertThat(requests).isGreaterThanOrEqualTo(r.sent());
+            if (keepAlive) {
+                assertThat(connections).isLessThan(requests / 10);
+            } else {
+                assertThat(connections).isEqualTo(requests);
+            }
+            if (mode == LoadgenConfig.Transport.POLL) {
+                assertThat((double) wire.get("empty_poll_share")).isGreaterThan(0.0);
+            }
+            assertThat(r.toTable()).contains("per message sent").contains("TCP handshakes");
+        }
+    }
+
     @Test
     void groupsFanOutToEveryOtherMember() throws Exception {
         try (ChatNode n = node()) {

@@ -164,7 +164,8 @@ class InterleavingTest {
 
     @Test
     void randomSendsReconnectsAndKillsLoseNothingAndDuplicateNothing() throws Exception {
-        long seed = Long.getLong("interleaving.seed", System.nanoTime());
+        // A fixed default seed: the run is the same every time; other seeds are one flag away.
+        long seed = Long.getLong("interleaving.seed", 20261128L);
         Random rnd = new Random(seed);
         System.out.println("InterleavingTest seed " + seed + " (rerun with -Dinterleaving.seed=" + seed + ")");
         Path db = dir.resolve("chat.db");

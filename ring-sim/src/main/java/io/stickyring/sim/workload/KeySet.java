@@ -75,10 +75,6 @@ public final class KeySet {
         return addresses == null ? null : addresses[i];
     }
 
-    public boolean hasAddresses() {
-        return addresses != null;
-    }
-
     public long totalConnections() {
         return totalConnections;
     }

@@ -1,4 +1,4 @@
-package io.stickyring.membership.config;
+package io.stickyring.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,7 +33,7 @@ class ZkOptionsTest {
 
     @Test
     void flagsOverrideFileWhichOverridesDefaults() {
-        Map<String, Object> file = Map.of("zkSessionTimeout", "4s", "zkConnectionTimeout", 700, "zkRetryMaxAttempts", 3, "zkAuth", "file:pw");
+        Map<String, Object> file = Map.of("zkSessionTimeout", "4s", "zkConnectionTimeout", "700ms", "zkRetryMaxAttempts", 3, "zkAuth", "file:pw");
         ZkSettings s = parse("--zk-session-timeout", "2500ms", "--zk-retry-max-sleep", "1m").toSettings("h:1/x", "c", file, k -> "env:pw");
         assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMillis(2500));
         assertThat(s.connectionTimeout()).isEqualTo(Duration.ofMillis(700));
@@ -49,9 +49,12 @@ class ZkOptionsTest {
     @Test
     void badValuesAreNamed() {
         assertThatThrownBy(() -> parse("--zk-session-timeout", "10x").toSettings("h:1", "c", Map.of(), k -> null))
-                .hasMessageContaining("--zk-session-timeout (10x)");
+                .hasMessageContaining("--zk-session-timeout: '10x' is not a duration");
         assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryBaseSleep", "soon"), k -> null))
-                .hasMessageContaining("zkRetryBaseSleep (soon)");
+                .hasMessageContaining("zkRetryBaseSleep: 'soon'");
+        // A bare number of milliseconds was accepted here until the grammar was unified: now named and refused.
+        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkConnectionTimeout", 700), k -> null))
+                .hasMessageContaining("zkConnectionTimeout: '700' needs a unit, e.g. 700ms");
         assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryMaxAttempts", "many"), k -> null))
                 .hasMessageContaining("zkRetryMaxAttempts (many)");
         assertThatThrownBy(() -> parse("--zk-session-timeout", "20m").toSettings("h:1", "c", Map.of(), k -> null))

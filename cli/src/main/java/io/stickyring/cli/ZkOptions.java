@@ -1,4 +1,4 @@
-package io.stickyring.membership.config;
+package io.stickyring.cli;
 
 import io.stickyring.membership.zk.ZkSettings;
 import java.time.Duration;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * --zk-auth USER:PASSWORD   zkAuth                 none (env STICKYRING_ZK_AUTH also works)
  * </pre>
  *
- * Durations are {@code 500ms}, {@code 10s}, {@code 2m}, or a bare number of milliseconds.
+ * Durations follow {@link Durations} (250ms, 2s, 5m, 1h, 1m30s, 0), as every other flag.
  */
 public final class ZkOptions {
 
