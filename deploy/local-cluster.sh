@@ -93,7 +93,7 @@ cmd_up() {
   mkdir -p "$run"
   local id="$(date -u +%Y%m%d%H%M%S)_$$"
   local schema="sr_cluster_$id" prefix="stickyring.cluster.$id"
-  read -r -a p <<<"$(free_ports 17)"
+  read -r -a p <<<"$(free_ports 20)"
   local ensemble="127.0.0.1:${p[0]}:${p[1]}:${p[2]},127.0.0.1:${p[3]}:${p[4]}:${p[5]},127.0.0.1:${p[6]}:${p[7]}:${p[8]}"
   local connect="127.0.0.1:${p[2]},127.0.0.1:${p[5]},127.0.0.1:${p[8]}"
   cat >"$run/cluster.env" <<EOF
@@ -103,6 +103,7 @@ PG=$pg
 ZK_CONNECT=$connect
 ZK_CLIENT_PORTS="${p[2]} ${p[5]} ${p[8]}"
 NODE_PORTS="${p[9]} ${p[10]} ${p[11]}"
+NODE_ADMIN_PORTS="${p[17]} ${p[18]} ${p[19]}"
 LB1_PROXY=${p[12]}
 LB1_ADMIN=${p[13]}
 LB2_PROXY=${p[14]}
@@ -135,11 +136,13 @@ bus: $nats?prefix=$prefix
 secret-file: $run/secret
 drain-period: 2s
 io-threads: 2
+admin: 127.0.0.1:${p[$((16 + i))]}
 EOF
     start "n$i" io.stickyring.dist.Main node --config "$run/n$i.yaml"
   done
   for i in 1 2 3; do wait_for 90 "node n$i to listen" grep -q 'listening on' "$run/n$i.log"; done
   say "nodes      n1..n3 on 127.0.0.1:${p[9]},${p[10]},${p[11]} (PostgreSQL schema $schema, NATS prefix $prefix)"
+  say "           metrics and health on 127.0.0.1:${p[17]},${p[18]},${p[19]} (/metrics, /healthz); tokens: stickyring token --secret-file $run/secret --user ID"
 
   for i in 1 2; do
     local proxy="${p[$((10 + 2 * i))]}" admin="${p[$((11 + 2 * i))]}"
@@ -150,7 +153,7 @@ zk: $connect
 cluster: local
 proxy-protocol: v2
 connect-timeout: 1s
-health-check: http
+health-check: tcp
 shutdown-grace: 5s
 io-threads: 2
 EOF

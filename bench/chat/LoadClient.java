@@ -59,6 +59,8 @@ public final class LoadClient implements AutoCloseable {
     final Map<String, String> o;
     final String host;
     final int[] ports;
+    /** The nodes' admin listeners (--admin-ports P1,P2,..), where /metrics is served. */
+    final int[] adminPorts;
     final TokenService tokens;
     final EventLoopGroup group;
 
@@ -66,6 +68,8 @@ public final class LoadClient implements AutoCloseable {
     LoadClient(Map<String, String> o, int[] ports) {
         this.o = o;
         this.ports = ports;
+        this.adminPorts = o.containsKey("admin-ports")
+                ? java.util.Arrays.stream(o.get("admin-ports").split(",")).mapToInt(Integer::parseInt).toArray() : new int[0];
         this.host = o.getOrDefault("host", "127.0.0.1");
         this.tokens = new TokenService(o.get("secret").getBytes(StandardCharsets.UTF_8), Duration.ofHours(2), Clock.systemUTC());
         this.group = new MultiThreadIoEventLoopGroup(Integer.parseInt(o.getOrDefault("threads", "2")), EpollIoHandler.newFactory());
@@ -370,9 +374,12 @@ public final class LoadClient implements AutoCloseable {
 
     /** Cumulative bucket counts of stickyring_chat_ack_latency_seconds summed over all nodes, by upper bound. */
     TreeMap<Double, Double> nodeAckBuckets() throws Exception {
+        if (adminPorts.length != ports.length) {
+            throw new IllegalArgumentException("--admin-ports (" + o.get("admin-ports") + ") must name one admin port per node port");
+        }
         HttpClient client = HttpClient.newHttpClient();
         TreeMap<Double, Double> b = new TreeMap<>();
-        for (int port : ports) {
+        for (int port : adminPorts) {
             String text = client.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : text.split("\n")) {

@@ -1,9 +1,10 @@
 # Shared by bench/chat/run.sh and bench/cluster/run.sh, sourced once `root` is set: where a run
 # writes, the processes its EXIT trap stops, the jar it runs and the load client it compiles.
 
-# bench_setup NAME -> SECRET, JAR, tmp (deleted at exit), stamp, OUT_DIR, out_json, out_md; pids=()
+# bench_setup NAME -> SECRET (also exported as STICKYRING_SECRET), JAR, tmp (deleted at exit), stamp, OUT_DIR, out_json, out_md; pids=()
 bench_setup() {
-  SECRET="bench-secret-0123456789abcdef"
+  SECRET="bench-secret-0123456789abcdef-0123456789"
+  export STICKYRING_SECRET="$SECRET"  # nodes read it from the environment (never argv)
   JAR="$root/dist/target/stickyring.jar"
   tmp="$root/bench/results/tmp/$1-$$"
   stamp="$(date -u +%Y%m%d-%H%M)"

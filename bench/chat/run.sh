@@ -23,18 +23,19 @@ trap stop_all EXIT
 
 ensure_jar
 
-# start_node NAME EXTRA_ARGS... -> sets NODE_PID, NODE_PORT
+# start_node NAME EXTRA_ARGS... -> sets NODE_PID, NODE_PORT, NODE_ADMIN (metrics listener)
 start_node() {
   local name="$1"; shift
   # Heap pre-touched, so RSS growth in the idle run is native memory, not heap pages first used.
   java -Xms1g -Xmx1g -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dlogback.configurationFile="$root/bench/chat/logback.xml" -jar "$JAR" node --listen 127.0.0.1:0 --id "$name" \
-    --store "sqlite:$tmp/$name.db" --secret "$SECRET" --rate 1000000 --rate-burst 1000000 \
+    --store "sqlite:$tmp/$name.db" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --max-connections 30000 "$@" >"$tmp/$name.log" 2>&1 &
   NODE_PID=$!
   pids+=("$NODE_PID")
   for _ in $(seq 1 300); do
     NODE_PORT="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
-    [ -n "${NODE_PORT:-}" ] && return 0
+    NODE_ADMIN="$(grep -o 'admin on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
+    [ -n "${NODE_PORT:-}" ] && [ -n "${NODE_ADMIN:-}" ] && return 0
     sleep 0.1
   done
   echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1
@@ -51,8 +52,8 @@ bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/chat/logback.xml"
 echo "== durable sends: group commit (--commit-max-batch 512)" >&2
 start_node group --commit-max-batch 512
 group_json="$(bench send --port "$NODE_PORT" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
-batch_sum="$(curl -s "127.0.0.1:$NODE_PORT/metrics" | grep -E '^stickyring_chat_commit_batch_size_sum ' | awk '{print $2}')"
-batch_count="$(curl -s "127.0.0.1:$NODE_PORT/metrics" | grep -E '^stickyring_chat_commit_batch_size_count ' | awk '{print $2}')"
+batch_sum="$(curl -s "127.0.0.1:$NODE_ADMIN/metrics" | grep -E '^stickyring_chat_commit_batch_size_sum ' | awk '{print $2}')"
+batch_count="$(curl -s "127.0.0.1:$NODE_ADMIN/metrics" | grep -E '^stickyring_chat_commit_batch_size_count ' | awk '{print $2}')"
 stop_node
 echo "$group_json" >&2
 
@@ -60,7 +61,7 @@ rate_json='null'
 if [ "$RATE" -gt 0 ]; then
   echo "== moderate load: open loop at $RATE sends/s, ack and delivery latency (group commit)" >&2
   start_node rate --commit-max-batch 512
-  rate_json="$(bench rate --port "$NODE_PORT" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+  rate_json="$(bench rate --port "$NODE_PORT" --admin-ports "$NODE_ADMIN" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
   stop_node
   echo "$rate_json" >&2
 fi
@@ -77,7 +78,7 @@ if [ "$IDLE" -gt 0 ]; then
   start_node idle --ping-interval 10m --hello-timeout 60s
   heap_used() {  # bytes of heap in use right after a full GC
     jcmd "$NODE_PID" GC.run >/dev/null
-    curl -s "127.0.0.1:$NODE_PORT/metrics" | grep '^jvm_memory_used_bytes{area="heap"}' | awk '{printf "%.0f", $2}'
+    curl -s "127.0.0.1:$NODE_ADMIN/metrics" | grep '^jvm_memory_used_bytes{area="heap"}' | awk '{printf "%.0f", $2}'
   }
   rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$NODE_PID/status"; }
   # Warm the node's code paths with a few connections first so JIT/class loading is not counted.
@@ -87,7 +88,7 @@ if [ "$IDLE" -gt 0 ]; then
   for _ in $(seq 1 600); do grep -q READY "$tmp/warm.out" && break; sleep 0.1; done
   exec 7>&-; wait "$wpid" || true
   sleep 1
-  direct() { curl -s "127.0.0.1:$NODE_PORT/metrics" | grep '^stickyring_chat_netty_direct_memory_bytes ' | awk '{printf "%.0f", $2}'; }
+  direct() { curl -s "127.0.0.1:$NODE_ADMIN/metrics" | grep '^stickyring_chat_netty_direct_memory_bytes ' | awk '{printf "%.0f", $2}'; }
   heap0="$(heap_used)"; rss0="$(rss)"; direct0="$(direct)"
   fifo2="$tmp/idle2.fifo"; mkfifo "$fifo2"
   bench idle --port "$NODE_PORT" --secret "$SECRET" --connections "$IDLE" --threads 2 --hold 600 <"$fifo2" >"$tmp/idle.out" 2>"$tmp/idle.err" &
@@ -95,7 +96,7 @@ if [ "$IDLE" -gt 0 ]; then
   for _ in $(seq 1 1800); do grep -q READY "$tmp/idle.out" && break; sleep 0.1; done
   ready="$(grep READY "$tmp/idle.out" || echo 'READY 0')"
   sleep 2
-  sessions="$(curl -s "127.0.0.1:$NODE_PORT/metrics" | grep '^stickyring_chat_sessions ' | awk '{printf "%.0f", $2}')"
+  sessions="$(curl -s "127.0.0.1:$NODE_ADMIN/metrics" | grep '^stickyring_chat_sessions ' | awk '{printf "%.0f", $2}')"
   heap1="$(heap_used)"; rss1="$(rss)"; direct1="$(direct)"
   exec 8>&-; wait "$ipid" || true
   stop_node

@@ -26,7 +26,8 @@ KILL_AT="${KILL_AT:-}"          # seconds into the send phase to SIGKILL node n1
 WARMUP="${WARMUP:-10s}"        # latency not recorded for sends in the first WARMUP (all sends count for correctness)
 SHARED="${SHARED:-1}"
 if [ "$SHARED" = 1 ]; then COLOCATE="${COLOCATE:-0}"; else COLOCATE="${COLOCATE:-1}"; fi
-SECRET="loadgen-secret-0123456789abcdef"
+SECRET="loadgen-secret-0123456789abcdef-0123456789"
+export STICKYRING_SECRET="$SECRET"  # the nodes read it from the environment; the loadgen mints its users' tokens from $tmp/secret
 JAR="$root/dist/target/stickyring.jar"
 LOG="-Dlogback.configurationFile=$root/bench/chat/logback.xml"
 tmp="$root/bench/results/tmp/loadgen-$$"
@@ -34,6 +35,7 @@ stamp="$(date -u +%Y%m%d-%H%M)"
 out_json="$root/bench/results/loadgen-$stamp.json"
 out_md="$root/bench/results/loadgen-$stamp.md"
 mkdir -p "$tmp"
+(umask 077 && printf '%s\n' "$SECRET" >"$tmp/secret")
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -64,7 +66,7 @@ backends=()
 for i in $(seq 1 "$NODES"); do
   if [ "$SHARED" = 1 ]; then store=(--store "sqlite:$tmp/shared.db" --bus sqlite); else store=(--store "sqlite:$tmp/n$i.db"); fi
   java -Xmx512m -XX:+UseParallelGC "$LOG" -jar "$JAR" node --listen 127.0.0.1:0 --id "n$i" "${store[@]}" \
-    --secret "$SECRET" --accept-proxy-protocol --drain-period 0s --io-threads 1 >"$tmp/n$i.log" 2>&1 &
+    --accept-proxy-protocol --drain-period 0s --io-threads 1 >"$tmp/n$i.log" 2>&1 &
   pids+=("$!")
 done
 for i in $(seq 1 "$NODES"); do
@@ -79,7 +81,8 @@ admin="$(wait_for "$tmp/lb.log" 'admin on http://[^ ]+' | sed 's/admin on //')"
 echo "LB on 127.0.0.1:$lb_port (admin $admin) over ${backends[*]}" >&2
 
 lg_cmd=(java -Xmx1g "$LOG" -jar "$JAR" loadgen --url "http://127.0.0.1:$lb_port" --users "$USERS" --rate "$RATE" --size "$SIZE"
-  --shape "$SHAPE" --group-size "$GROUP" --duration "$DURATION" --warmup "$WARMUP" --progress 5s --json "$out_json")
+  --shape "$SHAPE" --group-size "$GROUP" --duration "$DURATION" --warmup "$WARMUP" --progress 5s --json "$out_json"
+  --secret-file "$tmp/secret")
 [ "$COLOCATE" = 1 ] && lg_cmd+=(--colocate-admin "$admin")
 if [ -n "$KILL_AT" ]; then
   # SIGKILL n1 KILL_AT seconds after the send phase starts: its users reconnect through the LB.

@@ -2,7 +2,7 @@
 // shared bench/chat/LoadClient.java, with users spread over several nodes. run.sh compiles both
 // against the stickyring jar and runs:
 //   java -cp dist/target/stickyring.jar:CLASSES ClusterBench send --ports P1,P2,P3 --secret S ...
-//   java -cp dist/target/stickyring.jar:CLASSES ClusterBench rate --ports P1,P2,P3 --secret S --rate 500
+//   java -cp dist/target/stickyring.jar:CLASSES ClusterBench rate --ports P1,P2,P3 --admin-ports A1,A2,A3 --secret S --rate 500
 //
 // User u connects to node u % k and talks with user u ^ 1, which (for k = 3) is always on another
 // node: every delivery crosses nodes (store on one node, push through the bus to another). With

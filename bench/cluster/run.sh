@@ -36,22 +36,25 @@ trap cleanup EXIT
 
 ensure_jar
 
-# start_node NAME EXTRA_ARGS... -> appends the node's port to PORTS
+# start_node NAME EXTRA_ARGS... -> appends the node's port to PORTS, its admin (metrics) port to ADMIN_PORTS
 PORTS=""
+ADMIN_PORTS=""
 start_node() {
   local name="$1"; shift
   java -Xms512m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
-    --listen 127.0.0.1:0 --id "$name" --secret "$SECRET" --rate 1000000 --rate-burst 1000000 \
+    --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
-  local port=""
+  local port="" admin=""
   for _ in $(seq 1 300); do
     port="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
-    [ -n "$port" ] && break
+    admin="$(grep -o 'admin on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
+    [ -n "$port" ] && [ -n "$admin" ] && break
     sleep 0.1
   done
-  [ -n "$port" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
+  [ -n "$port" ] && [ -n "$admin" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
   PORTS="${PORTS:+$PORTS,}$port"
+  ADMIN_PORTS="${ADMIN_PORTS:+$ADMIN_PORTS,}$admin"
 }
 
 stop_nodes() {
@@ -59,6 +62,7 @@ stop_nodes() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
   pids=()
   PORTS=""
+  ADMIN_PORTS=""
 }
 
 compile_load_client "$root/bench/cluster/ClusterBench.java"
@@ -71,7 +75,7 @@ run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS
   RATE_JSON='null'
   if [ "$RATE" -gt 0 ]; then
     echo "== $1: open loop at $RATE sends/s" >&2
-    RATE_JSON="$(bench rate --ports "$PORTS" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+    RATE_JSON="$(bench rate --ports "$PORTS" --admin-ports "$ADMIN_PORTS" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
     echo "$RATE_JSON" >&2
   fi
 }
@@ -86,7 +90,7 @@ bus="$NATS?prefix=$prefix"
 for n in c1 c2 c3; do start_node "$n" --store "$store" --bus "$bus"; done
 run_pair "3 nodes, PostgreSQL + NATS"
 cluster_send="$SEND_JSON"; cluster_rate="$RATE_JSON"
-commit_batch="$(for p in ${PORTS//,/ }; do curl -s "127.0.0.1:$p/metrics"; done | python3 -c "
+commit_batch="$(for p in ${ADMIN_PORTS//,/ }; do curl -s "127.0.0.1:$p/metrics"; done | python3 -c "
 import sys
 s = c = 0.0
 for line in sys.stdin:

@@ -21,7 +21,7 @@ predicted="$(jq .keySpaceMoved <<<"$whatif")"
 ws_before="$(ws_conns 1)"
 echo "whatif add n5: $whatif" >&2
 STICKYRING_SECRET="$(cat "$tmp/data/secret")" java -Xms32m -Xmx256m -XX:+UseSerialGC "$LOG" -jar "$JAR" node --id n5 --listen 127.0.0.1:0 \
-  --zk "$zk" --cluster demo --accept-proxy-protocol --drain-period 2s --store "sqlite:$tmp/data/chat.db" --bus sqlite >"$tmp/n5.log" 2>&1 &
+  --zk "$zk" --cluster demo --accept-proxy-protocol --drain-period 2s --store "sqlite:$tmp/data/chat.db" --bus sqlite --dev-login >"$tmp/n5.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 300); do [ "$(members_json | jq -r '[.members[] | select(.id=="n5" and .state=="ACTIVE")] | length')" = 1 ] && break; sleep 0.1; done
 members_after="$(members_json)"
@@ -45,7 +45,7 @@ expect "0 lost ($(lg .lost)), 0 duplicated ($(lg .duplicated)), 0 out of order (
   echo
   echo "Machine: $(nproc) cores, loopback, all processes on one host. Command: \`USERS=$USERS RATE=$RATE DURATION=$DURATION ADD_AFTER=$ADD_AFTER PROBES=$PROBES bench/drills/drill3-scaleout.sh\`"
   echo
-  echo "Demo: \`java -jar stickyring.jar demo --nodes 4 --port 0 --admin-port 0 --control-port 0 --no-console\`; n5: \`stickyring node --id n5 --listen 127.0.0.1:0 --zk <demo zk> --cluster demo --accept-proxy-protocol --store sqlite:<demo data>/chat.db --bus sqlite\` with the demo's secret, started ${ADD_AFTER}s into the send phase. Loadgen: \`${lg_cmd[*]}\`. Probes: \`bench/drills/probe.py\` ($PROBES TCP connections from 127.60.x.y)."
+  echo "Demo: \`java -jar stickyring.jar demo --nodes 4 --port 0 --admin-port 0 --control-port 0 --no-console\`; n5: \`stickyring node --id n5 --listen 127.0.0.1:0 --zk <demo zk> --cluster demo --accept-proxy-protocol --store sqlite:<demo data>/chat.db --bus sqlite --dev-login\` with the demo's secret, started ${ADD_AFTER}s into the send phase. Loadgen: \`${lg_cmd[*]}\`. Probes: \`bench/drills/probe.py\` ($PROBES TCP connections from 127.60.x.y)."
   echo
   echo "\`GET /whatif?add=n5=127.0.0.1:1\` before the join: \`$(jq -c . <<<"$whatif")\`"
   echo

@@ -9,15 +9,25 @@ import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sr-web-'));
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const screenshot = process.env.SCREENSHOT;
 const T = 30000;
+const SECRET = 'web-test-secret-0123456789abcdef-0123456789';
+
+/** An HS256 JWT as any backend would issue it (here with node:crypto): the way in without dev login. */
+function jwt(sub, ttlSeconds) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = b64({ alg: 'HS256', typ: 'JWT' }) + '.' + b64({ sub, iat: now, nbf: now, exp: now + ttlSeconds });
+  return input + '.' + createHmac('sha256', SECRET).update(input).digest('base64url');
+}
 
 function nodeCommand(port, id) {
   const args = ['--listen', `127.0.0.1:${port}`, '--id', id, '--store', `sqlite:${join(tmp, 'web.db')}`,
-    '--secret', 'web-test-secret-0123456789abcdef', '--drain-period', '0s',
+    '--dev-login', '--drain-period', '0s',
     '--retry-hint-min', '200ms', '--retry-hint-max', '600ms', '--io-threads', '1'];
   if (process.env.NODE_CP) {
     return [process.env.NODE_JAVA || 'java', ['-Xmx256m', '-cp', process.env.NODE_CP, 'io.stickyring.chat.NodeMain', ...args]];
@@ -27,7 +37,7 @@ function nodeCommand(port, id) {
 
 function startNode(port, id) {
   const [cmd, args] = nodeCommand(port, id);
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STICKYRING_SECRET: SECRET } });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('node did not start: ' + out)), 60000);
@@ -50,6 +60,12 @@ async function login(page, url, user) {
   await page.goto(url);
   await page.fill('#login-user', user);
   await page.click('#login-form button');
+  await page.waitForSelector('#status[data-state="connected"]', { timeout: T });
+}
+
+/** Logs in with a backend's token handed over in the URL fragment (/#token=JWT). */
+async function loginWithToken(page, url, token) {
+  await page.goto(url + '#token=' + encodeURIComponent(token));
   await page.waitForSelector('#status[data-state="connected"]', { timeout: T });
 }
 
@@ -87,7 +103,8 @@ try {
   let alice = await ctxA.newPage();
   const bob = await ctxB.newPage();
   await login(alice, url, 'alice');
-  await login(bob, url, 'bob');
+  await loginWithToken(bob, url, jwt('bob', 3600));
+  assert.match(await bob.textContent('#whoami'), /logged in as bob/);
   assert.match(await alice.textContent('#status'), /node web-n1 .*127\.0\.0\.1/);
 
   // Exchange messages; alice's message turns "read" once bob opens the conversation.

@@ -440,12 +440,25 @@ function logout(msg) {
 }
 $('logout').onclick = () => logout();
 
+/** The user id (sub) a JWT names; the node verifies the token, this only reads it. */
+function tokenUser(token) {
+  const part = token.split('.')[1] || '';
+  const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+  const sub = JSON.parse(json).sub;
+  if (typeof sub !== 'string' || !/^[A-Za-z0-9_.@-]{1,64}$/.test(sub)) throw new Error('the token names no valid user (sub)');
+  return sub;
+}
+
 $('login-form').onsubmit = async (ev) => {
   ev.preventDefault();
   const user = $('login-user').value.trim();
+  const token = $('login-token').value.trim();
   try {
+    if (token) { start(tokenUser(token), token); return; }
+    if (!user) throw new Error('enter a user id or a token');
     const r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user }) });
     const j = await r.json();
+    if (r.status === 404) throw new Error('this node has no dev login; sign in with a token from your backend');
     if (!r.ok) throw new Error(j.message || ('HTTP ' + r.status));
     start(j.user || user, j.token);
   } catch (e) { $('login-error').textContent = 'Login failed: ' + e.message; }
@@ -454,6 +467,13 @@ $('login-form').onsubmit = async (ev) => {
 (function boot() {
   const m = /msg=([^&]*)/.exec(location.hash);
   if (m) $('login-error').textContent = decodeURIComponent(m[1]);
+  // A backend hands over a token in the fragment (never sent to a server or its logs): /#token=JWT
+  const t = /token=([^&]*)/.exec(location.hash);
+  if (t) {
+    history.replaceState(null, '', location.pathname + location.search);
+    try { start(tokenUser(decodeURIComponent(t[1])), decodeURIComponent(t[1])); return; }
+    catch (e) { $('login-error').textContent = 'Login failed: ' + e.message; }
+  }
   try {
     const s = JSON.parse(localStorage.getItem('sr.session') || 'null');
     if (s && s.user && s.token) start(s.user, s.token);

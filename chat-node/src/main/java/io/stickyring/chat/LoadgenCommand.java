@@ -102,6 +102,15 @@ public final class LoadgenCommand implements Callable<Integer> {
             description = "HTTP keep-alive for longpoll and poll: on, or off = a new TCP connection per request (default: ${DEFAULT-VALUE})")
     String keepAlive;
 
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "Mint each user's HS256 JWT with the cluster's secret from FILE (default: dev login, POST /api/login)")
+    Path secretFile;
+
+    @Option(names = "--token-audience", paramLabel = "AUD", description = "'aud' of minted tokens (with --secret-file)")
+    String tokenAudience;
+
+    @Option(names = "--token-issuer", paramLabel = "ISS", description = "'iss' of minted tokens (with --secret-file)")
+    String tokenIssuer;
+
     @Override
     public Integer call() throws Exception {
         Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, LoadgenCommand::new);
@@ -134,7 +143,19 @@ public final class LoadgenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        LoadgenResult r = new LoadGenerator(cfg, System.err).run();
+        java.util.function.Function<String, String> tokens = null;
+        if (secretFile != null) {
+            io.stickyring.chat.auth.TokenMinter minter;
+            try {
+                minter = io.stickyring.chat.auth.TokenMinter.hs256(
+                        Files.readString(secretFile).trim().getBytes(StandardCharsets.UTF_8), java.time.Clock.systemUTC());
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--secret-file (" + secretFile + "): " + e.getMessage());
+            }
+            java.time.Duration ttl = cfg.duration().plus(cfg.connectTimeout()).plus(cfg.drainTimeout()).plusHours(1);
+            tokens = user -> minter.mint(user, ttl, tokenAudience, tokenIssuer);
+        }
+        LoadgenResult r = new LoadGenerator(cfg, System.err, tokens).run();
         System.out.print(r.toTable());
         if (json != null) {
             Files.writeString(json, r.toJson(), StandardCharsets.UTF_8);

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * {@code stickyring node}: runs one chat node until SIGTERM/SIGINT, then drains (DRAINING, wait
  * {@code --drain-period}, close WebSockets with 1012 and a retry hint) and exits. Every flag can
  * also come from {@code --config FILE} (YAML, keys = flag names); flags override the file.
- * Prints "stickyring node ID listening on HOST:PORT" once it serves (scripts and tests wait for it).
+ * Prints "stickyring node ID listening on HOST:PORT" once it serves (scripts and tests wait for it),
+ * then "stickyring node ID admin on HOST:PORT" (the metrics and health listener).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a chat node (WebSocket + HTTP API). See docs/chat-node.md.")
@@ -60,17 +61,19 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--bus", paramLabel = "SPEC", defaultValue = "local", description = "local (in-process), sqlite (in-process + tail of an sqlite: store shared by node processes on this machine) or nats://HOST:PORT[,...][?prefix=..] (default: ${DEFAULT-VALUE})")
     String bus;
 
-    @Option(names = "--secret", paramLabel = "TEXT", description = "Token HMAC secret, >= 16 bytes (or env STICKYRING_SECRET; default: random per process)")
+    /** Refused: a secret on the command line is visible to every local user in ps. */
+    @Option(names = "--secret", paramLabel = "TEXT", hidden = true)
     String secret;
 
-    @Option(names = "--secret-file", paramLabel = "FILE", description = "Read the token secret from this file")
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "HS256 JWT secret (>= 32 bytes) from this file (or env STICKYRING_SECRET)")
     Path secretFile;
 
-    @Option(names = "--dev-login", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Serve POST /api/login (dev mode; default: ${DEFAULT-VALUE})")
+    @Option(names = "--dev-login", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Serve POST /api/login: anyone gets a token for any user. Development only; "
+                    + "refused on a non-loopback --listen (default: ${DEFAULT-VALUE})")
     boolean devLogin;
 
-    @Option(names = "--token-ttl", converter = DurationConverter.class, defaultValue = "24h", description = "Lifetime of issued tokens (default: ${DEFAULT-VALUE})")
+    @Option(names = "--token-ttl", converter = DurationConverter.class, defaultValue = "24h", description = "Lifetime of dev-login tokens (default: ${DEFAULT-VALUE})")
     Duration tokenTtl;
 
     @Option(names = "--accept-proxy-protocol", description = "Accept a PROXY v1/v2 header (from the LB) carrying the real client address")
@@ -148,6 +151,33 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--blocking-threads", defaultValue = "8", description = "Threads for store reads (default: ${DEFAULT-VALUE})")
     int blockingThreads;
 
+    @Option(names = "--public-key", paramLabel = "PEM", description = "Verify RS256/ES256/EdDSA JWTs with the public key(s) in this PEM file (re-read when it changes)")
+    Path publicKey;
+
+    @Option(names = "--jwks", paramLabel = "FILE", description = "Verify RS256/ES256/EdDSA JWTs with the keys of this JWKS file (re-read when it changes)")
+    Path jwks;
+
+    @Option(names = "--token-audience", paramLabel = "AUD", description = "Require this JWT 'aud' (default: not checked)")
+    String tokenAudience;
+
+    @Option(names = "--token-issuer", paramLabel = "ISS", description = "Require this JWT 'iss' (default: not checked)")
+    String tokenIssuer;
+
+    @Option(names = "--token-clock-skew", converter = DurationConverter.class, defaultValue = "30s", description = "Leeway on exp/nbf/iat, at most 5m (default: ${DEFAULT-VALUE})")
+    Duration tokenClockSkew;
+
+    @Option(names = "--token-key-reload", converter = DurationConverter.class, defaultValue = "5s", description = "How often --public-key/--jwks are checked for changes (default: ${DEFAULT-VALUE})")
+    Duration tokenKeyReload;
+
+    @Option(names = "--insecure-dev-login-on-public-address", description = "Allow --dev-login on a non-loopback --listen address (anyone who reaches it can log in as anyone)")
+    boolean insecureDevLoginOnPublicAddress;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Listener for /metrics and /healthz; never the public port (default: ${DEFAULT-VALUE}, an ephemeral loopback port)")
+    String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE", description = "Bearer token required on the admin listener's /metrics (default: none)")
+    Path adminTokenFile;
+
     @Override
     public Integer call() throws Exception {
         Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, NodeCommand::new);
@@ -160,7 +190,13 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        ChatNode node = ChatNode.start(config);
+        ChatNode node;
+        try {
+            node = ChatNode.start(config);
+        } catch (IllegalArgumentException e) {
+            // e.g. a --public-key/--jwks file that does not parse or an empty --admin-token-file
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.shutdown(config.drainPeriod());
@@ -168,6 +204,8 @@ public final class NodeCommand implements Callable<Integer> {
         }, "node-shutdown"));
         System.out.println("stickyring node " + config.nodeId() + " listening on "
                 + node.address().getHostString() + ":" + node.address().getPort());
+        System.out.println("stickyring node " + config.nodeId() + " admin on "
+                + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + " (/metrics, /healthz)");
         System.out.flush();
         stopped.await();
         return 0;
@@ -181,7 +219,12 @@ public final class NodeCommand implements Callable<Integer> {
         if (id == null) {
             throw new IllegalArgumentException("missing --id ID (flag or 'id' in --config)");
         }
+        if (secret != null) {
+            throw new IllegalArgumentException("--secret is not accepted (the command line is visible in ps): "
+                    + "use --secret-file FILE or env STICKYRING_SECRET");
+        }
         HostPort hp = HostPort.parse("--listen", listen);
+        HostPort adminHp = HostPort.parse("--admin", admin);
         if (advertise != null) {
             HostPort.parse("--advertise", advertise);
         }
@@ -224,21 +267,36 @@ public final class NodeCommand implements Callable<Integer> {
             }
             b.weight = weight;
             b.zone = zone;
+            b.publicKeyFile = publicKey;
+            b.jwksFile = jwks;
+            b.tokenAudience = tokenAudience;
+            b.tokenIssuer = tokenIssuer;
+            b.tokenClockSkew = tokenClockSkew;
+            b.tokenKeyReload = tokenKeyReload;
+            b.insecureDevLoginOnPublicAddress = insecureDevLoginOnPublicAddress;
+            b.adminHost = adminHp.host();
+            b.adminPort = adminHp.port();
+            b.adminTokenFile = adminTokenFile;
         }).build();
     }
 
+    /** The HS256 secret: --secret-file, else env STICKYRING_SECRET, else (dev login only) random; null = none. */
     private byte[] secretBytes() throws java.io.IOException {
-        if (secret != null) {
-            return secret.getBytes(StandardCharsets.UTF_8);
-        }
         if (secretFile != null) {
-            return Files.readString(secretFile).trim().getBytes(StandardCharsets.UTF_8);
+            try {
+                return Files.readString(secretFile).trim().getBytes(StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--secret-file (" + secretFile + ") cannot be read: " + e.getMessage());
+            }
         }
         String env = System.getenv("STICKYRING_SECRET");
         if (env != null && !env.isEmpty()) {
             return env.getBytes(StandardCharsets.UTF_8);
         }
-        System.err.println("stickyring node: no --secret given; using a random one (tokens work on this process only)");
+        if (!devLogin) {
+            return null;
+        }
+        System.err.println("stickyring node: no --secret-file or STICKYRING_SECRET; dev login signs with a random secret (tokens work on this process only)");
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         return random;

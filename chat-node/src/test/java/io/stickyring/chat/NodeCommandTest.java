@@ -17,13 +17,24 @@ class NodeCommandTest {
     @TempDir
     Path dir;
 
+    /** A 40-byte secret in a file (secrets never come from argv). */
+    private String secret() {
+        try {
+            Path f = dir.resolve("secret");
+            Files.writeString(f, "0123456789abcdef0123456789abcdef-secret\n");
+            return f.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private NodeCommand parse(String... args) {
         NodeCommand cmd = new NodeCommand();
         new CommandLine(cmd).parseArgs(args);
         return cmd;
     }
 
-    private static String run(String... args) {
+    static String run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new NodeCommand());
         cl.setErr(new PrintWriter(err));
@@ -34,7 +45,7 @@ class NodeCommandTest {
 
     @Test
     void flagsBecomeAValidatedConfig() throws Exception {
-        NodeConfig c = parse("--listen", "127.0.0.1:9001", "--id", "n7", "--secret", "0123456789abcdef!",
+        NodeConfig c = parse("--listen", "127.0.0.1:9001", "--id", "n7", "--secret-file", secret(),
                 "--max-frame-bytes", "4096", "--max-body-bytes", "1000", "--ping-interval", "250ms", "--drain-period", "2s",
                 "--commit-max-batch", "1", "--no-dev-login").toConfig();
         assertThat(c.port()).isEqualTo(9001);
@@ -49,7 +60,7 @@ class NodeCommandTest {
 
     @Test
     void zooKeeperTimeoutsAndAuthReachTheRegistrationSettings() throws Exception {
-        NodeConfig c = parse("--listen", "127.0.0.1:9001", "--id", "n7", "--secret", "0123456789abcdef!",
+        NodeConfig c = parse("--listen", "127.0.0.1:9001", "--id", "n7", "--secret-file", secret(),
                 "--zk", "127.0.0.1:2181/chroot", "--cluster", "chat", "--zk-session-timeout", "4s",
                 "--zk-connection-timeout", "1500ms", "--zk-auth", "ops:pw").toConfig();
         assertThat(c.zkSettings().connectString()).isEqualTo("127.0.0.1:2181/chroot");
@@ -57,29 +68,35 @@ class NodeCommandTest {
         assertThat(c.zkSettings().sessionTimeout()).isEqualTo(Duration.ofSeconds(4));
         assertThat(c.zkSettings().connectionTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.zkSettings().toString()).doesNotContain("pw");
-        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!", "--zk", "127.0.0.1:2181",
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--zk", "127.0.0.1:2181",
                 "--zk-session-timeout", "soon")).startsWith("2:").contains("soon");
         // Standalone: no ZooKeeper settings at all.
-        assertThat(parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!").toConfig().zkSettings()).isNull();
+        assertThat(parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()).toConfig().zkSettings()).isNull();
     }
 
     @Test
     void badValuesAreNamed() {
-        assertThat(run("--listen", "nohost", "--id", "n1", "--secret", "0123456789abcdef!")).startsWith("2:").contains("nohost");
-        assertThat(run("--listen", "127.0.0.1:99999", "--id", "n1", "--secret", "0123456789abcdef!")).contains("99999");
-        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "short")).contains("(5 bytes)");
-        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!", "--max-frame-bytes", "10"))
+        assertThat(run("--listen", "nohost", "--id", "n1", "--secret-file", secret())).startsWith("2:").contains("nohost");
+        assertThat(run("--listen", "127.0.0.1:99999", "--id", "n1", "--secret-file", secret())).contains("99999");
+        Path shortSecret = dir.resolve("short");
+        try {
+            Files.writeString(shortSecret, "short\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", shortSecret.toString())).contains("(5 bytes)");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--max-frame-bytes", "10"))
                 .contains("max frame bytes (10)");
-        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!", "--ping-interval", "soon"))
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--ping-interval", "soon"))
                 .contains("'soon'");
-        assertThat(run("--listen", "127.0.0.1:0", "--id", "bad id", "--secret", "0123456789abcdef!")).contains("bad id");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "bad id", "--secret-file", secret())).contains("bad id");
         assertThat(run("--help")).startsWith("0:").contains("--accept-proxy-protocol", "--store", "--zk");
     }
 
     @Test
     void yamlConfigGivesDefaultsAndFlagsOverrideIt() throws Exception {
         Path yaml = dir.resolve("node.yaml");
-        Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: from-file\nmax-body-bytes: 500\nsecret: 0123456789abcdef-file\n");
+        Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: from-file\nmax-body-bytes: 500\nsecret-file: " + secret() + "\n");
         NodeCommand cmd = new NodeCommand();
         CommandLine cl = new CommandLine(cmd);
         cl.setDefaultValueProvider(new YamlDefaults(yaml, cl.getCommandSpec()));
@@ -91,5 +108,59 @@ class NodeCommandTest {
 
         Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: x\nmax-bodyy-bytes: 5\n");
         assertThat(run("--config", yaml.toString(), "--id", "y")).contains("max-bodyy-bytes");
+    }
+
+    @Test
+    void devLoginIsOffUnlessAskedFor() throws Exception {
+        assertThat(parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()).toConfig().devLogin()).isFalse();
+        assertThat(parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--dev-login").toConfig().devLogin()).isTrue();
+    }
+
+    @Test
+    void devLoginOnANonLoopbackAddressNeedsTheInsecureFlag() throws Exception {
+        String refused = run("--listen", "0.0.0.0:0", "--id", "n1", "--secret-file", secret(), "--dev-login");
+        assertThat(refused).startsWith("2:").contains("0.0.0.0").contains("--insecure-dev-login-on-public-address");
+        assertThat(parse("--listen", "0.0.0.0:0", "--id", "n1", "--secret-file", secret(), "--dev-login",
+                "--insecure-dev-login-on-public-address").toConfig().devLogin()).isTrue();
+        // Loopback needs no flag, and a public address without dev login is the normal case.
+        assertThat(parse("--listen", "127.0.0.2:0", "--id", "n1", "--secret-file", secret(), "--dev-login").toConfig().devLogin()).isTrue();
+        assertThat(parse("--listen", "0.0.0.0:0", "--id", "n1", "--secret-file", secret()).toConfig().devLogin()).isFalse();
+    }
+
+    @Test
+    void aSecretOnTheCommandLineIsRefusedNamingTheAlternatives() throws Exception {
+        String out = run("--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef0123456789abcdef!");
+        // One line naming the new options (picocli prints the usage after it).
+        assertThat(out.lines().findFirst().orElseThrow()).startsWith("2:--secret is not accepted")
+                .contains("--secret-file").contains("STICKYRING_SECRET");
+    }
+
+    @Test
+    void aNodeWithoutAnyTokenKeyIsRefused() {
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1")).startsWith("2:")
+                .contains("--secret-file").contains("--public-key").contains("--jwks");
+    }
+
+    @Test
+    void aKeyFileThatDoesNotParseStopsTheNodeNamingTheFile() throws Exception {
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), "{\"keys\": 42}");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--jwks", jwks.toString()).lines().findFirst().orElseThrow())
+                .startsWith("2:").contains(jwks.toString());
+    }
+
+    @Test
+    void tokenAndAdminOptionsReachTheConfig() throws Exception {
+        NodeConfig c = parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--token-audience", "chat",
+                "--token-issuer", "https://auth.example", "--token-clock-skew", "10s", "--admin", "127.0.0.1:9309").toConfig();
+        assertThat(c.tokenSettings().audience()).isEqualTo("chat");
+        assertThat(c.tokenSettings().issuer()).isEqualTo("https://auth.example");
+        assertThat(c.tokenSettings().clockSkew()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.adminPort()).isEqualTo(9309);
+        NodeConfig d = parse("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()).toConfig();
+        assertThat(d.adminHost()).isEqualTo("127.0.0.1");
+        assertThat(d.tokenSettings().clockSkew()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--token-clock-skew", "1h"))
+                .contains("clock skew (PT1H)");
+        assertThat(run("--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret(), "--admin", "nowhere")).contains("--admin (nowhere)");
     }
 }

@@ -178,7 +178,9 @@ public final class Demo implements DemoControl, AutoCloseable {
         cmd.add(Long.toString(ProcessHandle.current().pid()));
         cmd.addAll(List.of("node", "--id", n.id(), "--listen", "127.0.0.1:0",
                 "--zk", zk.connectString(), "--cluster", config.cluster(),
-                "--accept-proxy-protocol", "--drain-period", config.drainPeriod() + "s"));
+                "--accept-proxy-protocol", "--drain-period", config.drainPeriod() + "s",
+                // The demo is a development setup on loopback: anyone may log in as anyone (docs/security.md).
+                "--dev-login"));
         if (config.sharedStore()) {
             // One file for all: SQLite serializes the node processes' writers; the sqlite bus tails it
             // so a message committed on one node reaches sessions on the others.

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class ClientFailoverTest {
-    private static final String SECRET = "failover-test-secret-0123456789";
+    private static final String SECRET = "failover-test-secret-0123456789abcdef";
     private static final Pattern READY = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,10 +66,12 @@ class ClientFailoverTest {
         static NodeProc start(Path db, String id) throws Exception {
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                     "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "io.stickyring.chat.NodeMain",
-                    "--listen", "127.0.0.1:0", "--id", id, "--store", "sqlite:" + db, "--bus", "sqlite", "--secret", SECRET,
+                    "--listen", "127.0.0.1:0", "--id", id, "--store", "sqlite:" + db, "--bus", "sqlite", "--dev-login",
                     "--accept-proxy-protocol", "--drain-period", "0s", "--io-threads", "1",
                     "--rate", "10000", "--rate-burst", "10000");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("STICKYRING_SECRET", SECRET);
+            Process p = pb.start();
             CompletableFuture<Integer> port = new CompletableFuture<>();
             Thread t = new Thread(() -> {
                 List<String> out = new ArrayList<>();

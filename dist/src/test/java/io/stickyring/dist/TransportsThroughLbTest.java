@@ -48,7 +48,7 @@ class TransportsThroughLbTest {
     @CsvSource({"WS,true", "LONGPOLL,true", "LONGPOLL,false", "POLL,true", "POLL,false"})
     void everyTransportDeliversOnceInOrderThroughTheLb(LoadgenConfig.Transport mode, boolean keepAlive) throws Exception {
         try (ChatNode node = ChatNode.start(NodeConfig.defaults("127.0.0.1", 0, "n1", "sqlite:" + dir.resolve("n.db"),
-                "transports-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> {
+                "transports-test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8)).with(b -> {
                     b.ioThreads = 1;
                     b.acceptProxyProtocol = true;
                     b.devLogin = true;

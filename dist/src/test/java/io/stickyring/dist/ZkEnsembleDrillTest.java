@@ -84,7 +84,7 @@ class ZkEnsembleDrillTest {
         zks.get(1).awaitEnsembleLine();
         zks.get(2).awaitEnsembleLine();
 
-        byte[] secret = "drill-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+        byte[] secret = "drill-secret-0123456789abcdef-0123456789".getBytes(StandardCharsets.UTF_8);
         for (int i = 1; i <= 3; i++) {
             Path store = dir.resolve("n" + i).resolve("chat.db");
             store.getParent().toFile().mkdirs();
@@ -254,14 +254,15 @@ class ZkEnsembleDrillTest {
         return n;
     }
 
-    /** A new TCP connection from {@code ip} through the LB: the node's {@code /healthz} names the node it landed on. */
+    /** A new TCP connection from {@code ip} through the LB: the node's answer to {@code GET /api/poll} names the node it landed on. */
     private String nodeThroughLb(int lb, String ip) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(InetAddress.getByName(ip), 0));
             s.connect(lbs.get(lb).proxyAddress(), 5000);
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write("GET /healthz HTTP/1.1\r\nHost: drill\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(("GET /api/poll?cursor=0&wait=0 HTTP/1.1\r\nHost: drill\r\nAuthorization: Bearer " + nodes.get(0).tokens().issue("drill")
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             JsonNode body = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));

@@ -60,9 +60,18 @@ public final class LoadGenerator {
     private final Set<Integer> disconnectedUsers = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> moves = new ConcurrentHashMap<>();
 
+    /** Mints each user's token; null = each client logs in with dev login ({@code POST /api/login}). */
+    private final java.util.function.Function<String, String> tokens;
+
     public LoadGenerator(LoadgenConfig config, PrintStream progress) {
+        this(config, progress, null);
+    }
+
+    /** {@code tokens}: user id to token (e.g. HS256 minted with the cluster's secret); null = dev login. */
+    public LoadGenerator(LoadgenConfig config, PrintStream progress, java.util.function.Function<String, String> tokens) {
         this.config = config;
         this.progress = progress;
+        this.tokens = tokens;
     }
 
     /** One simulated user; its receive-side state is touched only on its client's event loop. */
@@ -179,6 +188,7 @@ public final class LoadGenerator {
                         })
                         .pollInterval(ts.pollInterval()).pollWait(ts.pollWait()).keepAlive(ts.keepAlive())
                         .localAddress(InetAddress.getByName(ip(i)))
+                        .token(tokens == null ? null : tokens.apply(u.name))
                         .backoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
                 u.client = ChatClient.start(runtime, o, new MemoryOutbox(), u);
                 users.add(u);

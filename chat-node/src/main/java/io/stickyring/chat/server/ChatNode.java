@@ -59,11 +59,13 @@ public final class ChatNode implements AutoCloseable {
     private final ChannelGroup sessions;
     private final NodeContext context;
     private final Channel serverChannel;
+    private final Channel adminChannel;
     private final ConnectionLimiter limiter;
     private final List<Consumer<MemberState>> stateListeners = new CopyOnWriteArrayList<>();
     private volatile MemberState state = MemberState.ACTIVE;
     private volatile ZkMemberRegistration registration;
     private volatile boolean closed;
+    private TokenService tokenService;
 
     private ChatNode(NodeConfig config, MessageStore givenStore, MessageBus givenBus) throws Exception {
         this.config = config;
@@ -82,7 +84,8 @@ public final class ChatNode implements AutoCloseable {
             this.boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             this.workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
             this.sessions = new DefaultChannelGroup("sessions-" + config.nodeId(), GlobalEventExecutor.INSTANCE);
-            TokenService tokens = new TokenService(config.secret(), config.tokenTtl(), Clock.systemUTC());
+            TokenService tokens = new TokenService(config.tokenSettings(), Clock.systemUTC());
+            this.tokenService = tokens;
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
             SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
@@ -101,16 +104,37 @@ public final class ChatNode implements AutoCloseable {
                             new WriteBufferWaterMark(config.writeLowWatermark(), config.writeHighWatermark()))
                     .childHandler(new ChatServerInitializer(context, limiter, ssl, () -> state.name()));
             this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
+            byte[] adminToken = adminToken(config);
+            this.adminChannel = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(channelClass)
+                    .childHandler(new AdminInitializer(metrics, config.nodeId(), () -> state.name(), adminToken))
+                    .bind(config.adminHost(), config.adminPort()).sync().channel();
+            if (config.devLogin()) {
+                log.warn("chat node {}: DEV LOGIN IS ON: POST /api/login gives anyone a token for any user{}", config.nodeId(),
+                        NodeConfig.isLoopback(config.host()) ? "" : " ON A NON-LOOPBACK ADDRESS (" + config.host() + ")");
+            }
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
             if (config.zk() != null) {
                 register();
             }
-            log.info("chat node {} listening on {} (store {}, bus {}, {})", config.nodeId(), serverChannel.localAddress(),
-                    config.store(), config.bus(), epoll ? "epoll" : "nio");
+            log.info("chat node {} listening on {}, admin (metrics, health) on {} (store {}, bus {}, {})", config.nodeId(),
+                    serverChannel.localAddress(), adminChannel.localAddress(), config.store(), config.bus(), epoll ? "epoll" : "nio");
         } catch (Exception e) {
             closeNow();
             throw e;
         }
+    }
+
+    private static byte[] adminToken(NodeConfig config) throws java.io.IOException {
+        if (config.adminTokenFile() == null) {
+            return null;
+        }
+        String t = java.nio.file.Files.readString(config.adminTokenFile()).trim();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("admin token file (" + config.adminTokenFile() + ") is empty");
+        }
+        return t.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Registers this node's ephemeral znode; DRAINING is published in place by {@link #drain()}. */
@@ -150,6 +174,11 @@ public final class ChatNode implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The admin listener (metrics, health). */
+    public InetSocketAddress adminAddress() {
+        return (InetSocketAddress) adminChannel.localAddress();
     }
 
     public NodeConfig config() {
@@ -253,6 +282,12 @@ public final class ChatNode implements AutoCloseable {
         // the 1012 frame and its retry hint), and only then leave membership.
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (adminChannel != null) {
+            adminChannel.close().syncUninterruptibly();
+        }
+        if (tokenService != null) {
+            tokenService.close();
         }
         if (sessions != null) {
             closeSessions();

@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The HTTP side of a node: the JSON API of docs/protocol.md, {@code /healthz}, {@code /metrics}
- * and the static web client. Requests for {@code /ws} pass on to the WebSocket handshake; after the
+ * The HTTP side of a node: the JSON API of docs/protocol.md and the static web client
+ * ({@code /metrics} and {@code /healthz} are on the admin listener, {@link AdminHandler}). Requests for {@code /ws} pass on to the WebSocket handshake; after the
  * upgrade this handler only forwards frames. Store work runs on the blocking executor and the
  * response is written from there (Netty writes are thread-safe).
  */
@@ -74,13 +74,10 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         HttpMethod m = req.method();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         switch (path) {
-            case "/healthz" -> json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
-                    .put("status", "ok").put("node", node.config().nodeId()).put("state", state.get()));
-            case "/metrics" -> respond(ctx, keepAlive, HttpResponseStatus.OK, node.metrics().scrape(), ChatMetrics.contentType());
             case "/api/login" -> {
                 requireMethod(m, HttpMethod.POST);
                 if (!node.config().devLogin()) {
-                    throw new RejectedException("not_found", "dev login is disabled on this node (--no-dev-login)");
+                    throw new RejectedException("not_found", "dev login is off on this node; get a token from your backend (docs/security.md)");
                 }
                 String user = Frames.text(body(req), "user");
                 if (user == null || !io.stickyring.chat.store.Conversations.validUser(user)) {

@@ -1,5 +1,6 @@
 package io.stickyring.chat.server;
 
+import io.stickyring.chat.auth.TokenSettings;
 import io.stickyring.membership.zk.ZkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,10 @@ public record NodeConfig(
         int syncBatch, Duration maxPollWait, int historyMaxLimit,
         Duration drainPeriod, Duration retryHintMin, Duration retryHintMax,
         int commitMaxBatch, int ioThreads, int blockingThreads,
-        String zk, String cluster, int weight, String zone, ZkSettings zkSettings) {
+        String zk, String cluster, int weight, String zone, ZkSettings zkSettings,
+        Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
+        Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
+        Path adminTokenFile) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -30,11 +34,17 @@ public record NodeConfig(
         }
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(bus, "bus");
-        Objects.requireNonNull(secret, "secret");
-        if (secret.length < 16) {
-            throw new IllegalArgumentException("secret (" + secret.length + " bytes) must be >= 16 bytes");
+        // Validates the secret (>= 32 bytes when given), key files, audience, issuer, skew and ttl.
+        new TokenSettings(secret, publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload, tokenTtl);
+        if (devLogin && secret == null) {
+            throw new IllegalArgumentException("dev login needs an HS256 secret to sign its tokens (--secret-file or env STICKYRING_SECRET)");
         }
-        requirePositive("token ttl", tokenTtl);
+        if (devLogin && !insecureDevLoginOnPublicAddress && !isLoopback(host)) {
+            throw new IllegalArgumentException("--dev-login lets anyone log in as anyone; refusing it on the non-loopback --listen address ("
+                    + host + "). Listen on 127.0.0.1, drop --dev-login, or add --insecure-dev-login-on-public-address");
+        }
+        Objects.requireNonNull(adminHost, "admin host");
+        requireRange("admin port", adminPort, 0, 65535);
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("tls cert (" + tlsCert + ") and tls key (" + tlsKey + ") must be given together");
         }
@@ -75,7 +85,26 @@ public record NodeConfig(
         if (zk != null && zkSettings == null) {
             zkSettings = ZkSettings.of(zk, cluster);
         }
-        secret = secret.clone();
+        secret = secret == null ? null : secret.clone();
+    }
+
+    /** The token checks of this node (secret, key files, audience, issuer, skew, ttl). */
+    public TokenSettings tokenSettings() {
+        return new TokenSettings(secret, publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload, tokenTtl);
+    }
+
+    @Override
+    public byte[] secret() {
+        return secret == null ? null : secret.clone();
+    }
+
+    /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, localhost); unresolvable counts as not. */
+    static boolean isLoopback(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     private static void requireRange(String name, long v, long min, long max) {
@@ -104,7 +133,8 @@ public record NodeConfig(
         public String store;
         public String bus = "local";
         public byte[] secret;
-        public boolean devLogin = true;
+        /** Off unless asked for: dev login lets anyone log in as anyone (demo and tests turn it on). */
+        public boolean devLogin;
         public Duration tokenTtl = Duration.ofHours(24);
         public boolean acceptProxyProtocol;
         public Path tlsCert;
@@ -137,6 +167,17 @@ public record NodeConfig(
         public String zone = "";
         /** Timeouts, retry and auth for {@code zk}; null means {@link ZkSettings#of} defaults. */
         public ZkSettings zkSettings;
+        public Path publicKeyFile;
+        public Path jwksFile;
+        public String tokenAudience;
+        public String tokenIssuer;
+        public Duration tokenClockSkew = TokenSettings.DEFAULT_CLOCK_SKEW;
+        public Duration tokenKeyReload = TokenSettings.DEFAULT_KEY_RELOAD;
+        public boolean insecureDevLoginOnPublicAddress;
+        /** Metrics and health listener; loopback and an ephemeral port unless configured. */
+        public String adminHost = "127.0.0.1";
+        public int adminPort;
+        public Path adminTokenFile;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -157,7 +198,9 @@ public record NodeConfig(
                     ratePerSecond, rateBurst, maxConnections, maxSessionsPerIp, pingInterval, pongTimeout, helloTimeout,
                     writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
-                    zk, cluster, weight, zone, zkSettings);
+                    zk, cluster, weight, zone, zkSettings,
+                    publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
+                    insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile);
         }
     }
 }

@@ -8,7 +8,7 @@ import java.time.Duration;
 
 /** In-process chat nodes for client tests (SQLite under a temp dir, short retry hints). */
 final class Nodes {
-    static final byte[] SECRET = "client-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    static final byte[] SECRET = "client-test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
 
     private Nodes() {
     }
@@ -17,6 +17,7 @@ final class Nodes {
         return ChatNode.start(NodeConfig.defaults("127.0.0.1", port, id, "sqlite:" + db, SECRET).with(b -> {
             b.ioThreads = 1;
             b.blockingThreads = 2;
+            b.devLogin = true; // the client logs in through POST /api/login unless given a token
             b.ratePerSecond = 100_000;
             b.rateBurst = 100_000;
             b.retryHintMin = Duration.ofMillis(50);

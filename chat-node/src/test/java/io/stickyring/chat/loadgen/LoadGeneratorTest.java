@@ -29,9 +29,10 @@ class LoadGeneratorTest {
 
     private ChatNode node() throws Exception {
         return ChatNode.start(NodeConfig.defaults("127.0.0.1", 0, "n1", "sqlite:" + dir.resolve("n.db"),
-                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> {
+                "loadgen-test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8)).with(b -> {
                     b.ioThreads = 1;
                     b.blockingThreads = 2;
+                    b.devLogin = true;
                 }).build());
     }
 
@@ -87,7 +88,10 @@ class LoadGeneratorTest {
                 .until(() -> progress.toString(StandardCharsets.UTF_8).contains("sending"));
         first.shutdown(Duration.ZERO); // 1012 to all 10 users
         try (ChatNode second = ChatNode.start(NodeConfig.defaults("127.0.0.1", port, "n1", "sqlite:" + dir.resolve("n.db"),
-                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> b.ioThreads = 1).build())) {
+                "loadgen-test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8)).with(b -> {
+                    b.ioThreads = 1;
+                    b.devLogin = true;
+                }).build())) {
             LoadgenResult r = run.get(90, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(r.config().get("users_disconnected")).isEqualTo(10);
             assertThat(r.reconnects()).isGreaterThanOrEqualTo(10);
@@ -128,7 +132,10 @@ class LoadGeneratorTest {
                 .until(() -> progress.toString(StandardCharsets.UTF_8).contains("t=  1"));
         first.shutdown(Duration.ZERO);
         try (ChatNode second = ChatNode.start(NodeConfig.defaults("127.0.0.1", port, "n1", "sqlite:" + dir.resolve("n.db"),
-                "loadgen-test-secret-0123456789".getBytes(StandardCharsets.UTF_8)).with(b -> b.ioThreads = 1).build())) {
+                "loadgen-test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8)).with(b -> {
+                    b.ioThreads = 1;
+                    b.devLogin = true;
+                }).build())) {
             LoadgenResult r = run.get(90, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(r.sent()).isGreaterThan(200);
             assertThat(r.correct()).as(r.toTable()).isTrue();

@@ -35,11 +35,12 @@ final class ClusterNodeProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m", "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "io.stickyring.chat.NodeMain",
                 "--listen", "127.0.0.1:0", "--id", id, "--store", storeSpec, "--bus", busSpec,
-                "--secret", new String(TestNodes.SECRET, StandardCharsets.UTF_8),
                 "--drain-period", "0s", "--rate", "100000", "--rate-burst", "100000", "--io-threads", "1",
                 "--blocking-threads", "2"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STICKYRING_SECRET", new String(TestNodes.SECRET, StandardCharsets.UTF_8));
+        Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         List<String> out = new ArrayList<>();
         Thread reader = new Thread(() -> {

@@ -145,13 +145,10 @@ class HttpApiTest {
     }
 
     @Test
-    void healthMetricsAndStaticFiles() {
-        Res h = call("GET", "/healthz", null, null);
-        assertThat(h.json().get("node").asText()).isEqualTo("n1");
-        assertThat(h.json().get("state").asText()).isEqualTo("ACTIVE");
-        Res m = call("GET", "/metrics", null, null);
-        assertThat(m.status()).isEqualTo(200);
-        assertThat(m.text()).contains("stickyring_chat_connections", "stickyring_chat_commit_latency_seconds", "jvm_memory");
+    void staticFilesAndNoMetricsOrHealthOnThePublicPort() {
+        // Those live on the admin listener (AdminListenerTest).
+        assertThat(call("GET", "/metrics", null, null).status()).isEqualTo(404);
+        assertThat(call("GET", "/healthz", null, null).status()).isEqualTo(404);
         Res index = call("GET", "/", null, null);
         assertThat(index.status()).isEqualTo(200);
         assertThat(index.type()).startsWith("text/html");

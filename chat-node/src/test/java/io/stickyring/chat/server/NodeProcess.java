@@ -32,10 +32,11 @@ final class NodeProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "io.stickyring.chat.NodeMain",
                 "--listen", "127.0.0.1:0", "--id", id, "--store", "sqlite:" + db,
-                "--secret", new String(TestNodes.SECRET, StandardCharsets.UTF_8),
                 "--drain-period", "0s", "--rate", "100000", "--rate-burst", "100000", "--io-threads", "1"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STICKYRING_SECRET", new String(TestNodes.SECRET, StandardCharsets.UTF_8));
+        Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         List<String> out = new ArrayList<>();
         Thread reader = new Thread(() -> {

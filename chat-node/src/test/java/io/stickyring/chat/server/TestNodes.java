@@ -6,7 +6,7 @@ import java.util.function.Consumer;
 
 /** Starts in-process nodes on 127.0.0.1:0 with a SQLite store under a test directory. */
 final class TestNodes {
-    static final byte[] SECRET = "test-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    static final byte[] SECRET = "test-secret-0123456789abcdef-0123456789".getBytes(StandardCharsets.UTF_8);
 
     private TestNodes() {
     }
@@ -16,6 +16,7 @@ final class TestNodes {
                 .with(b -> {
                     b.ioThreads = 2;
                     b.blockingThreads = 2;
+                    b.devLogin = true; // in-process test nodes listen on loopback only
                 });
     }
 

@@ -69,10 +69,10 @@ class TlsTest {
             b.tlsKey = keyPem;
         })) {
             int port = node.address().getPort();
-            HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/healthz")).build(),
+            HttpResponse<String> index = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).isEqualTo(200);
-            assertThat(health.body()).contains("\"node\":\"tls\"");
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
 
             LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
             WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
@@ -90,7 +90,7 @@ class TlsTest {
             ws.abort();
             // Plain HTTP on the TLS port is refused.
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> WsClient.HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
         }
     }

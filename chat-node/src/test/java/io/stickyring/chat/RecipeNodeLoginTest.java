@@ -1,0 +1,78 @@
+package io.stickyring.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickyring.chat.auth.TokenMinter;
+import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.server.NodeConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A node started from the recipe's own config (deploy/config/node1.yaml; only the addresses of
+ * external services and the secret file's path are replaced with local ones) gives an anonymous
+ * caller no token, while a token the backend mints with the cluster's secret works.
+ */
+@Timeout(120)
+class RecipeNodeLoginTest {
+    static final Path NODE1 = Path.of("..", "deploy", "config", "node1.yaml");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theRecipesNodeIssuesNoTokenToAnAnonymousCaller() throws Exception {
+        assertThat(NODE1).exists();
+        Path secret = Files.writeString(dir.resolve("secret"), "recipe-test-secret-0123456789abcdef-0123\n");
+        try (TestingServer zk = new TestingServer(true)) {
+            NodeCommand cmd = new NodeCommand();
+            CommandLine cl = new CommandLine(cmd);
+            cl.setDefaultValueProvider(new YamlDefaults(NODE1, cl.getCommandSpec()));
+            cl.parseArgs("--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9001", "--zk", zk.getConnectString(),
+                    "--store", "sqlite:" + dir.resolve("chat.db"), "--bus", "local", "--secret-file", secret.toString());
+            NodeConfig config = cmd.toConfig();
+            try (ChatNode node = ChatNode.start(config)) {
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                HttpResponse<String> login = http.sendAsync(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + node.address().getPort() + "/api/login"))
+                        .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"bob\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString()).orTimeout(10, TimeUnit.SECONDS).join();
+                assertThat(login.body()).doesNotContain("token\"");
+                assertThat(login.statusCode()).isEqualTo(404);
+                assertThat(config.devLogin()).isFalse();
+
+                // The way in is a token from the backend, signed with the cluster's secret.
+                String token = TokenMinter.hs256(Files.readString(secret).trim().getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
+                        .mint("bob", Duration.ofMinutes(5), null, null);
+                CompletableFuture<String> first = new CompletableFuture<>();
+                WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + node.address().getPort() + "/ws"),
+                        new WebSocket.Listener() {
+                            @Override
+                            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                                first.complete(data.toString());
+                                return null;
+                            }
+                        }).orTimeout(10, TimeUnit.SECONDS).join();
+                ws.sendText("{\"t\":\"hello\",\"token\":\"" + token + "\",\"cursor\":0}", true).join();
+                assertThat(first.orTimeout(10, TimeUnit.SECONDS).join()).contains("\"t\":\"welcome\"").contains("\"user\":\"bob\"");
+                ws.abort();
+            }
+        }
+    }
+}
