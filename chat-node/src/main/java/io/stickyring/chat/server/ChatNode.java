@@ -173,6 +173,11 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Open WebSocket sessions (handshake complete). */
+    /** Files the web client is served from (fixed at start). */
+    int staticFileCount() {
+        return context.staticFiles().size();
+    }
+
     public int sessionCount() {
         return sessions.size();
     }

@@ -22,6 +22,8 @@ import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.InboxEntry;
 import io.stickyring.chat.store.RejectedException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -73,9 +75,15 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         HttpMethod m = req.method();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         switch (path) {
-            case "/healthz" -> json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
-                    .put("status", "ok").put("node", node.config().nodeId()).put("state", state.get()));
-            case "/metrics" -> respond(ctx, keepAlive, HttpResponseStatus.OK, node.metrics().scrape(), ChatMetrics.contentType());
+            case "/healthz" -> {
+                requireRead(m);
+                json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
+                        .put("status", "ok").put("node", node.config().nodeId()).put("state", state.get()));
+            }
+            case "/metrics" -> {
+                requireRead(m);
+                respond(ctx, keepAlive, HttpResponseStatus.OK, node.metrics().scrape(), ChatMetrics.contentType());
+            }
             case "/api/login" -> {
                 requireMethod(m, HttpMethod.POST);
                 if (!node.config().devLogin()) {
@@ -119,7 +127,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     if (err != null) {
                         fail(ctx, keepAlive, err, null);
                     } else {
-                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.history(conv, before, msgs, null));
+                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.history(conv, before, msgs, null, node.config().maxReplyBytes()));
                     }
                 });
             }
@@ -160,13 +168,11 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             default -> {
-                if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) {
-                    throw new RejectedException("not_found", "no route " + m + " " + path);
-                }
                 Optional<StaticFiles.File> f = node.staticFiles().get(path);
                 if (f.isEmpty()) {
-                    throw new RejectedException("not_found", "no file " + path);
+                    throw new RejectedException("not_found", "no route " + m + " " + path);
                 }
+                requireRead(m);
                 respond(ctx, keepAlive, HttpResponseStatus.OK, f.get().bytes(), f.get().contentType());
             }
         }
@@ -262,11 +268,22 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             ObjectNode out = Frames.frame("poll");
             ArrayNode arr = out.putArray("messages");
             long last = cursor;
+            long bytes = 0;
+            boolean more = false;
             for (InboxEntry e : list) {
-                arr.add(Frames.msg(e.message(), e.cursor()));
+                ObjectNode m = Frames.msg(e.message(), e.cursor());
+                long size = Frames.encodedSize(m);
+                // A prefix of the inbox, so the returned cursor stays contiguous; the rest comes next poll.
+                if (!arr.isEmpty() && bytes + size > node.config().maxReplyBytes()) {
+                    more = true;
+                    break;
+                }
+                bytes += size;
+                arr.add(m);
                 last = e.cursor();
             }
             out.put("cursor", last);
+            out.put("more", more);
             json(ctx, keepAlive, HttpResponseStatus.OK, out);
         }
     }
@@ -290,16 +307,25 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static JsonNode body(FullHttpRequest req) {
-        try {
-            JsonNode n = Frames.JSON.readTree(req.content().toString(StandardCharsets.UTF_8));
-            if (n != null && n.isObject()) {
-                return n;
-            }
-        } catch (Exception e) {
-            // fall through to the rejection below
+    /** GET and HEAD only: anything else on a read-only resource is 405, not a silent 200. */
+    private static void requireRead(HttpMethod actual) {
+        if (!actual.equals(HttpMethod.GET) && !actual.equals(HttpMethod.HEAD)) {
+            throw new RejectedException("method_not_allowed", "use GET or HEAD, not " + actual);
         }
-        throw new RejectedException(ErrorCodes.BAD_JSON, "request body is not a JSON object");
+    }
+
+    private static JsonNode body(FullHttpRequest req) {
+        String text;
+        try {
+            // Strict decoding: invalid UTF-8 is refused, not silently replaced with U+FFFD.
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(req.content().nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new RejectedException(ErrorCodes.BAD_REQUEST, "request body is not valid UTF-8");
+        }
+        return Frames.parseObject(text);
     }
 
     private static String param(QueryStringDecoder q, String name) {

@@ -20,7 +20,8 @@ public record NodeConfig(
         int syncBatch, Duration maxPollWait, int historyMaxLimit,
         Duration drainPeriod, Duration retryHintMin, Duration retryHintMax,
         int commitMaxBatch, int ioThreads, int blockingThreads,
-        String zk, String cluster, int weight, String zone, ZkSettings zkSettings) {
+        String zk, String cluster, int weight, String zone, ZkSettings zkSettings,
+        Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -75,6 +76,12 @@ public record NodeConfig(
         if (zk != null && zkSettings == null) {
             zkSettings = ZkSettings.of(zk, cluster);
         }
+        requirePositive("request timeout", requestTimeout);
+        requireRange("max reply bytes", maxReplyBytes, 64 * 1024, 64 << 20);
+        if (!(groupsPerMinute > 0)) {
+            throw new IllegalArgumentException("groups per minute (" + groupsPerMinute + ") must be > 0");
+        }
+        requireRange("max groups per user", maxGroupsPerUser, 1, 1_000_000);
         secret = secret.clone();
     }
 
@@ -118,7 +125,7 @@ public record NodeConfig(
         public int maxSessionsPerIp;
         public Duration pingInterval = Duration.ofSeconds(30);
         public Duration pongTimeout = Duration.ofSeconds(15);
-        public Duration helloTimeout = Duration.ofSeconds(15);
+        public Duration helloTimeout = Duration.ofSeconds(10);
         public int writeLowWatermark = 32 * 1024;
         public int writeHighWatermark = 128 * 1024;
         public Duration slowConsumerTimeout = Duration.ofSeconds(30);
@@ -137,6 +144,10 @@ public record NodeConfig(
         public String zone = "";
         /** Timeouts, retry and auth for {@code zk}; null means {@link ZkSettings#of} defaults. */
         public ZkSettings zkSettings;
+        public Duration requestTimeout = Duration.ofSeconds(10);
+        public int maxReplyBytes = 256 * 1024;
+        public double groupsPerMinute = 10;
+        public int maxGroupsPerUser = 1000;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -157,7 +168,7 @@ public record NodeConfig(
                     ratePerSecond, rateBurst, maxConnections, maxSessionsPerIp, pingInterval, pongTimeout, helloTimeout,
                     writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
-                    zk, cluster, weight, zone, zkSettings);
+                    zk, cluster, weight, zone, zkSettings, requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser);
         }
     }
 }
