@@ -84,10 +84,11 @@ public final class ChatNode implements AutoCloseable {
             this.sessions = new DefaultChannelGroup("sessions-" + config.nodeId(), GlobalEventExecutor.INSTANCE);
             TokenService tokens = new TokenService(config.secret(), config.tokenTtl(), Clock.systemUTC());
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
+            RateLimiter groupRate = new RateLimiter(config.groupsPerMinute() / 60, (int) Math.ceil(config.groupsPerMinute()), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
             SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
             this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"),
-                    new java.util.concurrent.ConcurrentHashMap<>());
+                    new java.util.concurrent.ConcurrentHashMap<>(), groupRate);
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null
                     : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
@@ -102,6 +103,7 @@ public final class ChatNode implements AutoCloseable {
                     .childHandler(new ChatServerInitializer(context, limiter, ssl, () -> state.name()));
             this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
+            workers.scheduleAtFixedRate(groupRate::evictIdle, 60, 60, TimeUnit.SECONDS);
             if (config.zk() != null) {
                 register();
             }

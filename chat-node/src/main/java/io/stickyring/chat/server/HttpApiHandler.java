@@ -100,9 +100,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 requireMethod(m, HttpMethod.POST);
                 String user = auth(req);
                 JsonNode b = body(req);
-                if (!node.rateLimiter().tryAcquire(user)) {
-                    throw new RejectedException(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded");
-                }
+                rate(user);
                 String id = Frames.text(b, "id");
                 node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body")).whenComplete((r, err) -> {
                     if (err != null) {
@@ -115,11 +113,14 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             }
             case "/api/poll" -> {
                 requireMethod(m, HttpMethod.GET);
-                poll(ctx, keepAlive, auth(req), q);
+                String user = auth(req);
+                rate(user);
+                poll(ctx, keepAlive, user, q);
             }
             case "/api/history" -> {
                 requireMethod(m, HttpMethod.GET);
                 String user = auth(req);
+                rate(user);
                 String conv = param(q, "conv");
                 long before = longParam(q, "before", 0);
                 long limit = longParam(q, "limit", 50);
@@ -133,8 +134,13 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             }
             case "/api/conversations" -> {
                 String user = auth(req);
+                rate(user);
                 if (m.equals(HttpMethod.POST)) {
                     JsonNode b = body(req);
+                    if (!node.groupRateLimiter().tryAcquire(user)) {
+                        throw new RejectedException(ErrorCodes.RATE_LIMITED, "group creation limit " + node.config().groupsPerMinute()
+                                + "/min exceeded; retry in " + node.groupRateLimiter().retryAfterMillis(user) + " ms");
+                    }
                     JsonNode members = b.get("members");
                     if (members == null || !members.isArray()) {
                         throw new RejectedException(ErrorCodes.BAD_REQUEST, "'members' must be an array of user ids");
@@ -301,6 +307,14 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         throw new RejectedException(ErrorCodes.NOT_AUTHENTICATED, "missing, invalid or expired bearer token");
     }
 
+    /** One token of the user's request bucket (shared with the WebSocket), or 429. */
+    private void rate(String user) {
+        if (!node.rateLimiter().tryAcquire(user)) {
+            throw new RejectedException(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond()
+                    + "/s exceeded; retry in " + node.rateLimiter().retryAfterMillis(user) + " ms");
+        }
+    }
+
     private static void requireMethod(HttpMethod actual, HttpMethod expected) {
         if (!actual.equals(expected)) {
             throw new RejectedException("method_not_allowed", "use " + expected + ", not " + actual);
@@ -356,6 +370,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             case ErrorCodes.UNKNOWN_CONVERSATION, "not_found" -> HttpResponseStatus.NOT_FOUND;
             case ErrorCodes.TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case ErrorCodes.RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case ErrorCodes.TOO_MANY_GROUPS -> HttpResponseStatus.CONFLICT;
             case ErrorCodes.STORE_UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case "method_not_allowed" -> HttpResponseStatus.METHOD_NOT_ALLOWED;
             default -> HttpResponseStatus.BAD_REQUEST;
