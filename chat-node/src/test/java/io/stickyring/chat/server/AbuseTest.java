@@ -88,15 +88,23 @@ class AbuseTest {
      * While {@code done} is false: alice pings (each answer within a second) and the peak of direct
      * memory is taken. Ends when {@code done} holds; fails after 60 s.
      */
-    static long watch(ChatNode node, WsClient alice, java.util.function.BooleanSupplier done) {
+    static long watch(String attack, ChatNode node, WsClient alice, long before, java.util.function.BooleanSupplier done) {
         long[] peak = {0};
+        long[] slowest = {0};
+        int[] pings = {0};
         // Polled every 100 ms (well under the per-user rate): ping round trip and memory sample.
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
             peak[0] = Math.max(peak[0], directBytes(node));
-            assertThat(pingMillis(alice)).as("another session still answers ping").isLessThan(1000);
+            long ms = pingMillis(alice);
+            slowest[0] = Math.max(slowest[0], ms);
+            pings[0]++;
+            assertThat(ms).as("another session still answers ping").isLessThan(1000);
             return done.getAsBoolean();
         });
-        return Math.max(peak[0], directBytes(node));
+        peak[0] = Math.max(peak[0], directBytes(node));
+        System.out.printf("abuse (%s): %d pings, slowest %d ms; direct memory peak %d KiB (%+d KiB from before the attack)%n",
+                attack, pings[0], slowest[0], peak[0] >> 10, (peak[0] - before) >> 10);
+        return peak[0];
     }
 
     @Test
@@ -119,10 +127,58 @@ class AbuseTest {
                 writer(attacker, all);
                 // Closed either when Netty's 128-deep pipeline queue overflows (the gate holds requests
                 // unread) or when stuck past the slow-consumer timeout, whichever comes first.
-                long peak = watch(node, alice, () -> metric(node, "stickyring_chat_closes_total{reason=\"http_slow_consumer\"}")
+                long peak = watch("20,000 pipelined GETs", node, alice, before, () -> metric(node, "stickyring_chat_closes_total{reason=\"http_slow_consumer\"}")
                         + metric(node, "stickyring_chat_closes_total{reason=\"http_pipeline_overflow\"}") >= 1);
                 assertThat(peak - before).as("direct memory growth (bytes) under 20,000 unread pipelined GETs").isLessThan(16 * MiB);
             }
+        }
+    }
+
+    @Test
+    void pipelinedHistoryGetsNeverReadAreClosedAtTheSlowConsumerTimeout() throws Exception {
+        try (ChatNode node = TestNodes.start(dir, "n1", b -> {
+            b.ioThreads = 1;
+            b.blockingThreads = 4;
+            b.slowConsumerTimeout = Duration.ofSeconds(1);
+            b.requestTimeout = Duration.ofSeconds(60);
+            b.ratePerSecond = 100_000;
+            b.rateBurst = 100_000;
+        }); WsClient alice = WsClient.login(node, "alice", 0)) {
+            alice.next("synced");
+            fill(alice, 500);
+            long before = directBytes(node);
+            // 100 answers of 256 KiB (cut from 8 MB pages): more than the kernel buffers hold, and
+            // under Netty's 128-deep pipeline limit, so only the stuck check can end it.
+            byte[] one = ("GET /api/history?conv=" + DM + "&limit=500 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + node.tokens().issue("bob") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] all = new byte[one.length * 100];
+            for (int i = 0; i < 100; i++) {
+                System.arraycopy(one, 0, all, i * one.length, one.length);
+            }
+            try (Socket attacker = new Socket()) {
+                attacker.setReceiveBufferSize(4096);
+                attacker.connect(new InetSocketAddress("127.0.0.1", node.address().getPort()), 5000);
+                writer(attacker, all);
+                long peak = watch("100 pipelined history GETs", node, alice, before,
+                        () -> metric(node, "stickyring_chat_closes_total{reason=\"http_slow_consumer\"}") >= 1);
+                assertThat(peak - before).as("direct memory growth (bytes)").isLessThan(16 * MiB);
+                assertThat(metric(node, "stickyring_chat_closes_total{reason=\"http_pipeline_overflow\"}")).isZero();
+            }
+        }
+    }
+
+    /** Alice sends {@code n} messages of 16 KiB to bob and takes every ack and echo, so her pings queue behind nothing. */
+    static void fill(WsClient alice, int n) {
+        String body = "h".repeat(16 * 1024);
+        for (int i = 0; i < n; i++) {
+            alice.send(sendFrame("m" + i, DM, body));
+        }
+        int acks = 0;
+        long echoed = 0;
+        while (acks < n || echoed < n) {
+            JsonNode f = alice.next();
+            acks += f.get("t").asText().equals("ack") ? 1 : 0;
+            echoed = f.get("t").asText().equals("msg") ? f.get("cursor").asLong() : echoed;
         }
     }
 
@@ -136,18 +192,7 @@ class AbuseTest {
             b.rateBurst = 100_000;
         }); WsClient alice = WsClient.login(node, "alice", 0)) {
             alice.next("synced");
-            String body = "h".repeat(16 * 1024);
-            for (int i = 0; i < 500; i++) {
-                alice.send(sendFrame("m" + i, DM, body));
-            }
-            // Take every ack and every echo of her own messages, so her pings below queue behind nothing.
-            int acks = 0;
-            long echoed = 0;
-            while (acks < 500 || echoed < 500) {
-                JsonNode f = alice.next();
-                acks += f.get("t").asText().equals("ack") ? 1 : 0;
-                echoed = f.get("t").asText().equals("msg") ? f.get("cursor").asLong() : echoed;
-            }
+            fill(alice, 500);
             long heapBefore = heapAfterGc();
             long before = directBytes(node);
             try (RawWs bob = new RawWs(node.address().getPort(), null)) {
@@ -159,7 +204,7 @@ class AbuseTest {
                 for (int i = 0; i < 30; i++) {
                     bob.sendText(Frames.encode(Frames.frame("history").put("conv", DM).put("limit", 500).put("ref", "h" + i)));
                 }
-                long peak = watch(node, alice, () -> metric(node, "stickyring_chat_closes_total{reason=\"slow_consumer\"}") >= 1);
+                long peak = watch("30 unread history requests", node, alice, before, () -> metric(node, "stickyring_chat_closes_total{reason=\"slow_consumer\"}") >= 1);
                 assertThat(peak - before).as("direct memory growth (bytes) under 30 unread 8 MB history requests").isLessThan(16 * MiB);
                 assertThat(heapAfterGc() - heapBefore).as("heap growth after GC (bytes)").isLessThan(64 * MiB);
             }
@@ -263,7 +308,9 @@ class AbuseTest {
                         }
                     }
                 }, 0, 100, TimeUnit.MILLISECONDS);
-                await().atMost(Duration.ofSeconds(10)).until(() -> metric(node, "stickyring_chat_connections") >= n);
+                // Every slow connection was accepted (open, or already closed at its deadline on a slow machine).
+                await().atMost(Duration.ofSeconds(10)).until(() -> metric(node, "stickyring_chat_connections")
+                        + metric(node, "stickyring_chat_closes_total{reason=\"request_timeout\"}") >= n);
                 // The node is full of slow connections; a new client must be served within a few deadlines.
                 String url = "http://127.0.0.1:" + node.address().getPort() + "/healthz";
                 await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
