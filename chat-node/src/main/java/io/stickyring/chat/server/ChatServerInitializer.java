@@ -69,7 +69,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("http", new HttpServerCodec());
         p.addLast("http-agg", new HttpObjectAggregator(c.maxHttpBodyBytes()));
         p.addLast("flow", new FlowControlHandler());
-        p.addLast("gate", new ReadGate(node.metrics(), c.slowConsumerTimeout().toMillis()));
+        p.addLast("gate", new ReadGate(node.metrics(), c.slowConsumerTimeout().toMillis(), System::nanoTime));
         p.addLast("api", new HttpApiHandler(node, state));
         p.addLast("ws", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast("ws-agg", new WebSocketFrameAggregator(c.maxFrameBytes()));

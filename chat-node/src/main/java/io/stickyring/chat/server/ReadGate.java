@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.stickyring.chat.protocol.CloseCodes;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Read-side backpressure of one connection. Mode: the outbound write watermarks and a count of
@@ -45,12 +46,15 @@ final class ReadGate extends ChannelDuplexHandler {
     private ScheduledFuture<?> slowTimer;
     /** Since when (nanoTime) the client has been stuck, -1 when it is not; see {@link #checkStuck}. */
     private long stuckSince = -1;
+    private final LongSupplier nanoClock;
     private double pingTokens = PING_BURST;
-    private long pingLast = System.nanoTime();
+    private long pingLast;
 
-    ReadGate(ChatMetrics metrics, long slowConsumerMillis) {
+    ReadGate(ChatMetrics metrics, long slowConsumerMillis, LongSupplier nanoClock) {
         this.metrics = metrics;
         this.slowNanos = TimeUnit.MILLISECONDS.toNanos(slowConsumerMillis);
+        this.nanoClock = nanoClock;
+        this.pingLast = nanoClock.getAsLong();
     }
 
     @Override
@@ -126,7 +130,7 @@ final class ReadGate extends ChannelDuplexHandler {
     }
 
     private boolean takePing() {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         pingTokens = Math.min(PING_BURST, pingTokens + (now - pingLast) * PINGS_PER_SECOND / 1e9);
         pingLast = now;
         if (pingTokens >= 1) {
