@@ -112,7 +112,7 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--pong-timeout", converter = DurationConverter.class, defaultValue = "15s", description = "Close if still silent this long after the ping (default: ${DEFAULT-VALUE})")
     Duration pongTimeout;
 
-    @Option(names = "--hello-timeout", converter = DurationConverter.class, defaultValue = "15s", description = "Close (1008) if no hello within (default: ${DEFAULT-VALUE})")
+    @Option(names = "--hello-timeout", converter = DurationConverter.class, defaultValue = "10s", description = "Close (1008) if no hello within this long after the upgrade, an absolute deadline (default: ${DEFAULT-VALUE})")
     Duration helloTimeout;
 
     @Option(names = "--write-low-watermark", defaultValue = "32768", description = "Outbound buffer low watermark, bytes (default: ${DEFAULT-VALUE})")
@@ -177,6 +177,18 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--admin-token-file", paramLabel = "FILE", description = "Bearer token required on the admin listener's /metrics (default: none)")
     Path adminTokenFile;
+
+    @Option(names = "--request-timeout", converter = DurationConverter.class, defaultValue = "10s", description = "Absolute deadline for a whole HTTP request (head and body) once its first byte (or the connection) arrived; later closes (default: ${DEFAULT-VALUE})")
+    Duration requestTimeout;
+
+    @Option(names = "--max-reply-bytes", defaultValue = "262144", description = "Largest history or poll answer, bytes; longer pages are cut and say more=true (default: ${DEFAULT-VALUE})")
+    int maxReplyBytes;
+
+    @Option(names = "--groups-per-minute", defaultValue = "10", description = "Per-user group creations per minute, also the burst (default: ${DEFAULT-VALUE})")
+    double groupsPerMinute;
+
+    @Option(names = "--max-groups-per-user", defaultValue = "1000", description = "Groups one user may belong to; creating a group that would exceed it for any member is refused (default: ${DEFAULT-VALUE})")
+    int maxGroupsPerUser;
 
     @Override
     public Integer call() throws Exception {
@@ -277,6 +289,10 @@ public final class NodeCommand implements Callable<Integer> {
             b.adminHost = adminHp.host();
             b.adminPort = adminHp.port();
             b.adminTokenFile = adminTokenFile;
+            b.requestTimeout = requestTimeout;
+            b.maxReplyBytes = maxReplyBytes;
+            b.groupsPerMinute = groupsPerMinute;
+            b.maxGroupsPerUser = maxGroupsPerUser;
         }).build();
     }
 

@@ -11,6 +11,7 @@ public final class ErrorCodes {
     public static final String UNKNOWN_CONVERSATION = "unknown_conversation";
     public static final String TOO_LARGE = "too_large";
     public static final String RATE_LIMITED = "rate_limited";
+    public static final String TOO_MANY_GROUPS = "too_many_groups";
     public static final String STORE_UNAVAILABLE = "store_unavailable";
     public static final String DRAINING = "draining";
 

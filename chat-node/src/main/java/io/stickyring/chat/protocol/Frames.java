@@ -1,11 +1,15 @@
 package io.stickyring.chat.protocol;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.Conversation;
+import io.stickyring.chat.store.RejectedException;
 import io.stickyring.chat.store.StoredMessage;
 import java.util.List;
 
@@ -15,6 +19,10 @@ import java.util.List;
  */
 public final class Frames {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** Client input: one JSON value, no duplicate keys, nothing after it. */
+    private static final ObjectReader STRICT = JSON.reader()
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Frames() {
     }
@@ -81,16 +89,41 @@ public final class Frames {
         return frame("typing").put("conv", conv).put("from", from);
     }
 
-    public static ObjectNode history(String conv, long before, List<StoredMessage> messages, String ref) {
+    /**
+     * A history page of at most {@code maxBytes} of encoded messages: the newest of {@code messages}
+     * (ascending by seq) that fit, at least one. When older ones were cut, {@code more} is true and the
+     * client asks again with {@code before} = the first returned seq.
+     */
+    public static ObjectNode history(String conv, long before, List<StoredMessage> messages, String ref, int maxBytes) {
         ObjectNode n = frame("history");
         n.put("conv", conv);
         n.put("before", before);
+        int from = messages.size();
+        long bytes = 0;
+        while (from > 0) {
+            long size = encodedSize(message(messages.get(from - 1)));
+            if (from < messages.size() && bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            from--;
+        }
         ArrayNode arr = n.putArray("messages");
-        messages.forEach(m -> arr.add(message(m)));
+        messages.subList(from, messages.size()).forEach(m -> arr.add(message(m)));
+        n.put("more", from > 0);
         if (ref != null) {
             n.put("ref", ref);
         }
         return n;
+    }
+
+    /** UTF-8 bytes of {@code n} encoded (plus one for the separating comma). */
+    public static long encodedSize(JsonNode n) {
+        try {
+            return JSON.writeValueAsBytes(n).length + 1L;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static ObjectNode conversation(Conversation c) {
@@ -129,6 +162,90 @@ public final class Frames {
             return null;
         }
         return v.asLong();
+    }
+
+    /**
+     * Parses a client frame or request body. Refuses with {@code bad_json} what is not JSON or not
+     * an object, and with {@code bad_request} JSON that is ambiguous or cannot be stored faithfully:
+     * duplicate keys, anything after the object, a lone UTF-16 surrogate in a string or key.
+     */
+    public static ObjectNode parseObject(String text) {
+        JsonNode n;
+        try {
+            n = STRICT.readTree(text);
+        } catch (Exception strictFailure) {
+            // Tell "not JSON at all" from "JSON we refuse to guess about" with a second, lenient parse.
+            if (parsesLeniently(text)) {
+                throw new RejectedException(ErrorCodes.BAD_REQUEST, "JSON with duplicate keys or trailing content is refused");
+            }
+            throw new RejectedException(ErrorCodes.BAD_JSON, "frame or body is not a JSON object");
+        }
+        if (n == null || !n.isObject()) {
+            throw new RejectedException(ErrorCodes.BAD_JSON, "frame or body is not a JSON object");
+        }
+        String bad = firstBadString(n);
+        if (bad != null) {
+            throw new RejectedException(ErrorCodes.BAD_REQUEST, "a string contains a lone UTF-16 surrogate (" + bad + ")");
+        }
+        return (ObjectNode) n;
+    }
+
+    private static boolean parsesLeniently(String text) {
+        try {
+            JsonNode n = JSON.readTree(text);
+            return n != null && n.isObject();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The first key or string value with an unpaired surrogate (escaped for the message), or null. */
+    private static String firstBadString(JsonNode n) {
+        if (n.isTextual()) {
+            return wellFormed(n.textValue()) ? null : escape(n.textValue());
+        }
+        if (n.isObject()) {
+            for (var it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!wellFormed(e.getKey())) {
+                    return escape(e.getKey());
+                }
+                String bad = firstBadString(e.getValue());
+                if (bad != null) {
+                    return bad;
+                }
+            }
+        } else if (n.isArray()) {
+            for (JsonNode c : n) {
+                String bad = firstBadString(c);
+                if (bad != null) {
+                    return bad;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** True when every surrogate in {@code s} is part of a high-low pair (the string is valid UTF-16). */
+    public static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String escape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 40; i++) {
+            char c = s.charAt(i);
+            b.append(Character.isSurrogate(c) || c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.toString();
     }
 
     public static String encode(JsonNode n) {

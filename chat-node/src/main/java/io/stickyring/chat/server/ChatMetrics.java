@@ -47,7 +47,7 @@ public final class ChatMetrics implements StoreMetrics {
     final Counter rejections = Counter.builder().name("stickyring_chat_rejections")
             .help("Requests refused, by error code").labelNames("code").register(registry);
     final Counter closes = Counter.builder().name("stickyring_chat_closes")
-            .help("WebSocket closes initiated by the node, by reason").labelNames("reason").register(registry);
+            .help("Connections closed by the node, by reason (WebSocket and HTTP)").labelNames("reason").register(registry);
     final Histogram ackLatency = Histogram.builder().name("stickyring_chat_ack_latency_seconds")
             .help("From send received to ack written (includes the durable commit)")
             .classicOnly().classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)

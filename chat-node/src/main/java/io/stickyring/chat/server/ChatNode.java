@@ -87,10 +87,11 @@ public final class ChatNode implements AutoCloseable {
             TokenService tokens = new TokenService(config.tokenSettings(), Clock.systemUTC());
             this.tokenService = tokens;
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
+            RateLimiter groupRate = new RateLimiter(config.groupsPerMinute() / 60, (int) Math.ceil(config.groupsPerMinute()), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
             SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
             this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"),
-                    new java.util.concurrent.ConcurrentHashMap<>());
+                    new java.util.concurrent.ConcurrentHashMap<>(), groupRate);
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null
                     : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
@@ -115,6 +116,7 @@ public final class ChatNode implements AutoCloseable {
                         NodeConfig.isLoopback(config.host()) ? "" : " ON A NON-LOOPBACK ADDRESS (" + config.host() + ")");
             }
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
+            workers.scheduleAtFixedRate(groupRate::evictIdle, 60, 60, TimeUnit.SECONDS);
             if (config.zk() != null) {
                 register();
             }
@@ -202,6 +204,11 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /** Open WebSocket sessions (handshake complete). */
+    /** Files the web client is served from (fixed at start). */
+    int staticFileCount() {
+        return context.staticFiles().size();
+    }
+
     public int sessionCount() {
         return sessions.size();
     }

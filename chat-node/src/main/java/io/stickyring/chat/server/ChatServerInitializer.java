@@ -5,6 +5,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -15,8 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * The pipeline of every accepted connection, front to back:
- * connection limit -> [PROXY header detection] -> [TLS] -> keep-alive -> flush consolidation -> HTTP codec + aggregator
- * -> HTTP API -> WebSocket protocol (stock Netty: handshake on {@code /ws}, close/ping handling,
+ * connection limit -> [PROXY header detection] -> [TLS] -> deadlines/keep-alive -> flush consolidation -> HTTP codec + aggregator
+ * -> flow control + read gate (backpressure, see {@link ReadGate}) -> HTTP API -> WebSocket protocol (stock Netty: handshake on {@code /ws}, close/ping handling,
  * frame size 1009, UTF-8 1007, masking 1002) -> fragment aggregator -> the session.
  * The PROXY header comes before TLS because the LB forwards TLS untouched after its own header.
  */
@@ -62,11 +63,14 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         long httpIdle = Math.max(c.pingInterval().plus(c.pongTimeout()).toMillis(), c.maxPollWait().toMillis() + 10_000);
         p.addLast("keepalive", new KeepAliveHandler(c.pingInterval().toMillis(), c.pongTimeout().toMillis(), httpIdle,
-                () -> node.metrics().closes.labelValues("pong_timeout").inc()));
+                () -> node.metrics().closes.labelValues("pong_timeout").inc(),
+                c.requestTimeout().toMillis(), () -> node.metrics().closes.labelValues("request_timeout").inc()));
         // Coalesces the many small flushes of one event-loop pass (ack + pushes) into fewer syscalls.
         p.addLast("flush", new FlushConsolidationHandler(64, true));
         p.addLast("http", new HttpServerCodec());
         p.addLast("http-agg", new HttpObjectAggregator(c.maxHttpBodyBytes()));
+        p.addLast("flow", new FlowControlHandler());
+        p.addLast("gate", new ReadGate(node.metrics(), c.slowConsumerTimeout().toMillis(), System::nanoTime));
         p.addLast("api", new HttpApiHandler(node, state));
         p.addLast("ws", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast("ws-agg", new WebSocketFrameAggregator(c.maxFrameBytes()));

@@ -147,12 +147,17 @@ public final class ChatService {
 
     /** Records the read mark and sends a receipt to every member (the reader's other devices too). */
     public CompletableFuture<Long> markRead(String user, String conv, long seq) {
-        return memberOf(user, conv).thenCompose(c -> store.markRead(c.id(), user, seq).thenApply(mark -> {
-            for (String m : c.members()) {
-                bus.publish(new BusEvent.Receipt(m, c.id(), user, mark));
-            }
-            return mark;
-        }));
+        // Clamped to the conversation's head: a mark past the last message would hide later ones as read.
+        return memberOf(user, conv).thenComposeAsync(c -> {
+            List<StoredMessage> last = store.history(c.id(), Long.MAX_VALUE, 1);
+            long head = last.isEmpty() ? 0 : last.get(0).seq();
+            return store.markRead(c.id(), user, Math.min(seq, head)).thenApply(mark -> {
+                for (String m : c.members()) {
+                    bus.publish(new BusEvent.Receipt(m, c.id(), user, mark));
+                }
+                return mark;
+            });
+        }, blocking);
     }
 
     /** A page of history ending below {@code before} (0 or absent = latest), at most the configured limit. */
@@ -166,8 +171,25 @@ public final class ChatService {
         if (title != null && title.length() > 200) {
             return reject(ErrorCodes.BAD_REQUEST, "title of " + title.length() + " chars exceeds 200");
         }
-        return store.createGroup(user, members, title == null ? "" : title);
+        // Per-user membership cap, checked before the write (concurrent creations may overshoot by their number).
+        return CompletableFuture.supplyAsync(() -> {
+            java.util.TreeSet<String> all = new java.util.TreeSet<>(members);
+            all.add(user);
+            if (all.size() > MAX_CHECKED_MEMBERS) {
+                return all; // the store refuses it with its member cap; do not count for it
+            }
+            for (String m : all) {
+                if (Conversations.validUser(m) && store.groupCount(m) >= config.maxGroupsPerUser()) {
+                    throw new RejectedException(ErrorCodes.TOO_MANY_GROUPS, "user '" + m + "' is already in "
+                            + config.maxGroupsPerUser() + " groups (the limit)");
+                }
+            }
+            return all;
+        }, blocking).thenCompose(all -> store.createGroup(user, all, title == null ? "" : title));
     }
+
+    /** More members than any store accepts (its own cap answers); the membership count is skipped. */
+    private static final int MAX_CHECKED_MEMBERS = 10_000;
 
     public CompletableFuture<List<Conversation>> conversations(String user) {
         return CompletableFuture.supplyAsync(() -> store.conversationsOf(user), blocking);

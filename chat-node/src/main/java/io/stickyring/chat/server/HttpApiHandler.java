@@ -22,6 +22,8 @@ import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.InboxEntry;
 import io.stickyring.chat.store.RejectedException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -90,9 +92,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 requireMethod(m, HttpMethod.POST);
                 String user = auth(req);
                 JsonNode b = body(req);
-                if (!node.rateLimiter().tryAcquire(user)) {
-                    throw new RejectedException(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded");
-                }
+                rate(user);
                 String id = Frames.text(b, "id");
                 node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body")).whenComplete((r, err) -> {
                     if (err != null) {
@@ -105,11 +105,14 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             }
             case "/api/poll" -> {
                 requireMethod(m, HttpMethod.GET);
-                poll(ctx, keepAlive, auth(req), q);
+                String user = auth(req);
+                rate(user);
+                poll(ctx, keepAlive, user, q);
             }
             case "/api/history" -> {
                 requireMethod(m, HttpMethod.GET);
                 String user = auth(req);
+                rate(user);
                 String conv = param(q, "conv");
                 long before = longParam(q, "before", 0);
                 long limit = longParam(q, "limit", 50);
@@ -117,14 +120,19 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     if (err != null) {
                         fail(ctx, keepAlive, err, null);
                     } else {
-                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.history(conv, before, msgs, null));
+                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.history(conv, before, msgs, null, node.config().maxReplyBytes()));
                     }
                 });
             }
             case "/api/conversations" -> {
                 String user = auth(req);
+                rate(user);
                 if (m.equals(HttpMethod.POST)) {
                     JsonNode b = body(req);
+                    if (!node.groupRateLimiter().tryAcquire(user)) {
+                        throw new RejectedException(ErrorCodes.RATE_LIMITED, "group creation limit " + node.config().groupsPerMinute()
+                                + "/min exceeded; retry in " + node.groupRateLimiter().retryAfterMillis(user) + " ms");
+                    }
                     JsonNode members = b.get("members");
                     if (members == null || !members.isArray()) {
                         throw new RejectedException(ErrorCodes.BAD_REQUEST, "'members' must be an array of user ids");
@@ -158,13 +166,11 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             default -> {
-                if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) {
-                    throw new RejectedException("not_found", "no route " + m + " " + path);
-                }
                 Optional<StaticFiles.File> f = node.staticFiles().get(path);
                 if (f.isEmpty()) {
-                    throw new RejectedException("not_found", "no file " + path);
+                    throw new RejectedException("not_found", "no route " + m + " " + path);
                 }
+                requireRead(m);
                 respond(ctx, keepAlive, HttpResponseStatus.OK, f.get().bytes(), f.get().contentType());
             }
         }
@@ -270,8 +276,18 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             ObjectNode out = Frames.frame("poll");
             ArrayNode arr = out.putArray("messages");
             long last = cursor;
+            long bytes = 0;
+            boolean more = false;
             for (InboxEntry e : list) {
-                arr.add(Frames.msg(e.message(), e.cursor()));
+                ObjectNode m = Frames.msg(e.message(), e.cursor());
+                long size = Frames.encodedSize(m);
+                // A prefix of the inbox, so the returned cursor stays contiguous; the rest comes next poll.
+                if (!arr.isEmpty() && bytes + size > node.config().maxReplyBytes()) {
+                    more = true;
+                    break;
+                }
+                bytes += size;
+                arr.add(m);
                 last = e.cursor();
             }
             out.put("cursor", last);
@@ -279,6 +295,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             out.put("node", node.config().nodeId());
             out.put("ip", ClientAddress.ip(ctx.channel()));
             node.metrics().polls.labelValues(list.isEmpty() ? "empty" : "messages").inc();
+            out.put("more", more);
             json(ctx, keepAlive, HttpResponseStatus.OK, out);
         }
     }
@@ -296,22 +313,39 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         throw new RejectedException(ErrorCodes.NOT_AUTHENTICATED, "missing, invalid or expired bearer token");
     }
 
+    /** One token of the user's request bucket (shared with the WebSocket), or 429. */
+    private void rate(String user) {
+        if (!node.rateLimiter().tryAcquire(user)) {
+            throw new RejectedException(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond()
+                    + "/s exceeded; retry in " + node.rateLimiter().retryAfterMillis(user) + " ms");
+        }
+    }
+
     private static void requireMethod(HttpMethod actual, HttpMethod expected) {
         if (!actual.equals(expected)) {
             throw new RejectedException("method_not_allowed", "use " + expected + ", not " + actual);
         }
     }
 
-    private static JsonNode body(FullHttpRequest req) {
-        try {
-            JsonNode n = Frames.JSON.readTree(req.content().toString(StandardCharsets.UTF_8));
-            if (n != null && n.isObject()) {
-                return n;
-            }
-        } catch (Exception e) {
-            // fall through to the rejection below
+    /** GET and HEAD only: anything else on a read-only resource is 405, not a silent 200. */
+    private static void requireRead(HttpMethod actual) {
+        if (!actual.equals(HttpMethod.GET) && !actual.equals(HttpMethod.HEAD)) {
+            throw new RejectedException("method_not_allowed", "use GET or HEAD, not " + actual);
         }
-        throw new RejectedException(ErrorCodes.BAD_JSON, "request body is not a JSON object");
+    }
+
+    private static JsonNode body(FullHttpRequest req) {
+        String text;
+        try {
+            // Strict decoding: invalid UTF-8 is refused, not silently replaced with U+FFFD.
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(req.content().nioBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new RejectedException(ErrorCodes.BAD_REQUEST, "request body is not valid UTF-8");
+        }
+        return Frames.parseObject(text);
     }
 
     private static String param(QueryStringDecoder q, String name) {
@@ -342,6 +376,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             case ErrorCodes.UNKNOWN_CONVERSATION, "not_found" -> HttpResponseStatus.NOT_FOUND;
             case ErrorCodes.TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case ErrorCodes.RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case ErrorCodes.TOO_MANY_GROUPS -> HttpResponseStatus.CONFLICT;
             case ErrorCodes.STORE_UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case "method_not_allowed" -> HttpResponseStatus.METHOD_NOT_ALLOWED;
             default -> HttpResponseStatus.BAD_REQUEST;

@@ -24,7 +24,7 @@ public record NodeConfig(
         String zk, String cluster, int weight, String zone, ZkSettings zkSettings,
         Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
         Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
-        Path adminTokenFile) {
+        Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -85,6 +85,12 @@ public record NodeConfig(
         if (zk != null && zkSettings == null) {
             zkSettings = ZkSettings.of(zk, cluster);
         }
+        requirePositive("request timeout", requestTimeout);
+        requireRange("max reply bytes", maxReplyBytes, 64 * 1024, 64 << 20);
+        if (!(groupsPerMinute > 0)) {
+            throw new IllegalArgumentException("groups per minute (" + groupsPerMinute + ") must be > 0");
+        }
+        requireRange("max groups per user", maxGroupsPerUser, 1, 1_000_000);
         secret = secret == null ? null : secret.clone();
     }
 
@@ -148,7 +154,7 @@ public record NodeConfig(
         public int maxSessionsPerIp;
         public Duration pingInterval = Duration.ofSeconds(30);
         public Duration pongTimeout = Duration.ofSeconds(15);
-        public Duration helloTimeout = Duration.ofSeconds(15);
+        public Duration helloTimeout = Duration.ofSeconds(10);
         public int writeLowWatermark = 32 * 1024;
         public int writeHighWatermark = 128 * 1024;
         public Duration slowConsumerTimeout = Duration.ofSeconds(30);
@@ -178,6 +184,10 @@ public record NodeConfig(
         public String adminHost = "127.0.0.1";
         public int adminPort;
         public Path adminTokenFile;
+        public Duration requestTimeout = Duration.ofSeconds(10);
+        public int maxReplyBytes = 256 * 1024;
+        public double groupsPerMinute = 10;
+        public int maxGroupsPerUser = 1000;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -200,7 +210,8 @@ public record NodeConfig(
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
                     zk, cluster, weight, zone, zkSettings,
                     publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
-                    insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile);
+                    insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile,
+                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser);
         }
     }
 }

@@ -8,6 +8,12 @@ import java.util.function.LongSupplier;
  * Per-user token buckets shared by all of a user's sessions on this node: {@code burst} tokens,
  * refilled at {@code ratePerSecond}. A refused request costs nothing and keeps the connection.
  * Idle buckets (full) are evicted by {@link #evictIdle()} so memory stays bounded by active users.
+ * One instance per kind of limit: requests ({@code --rate}) and group creation ({@code --groups-per-minute}).
+ *
+ * <p>Why not a library: Bucket4j is not among the packages this build may depend on, and
+ * resilience4j's {@code RateLimiter} is one limiter per instance (a refresh cycle, blocking
+ * permission waits) with no keyed, evicting buckets; keying it per user would rebuild this class
+ * around it. This one is 70 lines with an injected clock.
  */
 public final class RateLimiter {
     private final double ratePerNano;

@@ -1,16 +1,25 @@
 package io.stickyring.chat.server;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * The web client, served from classpath resources under {@code web/}. Paths are normalised and
- * anything with "..", a backslash or a NUL is refused, so only files under {@code web/} are reachable.
- * Files are cached in memory after the first read (they ship inside the jar and never change).
+ * The web client, served from classpath resources under {@code web/}. Every file is loaded once,
+ * at construction, into an immutable map; a request only looks the path up. Invariant: the map's
+ * size is the number of files shipped, whatever paths clients ask for (misses are never remembered,
+ * so a flood of distinct 404 paths costs no memory).
  */
 final class StaticFiles {
     record File(byte[] bytes, String contentType) { }
@@ -21,33 +30,68 @@ final class StaticFiles {
             "png", "image/png", "ico", "image/x-icon", "txt", "text/plain; charset=utf-8",
             "webmanifest", "application/manifest+json");
 
-    private final String root;
-    private final Map<String, Optional<File>> cache = new ConcurrentHashMap<>();
+    private final Map<String, File> files;
 
     StaticFiles(String root) {
-        this.root = root;
+        this.files = Map.copyOf(load(root));
     }
 
     Optional<File> get(String path) {
         if (path.isEmpty() || path.equals("/")) {
             path = "/index.html";
         }
-        if (path.contains("..") || path.contains("\\") || path.indexOf('\0') >= 0 || path.contains("//")) {
-            return Optional.empty();
-        }
-        return cache.computeIfAbsent(path, this::load);
+        return Optional.ofNullable(files.get(path));
     }
 
-    private Optional<File> load(String path) {
-        String resource = root + path;
-        try (InputStream in = StaticFiles.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                return Optional.empty();
+    /** Files held (for tests: it never grows after start). */
+    int size() {
+        return files.size();
+    }
+
+    /** Reads every regular file under the classpath directory {@code root} (in a jar or a directory). */
+    private static Map<String, File> load(String root) {
+        URL url = StaticFiles.class.getClassLoader().getResource(root);
+        Map<String, File> out = new TreeMap<>();
+        if (url == null) {
+            return out;
+        }
+        try {
+            URI uri = url.toURI();
+            if (uri.getScheme().equals("jar")) {
+                FileSystem fs;
+                boolean opened = false;
+                try {
+                    fs = FileSystems.getFileSystem(uri);
+                } catch (FileSystemNotFoundException e) {
+                    fs = FileSystems.newFileSystem(uri, Map.of());
+                    opened = true;
+                }
+                try {
+                    walk(fs.getPath(root), out);
+                } finally {
+                    if (opened) {
+                        fs.close();
+                    }
+                }
+            } else {
+                walk(Path.of(uri), out);
             }
-            String ext = path.substring(path.lastIndexOf('.') + 1);
-            return Optional.of(new File(in.readAllBytes(), TYPES.getOrDefault(ext, "application/octet-stream")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("bad resource URL " + url, e);
+        }
+        return out;
+    }
+
+    private static void walk(Path dir, Map<String, File> out) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                String rel = "/" + dir.relativize(p).toString().replace('\\', '/');
+                String name = p.getFileName().toString();
+                String ext = name.substring(name.lastIndexOf('.') + 1);
+                out.put(rel, new File(Files.readAllBytes(p), TYPES.getOrDefault(ext, "application/octet-stream")));
+            }
         }
     }
 }

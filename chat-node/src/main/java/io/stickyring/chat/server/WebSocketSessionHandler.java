@@ -179,13 +179,15 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         JsonNode in;
         try {
-            in = Frames.JSON.readTree(text);
-        } catch (Exception e) {
-            in = null;
-        }
-        if (in == null || !in.isObject()) {
+            in = Frames.parseObject(text);
+        } catch (RejectedException e) {
             count("invalid");
-            error(ErrorCodes.BAD_JSON, "frame is not a JSON object", null);
+            if (user == null) {
+                // Before hello the peer has not shown it speaks the protocol: no error frames, close.
+                closeWith(CloseCodes.POLICY_VIOLATION, "send hello with a token first", "not_authenticated");
+            } else {
+                error(e.code(), e.getMessage(), null);
+            }
             return;
         }
         String t = Frames.text(in, "t");
@@ -205,7 +207,11 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             case "read" -> onRead(in);
             case "typing" -> onTyping(in);
             case "history" -> onHistory(in);
-            case "ping" -> write(Frames.frame("pong"), true);
+            case "ping" -> {
+                if (!limited(Frames.text(in, "ref"))) {
+                    write(Frames.frame("pong"), true);
+                }
+            }
             default -> error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(t) + "'", Frames.text(in, "ref"));
         }
     }
@@ -369,11 +375,19 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (limited(ref)) {
             return;
         }
+        // A history answer is large: it holds a read-gate slot until written (see ReadGate).
+        ReadGate gate = ch.pipeline().get(ReadGate.class);
+        if (gate != null) {
+            gate.begin();
+        }
         node.service().history(user, conv, before, limit).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
             if (err != null) {
                 failed(err, ref);
-            } else {
-                write(Frames.history(conv, before, msgs, ref), true);
+            } else if (ch.isActive()) {
+                write(Frames.history(conv, before, msgs, ref, node.config().maxReplyBytes()), true);
+            }
+            if (gate != null) {
+                gate.end();
             }
         }));
     }
@@ -465,7 +479,13 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         node.metrics().syncBatches.inc();
         List<InboxEntry> entries = read.entries();
+        boolean cut = false;
         for (InboxEntry e : entries) {
+            if (!ch.isWritable()) {
+                // Above the high watermark: stop here (sent stays contiguous); the rest is read again once drained.
+                cut = true;
+                break;
+            }
             if (e.cursor() > sent) {
                 sent = e.cursor();
                 write(Frames.msg(e.message(), e.cursor()), false);
@@ -473,7 +493,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         ch.flush();
         // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
-        if (entries.size() == batch || read.cached()) {
+        if (cut || entries.size() == batch || read.cached()) {
             forceReplay = true;
         }
         pump();

@@ -71,6 +71,7 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
     private final String readInboxSql;
     private final String groupMembersSql;
     private final String conversationsOfSql;
+    private final String groupCountSql;
 
     /** @param userColumn the dialect's name of the user column in {@code inbox} and {@code members} */
     JdbcMessageStore(int maxBatch, int maxGroupMembers, long closeWaitMillis, String userColumn) {
@@ -82,6 +83,7 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
                 + " WHERE i." + userColumn + " = ? AND i.cursor > ? ORDER BY i.cursor LIMIT ?";
         this.groupMembersSql = "SELECT " + userColumn + " FROM members WHERE conv = ? ORDER BY " + userColumn;
         this.conversationsOfSql = "SELECT conv FROM members WHERE " + userColumn + " = ? ORDER BY conv";
+        this.groupCountSql = "SELECT COUNT(*) FROM members WHERE " + userColumn + " = ? AND conv LIKE 'g:%'";
     }
 
     /** Starts the writer; called last in the subclass constructor, once its fields are set. */
@@ -275,6 +277,19 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title, members);
         groupCache.put(id, conv);
         return Optional.of(conv);
+    }
+
+    @Override
+    public int groupCount(String user) {
+        return read(c -> {
+            try (var ps = c.prepareStatement(groupCountSql)) {
+                ps.setString(1, user);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
     }
 
     @Override

@@ -50,6 +50,11 @@ public interface MessageStore extends AutoCloseable {
     /** Every conversation {@code user} is a member of: groups, and direct ones that hold a message. */
     List<Conversation> conversationsOf(String user);
 
+    /** How many groups {@code user} belongs to (for the per-user cap). */
+    default int groupCount(String user) {
+        return (int) conversationsOf(user).stream().filter(c -> c.kind() == Conversation.Kind.GROUP).count();
+    }
+
     /** Records that {@code user} has read {@code conv} up to {@code seq} (monotonic: never moves back). */
     CompletableFuture<Long> markRead(String conv, String user, long seq);
 

@@ -213,6 +213,11 @@ public abstract class MessageStoreContract {
         assertThat(store.conversationsOf("alice")).extracting(Conversation::id)
                 .containsExactlyInAnyOrder(g.id(), "dm:alice:bob");
         assertThat(store.conversationsOf("carol")).extracting(Conversation::id).containsExactly(g.id());
+        // The per-user cap counts groups only, not direct conversations.
+        assertThat(store.groupCount("alice")).isEqualTo(1);
+        assertThat(store.groupCount("dave")).isZero();
+        store.createGroup("bob", Set.of("alice"), "second").join();
+        assertThat(store.groupCount("alice")).isEqualTo(2);
     }
 
     @Test
