@@ -29,6 +29,7 @@ import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.MembershipView;
+import io.stickyring.membership.config.StartupException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,17 +141,17 @@ public final class LoadBalancer implements AutoCloseable {
             sb.option(UnixChannelOption.SO_REUSEPORT, true);
             binds = config.acceptThreads();
         }
-        Channel listener = sb.bind(config.listen().toSocketAddress()).sync().channel();
+        Channel listener = bound(sb.bind(config.listen().toSocketAddress()), "--listen", config.listen());
         listeners.add(listener);
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
         for (int i = 1; i < binds; i++) {
-            listeners.add(sb.bind(new InetSocketAddress(config.listen().host(), port)).sync().channel());
+            listeners.add(bound(sb.bind(new InetSocketAddress(config.listen().host(), port)), "--listen", config.listen()));
         }
-        adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
+        adminChannel = bound(new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
                         () -> membership.source().badMembers(),
                         config.adminToken(), blocking, proxy.openConnections())))
-                .bind(config.admin().toSocketAddress()).sync().channel();
+                .bind(config.admin().toSocketAddress()), "--admin", config.admin());
         if (health != null) {
             health.start();
         }
@@ -158,6 +159,15 @@ public final class LoadBalancer implements AutoCloseable {
         log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
                 proxyAddress(), transport.name(), binds, adminAddress(), router.table().members().size(),
                 router.table().view().version());
+    }
+
+    /** Waits for a bind; a failure names the flag and address (two listeners fail alike otherwise). */
+    private static Channel bound(io.netty.channel.ChannelFuture bind, String flag, Object address) throws InterruptedException {
+        bind.await();
+        if (!bind.isSuccess()) {
+            throw StartupException.cannotBind(flag, address, bind.cause());
+        }
+        return bind.channel();
     }
 
     private synchronized void applyView(MembershipView v) {
