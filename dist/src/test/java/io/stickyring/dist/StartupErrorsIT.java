@@ -77,9 +77,13 @@ class StartupErrorsIT {
         Process p = new ProcessBuilder(cmd).start();
         try {
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            String err = read(p.getErrorStream());
-            assertThat(p.waitFor(40, TimeUnit.SECONDS)).as("exited: %s", cmd).isTrue();
-            return new Run(p.exitValue(), err.isEmpty() ? List.of() : List.of(err.split("\n")), out.get(5, TimeUnit.SECONDS));
+            CompletableFuture<String> errText = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            // A start-up error ends the process: one still running after 40 s accepted what it should refuse.
+            boolean exited = p.waitFor(40, TimeUnit.SECONDS);
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            String err = errText.get(10, TimeUnit.SECONDS);
+            assertThat(exited).as("exited by itself: %s; stderr: %s", cmd, err).isTrue();
+            return new Run(p.exitValue(), err.isEmpty() ? List.of() : List.of(err.split("\n")), out.get(10, TimeUnit.SECONDS));
         } finally {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
