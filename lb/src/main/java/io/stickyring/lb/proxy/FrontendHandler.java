@@ -53,6 +53,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean routed;
     private boolean pendingEof;
     private boolean badHeader;
+    /** Refused (counted in rejected_total): not counted again in closed_total when it closes. */
+    private boolean refused;
 
     public FrontendHandler(ProxyContext px) {
         this.px = px;
@@ -281,6 +283,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(String label, CloseReason reason) {
+        refused = true;
         px.metrics.rejected.labelValues(label).inc();
         conn.close(reason);
     }
@@ -301,7 +304,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.closed(conn);
         px.metrics.active.dec();
         CloseReason r = conn.reason();
-        px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
+        if (!refused) {
+            px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
+        }
         px.closeLog.log(conn);
     }
 }
