@@ -8,6 +8,7 @@ import io.stickyring.sim.SimCommand;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,7 +22,9 @@ import picocli.CommandLine.Command;
  * adds the stack trace.
  */
 @Command(name = "stickyring", mixinStandardHelpOptions = true, version = "stickyring 0.1.0",
-        description = "Consistent-hashing, client-IP-sticky L4 load balancer and the chat nodes it fronts.",
+        description = {"Consistent-hashing, client-IP-sticky L4 load balancer and the chat nodes it fronts.",
+                "Launcher flags (anywhere on the line): --debug (stack traces with errors), --log-format text|json,",
+                "--access-log FILE (the LB's per-connection lines to FILE instead of stderr)."},
         subcommands = {DemoCommand.class, LbCommand.class, NodeCommand.class, ZkCommand.class, SimCommand.class, LoadgenCommand.class})
 public final class Main implements Runnable {
 
@@ -40,17 +43,49 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line as the jar does and returns the exit code. */
+    /**
+     * Runs the command line as the jar does and returns the exit code. The launcher's own flags are
+     * taken out first, wherever they stand, since they act before any command (and before logging)
+     * starts: {@code --debug}, {@code --log-format text|json}, {@code --access-log FILE}.
+     */
     static int run(String[] args) {
         List<String> rest = new ArrayList<>();
-        for (String a : args) {
-            if (a.equals("--debug")) {
-                System.setProperty(DEBUG_PROPERTY, "true");
-            } else {
-                rest.add(a);
+        String accessLog = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--debug")) {
+                    System.setProperty(DEBUG_PROPERTY, "true");
+                } else if (a.equals("--log-format") || a.startsWith("--log-format=")) {
+                    LogSetup.format(a.contains("=") ? a.substring(a.indexOf('=') + 1) : value(args, ++i, a));
+                } else if (a.equals("--access-log") || a.startsWith("--access-log=")) {
+                    accessLog = a.contains("=") ? a.substring(a.indexOf('=') + 1) : value(args, ++i, a);
+                } else {
+                    rest.add(a);
+                }
             }
+            if (accessLog != null) {
+                LogSetup.accessLogTo(java.nio.file.Path.of(accessLog));
+            }
+        } catch (StartupException e) {
+            System.err.println("stickyring: " + e.getMessage());
+            System.err.println("see 'stickyring --help'");
+            return e.exitCode();
         }
         return commandLine().execute(rest.toArray(String[]::new));
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new StartupException(StartupException.BAD_INPUT, "missing value for " + flag, null);
+        }
+        return args[i];
+    }
+
+    /** Whether {@code --access-log} sent the LB's access lines to a file (the demo then leaves them there). */
+    static boolean accessLogConfigured() {
+        return LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext c
+                && c.getLogger(LogSetup.ACCESS_LOGGER).getAppender("ACCESS_FILE") != null;
     }
 
     /** The root command line with the one-line error handlers. */

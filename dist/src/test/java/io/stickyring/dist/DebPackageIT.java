@@ -115,7 +115,7 @@ class DebPackageIT {
         Path users = tmp.resolve("users");
         Files.writeString(users, "");
         // getent answers from the users file; adduser/addgroup append to it.
-        fake(bin, "getent", "grep -qx \"$1:$2\" " + users + "\n");
+        fake(bin, "getent", "/bin/grep -qx \"$1:$2\" " + users + "\n");
         fake(bin, "addgroup", "echo \"addgroup $*\" >> " + log + "; echo \"group:stickyring\" >> " + users + "\n");
         fake(bin, "adduser", "echo \"adduser $*\" >> " + log + "; echo \"passwd:stickyring\" >> " + users + "\n");
         for (String tool : List.of("deluser", "delgroup", "mkdir", "chown", "chmod", "rm", "systemctl")) {
