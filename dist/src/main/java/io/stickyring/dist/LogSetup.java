@@ -56,7 +56,15 @@ final class LogSetup {
         }
         Encoder<ILoggingEvent> encoder;
         if ("json".equals(System.getProperty(FORMAT_PROPERTY))) {
-            encoder = new JsonEncoder();
+            // the same fields as the console's JSON encoder in logback.xml
+            JsonEncoder j = new JsonEncoder();
+            j.setWithSequenceNumber(false);
+            j.setWithNanoseconds(false);
+            j.setWithContext(false);
+            j.setWithFormattedMessage(true);
+            j.setWithMessage(false);
+            j.setWithArguments(false);
+            encoder = j;
         } else {
             PatternLayoutEncoder p = new PatternLayoutEncoder();
             p.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %msg%n");

@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -17,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,43 +41,20 @@ class LogFormatIT {
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-jar",
-                System.getProperty("stickyring.jar", "target/stickyring.jar")));
-        cmd.addAll(List.of(launcherFlags));
-        cmd.addAll(List.of("lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--backend", "n1=127.0.0.1:" + closed,
+        List<String> args = new ArrayList<>(List.of(launcherFlags));
+        args.addAll(List.of("lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--backend", "n1=127.0.0.1:" + closed,
                 "--connect-tries", "1", "--shutdown-grace", "0s"));
-        Process p = new ProcessBuilder(cmd).start();
-        List<String> err = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    err.add(l);
-                }
-            } catch (IOException e) {
-                // process gone
-            }
-        }, "lb-stderr");
-        reader.start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            do {
-                line = out.readLine();
-            } while (line != null && !line.startsWith("stickyring lb: proxy on"));
-            assertThat(line).as("stderr: %s", err).isNotNull();
-            Matcher m = PROXY.matcher(line);
+        RunningJar lb = RunningJar.start(args);
+        try (lb) {
+            Matcher m = PROXY.matcher(lb.awaitStdoutLine("stickyring lb: proxy on"));
             assertThat(m.find()).isTrue();
             try (Socket c = new Socket("127.0.0.1", Integer.parseInt(m.group(1)))) {
                 c.setSoTimeout(10_000);
                 assertThat(c.getInputStream().read()).as("closed: the member refuses").isEqualTo(-1);
             }
-            // SIGTERM next: the LB's shutdown runs its event loops' pending work, the access line included
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-            p.destroyForcibly();
-            reader.join(10_000);
+            // closing sends SIGTERM: the LB's shutdown runs its event loops' pending work, the access line included
         }
-        return err;
+        return lb.err();
     }
 
     @Test
@@ -90,7 +63,7 @@ class LogFormatIT {
         assertThat(err).isNotEmpty();
         assertThat(err).filteredOn(l -> l.contains(" INFO ") || l.contains(" WARN ")).isNotEmpty()
                 .allMatch(l -> ISO.matcher(l).find(), "starts with an ISO-8601 time and zone");
-        assertThat(err).anyMatch(l -> l.contains("io.stickyring.lb.access") && l.contains("reason=connect_failed"));
+        assertThat(err).anyMatch(l -> l.contains("lb.access - close client=127.0.0.1:") && l.contains("reason=connect_failed"));
     }
 
     @Test
@@ -114,8 +87,9 @@ class LogFormatIT {
 
     @Test
     void aBadLogFormatIsOneLineAndExit2() throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("stickyring.jar", "target/stickyring.jar"), "--log-format", "xml", "lb").start();
+        List<String> cmd = new ArrayList<>(RunningJar.javaJar());
+        cmd.addAll(List.of("--log-format", "xml", "lb"));
+        Process p = new ProcessBuilder(cmd).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(2);

@@ -3,9 +3,7 @@ package io.stickyring.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,14 +58,8 @@ class StartupErrorsIT {
         taken.close();
     }
 
-    private static List<String> java() {
-        Path jar = Path.of(System.getProperty("stickyring.jar", "target/stickyring.jar"));
-        assertThat(jar).exists();
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-jar", jar.toString());
-    }
-
     private Run run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(java());
+        List<String> cmd = new ArrayList<>(RunningJar.javaJar());
         cmd.addAll(List.of(args));
         return exec(cmd);
     }
@@ -182,7 +173,7 @@ class StartupErrorsIT {
         assumeTrue("root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare")),
                 "needs root and unshare(1) to resolve in an empty network namespace");
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/unshare", "--net"));
-        cmd.addAll(java());
+        cmd.addAll(RunningJar.javaJar());
         cmd.addAll(List.of("lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--backend", "n1=nosuchhost.invalid:21001"));
         oneLine(exec(cmd), 2, "n1=nosuchhost.invalid:21001", "does not resolve");
     }
@@ -190,33 +181,13 @@ class StartupErrorsIT {
     @Test
     void anUnreachableZooKeeperIsOneLineNamingTheAddressNotATracePerRetry() throws Exception {
         String zk = "127.0.0.1:" + closedPort;
-        List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--zk", zk, "--zk-connection-timeout", "1s"));
-        Process p = new ProcessBuilder(cmd).start();
-        List<String> err = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    err.add(l);
-                }
-            } catch (IOException e) {
-                // process gone
-            }
-        }, "lb-stderr");
-        reader.start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        List<String> err;
+        try (RunningJar lb = RunningJar.start(List.of("lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--zk", zk,
+                "--zk-connection-timeout", "1s"))) {
             // The LB waits 10 s for a first view before it binds anyway: the old client logged a
             // ConnectException trace every ~1 s of that wait.
-            String line;
-            do {
-                line = out.readLine();
-            } while (line != null && !line.startsWith("stickyring lb: proxy on"));
-            assertThat(line).as("stderr: %s", err).isNotNull();
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-            p.destroyForcibly();
-            reader.join(10_000);
+            lb.awaitStdoutLine("stickyring lb: proxy on");
+            err = lb.err();
         }
         assertThat(err).noneMatch(l -> l.startsWith("\tat ") || l.contains("ConnectException"));
         assertThat(err.stream().filter(l -> l.contains("ZooKeeper " + zk + " unreachable")).count()).as("stderr: %s", err).isEqualTo(1);
