@@ -52,11 +52,16 @@ final class ZkConnectionLog implements ConnectionStateListener {
 
     /** Attaches a log to a new (not yet started) client of {@code address}. */
     static void attach(CuratorFramework client, String address, Duration firstReport) {
+        attach(client, address, firstReport, REPEAT);
+    }
+
+    /** As {@link #attach(CuratorFramework, String, Duration)} with another repeat period (tests). */
+    static void attach(CuratorFramework client, String address, Duration firstReport, Duration repeatEvery) {
         ZkConnectionLog log = new ZkConnectionLog(Objects.requireNonNull(client), address, System::nanoTime);
         client.getConnectionStateListenable().addListener(log);
         synchronized (log) {
             log.downSinceNanos = log.nanos.getAsLong();
-            log.repeat = TIMER.scheduleAtFixedRate(log::tick, firstReport.toMillis(), REPEAT.toMillis(), TimeUnit.MILLISECONDS);
+            log.repeat = TIMER.scheduleAtFixedRate(log::tick, firstReport.toMillis(), repeatEvery.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
