@@ -104,6 +104,7 @@ public final class LoadgenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        LoadGenerator.requireReachable(cfg.url(), cfg.connectTimeout());
         LoadgenResult r = new LoadGenerator(cfg, System.err).run();
         System.out.print(r.toTable());
         if (json != null) {

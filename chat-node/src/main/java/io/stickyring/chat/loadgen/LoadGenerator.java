@@ -166,7 +166,6 @@ public final class LoadGenerator {
     }
 
     public LoadgenResult run() throws Exception {
-        requireReachable(config.url(), config.connectTimeout());
         int n = config.users();
         int members = config.shape() == LoadgenConfig.Shape.DIRECT ? 2 : config.groupSize();
         List<SimUser> users = new ArrayList<>(n);
@@ -194,8 +193,9 @@ public final class LoadGenerator {
     /**
      * Fails at once, naming the URL and the reason, when nothing accepts connections there (the users'
      * clients would otherwise retry with backoff until --connect-timeout and end FAILED without one).
+     * The command checks this before {@link #run}; a target lost during a run is reported by run().
      */
-    static void requireReachable(URI url, Duration connectTimeout) {
+    public static void requireReachable(URI url, Duration connectTimeout) {
         int port = url.getPort() != -1 ? url.getPort() : "https".equals(url.getScheme()) || "wss".equals(url.getScheme()) ? 443 : 80;
         int timeout = (int) Math.min(connectTimeout.toMillis(), 5_000);
         try (java.net.Socket s = new java.net.Socket()) {
