@@ -143,6 +143,7 @@ public final class LoadgenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        LoadGenerator.requireReachable(cfg.url(), cfg.connectTimeout());
         java.util.function.Function<String, String> tokens = null;
         if (secretFile != null) {
             io.stickyring.chat.auth.TokenMinter minter;

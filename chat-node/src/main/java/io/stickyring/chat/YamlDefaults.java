@@ -3,6 +3,7 @@ package io.stickyring.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stickyring.cli.StartupException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
         } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read --config " + file + ": " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), StartupException.unreadableConfig(file, e));
         }
         if (root == null || !root.isObject()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--config " + file + " must hold a YAML mapping");
@@ -69,14 +70,14 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
             return null;
         }
         CommandLine again = new CommandLine(fresh.get());
+        again.setCommandName(spec.qualifiedName()); // "stickyring node" in messages, as without --config
         again.setOut(spec.commandLine().getOut());
         again.setErr(spec.commandLine().getErr());
-        try {
-            again.setDefaultValueProvider(new YamlDefaults(file, again.getCommandSpec()));
-        } catch (CommandLine.ParameterException e) {
-            spec.commandLine().getErr().println(e.getMessage());
-            return 2;
-        }
+        // The launcher's one-line error handlers apply to the re-run too.
+        again.setParameterExceptionHandler(spec.commandLine().getParameterExceptionHandler());
+        again.setExecutionExceptionHandler(spec.commandLine().getExecutionExceptionHandler());
+        // A bad file throws a ParameterException: picocli hands it to the handler, as for a bad flag.
+        again.setDefaultValueProvider(new YamlDefaults(file, again.getCommandSpec()));
         return again.execute(ownArgs(spec));
     }
 

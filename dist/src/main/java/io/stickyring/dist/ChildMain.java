@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * Entry point of a process the demo starts: {@code java -cp JAR io.stickyring.dist.ChildMain
@@ -50,7 +49,7 @@ public final class ChildMain {
         ProcessHandle.of(parentPid).ifPresentOrElse(
                 parent -> parent.onExit().thenRun(() -> parentGone("parent process " + parentPid + " exited")),
                 () -> parentGone("parent process " + parentPid + " is not running"));
-        int code = new CommandLine(new Main()).execute(Arrays.copyOfRange(args, 2, args.length));
+        int code = Main.run(Arrays.copyOfRange(args, 2, args.length));
         System.exit(code);
     }
 

@@ -114,9 +114,15 @@ public final class DemoCommand implements Callable<Integer> {
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         quietLogsUnlessConfigured();
+        String accessLog = "as --access-log says";
+        if (!Main.accessLogConfigured()) {
+            // One access line per connection would interleave with the console's prompt.
+            LogSetup.accessLogTo(data.resolve("access.log"));
+            accessLog = data.resolve("access.log").toAbsolutePath().normalize().toString();
+        }
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         out.println("demo: starting " + nodes + " chat node" + (nodes == 1 ? "" : "s") + ", ZooKeeper and the LB (data in "
-                + data.toAbsolutePath().normalize() + ") ...");
+                + data.toAbsolutePath().normalize() + ", LB access log " + accessLog + ") ...");
         Demo demo;
         try {
             demo = Demo.start(config, out);

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
+import io.stickyring.cli.StartupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -165,13 +166,13 @@ public final class ZkCommand implements Callable<Integer> {
             return null;
         }
         if (!Files.isRegularFile(configFile)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + ") does not exist");
+            throw new CommandLine.ParameterException(spec.commandLine(), StartupException.unreadableConfig(configFile, new java.nio.file.NoSuchFileException(configFile.toString())));
         }
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(configFile.toFile());
         } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + ") is not valid YAML: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), StartupException.unreadableConfig(configFile, e));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return null;

@@ -68,6 +68,16 @@ class DemoJarIT {
             assertThat(page.body()).containsIgnoringCase("<html");
             assertThat(lines).noneMatch(l -> l.contains("NoClassDefFoundError") || l.contains("ClassNotFoundException"));
 
+            // The LB's access lines go to DATA/access.log, not to the console the prompt is on.
+            try (java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort())) {
+                s.getOutputStream().write("GET /healthz HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getInputStream().readAllBytes();
+            }
+            Path access = dir.resolve("data/access.log");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Files.exists(access) && Files.readString(access).contains("close client=127.0.0.1:"));
+            assertThat(lines).noneMatch(l -> l.contains("lb.access") || l.contains("close client="));
+
             p.toHandle().destroy();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isEqualTo(143);

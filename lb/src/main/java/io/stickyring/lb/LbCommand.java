@@ -15,6 +15,7 @@ import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.Member;
 import io.stickyring.ring.KeyMode;
+import io.stickyring.cli.StartupException;
 import io.stickyring.cli.ZkOptions;
 import io.stickyring.membership.zk.ZkSettings;
 import java.io.File;
@@ -237,10 +238,14 @@ public final class LbCommand implements Callable<Integer> {
             lb = LoadBalancer.start(cfg, membership, HashFactories.defaults(),
                     KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
         } catch (Exception e) {
-            // typically a listener address already in use or not local
-            err.println("stickyring lb: cannot start: " + e);
+            // typically a listener address already in use or not local: one line naming the flag
+            int code = e instanceof StartupException s ? s.exitCode() : StartupException.ENVIRONMENT;
+            err.println("stickyring lb: cannot start: " + StartupException.reason(e));
             err.flush();
-            return new Launched(null, cfg, 1);
+            if (Boolean.getBoolean("stickyring.debug")) {
+                e.printStackTrace(err);
+            }
+            return new Launched(null, cfg, code);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println("stickyring lb: proxy on " + String.join(", ", lb.proxyAddresses().stream()
@@ -301,7 +306,7 @@ public final class LbCommand implements Callable<Integer> {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(file);
         } catch (Exception e) {
-            throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException(StartupException.unreadableConfig(file, e));
         }
         List<String> out = new ArrayList<>();
         if (root == null || root.isNull() || root.isMissingNode()) {
@@ -349,7 +354,7 @@ public final class LbCommand implements Callable<Integer> {
         if (backends != null) {
             List<Member> ms = new ArrayList<>();
             for (String s : backends) {
-                ms.add(Backends.parse(s));
+                ms.add(Backends.requireResolvable(Backends.parse(s), s));
             }
             b.backends = ms;
         }

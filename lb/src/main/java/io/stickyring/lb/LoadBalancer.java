@@ -31,6 +31,7 @@ import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
 import io.stickyring.lb.source.Membership;
 import io.stickyring.membership.MembershipView;
+import io.stickyring.cli.StartupException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,7 +215,7 @@ public final class LoadBalancer implements AutoCloseable {
         try {
             return b.bind(address).sync().channel();
         } catch (Exception e) {
-            throw new java.io.IOException("cannot bind --" + flag + " " + new HostPort(address.getHostString(), address.getPort()) + ": " + e.getMessage(), e);
+            throw io.stickyring.cli.StartupException.cannotBind("--" + flag, new HostPort(address.getHostString(), address.getPort()), e);
         }
     }
 

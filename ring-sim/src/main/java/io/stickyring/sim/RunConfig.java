@@ -72,7 +72,7 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
             try {
                 y = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
+                throw YamlArgs.unreadable(file, e);
             }
             if (y == null || !y.isObject()) {
                 throw new IllegalArgumentException("config " + file + " must be a YAML mapping");

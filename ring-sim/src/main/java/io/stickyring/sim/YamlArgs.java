@@ -31,7 +31,7 @@ final class YamlArgs {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config " + file + ": " + e.getMessage(), e);
+            throw unreadable(file, e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("config " + file + " must be a YAML mapping");
@@ -98,5 +98,13 @@ final class YamlArgs {
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
         return cl.execute(merge(spec, file));
+    }
+
+    /** The launcher's one wording for an unreadable --config (as membership's StartupException.unreadableConfig). */
+    static IllegalArgumentException unreadable(Path file, IOException e) {
+        String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ");
+        return new IllegalArgumentException("--config (" + file + "): cannot read: " + why, e);
     }
 }

@@ -9,7 +9,9 @@ import io.stickyring.chat.client.ConnectionState;
 import io.stickyring.chat.client.MemoryOutbox;
 import io.stickyring.chat.client.OutboxEntry;
 import io.stickyring.chat.client.SendAck;
+import io.stickyring.cli.StartupException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -200,6 +202,22 @@ public final class LoadGenerator {
                     u.client.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Fails at once, naming the URL and the reason, when nothing accepts connections there (the users'
+     * clients would otherwise retry with backoff until --connect-timeout and end FAILED without one).
+     * The command checks this before {@link #run}; a target lost during a run is reported by run().
+     */
+    public static void requireReachable(URI url, Duration connectTimeout) {
+        int port = url.getPort() != -1 ? url.getPort() : "https".equals(url.getScheme()) || "wss".equals(url.getScheme()) ? 443 : 80;
+        int timeout = (int) Math.min(connectTimeout.toMillis(), 5_000);
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(url.getHost(), port), timeout);
+        } catch (java.io.IOException e) {
+            throw new StartupException(StartupException.ENVIRONMENT, "--url (" + url + "): cannot connect: "
+                    + StartupException.reason(e), e);
         }
     }
 

@@ -61,7 +61,28 @@ public final class ChatMetrics implements StoreMetrics {
             .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
             .register(registry);
 
+    /** Close reasons exported (at 0) from start: the ones docs/chat-node.md and the alerts name. */
+    static final java.util.List<String> CLOSE_REASONS = java.util.List.of("slow_consumer", "pong_timeout", "bad_token",
+            "hello_timeout", "too_big", "per_ip_limit", "restart", "store", "not_authenticated", "protocol", "binary");
+
     public ChatMetrics() {
+        // Labelled counters exist from start (every error code, the close reasons, cache results, the
+        // bad frame types), so a scrape shows them with HELP/TYPE and alerts see the first event.
+        for (java.lang.reflect.Field f : io.stickyring.chat.protocol.ErrorCodes.class.getFields()) {
+            if (f.getType() == String.class && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                try {
+                    rejections.labelValues((String) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        CLOSE_REASONS.forEach(r -> closes.labelValues(r));
+        inboxCache.labelValues("hit");
+        inboxCache.labelValues("miss");
+        framesIn.labelValues("invalid");
+        framesIn.labelValues("unknown");
+        framesOut.labelValues("error");
         JvmMetrics.builder().register(registry);
         if (io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.ByteBufAllocatorMetricProvider p) {
             GaugeWithCallback.builder().name("stickyring_chat_netty_direct_memory_bytes")

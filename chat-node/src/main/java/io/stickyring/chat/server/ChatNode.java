@@ -23,6 +23,7 @@ import io.stickyring.chat.bus.MessageBuses;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.MessageStores;
 import io.stickyring.membership.Member;
+import io.stickyring.cli.StartupException;
 import io.stickyring.membership.MemberState;
 import io.stickyring.membership.zk.ZkMemberRegistration;
 import java.net.InetSocketAddress;
@@ -70,9 +71,11 @@ public final class ChatNode implements AutoCloseable {
     private ChatNode(NodeConfig config, MessageStore givenStore, MessageBus givenBus) throws Exception {
         this.config = config;
         this.metrics = new ChatMetrics();
-        this.store = givenStore != null ? givenStore : MessageStores.open(config.store(), config.commitMaxBatch(), metrics);
+        this.store = givenStore != null ? givenStore
+                : StartupException.forFlag("--store", () -> MessageStores.open(config.store(), config.commitMaxBatch(), metrics));
         try {
-            this.bus = givenBus != null ? givenBus : MessageBuses.open(config.bus(), store, metrics.registry());
+            this.bus = givenBus != null ? givenBus
+                    : StartupException.forFlag("--bus", () -> MessageBuses.open(config.bus(), store, metrics.registry()));
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());
@@ -104,7 +107,11 @@ public final class ChatNode implements AutoCloseable {
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(config.writeLowWatermark(), config.writeHighWatermark()))
                     .childHandler(new ChatServerInitializer(context, limiter, ssl, () -> state.name()));
-            this.serverChannel = b.bind(config.host(), config.port()).sync().channel();
+            io.netty.channel.ChannelFuture bind = b.bind(config.host(), config.port()).await();
+            if (!bind.isSuccess()) {
+                throw StartupException.cannotBind("--listen", config.host() + ":" + config.port(), bind.cause());
+            }
+            this.serverChannel = bind.channel();
             byte[] adminToken = adminToken(config);
             this.adminChannel = new ServerBootstrap()
                     .group(boss, workers)
@@ -118,7 +125,10 @@ public final class ChatNode implements AutoCloseable {
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
             workers.scheduleAtFixedRate(groupRate::evictIdle, 60, 60, TimeUnit.SECONDS);
             if (config.zk() != null) {
-                register();
+                StartupException.forFlag("--zk (" + config.zk() + ")", () -> {
+                    register();
+                    return null;
+                });
             }
             log.info("chat node {} listening on {}, admin (metrics, health) on {} (store {}, bus {}, {})", config.nodeId(),
                     serverChannel.localAddress(), adminChannel.localAddress(), config.store(), config.bus(), epoll ? "epoll" : "nio");
@@ -321,7 +331,9 @@ public final class ChatNode implements AutoCloseable {
             bus.close();
         }
         store.close();
-        log.info("chat node {} stopped", config.nodeId());
+        if (serverChannel != null) { // a node that never served has its start-up error to say instead
+            log.info("chat node {} stopped", config.nodeId());
+        }
     }
 
     /** Immediate shutdown (no drain wait): sessions get 1012, queued writes finish, store closes. */

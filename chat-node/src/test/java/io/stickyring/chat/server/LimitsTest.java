@@ -49,7 +49,8 @@ class LimitsTest {
                 alice.next("synced");
                 String body = "x".repeat(16 * 1024);
                 int acked = 0;
-                for (int i = 0; i < 600 && !metrics(node).contains("reason=\"slow_consumer\""); i++) {
+                // (the counter is exported at 0 from start: wait for 1)
+                for (int i = 0; i < 600 && !metrics(node).contains("reason=\"slow_consumer\"} 1.0"); i++) {
                     alice.send(sendFrame("s" + i, DM, body));
                     while (true) {
                         JsonNode n = alice.next();
@@ -106,7 +107,8 @@ class LimitsTest {
                         expect++;
                     }
                 }
-                assertThat(metrics(node)).doesNotContain("reason=\"slow_consumer\"");
+                // exported from start (at 0): still 0, nobody was cut
+                assertThat(metrics(node)).contains("stickyring_chat_closes_total{reason=\"slow_consumer\"} 0.0");
                 double batches = metrics(node).lines().filter(l -> l.startsWith("stickyring_chat_sync_batches_total"))
                         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
                 assertThat(batches).as("lagging part replayed from the store").isGreaterThan(1);
@@ -134,7 +136,7 @@ class LimitsTest {
                 assertThat(sawPing).isTrue();
                 assertThat(System.nanoTime() - t0).isLessThan(Duration.ofSeconds(5).toNanos());
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> metrics(node).contains("reason=\"pong_timeout\""));
+            await().atMost(Duration.ofSeconds(5)).until(() -> metrics(node).contains("reason=\"pong_timeout\"} 1.0"));
             // A client that answers pings (the JDK client does) stays connected past the timeout.
             try (WsClient ok = WsClient.login(node, "alice", 0)) {
                 ok.drain(1200);

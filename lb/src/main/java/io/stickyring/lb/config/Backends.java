@@ -37,4 +37,18 @@ public final class Backends {
         }
         return new Member(id, hp.host(), hp.port(), weight, MemberState.ACTIVE, "", 0L, "");
     }
+
+    /**
+     * Refuses a static member whose host does not resolve now (as HAProxy refuses to start on an
+     * unresolvable server address): a typo would otherwise be accepted silently and only show as
+     * failed connects. Literal addresses pass without a lookup.
+     */
+    public static Member requireResolvable(Member m, String text) {
+        try {
+            java.net.InetAddress.getByName(m.host());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("backend '" + text + "': host '" + m.host() + "' does not resolve");
+        }
+        return m;
+    }
 }

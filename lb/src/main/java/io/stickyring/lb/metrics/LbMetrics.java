@@ -30,13 +30,16 @@ public final class LbMetrics {
             .help("Client connections accepted by the listener").withoutExemplars().register(registry);
     public final Gauge active = Gauge.builder().name("stickyring_lb_connections_active")
             .help("Client connections currently open").withoutExemplars().register(registry);
+    /** Every reason a connection is refused for; each is exported (at 0) from start, as docs/lb.md lists them. */
+    public static final java.util.List<String> REJECT_REASONS = java.util.List.of("max_connections", "per_ip", "accept_rate",
+            "no_member", "member_full", "connect_failed", "shutdown", "bad_proxy_header", "proxy_header_timeout");
     public final Counter rejected = Counter.builder().name("stickyring_lb_connections_rejected_total")
-            .help("Client connections refused, by reason (max_connections, per_ip, accept_rate, no_member, "
-                    + "member_full, connect_failed, local_socket, shutdown)")
+            .help("Client connections refused, by reason (" + String.join(", ", REJECT_REASONS)
+                    + "); a refused connection is counted here only, not in closed_total")
             .labelNames("reason").register(registry);
     public final Counter closed = Counter.builder().name("stickyring_lb_connections_closed_total")
-            .help("Proxied connections closed, by who closed and why").labelNames("reason").withoutExemplars()
-            .register(registry);
+            .help("Proxied connections closed, by who closed and why (refused ones are in rejected_total)")
+            .labelNames("reason").withoutExemplars().register(registry);
     public final Counter pickRetries = Counter.builder().name("stickyring_lb_pick_retries_total")
             .help("Connect attempts to a key's next member after a failed connect").register(registry);
 
@@ -84,28 +87,8 @@ public final class LbMetrics {
         for (CloseReason r : CloseReason.values()) {
             closedByReason[r.ordinal()] = closed.labelValues(r.label());
         }
-        // process_* (open_fds against max_fds is the LB's first alarm: 2 descriptors per proxied connection)
-        // and jvm_* (heap, GC, threads, buffer pools)
-        JvmMetrics.builder().register(registry);
-        Info.builder().name("stickyring_build_info").help("Version of the running stickyring build")
-                .labelNames("version", "java_version").register(registry)
-                .addLabelValues(VERSION, System.getProperty("java.version"));
-    }
-
-    /** The project version, from build.properties (filtered by Maven at build time). */
-    public static final String VERSION = readVersion();
-
-    private static String readVersion() {
-        Properties p = new Properties();
-        try (InputStream in = LbMetrics.class.getResourceAsStream("/io/stickyring/lb/build.properties")) {
-            if (in == null) {
-                throw new IllegalStateException("build.properties is missing from the lb jar");
-            }
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return p.getProperty("version");
+        // From start, so rate() and the "limits hit" alert see the first refusal, not a new series.
+        REJECT_REASONS.forEach(r -> rejected.labelValues(r));
     }
 
     /** The closed-connections counter for one reason (cached: no label lookup per close). */

@@ -51,6 +51,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean routed;
     private boolean pendingEof;
     private boolean badHeader;
+    /** Refused (counted in rejected_total): not counted again in closed_total when it closes. */
+    private boolean refused;
 
     public FrontendHandler(ProxyContext px) {
         this.px = px;
@@ -296,6 +298,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(String label, CloseReason reason) {
+        refused = true;
         px.metrics.rejected.labelValues(label).inc();
         conn.close(reason);
     }
@@ -316,7 +319,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         px.closed(conn);
         px.metrics.active.dec();
         CloseReason r = conn.reason();
-        px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
+        if (!refused) {
+            px.metrics.closedBy(r == null ? CloseReason.CLIENT : r).inc();
+        }
         px.closeLog.log(conn);
     }
 }

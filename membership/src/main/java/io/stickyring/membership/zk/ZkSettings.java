@@ -189,7 +189,9 @@ public record ZkSettings(String connectString, String cluster, Duration sessionT
         if (hasAuth()) {
             builder.authorization("digest", digestAuth.getBytes(StandardCharsets.UTF_8)).aclProvider(new CreatorAllAcl());
         }
-        return builder.build();
+        CuratorFramework client = builder.build();
+        ZkConnectionLog.attach(client, connectString, connectionTimeout);
+        return client;
     }
 
     /** The password is masked so settings can be logged. */
