@@ -179,6 +179,10 @@ print(json.dumps(out))
 PY
 }
 
+# OWNERS=1 (default): nodes join a ZooKeeper cluster, so role-all nodes own conversations as
+# writers and route appends to the owner; OWNERS= (empty) runs the pre-ownership shape (no --zk).
+OWNERS="${OWNERS-1}"
+[ -n "$OWNERS" ] && start_zk
 : >"$tmp/legs.jsonl"
 leg_no=0
 for leg in $LEGS; do
@@ -187,6 +191,8 @@ for leg in $LEGS; do
   schemas+=("$schema")
   store="$PG?schema=$schema&pool=6"
   bus="$NATS?prefix=bench.c$$.$leg_no"
+  zk_args=()
+  [ -n "$OWNERS" ] && zk_args=(--zk "$ZK" --cluster "bench-$$-$leg_no" --zk-session-timeout 4s)
   edges=""; all=""
   add() { edges="${edges:+$edges,}$NODE_PORT"; all="${all:+$all,}$NODE_PORT"; }
   case "$leg" in
@@ -194,11 +200,16 @@ for leg in $LEGS; do
       start_node single --store "sqlite:$tmp/single.db" --bus local; add
       run_leg sqlite "1 node, SQLite + in-process bus" "$edges" "$all" "" ;;
     1all)
-      start_node a1 --store "$store" --bus "$bus" ${ROLE_ZK:+--zk "$ZK"} ; add
+      start_node a1 --store "$store" --bus "$bus" "${zk_args[@]}"; add
       run_leg 1all "1 node (all), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
     3all)
-      for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus"; add; done
-      run_leg 3all "3 nodes (all), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus" "${zk_args[@]}"; add; done
+      run_leg 3all "3 nodes (all)${OWNERS:+, writer ownership}, PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    2e1w|2e2w)
+      [ -n "$OWNERS" ] || { echo "leg $leg needs OWNERS=1 (node --role)" >&2; exit 2; }
+      for w in $(seq 1 "${leg:3:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
+      for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
+      run_leg "$leg" "2 edges + ${leg:3:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
     *) echo "unknown leg '$leg' (expected sqlite, 1all, 3all, 2e1w, 2e2w)" >&2; exit 2 ;;
   esac
   stop_nodes

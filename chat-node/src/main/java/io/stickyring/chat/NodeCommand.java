@@ -1,6 +1,7 @@
 package io.stickyring.chat;
 
 import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.membership.config.ZkOptions;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +148,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--blocking-threads", defaultValue = "8", description = "Threads for store reads (default: ${DEFAULT-VALUE})")
     int blockingThreads;
 
+    @Option(names = "--role", paramLabel = "ROLE", defaultValue = "all", description = "all (one server type), edge (clients, reads; forwards sends) or writer (owns sequencing and commits; never given clients); edge and writer need --zk, postgresql:// and nats:// (default: ${DEFAULT-VALUE})")
+    String role;
+
     @Override
     public Integer call() throws Exception {
         Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, NodeCommand::new);
@@ -223,6 +227,7 @@ public final class NodeCommand implements Callable<Integer> {
             }
             b.weight = weight;
             b.zone = zone;
+            b.role = NodeRole.parse(role);
         }).build();
     }
 

@@ -1,5 +1,6 @@
 package io.stickyring.chat.server;
 
+import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.membership.zk.ZkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,7 @@ public record NodeConfig(
         int syncBatch, Duration maxPollWait, int historyMaxLimit,
         Duration drainPeriod, Duration retryHintMin, Duration retryHintMax,
         int commitMaxBatch, int ioThreads, int blockingThreads,
-        String zk, String cluster, int weight, String zone, ZkSettings zkSettings) {
+        String zk, String cluster, int weight, String zone, ZkSettings zkSettings, NodeRole role) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -75,7 +76,20 @@ public record NodeConfig(
         if (zk != null && zkSettings == null) {
             zkSettings = ZkSettings.of(zk, cluster);
         }
+        Objects.requireNonNull(role, "role");
+        if (role != NodeRole.ALL && (zk == null || !store.startsWith("postgresql://") || !bus.startsWith("nats://"))) {
+            throw new IllegalArgumentException("role (" + role + ") needs --zk, a postgresql:// store and a nats:// bus (got zk "
+                    + zk + ", store " + store.substring(0, Math.min(store.length(), 13)) + "..., bus " + bus.replaceAll("[?].*", "") + ")");
+        }
         secret = secret.clone();
+    }
+
+    /**
+     * Whether appends go to the owning writer ({@link io.stickyring.chat.cluster.ClusterRouting}):
+     * an edge or writer always, a node of role all when it is in a ZooKeeper cluster on PostgreSQL + NATS.
+     */
+    public boolean routesAppends() {
+        return zk != null && store.startsWith("postgresql://") && bus.startsWith("nats://");
     }
 
     private static void requireRange(String name, long v, long min, long max) {
@@ -137,6 +151,8 @@ public record NodeConfig(
         public String zone = "";
         /** Timeouts, retry and auth for {@code zk}; null means {@link ZkSettings#of} defaults. */
         public ZkSettings zkSettings;
+        /** all (default), edge or writer. */
+        public NodeRole role = NodeRole.ALL;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -157,7 +173,7 @@ public record NodeConfig(
                     ratePerSecond, rateBurst, maxConnections, maxSessionsPerIp, pingInterval, pongTimeout, helloTimeout,
                     writeLowWatermark, writeHighWatermark, slowConsumerTimeout, syncBatch, maxPollWait, historyMaxLimit,
                     drainPeriod, retryHintMin, retryHintMax, commitMaxBatch, ioThreads, blockingThreads,
-                    zk, cluster, weight, zone, zkSettings);
+                    zk, cluster, weight, zone, zkSettings, role);
         }
     }
 }
