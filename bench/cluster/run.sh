@@ -12,9 +12,11 @@
 # Legs (LEGS, space separated, run in this order):
 #   sqlite  1 node, SQLite + in-process bus (the embedded peer; not on the shared store)
 #   1all    1 node --role all, PostgreSQL + NATS
+#   3old    3 nodes without --zk: every node commits every conversation (the shape before writer ownership)
 #   3all    3 nodes --role all, PostgreSQL + NATS (every delivery crosses nodes)
 #   2e1w    2 edges + 1 writer (--role edge / --role writer), PostgreSQL + NATS + ZooKeeper
 #   2e2w    2 edges + 2 writers
+#   kill    2 edges + 2 writers at RATE sends/s, kill -9 of one writer mid-run (failover stall)
 # Legs with ZOOKEEPER=1 (default when the node supports --role) register in a ZooKeeper this
 # script starts (stickyring zk); a node without --zk is standalone.
 #
@@ -31,7 +33,7 @@ DURATION="${DURATION:-15}"     # measured seconds per run
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
 PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
-LEGS="${LEGS:-1all 3all 2e1w 2e2w}"
+LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
 SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
 source "$root/bench/chat/common.sh"
 bench_setup cluster
@@ -184,6 +186,7 @@ PY
 OWNERS="${OWNERS-1}"
 [ -n "$OWNERS" ] && start_zk
 : >"$tmp/legs.jsonl"
+KILL_JSON=null
 leg_no=0
 for leg in $LEGS; do
   leg_no=$((leg_no + 1))
@@ -205,21 +208,49 @@ for leg in $LEGS; do
     3all)
       for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus" "${zk_args[@]}"; add; done
       run_leg 3all "3 nodes (all)${OWNERS:+, writer ownership}, PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    3old)
+      for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus"; add; done
+      run_leg 3old "3 nodes (all), no ownership (before), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
     2e1w|2e2w)
       [ -n "$OWNERS" ] || { echo "leg $leg needs OWNERS=1 (node --role)" >&2; exit 2; }
       for w in $(seq 1 "${leg:3:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
       for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
       run_leg "$leg" "2 edges + ${leg:3:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
-    *) echo "unknown leg '$leg' (expected sqlite, 1all, 3all, 2e1w, 2e2w)" >&2; exit 2 ;;
+    kill)
+      # Failover: 2 edges + 2 writers at RATE sends/s; kill -9 of writer w1 half-way through the
+      # measured window. Reports the worst ack latency (the stall) and the sends that failed.
+      [ -n "$OWNERS" ] || { echo "leg kill needs OWNERS=1" >&2; exit 2; }
+      start_node w1 --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; w1_pid="${pids[-1]}"
+      start_node w2 --store "$store" --bus "$bus" "${zk_args[@]}" --role writer
+      for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
+      echo "== failover: open loop at $RATE sends/s, kill -9 of writer w1 after $((WARMUP + DURATION / 2)) s" >&2
+      bench rate --ports "$edges" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" \
+        --duration "$DURATION" >"$tmp/kill.json" 2>"$tmp/kill.err" &
+      bench_pid="$!"
+      sleep "$((WARMUP + DURATION / 2))"
+      kill -9 "$w1_pid"
+      wait "$bench_pid"
+      cat "$tmp/kill.err" >&2
+      python3 - "$tmp/kill.json" "$tmp/kill.err" >"$tmp/kill.summary.json" <<'PY'
+import json, re, sys
+r = json.loads(open(sys.argv[1]).read())
+per = [int(m.group(1)) for m in re.finditer(r'^\s*\d+ s: (\d+) acks', open(sys.argv[2]).read(), re.M)]
+steps = [b - a for a, b in zip([0] + per, per)]
+print(json.dumps({'rate': r, 'acksPerSecondEachSecond': steps}))
+PY
+      KILL_JSON="$(cat "$tmp/kill.summary.json")" ;;
+    *) echo "unknown leg '$leg' (expected sqlite, 1all, 3old, 3all, 2e1w, 2e2w, kill)" >&2; exit 2 ;;
   esac
   stop_nodes
 done
 
-python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" <<PY
+echo "$KILL_JSON" >"$tmp/kill.final.json"
+python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" "$tmp/kill.final.json" <<PY
 import json, sys
 legs = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+kill = json.loads(open(sys.argv[4]).read())
 res = {'date': '$stamp', 'command': 'LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
-       'cores': $(nproc), 'legs': legs}
+       'cores': $(nproc), 'legs': legs, 'failover': kill}
 base = next((l for l in legs if l['key'] == '1all'), None)
 for l in legs:
     l['ratioOver1all'] = round(l['send']['sendsPerSecond'] / base['send']['sendsPerSecond'], 2) if base and base['send']['sendsPerSecond'] else None
@@ -237,6 +268,11 @@ for l in legs:
 md += ["", "txn time: share of the writers' pg_stat_activity samples taken inside a transaction (every $SAMPLE_MS ms during the closed loop): "
        "lock = waiting on a Lock (another transaction's row lock), WAL = commit flush (IO/WAL waits), server = running in PostgreSQL, "
        "client = 'idle in transaction' (PostgreSQL waiting for the node's next statement: network + node JVM)."]
+if kill:
+    k = kill['rate']
+    md += ["", f"Failover (2 edges + 2 writers, open loop {k['targetPerSecond']}/s, kill -9 of writer w1 mid-window): "
+           f"ack p50 {k['ackP50Ms']} ms, p99 {k['ackP99Ms']} ms, worst ack {k.get('ackMaxMs')} ms, failed sends {k['errors']} "
+           f"(store_unavailable: in flight at the dead writer, retryable with the same id); acks per second: {kill['acksPerSecondEachSecond']}"]
 open(sys.argv[2], 'w').write('\n'.join(md) + '\n')
 print('\n'.join(md))
 PY
