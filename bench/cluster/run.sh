@@ -127,6 +127,9 @@ run_leg() {
   local load0; load0="$(cut -d' ' -f1-3 /proc/loadavg)"
   local c0; c0="$(cpu_ticks "${pids[@]}")"; local t0; t0="$(date +%s.%N)"
   [ -n "$schema" ] && sample_start "$schema" "$tmp/$key.samples"
+  if [ -n "${PROFILE:-}" ]; then  # per-thread CPU of the nodes mid-run, kept in OUT_DIR
+    ( sleep "$((WARMUP + DURATION / 2))"; top -H -b -n 1 -d 1 $(printf -- '-p %s ' "${pids[@]}") | head -40 >"$OUT_DIR/cluster-$stamp-$key-threads.txt" ) &
+  fi
   local send; send="$(bench send --ports "$edges" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
   [ -n "$schema" ] && sample_stop
   local c1; c1="$(cpu_ticks "${pids[@]}")"; local t1; t1="$(date +%s.%N)"
@@ -213,9 +216,9 @@ for leg in $LEGS; do
       run_leg 3old "3 nodes (all), no ownership (before), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
     2e1w|2e2w)
       [ -n "$OWNERS" ] || { echo "leg $leg needs OWNERS=1 (node --role)" >&2; exit 2; }
-      for w in $(seq 1 "${leg:3:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
+      for w in $(seq 1 "${leg:2:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
       for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
-      run_leg "$leg" "2 edges + ${leg:3:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      run_leg "$leg" "2 edges + ${leg:2:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
     kill)
       # Failover: 2 edges + 2 writers at RATE sends/s; kill -9 of writer w1 half-way through the
       # measured window. Reports the worst ack latency (the stall) and the sends that failed.

@@ -7,7 +7,12 @@ import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.stickyring.chat.bus.NatsConfig;
+import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.bus.MessageBus;
+import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.store.AppendResult;
 import io.stickyring.chat.store.MessageStore;
+import io.stickyring.chat.store.RejectedException;
 import io.stickyring.chat.store.SendRequest;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
@@ -15,7 +20,12 @@ import io.stickyring.membership.zk.ZkMemberRegistration;
 import io.stickyring.membership.zk.ZkSettings;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +50,8 @@ public final class ClusterRouting {
     private final WriterRing ring;
     private final OwnerRoutedStore store;
     private volatile Dispatcher dispatcher;
+    /** The node's bus: a writer publishes the deliveries of what it committed (null until set). */
+    private volatile MessageBus deliveries;
     private volatile ZkMemberRegistration writerRegistration;
 
     private ClusterRouting(NodeRole role, String nodeId, ZkSettings zk, NatsConfig natsConfig, MessageStore local,
@@ -102,7 +114,7 @@ public final class ClusterRouting {
         dispatcher = d;
         try {
             nats.flush(Duration.ofSeconds(5));
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("NATS did not confirm the subscription to " + subject + " within 5 s", e);
         }
         log.info("writer {} answers appends on {}", nodeId, subject);
@@ -118,13 +130,34 @@ public final class ClusterRouting {
         try {
             req = AppendCodec.request(m.getData());
         } catch (IllegalArgumentException e) {
-            nats.publish(replyTo, AppendCodec.failure(new io.stickyring.chat.store.RejectedException("bad_request", e.getMessage())));
+            nats.publish(replyTo, AppendCodec.failure(new RejectedException(ErrorCodes.BAD_REQUEST, e.getMessage())));
             return;
         }
         local.append(req).whenComplete((r, e) -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-            nats.publish(replyTo, cause == null ? AppendCodec.result(r) : AppendCodec.failure(cause));
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause != null) {
+                nats.publish(replyTo, AppendCodec.failure(cause));
+                return;
+            }
+            MessageBus bus = deliveries;
+            if (bus == null || r.duplicate()) {
+                nats.publish(replyTo, AppendCodec.result(r));
+                return;
+            }
+            // The writer publishes the deliveries right after its commit, so they do not depend on
+            // the edge receiving the reply (a reply that times out or an edge that dies after the
+            // commit would otherwise leave the members' pushes unsent until their next sync); the
+            // reply then carries no cursors and the edge publishes nothing.
+            List<BusEvent> events = new ArrayList<>(r.cursors().size());
+            r.cursors().forEach((user, cursor) -> events.add(new BusEvent.Delivery(user, cursor, r.message())));
+            bus.publishAll(events);
+            nats.publish(replyTo, AppendCodec.result(new AppendResult(r.ack(), false, r.message(), Map.of())));
         });
+    }
+
+    /** From now on this writer publishes the deliveries of the appends it commits for other nodes. */
+    public void publishDeliveriesWith(MessageBus bus) {
+        this.deliveries = bus;
     }
 
     /** Registers this writer in ZooKeeper (after the node is bound; {@code host:port} is informational). */

@@ -83,6 +83,9 @@ public final class ChatNode implements AutoCloseable {
         this.store = routing != null ? routing.store() : opened;
         try {
             this.bus = givenBus != null ? givenBus : MessageBuses.open(config.bus(), store, metrics.registry());
+            if (routing != null) {
+                routing.publishDeliveriesWith(bus);
+            }
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());

@@ -50,67 +50,67 @@ class OwnerRaceTest {
              Connection client = Nats.connect(NatsTestServer.SHARED)) {
             ZkSettings settings = ZkSettings.of(zk.getConnectString(), "race");
             try {
-            for (String id : List.of("wa", "wb")) {
-                MessageStore local = new PostgresMessageStore(PostgresTestSchemas.config(schema, ""));
-                ClusterRouting r = ClusterRouting.start(NodeRole.WRITER, id, settings, nats, local);
-                r.registerWriter("127.0.0.1", 1, 1, "", "test");
-                writers.add(r);
-            }
-            String p = "r" + System.nanoTime() % 100000 + "-";
-            List<String> users = List.of(p + "a", p + "b", p + "c", p + "d");
-            List<String> convs = List.of(Conversations.dmId(users.get(0), users.get(1)), Conversations.dmId(users.get(0), users.get(2)),
-                    Conversations.dmId(users.get(1), users.get(2)), Conversations.dmId(users.get(2), users.get(3)));
-            // Every send goes to BOTH writers at once (two edges with two views): each id is raced.
-            List<CompletableFuture<io.nats.client.Message>> replies = new ArrayList<>();
-            Map<String, List<Integer>> replyIndexOf = new HashMap<>();
-            int n = 0;
-            for (int round = 0; round < 60; round++) {
-                for (int k = 0; k < convs.size(); k++) {
-                    String conv = convs.get(k);
-                    String sender = Conversations.parseDirect(conv).orElseThrow().members().get(round % 2);
-                    String id = "m" + round + "-" + k;
-                    byte[] req = AppendCodec.request(new SendRequest(sender, id, conv, "body " + id));
-                    for (String w : List.of("wa", "wb")) {
-                        replies.add(client.request(OwnerRoutedStore.subject(prefix, w), req));
-                        replyIndexOf.computeIfAbsent(sender + "/" + id, x -> new ArrayList<>()).add(replies.size() - 1);
-                    }
-                    n++;
+                for (String id : List.of("wa", "wb")) {
+                    MessageStore local = new PostgresMessageStore(PostgresTestSchemas.config(schema, ""));
+                    ClusterRouting r = ClusterRouting.start(NodeRole.WRITER, id, settings, nats, local);
+                    r.registerWriter("127.0.0.1", 1, 1, "", "test");
+                    writers.add(r);
                 }
-            }
-            Map<String, Ack> ackOf = new HashMap<>();
-            for (Map.Entry<String, List<Integer>> e : replyIndexOf.entrySet()) {
-                Set<Ack> acks = new java.util.HashSet<>();
-                int firsts = 0;
-                for (int i : e.getValue()) {
-                    AppendResult r = AppendCodec.reply(replies.get(i).get(30, TimeUnit.SECONDS).getData());
-                    acks.add(r.ack());
-                    firsts += r.duplicate() ? 0 : 1;
-                }
-                assertThat(acks).as("both writers answer %s with one ack", e.getKey()).hasSize(1);
-                assertThat(firsts).as("exactly one writer stored %s", e.getKey()).isEqualTo(1);
-                ackOf.put(e.getKey(), acks.iterator().next());
-            }
-            assertThat(ackOf).hasSize(n);
-            try (java.sql.Connection c = PostgresTestSchemas.connect(); Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT conv, COUNT(*), MIN(seq), MAX(seq) FROM " + schema + ".messages GROUP BY conv")) {
-                    int rows = 0;
-                    while (rs.next()) {
-                        rows++;
-                        assertThat(rs.getLong(2)).isEqualTo(60);
-                        assertThat(rs.getLong(3)).isEqualTo(1);
-                        assertThat(rs.getLong(4)).isEqualTo(60);
-                    }
-                    assertThat(rows).isEqualTo(convs.size());
-                }
-                try (ResultSet rs = st.executeQuery("SELECT i.user_id, COUNT(*), COUNT(DISTINCT (i.conv, i.seq)), MIN(i.cursor), MAX(i.cursor), h.head FROM "
-                        + schema + ".inbox i JOIN " + schema + ".inbox_heads h USING (user_id) GROUP BY i.user_id, h.head")) {
-                    while (rs.next()) {
-                        assertThat(rs.getLong(3)).as(rs.getString(1)).isEqualTo(rs.getLong(2));
-                        assertThat(rs.getLong(4)).isEqualTo(1);
-                        assertThat(rs.getLong(5)).isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(6));
+                String p = "r" + System.nanoTime() % 100000 + "-";
+                List<String> users = List.of(p + "a", p + "b", p + "c", p + "d");
+                List<String> convs = List.of(Conversations.dmId(users.get(0), users.get(1)), Conversations.dmId(users.get(0), users.get(2)),
+                        Conversations.dmId(users.get(1), users.get(2)), Conversations.dmId(users.get(2), users.get(3)));
+                // Every send goes to BOTH writers at once (two edges with two views): each id is raced.
+                List<CompletableFuture<io.nats.client.Message>> replies = new ArrayList<>();
+                Map<String, List<Integer>> replyIndexOf = new HashMap<>();
+                int n = 0;
+                for (int round = 0; round < 60; round++) {
+                    for (int k = 0; k < convs.size(); k++) {
+                        String conv = convs.get(k);
+                        String sender = Conversations.parseDirect(conv).orElseThrow().members().get(round % 2);
+                        String id = "m" + round + "-" + k;
+                        byte[] req = AppendCodec.request(new SendRequest(sender, id, conv, "body " + id));
+                        for (String w : List.of("wa", "wb")) {
+                            replies.add(client.request(OwnerRoutedStore.subject(prefix, w), req));
+                            replyIndexOf.computeIfAbsent(sender + "/" + id, x -> new ArrayList<>()).add(replies.size() - 1);
+                        }
+                        n++;
                     }
                 }
-            }
+                Map<String, Ack> ackOf = new HashMap<>();
+                for (Map.Entry<String, List<Integer>> e : replyIndexOf.entrySet()) {
+                    Set<Ack> acks = new java.util.HashSet<>();
+                    int firsts = 0;
+                    for (int i : e.getValue()) {
+                        AppendResult r = AppendCodec.reply(replies.get(i).get(30, TimeUnit.SECONDS).getData());
+                        acks.add(r.ack());
+                        firsts += r.duplicate() ? 0 : 1;
+                    }
+                    assertThat(acks).as("both writers answer %s with one ack", e.getKey()).hasSize(1);
+                    assertThat(firsts).as("exactly one writer stored %s", e.getKey()).isEqualTo(1);
+                    ackOf.put(e.getKey(), acks.iterator().next());
+                }
+                assertThat(ackOf).hasSize(n);
+                try (java.sql.Connection c = PostgresTestSchemas.connect(); Statement st = c.createStatement()) {
+                    try (ResultSet rs = st.executeQuery("SELECT conv, COUNT(*), MIN(seq), MAX(seq) FROM " + schema + ".messages GROUP BY conv")) {
+                        int rows = 0;
+                        while (rs.next()) {
+                            rows++;
+                            assertThat(rs.getLong(2)).isEqualTo(60);
+                            assertThat(rs.getLong(3)).isEqualTo(1);
+                            assertThat(rs.getLong(4)).isEqualTo(60);
+                        }
+                        assertThat(rows).isEqualTo(convs.size());
+                    }
+                    try (ResultSet rs = st.executeQuery("SELECT i.user_id, COUNT(*), COUNT(DISTINCT (i.conv, i.seq)), MIN(i.cursor), MAX(i.cursor), h.head FROM "
+                            + schema + ".inbox i JOIN " + schema + ".inbox_heads h USING (user_id) GROUP BY i.user_id, h.head")) {
+                        while (rs.next()) {
+                            assertThat(rs.getLong(3)).as(rs.getString(1)).isEqualTo(rs.getLong(2));
+                            assertThat(rs.getLong(4)).isEqualTo(1);
+                            assertThat(rs.getLong(5)).isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(6));
+                        }
+                    }
+                }
             } finally {
                 // Before ZooKeeper stops, so the registrations leave without retrying.
                 writers.forEach(w -> w.store().close());
@@ -130,32 +130,32 @@ class OwnerRaceTest {
         try (TestingServer zk = new TestingServer(true)) {
             ZkSettings settings = ZkSettings.of(zk.getConnectString(), "edge");
             try {
-            edge = ClusterRouting.start(NodeRole.EDGE, "e", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
-            MessageStore routed = edge.store();
-            String conv = Conversations.dmId("x" + System.nanoTime() % 100000, "y");
-            String sender = Conversations.parseDirect(conv).orElseThrow().members().get(0);
-            // No writer registered: a clear retryable failure, never an ack.
-            CompletableFuture<AppendResult> none = routed.append(new SendRequest(sender, "id0", conv, "b"));
-            assertThat(none).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
-                    .withCauseInstanceOf(StoreUnavailableException.class);
+                edge = ClusterRouting.start(NodeRole.EDGE, "e", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
+                MessageStore routed = edge.store();
+                String conv = Conversations.dmId("x" + System.nanoTime() % 100000, "y");
+                String sender = Conversations.parseDirect(conv).orElseThrow().members().get(0);
+                // No writer registered: a clear retryable failure, never an ack.
+                CompletableFuture<AppendResult> none = routed.append(new SendRequest(sender, "id0", conv, "b"));
+                assertThat(none).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                        .withCauseInstanceOf(StoreUnavailableException.class);
 
-            wa = ClusterRouting.start(NodeRole.WRITER, "wa", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
-            wa.registerWriter("127.0.0.1", 1, 1, "", "test");
-            wb = ClusterRouting.start(NodeRole.WRITER, "wb", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
-            wb.registerWriter("127.0.0.1", 1, 1, "", "test");
-            WriterRing ring = edge.ring();
-            await().atMost(Duration.ofSeconds(20)).until(() -> ring.current().map(h -> h.nodes().size()).orElse(0) == 2);
-            String owner = ring.current().orElseThrow().owner(WriterRing.key(conv)).id();
-            AppendResult first = routed.append(new SendRequest(sender, "id1", conv, "b")).get(20, TimeUnit.SECONDS);
-            assertThat(first.ack().seq()).isEqualTo(1);
-            // The owner's NATS subscription goes away (as when its process dies) while ZooKeeper
-            // still lists it: the edge falls over to the other writer at once.
-            (owner.equals("wa") ? wa : wb).closeResponder();
-            AppendResult second = routed.append(new SendRequest(sender, "id2", conv, "b")).get(20, TimeUnit.SECONDS);
-            assertThat(second.ack().seq()).isEqualTo(2);
-            AppendResult resend = routed.append(new SendRequest(sender, "id1", conv, "again")).get(20, TimeUnit.SECONDS);
-            assertThat(resend.duplicate()).isTrue();
-            assertThat(resend.ack()).isEqualTo(first.ack());
+                wa = ClusterRouting.start(NodeRole.WRITER, "wa", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
+                wa.registerWriter("127.0.0.1", 1, 1, "", "test");
+                wb = ClusterRouting.start(NodeRole.WRITER, "wb", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
+                wb.registerWriter("127.0.0.1", 1, 1, "", "test");
+                WriterRing ring = edge.ring();
+                await().atMost(Duration.ofSeconds(20)).until(() -> ring.current().map(h -> h.nodes().size()).orElse(0) == 2);
+                String owner = ring.current().orElseThrow().owner(WriterRing.key(conv)).id();
+                AppendResult first = routed.append(new SendRequest(sender, "id1", conv, "b")).get(20, TimeUnit.SECONDS);
+                assertThat(first.ack().seq()).isEqualTo(1);
+                // The owner's NATS subscription goes away (as when its process dies) while ZooKeeper
+                // still lists it: the edge falls over to the other writer at once.
+                (owner.equals("wa") ? wa : wb).closeResponder();
+                AppendResult second = routed.append(new SendRequest(sender, "id2", conv, "b")).get(20, TimeUnit.SECONDS);
+                assertThat(second.ack().seq()).isEqualTo(2);
+                AppendResult resend = routed.append(new SendRequest(sender, "id1", conv, "again")).get(20, TimeUnit.SECONDS);
+                assertThat(resend.duplicate()).isTrue();
+                assertThat(resend.ack()).isEqualTo(first.ack());
             } finally {
                 // Before ZooKeeper stops, so the registrations leave without retrying.
                 for (ClusterRouting r : new ClusterRouting[] {edge, wa, wb}) {
