@@ -41,6 +41,12 @@ public final class ClusterRouting {
     private static final Logger log = LoggerFactory.getLogger(ClusterRouting.class);
     /** How long an edge waits for the owning writer's reply before failing the send (retryable). */
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Requests and replies queued for the NATS socket before new ones are dropped. Appends are
+     * issued on Netty event loops, which must never block on a full queue: a dropped request or
+     * reply times out into {@code store_unavailable} (nothing acked; the client resends).
+     */
+    public static final int OUTGOING_QUEUE = 65_536;
 
     private final NodeRole role;
     private final String nodeId;
@@ -66,6 +72,8 @@ public final class ClusterRouting {
                 .maxReconnects(-1)
                 .reconnectWait(natsConfig.reconnectWait())
                 .connectionTimeout(natsConfig.connectTimeout())
+                .maxMessagesInOutgoingQueue(OUTGOING_QUEUE)
+                .discardMessagesWhenOutgoingQueueFull()
                 .errorListener(new ErrorListener() { })
                 .build();
         try {
