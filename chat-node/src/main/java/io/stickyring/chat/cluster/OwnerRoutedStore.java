@@ -31,9 +31,11 @@ import java.util.concurrent.TimeoutException;
  * reaches the same owner (same conversation) or, after an ownership change, another writer whose
  * store finds the committed original by {@code (sender, client id)}. A writer that has gone away
  * (NATS "no responders": its subscription died with it) is skipped for the next one in the ring's
- * preference order, before ZooKeeper notices; a writer that does not answer within the timeout
- * fails the append with {@link StoreUnavailableException} (nothing acked; the client retries with
- * the same id).
+ * preference order, before ZooKeeper notices; when no writer is listed, none answers, or NATS is
+ * down, the append is committed by the local store (ownership only avoids lock waits: any node's
+ * commit keeps every invariant). A writer that does not answer within the timeout fails the
+ * append with {@link StoreUnavailableException} (nothing acked; the client retries with the same
+ * id): it may still be committing, and under overload a second commit path would add load.
  */
 public final class OwnerRoutedStore implements MessageStore {
     private final MessageStore local;
@@ -70,8 +72,10 @@ public final class OwnerRoutedStore implements MessageStore {
     @Override
     public CompletableFuture<AppendResult> append(SendRequest request) {
         Optional<ConsistentHash> ring = writers.current();
-        if (ring.isEmpty()) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException("no writer is registered", null));
+        if (ring.isEmpty() || nats.getStatus() != Connection.Status.CONNECTED) {
+            // No writer to ask (none registered, or NATS is down): commit here. Ownership only
+            // avoids lock waits; the database keeps every invariant whichever node commits.
+            return local.append(request);
         }
         ConsistentHash h = ring.get();
         int[] order = new int[h.nodes().size()];
@@ -92,9 +96,10 @@ public final class OwnerRoutedStore implements MessageStore {
                 return CompletableFuture.completedFuture(AppendCodec.reply(m.getData()));
             }
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof CancellationException && i + 1 < n) {
-                // No responders: the writer is gone (its subscription died with it); try the next one.
-                return attempt(request, h, order, n, i + 1, body);
+            if (cause instanceof CancellationException) {
+                // No responders: the writer is gone (its subscription died with it); try the next
+                // one, and when no listed writer answers, commit here.
+                return i + 1 < n ? attempt(request, h, order, n, i + 1, body) : local.append(request);
             }
             String why = cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
                     : cause instanceof CancellationException ? "no writer answers" : String.valueOf(cause);
