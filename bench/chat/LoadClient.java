@@ -359,6 +359,7 @@ public final class LoadClient implements AutoCloseable {
                 .put("seconds", Math.round(secs * 10) / 10.0)
                 .put("acksPerSecond", Math.round((acks.get() - a0) / secs))
                 .put("ackP50Ms", ms(ah.getValueAtPercentile(50))).put("ackP99Ms", ms(ah.getValueAtPercentile(99)))
+                .put("ackMaxMs", ms(ah.getMaxValue()))
                 .put("deliveryP50Ms", ms(dh.getValueAtPercentile(50))).put("deliveryP99Ms", ms(dh.getValueAtPercentile(99)))
                 .put("deliveryP999Ms", ms(dh.getValueAtPercentile(99.9))).put("deliveryMaxMs", ms(dh.getMaxValue()))
                 .put("deliveries", delivered.get() - d0).put("nodes", ports.length).put("errors", errors.get());

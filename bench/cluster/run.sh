@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# Cluster benchmark: durable sends/s and delivery latency across 3 chat nodes sharing PostgreSQL +
-# NATS (every delivery crosses nodes), next to one node on SQLite with the in-process bus (the
-# single-node peer), same load client, same run. Results: bench/results/cluster-<UTC date>.json (+ .md).
+# Cluster benchmark: durable sends/s, ack and delivery latency of several cluster shapes on ONE
+# PostgreSQL and ONE NATS, same load client, same run, plus where the writers' transaction time
+# goes (pg_stat_activity sampled while the closed loop runs). Results:
+# bench/results/cluster-<UTC date>.json (+ .md).
 #
-#   bench/cluster/run.sh
-#   USERS=120 WINDOW=4 DURATION=20 RATE=500 bench/cluster/run.sh
+#   bench/cluster/run.sh                                   # every leg of LEGS
+#   LEGS="1all 3all" DURATION=15 bench/cluster/run.sh      # a subset
 #   OUT_DIR=/tmp/cluster-smoke DURATION=3 WARMUP=1 USERS=12 RATE=50 bench/cluster/run.sh    # smoke run
 #   PG=postgresql://postgres@127.0.0.1:5432/test NATS=nats://127.0.0.1:4222 bench/cluster/run.sh
 #
-# Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to the run;
-# the schema is dropped at the end (needs psql) and every node is stopped (trap).
+# Legs (LEGS, space separated, run in this order):
+#   sqlite  1 node, SQLite + in-process bus (the embedded peer; not on the shared store)
+#   1all    1 node --role all, PostgreSQL + NATS
+#   3old    3 nodes without --zk: every node commits every conversation (the shape before writer ownership)
+#   3all    3 nodes --role all, PostgreSQL + NATS (every delivery crosses nodes)
+#   2e1w    2 edges + 1 writer (--role edge / --role writer), PostgreSQL + NATS + ZooKeeper
+#   2e2w    2 edges + 2 writers
+#   kill    2 edges + 2 writers at RATE sends/s, kill -9 of one writer mid-run (failover stall)
+# Legs with ZOOKEEPER=1 (default when the node supports --role) register in a ZooKeeper this
+# script starts (stickyring zk); a node without --zk is standalone.
+#
+# Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to each leg;
+# the schemas are dropped at the end (needs psql) and every process is stopped (trap).
 set -euo pipefail
+# The nodes read their HS256 secret from the environment (never argv); the load client logs in with dev login (loopback only).
+export STICKYRING_SECRET="${STICKYRING_SECRET:-cluster-bench-secret-0123456789abcdefgh}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-USERS="${USERS:-120}"          # users in direct-conversation pairs, spread over the nodes
+USERS="${USERS:-120}"          # users in direct-conversation pairs, spread over the (edge) nodes
 WINDOW="${WINDOW:-4}"          # outstanding sends per user (closed loop)
 BODY="${BODY:-100}"            # message body bytes
 WARMUP="${WARMUP:-5}"          # seconds before measuring
@@ -21,102 +35,249 @@ DURATION="${DURATION:-15}"     # measured seconds per run
 RATE="${RATE:-500}"            # total sends/s of the open-loop "moderate load" run (0 = skip)
 PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
+LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
+SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
 source "$root/bench/chat/common.sh"
 bench_setup cluster
-schema="bench_$(date -u +%Y%m%d%H%M%S)_$$"
-prefix="bench.c$$"
+pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
+psql_url="postgresql://$pg_user@$pg_rest"
+schemas=()
+zk_pid=""
 cleanup() {
+  [ -n "$zk_pid" ] && kill "$zk_pid" 2>/dev/null || true
   stop_all
   if command -v psql >/dev/null; then
-    pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
-    psql -q "postgresql://$pg_user@$pg_rest" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+    for s in "${schemas[@]:-}"; do
+      [ -n "$s" ] && psql -q "$psql_url" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
+    done
   fi
 }
 trap cleanup EXIT
 
 ensure_jar
+command -v psql >/dev/null || { echo "psql is needed to sample pg_stat_activity" >&2; exit 1; }
 
-# start_node NAME EXTRA_ARGS... -> appends the node's port to PORTS, its admin (metrics) port to ADMIN_PORTS
-PORTS=""
-ADMIN_PORTS=""
+# start_node NAME EXTRA_ARGS... -> the node's port in NODE_PORT, its pid appended to pids
 start_node() {
   local name="$1"; shift
-  java -Xms512m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  java -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
-    --drain-period 0s "$@" >"$tmp/$name.log" 2>&1 &
+    --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>    --drain-period 0s "$@" >"$tmp/$name.log" 2>&1 &1 &
   pids+=("$!")
-  local port="" admin=""
+  NODE_PORT=""
   for _ in $(seq 1 300); do
-    port="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
-    admin="$(grep -o 'admin on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
-    [ -n "$port" ] && [ -n "$admin" ] && break
+    NODE_PORT="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
+    [ -n "$NODE_PORT" ] && break
     sleep 0.1
   done
-  [ -n "$port" ] && [ -n "$admin" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
-  PORTS="${PORTS:+$PORTS,}$port"
-  ADMIN_PORTS="${ADMIN_PORTS:+$ADMIN_PORTS,}$admin"
+  [ -n "$NODE_PORT" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
 }
 
 stop_nodes() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
   pids=()
-  PORTS=""
-  ADMIN_PORTS=""
+}
+
+# cpu_ticks PIDS... -> summed utime+stime (clock ticks) of those processes
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+
+start_zk() {
+  [ -n "$zk_pid" ] && return
+  java -Xmx128m -jar "$JAR" zk --port 0 --data "$tmp/zk" >"$tmp/zk.log" 2>&1 &
+  zk_pid="$!"
+  ZK=""
+  for _ in $(seq 1 300); do
+    ZK="$(grep -o '^connect=.*' "$tmp/zk.log" | head -1 | sed 's/^connect=//')" || true
+    [ -n "$ZK" ] && break
+    sleep 0.1
+  done
+  [ -n "$ZK" ] || { echo "zk did not start:" >&2; tail -20 "$tmp/zk.log" >&2; exit 1; }
 }
 
 compile_load_client "$root/bench/cluster/ClusterBench.java"
-bench() { java -Xmx1g -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR:$tmp/classes" ClusterBench "$@"; }
+bench() { java -Xmx512m -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -cp "$JAR:$tmp/classes" ClusterBench "$@"; }
 
-run_pair() {  # label -> sets SEND_JSON, RATE_JSON (nodes already started, PORTS set)
-  echo "== $1: closed loop, $USERS users, window $WINDOW" >&2
-  SEND_JSON="$(bench send --ports "$PORTS" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
-  echo "$SEND_JSON" >&2
-  RATE_JSON='null'
-  if [ "$RATE" -gt 0 ]; then
-    echo "== $1: open loop at $RATE sends/s" >&2
-    RATE_JSON="$(bench rate --ports "$PORTS" --admin-ports "$ADMIN_PORTS" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
-    echo "$RATE_JSON" >&2
-  fi
+# sample_start SCHEMA FILE / sample_stop: one psql session polls the writers' pg_stat_activity rows
+sample_start() {
+  local q="SELECT '#'; SELECT state || '|' || coalesce(wait_event_type, '') || '|' || coalesce(wait_event, '') FROM pg_stat_activity WHERE application_name = 'stickyring-chat-writer-$1'"
+  touch "$tmp/sampling"
+  ( while [ -f "$tmp/sampling" ]; do echo "$q;"; sleep "$(awk "BEGIN{print $SAMPLE_MS/1000}")"; done | psql -At -q "$psql_url" >"$2" 2>/dev/null ) &
+  sampler_pid="$!"
+}
+sample_stop() {
+  rm -f "$tmp/sampling"
+  wait "$sampler_pid" 2>/dev/null || true
 }
 
-start_node single --store "sqlite:$tmp/single.db" --bus local
-run_pair "1 node, SQLite + in-process bus"
-single_send="$SEND_JSON"; single_rate="$RATE_JSON"
-stop_nodes
+# metric_sum NAME PORTS -> sum of NAME over the nodes' /metrics
+metric_sum() {
+  local name="$1" ports="$2" p
+  for p in ${ports//,/ }; do curl -s "127.0.0.1:$p/metrics"; done | awk -v n="$name" '$1 == n {s += $2} END {printf "%.6f\n", s + 0}'
+}
 
-store="$PG?schema=$schema&pool=6"
-bus="$NATS?prefix=$prefix"
-for n in c1 c2 c3; do start_node "$n" --store "$store" --bus "$bus"; done
-run_pair "3 nodes, PostgreSQL + NATS"
-cluster_send="$SEND_JSON"; cluster_rate="$RATE_JSON"
-commit_batch="$(for p in ${ADMIN_PORTS//,/ }; do curl -s "127.0.0.1:$p/metrics"; done | python3 -c "
-import sys
-s = c = 0.0
-for line in sys.stdin:
-    if line.startswith('stickyring_chat_commit_batch_size_sum '): s += float(line.split()[1])
-    if line.startswith('stickyring_chat_commit_batch_size_count '): c += float(line.split()[1])
-print(round(s / c, 1) if c else 'null')")"
-stop_nodes
+# run_leg KEY LABEL EDGE_PORTS ALL_PORTS SCHEMA -> appends a JSON object to $tmp/legs.jsonl
+run_leg() {
+  local key="$1" label="$2" edges="$3" all="$4" schema="$5"
+  echo "== $label: closed loop, $USERS users, window $WINDOW" >&2
+  local load0; load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+  local c0; c0="$(cpu_ticks "${pids[@]}")"; local t0; t0="$(date +%s.%N)"
+  [ -n "$schema" ] && sample_start "$schema" "$tmp/$key.samples"
+  if [ -n "${PROFILE:-}" ]; then  # per-thread CPU of the nodes mid-run, kept in OUT_DIR
+    ( sleep "$((WARMUP + DURATION / 2))"; top -H -b -n 1 -d 1 $(printf -- '-p %s ' "${pids[@]}") | head -40 >"$OUT_DIR/cluster-$stamp-$key-threads.txt" ) &
+  fi
+  local send; send="$(bench send --ports "$edges" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+  [ -n "$schema" ] && sample_stop
+  local c1; c1="$(cpu_ticks "${pids[@]}")"; local t1; t1="$(date +%s.%N)"
+  echo "$send" >&2
+  local csum ccount bsum bcount
+  csum="$(metric_sum stickyring_chat_commit_latency_seconds_sum "$all")"
+  ccount="$(metric_sum stickyring_chat_commit_latency_seconds_count "$all")"
+  bsum="$(metric_sum stickyring_chat_commit_batch_size_sum "$all")"
+  bcount="$(metric_sum stickyring_chat_commit_batch_size_count "$all")"
+  local rate='null'
+  if [ "$RATE" -gt 0 ]; then
+    echo "== $label: open loop at $RATE sends/s" >&2
+    rate="$(bench rate --ports "$edges" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+    echo "$rate" >&2
+  fi
+  local load1; load1="$(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 - "$key" "$label" "$send" "$rate" "$tmp/$key.samples" "$csum" "$ccount" "$bsum" "$bcount" \
+      "$(( c1 - c0 ))" "$(awk "BEGIN{print $(getconf CLK_TCK) * ($t1 - $t0)}")" "$load0" "$load1" >>"$tmp/legs.jsonl" <<'PY'
+import json, sys, os
+key, label, send, rate, samples, csum, ccount, bsum, bcount, ticks, wall_ticks, load0, load1 = sys.argv[1:]
+cls = {'lock': 0, 'wal': 0, 'server': 0, 'client': 0, 'other': 0}
+n_idle = 0
+if os.path.exists(samples):
+    for line in open(samples):
+        line = line.strip()
+        if not line or line == '#':
+            continue
+        state, wtype, wev = (line.split('|') + ['', ''])[:3]
+        if state == 'idle':
+            n_idle += 1
+        elif state.startswith('idle in transaction'):
+            cls['client'] += 1
+        elif state == 'active' and wtype == 'Lock':
+            cls['lock'] += 1
+        elif state == 'active' and ('WAL' in wev.upper() or wtype == 'IO'):
+            cls['wal'] += 1
+        elif state == 'active' and wtype == '':
+            cls['server'] += 1
+        else:
+            cls['other'] += 1
+in_txn = sum(cls.values())
+share = {k: (round(100.0 * v / in_txn, 1) if in_txn else None) for k, v in cls.items()}
+ccount, csum, bsum, bcount = float(ccount), float(csum), float(bsum), float(bcount)
+s = json.loads(send)
+out = {'key': key, 'label': label, 'send': s, 'rate': json.loads(rate),
+       'txnSamples': in_txn, 'idleSamples': n_idle, 'txnTimeSharePct': share,
+       'avgTxnMs': round(1000 * csum / ccount, 2) if ccount else None,
+       'avgCommitBatch': round(bsum / bcount, 1) if bcount else None,
+       'nodeCpuCores': round(int(ticks) / float(wall_ticks), 2),
+       'loadBefore': load0, 'loadAfter': load1}
+print(json.dumps(out))
+PY
+}
 
-python3 - "$out_json" "$out_md" <<PY
+# OWNERS=1 (default): nodes join a ZooKeeper cluster, so role-all nodes own conversations as
+# writers and route appends to the owner; OWNERS= (empty) runs the pre-ownership shape (no --zk).
+OWNERS="${OWNERS-1}"
+[ -n "$OWNERS" ] && start_zk
+: >"$tmp/legs.jsonl"
+KILL_JSON=null
+leg_no=0
+for leg in $LEGS; do
+  leg_no=$((leg_no + 1))
+  schema="bench_$(date -u +%Y%m%d%H%M%S)_$$_$leg_no"
+  schemas+=("$schema")
+  store="$PG?schema=$schema&pool=6"
+  bus="$NATS?prefix=bench.c$$.$leg_no"
+  zk_args=()
+  [ -n "$OWNERS" ] && zk_args=(--zk "$ZK" --cluster "bench-$$-$leg_no" --zk-session-timeout 4s)
+  edges=""; all=""
+  add() { edges="${edges:+$edges,}$NODE_PORT"; all="${all:+$all,}$NODE_PORT"; }
+  case "$leg" in
+    sqlite)
+      start_node single --store "sqlite:$tmp/single.db" --bus local; add
+      run_leg sqlite "1 node, SQLite + in-process bus" "$edges" "$all" "" ;;
+    1all)
+      start_node a1 --store "$store" --bus "$bus" "${zk_args[@]}"; add
+      run_leg 1all "1 node (all), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    3all)
+      for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus" "${zk_args[@]}"; add; done
+      run_leg 3all "3 nodes (all)${OWNERS:+, writer ownership}, PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    3old)
+      for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus"; add; done
+      run_leg 3old "3 nodes (all), no ownership (before), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    2e1w|2e2w)
+      [ -n "$OWNERS" ] || { echo "leg $leg needs OWNERS=1 (node --role)" >&2; exit 2; }
+      for w in $(seq 1 "${leg:2:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
+      for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
+      run_leg "$leg" "2 edges + ${leg:2:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+    kill)
+      # Failover: 2 edges + 2 writers at RATE sends/s; kill -9 of writer w1 half-way through the
+      # measured window. Reports the worst ack latency (the stall) and the sends that failed.
+      [ -n "$OWNERS" ] || { echo "leg kill needs OWNERS=1" >&2; exit 2; }
+      start_node w1 --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; w1_pid="${pids[-1]}"
+      start_node w2 --store "$store" --bus "$bus" "${zk_args[@]}" --role writer
+      for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
+      echo "== failover: open loop at $RATE sends/s, kill -9 of writer w1 after $((WARMUP + DURATION / 2)) s" >&2
+      bench rate --ports "$edges" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" \
+        --duration "$DURATION" >"$tmp/kill.json" 2>"$tmp/kill.err" &
+      bench_pid="$!"
+      sleep "$((WARMUP + DURATION / 2))"
+      kill -9 "$w1_pid"
+      wait "$bench_pid"
+      cat "$tmp/kill.err" >&2
+      python3 - "$tmp/kill.json" "$tmp/kill.err" >"$tmp/kill.summary.json" <<'PY'
+import json, re, sys
+r = json.loads(open(sys.argv[1]).read())
+per = [int(m.group(1)) for m in re.finditer(r'^\s*\d+ s: (\d+) acks', open(sys.argv[2]).read(), re.M)]
+steps = [b - a for a, b in zip([0] + per, per)]
+print(json.dumps({'rate': r, 'acksPerSecondEachSecond': steps}))
+PY
+      KILL_JSON="$(cat "$tmp/kill.summary.json")" ;;
+    *) echo "unknown leg '$leg' (expected sqlite, 1all, 3old, 3all, 2e1w, 2e2w, kill)" >&2; exit 2 ;;
+  esac
+  stop_nodes
+done
+
+echo "$KILL_JSON" >"$tmp/kill.final.json"
+python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" "$tmp/kill.final.json" <<PY
 import json, sys
-ss = json.loads('''$single_send'''); sr = json.loads('''$single_rate''')
-cs = json.loads('''$cluster_send'''); cr = json.loads('''$cluster_rate''')
-res = {'date': '$stamp', 'command': 'USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
-       'singleSqlite': {'send': ss, 'rate': sr}, 'cluster3PostgresNats': {'send': cs, 'rate': cr},
-       'clusterAvgCommitBatch': $commit_batch,
-       'throughputRatioClusterOverSingle': round(cs['sendsPerSecond'] / max(ss['sendsPerSecond'], 1), 2)}
+legs = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
+kill = json.loads(open(sys.argv[4]).read())
+res = {'date': '$stamp', 'command': 'LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
+       'cores': $(nproc), 'legs': legs, 'failover': kill}
+base = next((l for l in legs if l['key'] == '1all'), None)
+for l in legs:
+    l['ratioOver1all'] = round(l['send']['sendsPerSecond'] / base['send']['sendsPerSecond'], 2) if base and base['send']['sendsPerSecond'] else None
 json.dump(res, open(sys.argv[1], 'w'), indent=2)
-md = [f"# cluster benchmark {res['date']} UTC", "", f"Command: \`{res['command']}\` (2-core machine shared with other work; "
-      "every process of both setups on it: nodes, load client, PostgreSQL, NATS)", "",
-      "| setup | durable sends/s | ack p50 ms | ack p99 ms | delivery p50 ms | delivery p99 ms | errors |", "|---|---|---|---|---|---|---|"]
-for name, r in (('1 node, SQLite, in-process bus', ss), ('3 nodes, PostgreSQL + NATS (cross-node)', cs)):
-    md.append(f"| {name}: closed loop | {r['sendsPerSecond']} | {r['p50Ms']} | {r['p99Ms']} | {r['deliveryP50Ms']} | {r['deliveryP99Ms']} | {r['errors']} |")
-for name, r in (('1 node, SQLite, in-process bus', sr), ('3 nodes, PostgreSQL + NATS (cross-node)', cr)):
-    if r:
-        md.append(f"| {name}: open loop {r['targetPerSecond']}/s | {r['acksPerSecond']} | {r['ackP50Ms']} | {r['ackP99Ms']} | {r['deliveryP50Ms']} | {r['deliveryP99Ms']} | {r['errors']} |")
-md += ["", f"Cluster / single throughput: {res['throughputRatioClusterOverSingle']}x; average PostgreSQL commit batch {res['clusterAvgCommitBatch']}."]
+md = [f"# cluster benchmark {res['date']} UTC", "", f"Command: \`{res['command']}\` ({res['cores']}-core machine shared with other work; "
+      "every process on it: nodes, load client, PostgreSQL, NATS, ZooKeeper)", "",
+      "| setup | durable sends/s | x 1all | ack p50 / p99 ms | delivery p50 / p99 ms | @{0}/s ack p50 / p99 ms | @{0}/s delivery p50 / p99 ms | errors | avg txn ms | avg batch | txn time: lock / WAL / server / client % | node CPU cores | load avg before -> after |".format('$RATE'),
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+for l in legs:
+    s, r, sh = l['send'], l['rate'] or {}, l['txnTimeSharePct']
+    shares = ' / '.join(str(sh[k]) for k in ('lock', 'wal', 'server', 'client')) if l['txnSamples'] else 'n/a'
+    md.append(f"| {l['label']} | {s['sendsPerSecond']} | {l['ratioOver1all']} | {s['p50Ms']} / {s['p99Ms']} | {s['deliveryP50Ms']} / {s['deliveryP99Ms']} | "
+              f"{r.get('ackP50Ms')} / {r.get('ackP99Ms')} | {r.get('deliveryP50Ms')} / {r.get('deliveryP99Ms')} | {s['errors']}+{r.get('errors')} | "
+              f"{l['avgTxnMs']} | {l['avgCommitBatch']} | {shares} | {l['nodeCpuCores']} | {l['loadBefore']} -> {l['loadAfter']} |")
+md += ["", "txn time: share of the writers' pg_stat_activity samples taken inside a transaction (every $SAMPLE_MS ms during the closed loop): "
+       "lock = waiting on a Lock (another transaction's row lock), WAL = commit flush (IO/WAL waits), server = running in PostgreSQL, "
+       "client = 'idle in transaction' (PostgreSQL waiting for the node's next statement: network + node JVM)."]
+if kill:
+    k = kill['rate']
+    md += ["", f"Failover (2 edges + 2 writers, open loop {k['targetPerSecond']}/s, kill -9 of writer w1 mid-window): "
+           f"ack p50 {k['ackP50Ms']} ms, p99 {k['ackP99Ms']} ms, worst ack {k.get('ackMaxMs')} ms, failed sends {k['errors']} "
+           f"(store_unavailable: in flight at the dead writer, retryable with the same id); acks per second: {kill['acksPerSecondEachSecond']}"]
 open(sys.argv[2], 'w').write('\n'.join(md) + '\n')
 print('\n'.join(md))
 PY

@@ -2,6 +2,7 @@ package io.stickyring.chat;
 
 import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.cli.ZkOptions;
 import java.nio.charset.StandardCharsets;
@@ -190,6 +191,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-groups-per-user", defaultValue = "1000", description = "Groups one user may belong to; creating a group that would exceed it for any member is refused (default: ${DEFAULT-VALUE})")
     int maxGroupsPerUser;
 
+    @Option(names = "--role", paramLabel = "ROLE", defaultValue = "all", description = "all (one server type), edge (clients, reads; forwards sends) or writer (owns sequencing and commits; never given clients); edge and writer need --zk, postgresql:// and nats:// (default: ${DEFAULT-VALUE})")
+    String role;
+
     @Override
     public Integer call() throws Exception {
         Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, NodeCommand::new);
@@ -293,6 +297,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.maxReplyBytes = maxReplyBytes;
             b.groupsPerMinute = groupsPerMinute;
             b.maxGroupsPerUser = maxGroupsPerUser;
+            b.role = NodeRole.parse(role);
         }).build();
     }
 

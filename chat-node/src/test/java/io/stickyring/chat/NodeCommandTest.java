@@ -94,6 +94,28 @@ class NodeCommandTest {
     }
 
     @Test
+    void roleDefaultsToAllAndSplitRolesNeedZooKeeperPostgresAndNats() throws Exception {
+        String[] base = {"--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!"};
+        assertThat(parse(base).toConfig().role()).isEqualTo(io.stickyring.chat.cluster.NodeRole.ALL);
+        assertThat(parse(base).toConfig().routesAppends()).isFalse();
+        assertThat(run(concat(base, "--role", "reader"))).startsWith("2:").contains("role (reader) must be all, edge or writer");
+        assertThat(run(concat(base, "--role", "edge"))).startsWith("2:").contains("role (edge) needs --zk");
+        assertThat(run(concat(base, "--role", "writer", "--zk", "127.0.0.1:2181", "--bus", "nats://127.0.0.1:4222")))
+                .startsWith("2:").contains("role (writer) needs", "sqlite:");
+        NodeConfig edge = parse(concat(base, "--role", "edge", "--zk", "127.0.0.1:2181", "--store",
+                "postgresql://127.0.0.1:5432/test", "--bus", "nats://127.0.0.1:4222")).toConfig();
+        assertThat(edge.role()).isEqualTo(io.stickyring.chat.cluster.NodeRole.EDGE);
+        assertThat(edge.routesAppends()).isTrue();
+        assertThat(run("--help")).contains("--role");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void yamlConfigGivesDefaultsAndFlagsOverrideIt() throws Exception {
         Path yaml = dir.resolve("node.yaml");
         Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: from-file\nmax-body-bytes: 500\nsecret-file: " + secret() + "\n");

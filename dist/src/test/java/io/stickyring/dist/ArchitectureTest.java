@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   ring  <-  membership? no: ring depends on the JDK and Guava only
- *   ring  <-  lb, ring-sim          membership  <-  lb, chat-node
+ *   ring  <-  lb, ring-sim, chat-node   membership  <-  lb, chat-node
  *   lb  -/-  chat-node (either way)   ring-sim -/- lb, chat-node   membership -/- lb, chat-node, ring-sim
  * </pre>
  * Maven already refuses an import of a module that is not a dependency; these rules also catch a

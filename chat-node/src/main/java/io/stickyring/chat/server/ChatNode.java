@@ -20,6 +20,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stickyring.chat.auth.TokenService;
 import io.stickyring.chat.bus.MessageBus;
 import io.stickyring.chat.bus.MessageBuses;
+import io.stickyring.chat.bus.NatsConfig;
+import io.stickyring.chat.cluster.ClusterRouting;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.MessageStores;
 import io.stickyring.membership.Member;
@@ -53,6 +55,8 @@ public final class ChatNode implements AutoCloseable {
     private final NodeConfig config;
     private final ChatMetrics metrics;
     private final MessageStore store;
+    /** Append routing to the owning writer, or null (standalone or single-store shapes). */
+    private final ClusterRouting routing;
     private final MessageBus bus;
     private final ExecutorService blocking;
     private final EventLoopGroup boss;
@@ -71,11 +75,22 @@ public final class ChatNode implements AutoCloseable {
     private ChatNode(NodeConfig config, MessageStore givenStore, MessageBus givenBus) throws Exception {
         this.config = config;
         this.metrics = new ChatMetrics();
-        this.store = givenStore != null ? givenStore
+        MessageStore opened = givenStore != null ? givenStore
                 : StartupException.forFlag("--store", () -> MessageStores.open(config.store(), config.commitMaxBatch(), metrics));
+        try {
+            this.routing = config.routesAppends() ? ClusterRouting.start(config.role(), config.nodeId(), config.zkSettings(),
+                    NatsConfig.parse(config.bus()), opened) : null;
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+        this.store = routing != null ? routing.store() : opened;
         try {
             this.bus = givenBus != null ? givenBus
                     : StartupException.forFlag("--bus", () -> MessageBuses.open(config.bus(), store, metrics.registry()));
+            if (routing != null) {
+                routing.publishDeliveriesWith(bus);
+            }
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());
@@ -124,14 +139,19 @@ public final class ChatNode implements AutoCloseable {
             }
             workers.scheduleAtFixedRate(rate::evictIdle, 60, 60, TimeUnit.SECONDS);
             workers.scheduleAtFixedRate(groupRate::evictIdle, 60, 60, TimeUnit.SECONDS);
-            if (config.zk() != null) {
+            if (config.zk() != null && config.role().servesClients()) {
                 StartupException.forFlag("--zk (" + config.zk() + ")", () -> {
                     register();
                     return null;
                 });
             }
-            log.info("chat node {} listening on {}, admin (metrics, health) on {} (store {}, bus {}, {})", config.nodeId(),
-                    serverChannel.localAddress(), adminChannel.localAddress(), config.store(), config.bus(), epoll ? "epoll" : "nio");
+            if (routing != null) {
+                HostPort hp = advertised();
+                routing.registerWriter(hp.host(), hp.port(), config.weight(), config.zone(), VERSION);
+            }
+            log.info("chat node {} listening on {}, admin (metrics, health) on {} (role {}, store {}, bus {}, {})", config.nodeId(),
+                    serverChannel.localAddress(), adminChannel.localAddress(), config.role(), config.store(), config.bus(),
+                    epoll ? "epoll" : "nio");
         } catch (Exception e) {
             closeNow();
             throw e;
@@ -151,23 +171,27 @@ public final class ChatNode implements AutoCloseable {
 
     /** Registers this node's ephemeral znode; DRAINING is published in place by {@link #drain()}. */
     private void register() {
-        String host;
-        int port;
-        if (config.advertise() != null) {
-            int colon = config.advertise().lastIndexOf(':');
-            host = config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", "");
-            port = Integer.parseInt(config.advertise().substring(colon + 1));
-        } else {
-            InetSocketAddress bound = address();
-            host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress();
-            port = bound.getPort();
-        }
-        Member me = new Member(config.nodeId(), host, port, config.weight(), MemberState.ACTIVE, config.zone(),
+        HostPort hp = advertised();
+        Member me = new Member(config.nodeId(), hp.host(), hp.port(), config.weight(), MemberState.ACTIVE, config.zone(),
                 System.currentTimeMillis(), VERSION);
         ZkMemberRegistration r = ZkMemberRegistration.create(config.zkSettings(), me);
         r.start();
         registration = r;
         stateListeners.add(r::setState);
+    }
+
+    private record HostPort(String host, int port) { }
+
+    /** {@code --advertise}, else the bound address (127.0.0.1 for a wildcard bind). */
+    private HostPort advertised() {
+        if (config.advertise() != null) {
+            int colon = config.advertise().lastIndexOf(':');
+            return new HostPort(config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", ""),
+                    Integer.parseInt(config.advertise().substring(colon + 1)));
+        }
+        InetSocketAddress bound = address();
+        return new HostPort(bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress(),
+                bound.getPort());
     }
 
     /** Builds and binds a node. */

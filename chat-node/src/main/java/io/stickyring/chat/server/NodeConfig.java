@@ -1,6 +1,7 @@
 package io.stickyring.chat.server;
 
 import io.stickyring.chat.auth.TokenSettings;
+import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.membership.zk.ZkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,8 @@ public record NodeConfig(
         String zk, String cluster, int weight, String zone, ZkSettings zkSettings,
         Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
         Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
-        Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser) {
+        Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser,
+        NodeRole role) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -85,6 +87,11 @@ public record NodeConfig(
         if (zk != null && zkSettings == null) {
             zkSettings = ZkSettings.of(zk, cluster);
         }
+        Objects.requireNonNull(role, "role");
+        if (role != NodeRole.ALL && (zk == null || !store.startsWith("postgresql://") || !bus.startsWith("nats://"))) {
+            throw new IllegalArgumentException("role (" + role + ") needs --zk, a postgresql:// store and a nats:// bus (got zk "
+                    + zk + ", store " + store.substring(0, Math.min(store.length(), 13)) + "..., bus " + bus.replaceAll("[?].*", "") + ")");
+        }
         requirePositive("request timeout", requestTimeout);
         requireRange("max reply bytes", maxReplyBytes, 64 * 1024, 64 << 20);
         if (!(groupsPerMinute > 0)) {
@@ -111,6 +118,14 @@ public record NodeConfig(
         } catch (java.net.UnknownHostException e) {
             return false;
         }
+    }
+
+    /**
+     * Whether appends go to the owning writer ({@link io.stickyring.chat.cluster.ClusterRouting}):
+     * an edge or writer always, a node of role all when it is in a ZooKeeper cluster on PostgreSQL + NATS.
+     */
+    public boolean routesAppends() {
+        return zk != null && store.startsWith("postgresql://") && bus.startsWith("nats://");
     }
 
     private static void requireRange(String name, long v, long min, long max) {
@@ -188,6 +203,8 @@ public record NodeConfig(
         public int maxReplyBytes = 256 * 1024;
         public double groupsPerMinute = 10;
         public int maxGroupsPerUser = 1000;
+        /** all (default), edge or writer. */
+        public NodeRole role = NodeRole.ALL;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -211,7 +228,7 @@ public record NodeConfig(
                     zk, cluster, weight, zone, zkSettings,
                     publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
                     insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile,
-                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser);
+                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role);
         }
     }
 }

@@ -94,7 +94,8 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         hc.addDataSourceProperty("connectTimeout", String.valueOf(connectSeconds));
         hc.addDataSourceProperty("socketTimeout", String.valueOf(Math.max(1, config.socketTimeout().toSeconds())));
         hc.addDataSourceProperty("tcpKeepAlive", "true");
-        hc.addDataSourceProperty("ApplicationName", "stickyring-chat-" + role);
+        // Named per schema so pg_stat_activity tells one cluster's writers from another's (bench/cluster/run.sh samples it).
+        hc.addDataSourceProperty("ApplicationName", "stickyring-chat-" + role + "-" + config.schema());
         hc.addDataSourceProperty("options", "-c statement_timeout=" + config.statementTimeout().toMillis());
         return hc;
     }

@@ -1,0 +1,100 @@
+package io.stickyring.chat.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stickyring.chat.store.Ack;
+import io.stickyring.chat.store.AppendResult;
+import io.stickyring.chat.store.RejectedException;
+import io.stickyring.chat.store.SendRequest;
+import io.stickyring.chat.store.StoreUnavailableException;
+import io.stickyring.chat.store.StoredMessage;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The JSON bodies of an append request to a writer and of its reply (a result, a rejection or a
+ * retryable failure). Bad bytes throw {@link IllegalArgumentException}.
+ */
+final class AppendCodec {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AppendCodec() {
+    }
+
+    static byte[] request(SendRequest r) {
+        ObjectNode n = JSON.createObjectNode().put("sender", r.sender()).put("id", r.clientId()).put("conv", r.conv())
+                .put("body", r.body());
+        return bytes(n);
+    }
+
+    static SendRequest request(byte[] data) {
+        JsonNode n = parse(data);
+        return new SendRequest(text(n, "sender"), text(n, "id"), text(n, "conv"), text(n, "body"));
+    }
+
+    static byte[] result(AppendResult r) {
+        StoredMessage m = r.message();
+        ObjectNode n = JSON.createObjectNode().put("ok", true).put("dup", r.duplicate());
+        n.putObject("m").put("conv", m.conv()).put("seq", m.seq()).put("id", m.id()).put("from", m.from())
+                .put("body", m.body()).put("ts", m.ts());
+        ObjectNode c = n.putObject("cursors");
+        r.cursors().forEach(c::put);
+        return bytes(n);
+    }
+
+    static byte[] failure(Throwable e) {
+        ObjectNode n = JSON.createObjectNode().put("ok", false).put("msg", String.valueOf(e.getMessage()));
+        if (e instanceof RejectedException re) {
+            n.put("code", re.code());
+        }
+        return bytes(n);
+    }
+
+    /** The reply as a result, or throws the rejection / {@link StoreUnavailableException} it carries. */
+    static AppendResult reply(byte[] data) {
+        JsonNode n = parse(data);
+        if (!n.path("ok").asBoolean(false)) {
+            String msg = n.path("msg").asText("");
+            if (n.hasNonNull("code")) {
+                throw new RejectedException(n.get("code").asText(), msg);
+            }
+            throw new StoreUnavailableException("writer: " + msg, null);
+        }
+        JsonNode m = n.path("m");
+        StoredMessage sm = new StoredMessage(text(m, "conv"), m.path("seq").asLong(), text(m, "id"), text(m, "from"),
+                text(m, "body"), m.path("ts").asLong());
+        Map<String, Long> cursors = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("cursors").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            cursors.put(e.getKey(), e.getValue().asLong());
+        }
+        return new AppendResult(Ack.of(sm), n.path("dup").asBoolean(), sm, cursors);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("append message lacks the text field '" + field + "'");
+        }
+        return v.asText();
+    }
+
+    private static JsonNode parse(byte[] data) {
+        try {
+            return JSON.readTree(data);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("append message is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(ObjectNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
