@@ -62,7 +62,7 @@ start_node() {
   local name="$1"; shift
   java -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
-    --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>    --drain-period 0s "$@" >"$tmp/$name.log" 2>&1 &1 &
+    --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   NODE_PORT=""
   for _ in $(seq 1 300); do
