@@ -89,6 +89,28 @@ public final class LbMetrics {
         }
         // From start, so rate() and the "limits hit" alert see the first refusal, not a new series.
         REJECT_REASONS.forEach(r -> rejected.labelValues(r));
+        // process_* (open_fds against max_fds is the LB's first alarm: 2 descriptors per proxied connection)
+        // and jvm_* (heap, GC, threads, buffer pools)
+        JvmMetrics.builder().register(registry);
+        Info.builder().name("stickyring_build_info").help("Version of the running stickyring build")
+                .labelNames("version", "java_version").register(registry)
+                .addLabelValues(VERSION, System.getProperty("java.version"));
+    }
+
+    /** The project version, from build.properties (filtered by Maven at build time). */
+    public static final String VERSION = readVersion();
+
+    private static String readVersion() {
+        Properties p = new Properties();
+        try (InputStream in = LbMetrics.class.getResourceAsStream("/io/stickyring/lb/build.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("build.properties is missing from the lb jar");
+            }
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p.getProperty("version");
     }
 
     /** The closed-connections counter for one reason (cached: no label lookup per close). */
