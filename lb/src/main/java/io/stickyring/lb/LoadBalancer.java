@@ -17,6 +17,8 @@ import io.stickyring.lb.config.HealthCheckMode;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.health.HealthChecker;
 import io.stickyring.lb.metrics.LbMetrics;
+import io.stickyring.lb.nft.NftConfig;
+import io.stickyring.lb.nft.NftDataPlane;
 import io.stickyring.lb.proxy.CloseLog;
 import io.stickyring.lb.proxy.ConnectionLimiter;
 import io.stickyring.lb.proxy.ProxyConnection;
@@ -79,9 +81,13 @@ public final class LoadBalancer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private Channel adminChannel;
     private volatile boolean closed;
+    /** The kernel data plane in {@code --dataplane nft} mode (no proxy listener then), else null. */
+    private final NftDataPlane dataPlane;
 
-    private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction) {
+    private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction,
+                         NftDataPlane dataPlane) {
         this.config = config;
+        this.dataPlane = dataPlane;
         this.membership = membership;
         this.transport = Transport.select(config.nativeTransport());
         this.acceptGroup = transport.newGroup(config.acceptThreads(), "lb-accept");
@@ -108,7 +114,18 @@ public final class LoadBalancer implements AutoCloseable {
     /** Starts the source, applies its first view, binds the listeners and starts health checks. */
     public static LoadBalancer start(LbConfig config, Membership membership, HashFactory hashFactory,
                                      KeyFunction keyFunction) throws Exception {
-        LoadBalancer lb = new LoadBalancer(config, membership, hashFactory, keyFunction);
+        return start(config, membership, hashFactory, keyFunction, null);
+    }
+
+    /**
+     * As {@link #start(LbConfig, Membership, HashFactory, KeyFunction)}, with the kernel doing the
+     * forwarding when {@code dataPlane} is not null: every routing table the router publishes goes to
+     * it, no proxy listener is bound, and /lookup hashes clients as the kernel does. The LB owns
+     * {@code dataPlane} from here on (closes it; the kernel table stays).
+     */
+    public static LoadBalancer start(LbConfig config, Membership membership, HashFactory hashFactory,
+                                     KeyFunction keyFunction, NftDataPlane dataPlane) throws Exception {
+        LoadBalancer lb = new LoadBalancer(config, membership, hashFactory, keyFunction, dataPlane);
         try {
             lb.doStart();
         } catch (Exception | Error e) {
@@ -119,6 +136,10 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private void doStart() throws Exception {
+        if (dataPlane != null) {
+            dataPlane.bindMetrics(metrics.registry());
+            router.onPublish(dataPlane::publish);
+        }
         MembershipSource source = membership.source();
         source.addListener(v -> control.execute(() -> applyView(v)));
         source.start();
@@ -128,6 +149,28 @@ public final class LoadBalancer implements AutoCloseable {
         } else {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
+        if (dataPlane == null) {
+            bindProxy();
+        }
+        adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
+                .childHandler(new AdminInitializer(new AdminApi(router, metrics,
+                        dataPlane == null ? proxy.keyFunction : dataPlane.keyFunction(), membership.admin(),
+                        () -> membership.source().badMembers(),
+                        config.adminToken(), blocking, proxy.openConnections())))
+                .bind(config.admin().toSocketAddress()).sync().channel();
+        if (health != null) {
+            health.start();
+        }
+        control.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.SECONDS);
+        if (dataPlane != null) {
+            NftConfig n = dataPlane.config();
+            log.info("stickyring lb: kernel data plane, table {} {}, VIP {} ({} slots), admin on {}, {} members in view v{}",
+                    n.family(), n.table(), config.listen(), n.slots(), adminAddress(),
+                    router.table().members().size(), router.table().view().version());
+        }
+    }
+
+    private void bindProxy() throws Exception {
         ServerBootstrap sb = new ServerBootstrap().group(acceptGroup, ioGroup).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -146,17 +189,8 @@ public final class LoadBalancer implements AutoCloseable {
         for (int i = 1; i < binds; i++) {
             listeners.add(sb.bind(new InetSocketAddress(config.listen().host(), port)).sync().channel());
         }
-        adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
-                .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
-                        () -> membership.source().badMembers(),
-                        config.adminToken(), blocking, proxy.openConnections())))
-                .bind(config.admin().toSocketAddress()).sync().channel();
-        if (health != null) {
-            health.start();
-        }
-        control.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.SECONDS);
-        log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
-                proxyAddress(), transport.name(), binds, adminAddress(), router.table().members().size(),
+        log.info("stickyring lb listening on {} ({} x{}), {} members in view v{}",
+                proxyAddress(), transport.name(), binds, router.table().members().size(),
                 router.table().view().version());
     }
 
@@ -244,8 +278,14 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
+    /** The proxy listener's address; null in nft mode, where the kernel serves the VIP. */
     public InetSocketAddress proxyAddress() {
-        return (InetSocketAddress) listeners.get(0).localAddress();
+        return listeners.isEmpty() ? null : (InetSocketAddress) listeners.get(0).localAddress();
+    }
+
+    /** The kernel data plane, or null in proxy mode. */
+    public NftDataPlane dataPlane() {
+        return dataPlane;
     }
 
     public InetSocketAddress adminAddress() {
@@ -304,6 +344,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (health != null) {
             health.close();
+        }
+        if (dataPlane != null) {
+            dataPlane.close(); // the kernel keeps forwarding with the last table
         }
         if (adminChannel != null) {
             adminChannel.close().awaitUninterruptibly();

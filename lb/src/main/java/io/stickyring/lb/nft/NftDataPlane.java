@@ -71,11 +71,19 @@ public final class NftDataPlane implements AutoCloseable {
     private volatile Map<SlotTable.Target, String> names = Map.of();
     private volatile Map<String, long[]> perMember = Map.of();
     private volatile Map<String, Integer> slotCounts = Map.of();
-    private final Counter applyFailures;
-    private final Counter applies;
+    private final Counter applyFailures = Counter.builder().name("stickyring_lb_nft_apply_failures_total")
+            .help("nft transactions the kernel refused (the previous table stays in force)").build();
+    private final Counter applies = Counter.builder().name("stickyring_lb_nft_applies_total")
+            .help("nft transactions applied (one per routing change that moved slots)").build();
 
-    private NftDataPlane(NftConfig config, PrometheusRegistry registry) {
+    private NftDataPlane(NftConfig config) {
         this.config = config;
+    }
+
+    /** Registers the per-member kernel metrics (packets, bytes, tracked flows, slots) in the LB's registry. */
+    public void bindMetrics(PrometheusRegistry registry) {
+        registry.register(applyFailures);
+        registry.register(applies);
         CounterWithCallback.builder().name("stickyring_lb_nft_member_packets")
                 .help("Packets of the VIP's flows per member, both directions, from the kernel's counters")
                 .labelNames("member").callback(cb -> perMember.forEach((m, v) -> cb.call(v[0], m))).register(registry);
@@ -88,10 +96,6 @@ public final class NftDataPlane implements AutoCloseable {
         GaugeWithCallback.builder().name("stickyring_lb_nft_member_slots")
                 .help("Slots of the kernel's jhash table pointing at each member")
                 .labelNames("member").callback(cb -> slotCounts.forEach((m, n) -> cb.call(n, m))).register(registry);
-        applyFailures = Counter.builder().name("stickyring_lb_nft_apply_failures_total")
-                .help("nft transactions the kernel refused (the previous table stays in force)").register(registry);
-        applies = Counter.builder().name("stickyring_lb_nft_applies_total")
-                .help("nft transactions applied (one per routing change that moved slots)").register(registry);
     }
 
     /**
@@ -120,11 +124,11 @@ public final class NftDataPlane implements AutoCloseable {
     }
 
     /**
-     * Creates the table, or adopts an existing one with its seed and slots unchanged, and registers
-     * the per-member metrics in {@code registry}. Throws with the kernel's message when nft refuses.
+     * Creates the table, or adopts an existing one with its seed and slots unchanged. Throws with the
+     * kernel's message when nft refuses.
      */
-    public static NftDataPlane start(NftConfig config, PrometheusRegistry registry) throws IOException {
-        NftDataPlane dp = new NftDataPlane(config, registry);
+    public static NftDataPlane start(NftConfig config) throws IOException {
+        NftDataPlane dp = new NftDataPlane(config);
         dp.adopt();
         dp.worker.scheduleWithFixedDelay(dp::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return dp;
