@@ -151,6 +151,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (dataPlane == null) {
             bindProxy();
+        } else {
+            // the first table is in the kernel before the admin API reports ready
+            dataPlane.awaitIdle(NftDataPlane.COMMAND_TIMEOUT.multipliedBy(2));
         }
         adminChannel = new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
                 .childHandler(new AdminInitializer(new AdminApi(router, metrics,

@@ -51,7 +51,7 @@ public final class NftDataPlane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NftDataPlane.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     /** How often per-member packets, bytes and tracked flows are read from the kernel. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Pattern REPLY = Pattern.compile("src=(\\S+) dst=\\S+ sport=\\d+ dport=\\d+ .*?src=(\\S+) dst=\\S+ sport=(\\d+)");
@@ -178,7 +178,7 @@ public final class NftDataPlane implements AutoCloseable {
         }
     }
 
-    /** Runs {@code r} on the data plane thread after everything queued so far; for tests and shutdown. */
+    /** Waits until everything queued so far has reached the kernel (or failed). */
     public void awaitIdle(Duration timeout) throws Exception {
         worker.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -1,0 +1,109 @@
+package io.stickyring.lb.nft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stickyring.lb.support.L3Topology;
+import io.stickyring.lb.support.TestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code stickyring lb --dataplane nft} end to end in namespaces built per test (see L3Topology):
+ * the kernel forwards, the LB process only keeps the slot table and conntrack in line with the ring.
+ */
+@Timeout(120)
+class NftL3Test {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int CLIENTS = 200;
+
+    private L3Topology topo;
+    private final List<TestClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void cleanup() throws Exception {
+        for (TestClient c : clients) {
+            c.close();
+        }
+        if (topo != null) {
+            topo.close();
+        }
+    }
+
+    private List<TestClient> connectAll(int count) throws Exception {
+        List<TestClient> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            TestClient c = new TestClient(topo.clientIp(i), topo.vipAddress());
+            clients.add(c);
+            out.add(c);
+        }
+        return out;
+    }
+
+    static String lookup(L3Topology.Lb lb, String ip) throws Exception {
+        return JSON.readTree(lb.get("/lookup?ip=" + ip)).path("member").asText();
+    }
+
+    @Test
+    void backendsSeeTheRealClientAndEachAddressLandsWhereLookupSaysEveryTime() throws Exception {
+        topo = new L3Topology(CLIENTS);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<TestClient> first = connectAll(CLIENTS);
+        Map<String, Integer> perMember = new HashMap<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            TestClient c = first.get(i);
+            // the backend saw the client's own address (DNAT only, no source NAT)
+            assertThat(c.firstLine().split(" ")[1]).startsWith(topo.clientIp(i) + ":");
+            assertThat(c.member()).as("client %s", topo.clientIp(i)).isEqualTo(lookup(lb, topo.clientIp(i)));
+            perMember.merge(c.member(), 1, Integer::sum);
+            assertThat(c.echo("hello " + i)).isEqualTo("hello " + i);
+        }
+        assertThat(perMember).hasSize(4);
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < CLIENTS; i++) {
+                try (TestClient again = new TestClient(topo.clientIp(i), topo.vipAddress())) {
+                    assertThat(again.member()).isEqualTo(first.get(i).member());
+                }
+            }
+        }
+        String metrics = lb.get("/metrics");
+        assertThat(metrics).contains("stickyring_lb_nft_member_slots{member=\"b1\"}");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(lb.get("/metrics")).containsPattern("stickyring_lb_nft_member_packets_total\\{member=\"b1\"} [1-9]")
+                        .containsPattern("stickyring_lb_nft_member_flows\\{member=\"b1\"} [1-9]"));
+    }
+
+    @Test
+    void lookupNamesTheKernelsMemberForTenThousandAddresses() throws Exception {
+        topo = new L3Topology(0);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            sources.add("10.219." + (i / 250) + "." + (1 + i % 250));
+        }
+        topo.spoofSyns(sources);
+        Map<String, String> byIp = new HashMap<>();
+        for (int i = 1; i <= 4; i++) {
+            byIp.put(topo.backendIp(i), "b" + i);
+        }
+        Map<String, String> flows = topo.trackedFlows();
+        assertThat(flows).hasSize(10_000);
+        int agree = 0;
+        for (String src : sources) {
+            String kernel = byIp.get(flows.get(src));
+            assertThat(kernel).as("kernel's member for %s", src).isNotNull();
+            assertThat(lookup(lb, src)).as("/lookup for %s", src).isEqualTo(kernel);
+            agree++;
+        }
+        assertThat(agree).isEqualTo(10_000);
+    }
+}
