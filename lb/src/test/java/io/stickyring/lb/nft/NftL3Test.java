@@ -106,4 +106,101 @@ class NftL3Test {
         }
         assertThat(agree).isEqualTo(10_000);
     }
+
+    static String state(L3Topology.Lb lb, String id) throws Exception {
+        for (JsonNode m : JSON.readTree(lb.get("/members")).path("members")) {
+            if (m.path("id").asText().equals(id)) {
+                return m.path("state").asText();
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void anUnreachableMemberLosesOnlyItsFlowsAndItsClientsReconnectElsewhere() throws Exception {
+        topo = new L3Topology(CLIENTS);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<TestClient> cs = connectAll(CLIENTS);
+        String victim = "b2";
+        assertThat(cs).anyMatch(c -> c.member().equals(victim));
+        topo.isolateBackend(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "DOWN".equals(state(lb, victim)));
+        // the LB deletes the victim's tracked flows right after rewriting its slots
+        await().atMost(Duration.ofSeconds(10)).until(() -> !topo.trackedFlows().containsValue(topo.backendIp(2)));
+        for (int i = 0; i < CLIENTS; i++) {
+            TestClient c = cs.get(i);
+            if (c.member().equals(victim)) {
+                // the next packet is a new flow to the slot's new member, which resets it
+                assertThat(c.echo("after " + i)).as("client %d of the dead member", i).isNull();
+            } else {
+                assertThat(c.echo("after " + i)).as("client %d on %s", i, c.member()).isEqualTo("after " + i);
+            }
+        }
+        for (int i = 0; i < CLIENTS; i++) {
+            if (cs.get(i).member().equals(victim)) {
+                try (TestClient again = new TestClient(topo.clientIp(i), topo.vipAddress())) {
+                    assertThat(again.member()).isNotEqualTo(victim).isEqualTo(lookup(lb, topo.clientIp(i)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void drainSendsNewFlowsElsewhereAndKeepsEstablishedOnes() throws Exception {
+        topo = new L3Topology(CLIENTS);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<TestClient> cs = connectAll(CLIENTS);
+        assertThat(lb.post("/members/b1/drain")).startsWith("200");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lookup(lb, topo.clientIp(indexOn(cs, "b1"))).equals("b1"));
+        int kept = 0;
+        for (int i = 0; i < CLIENTS; i++) {
+            TestClient c = cs.get(i);
+            assertThat(c.echo("drained " + i)).as("client %d on %s", i, c.member()).isEqualTo("drained " + i);
+            if (c.member().equals("b1")) {
+                kept++;
+                try (TestClient again = new TestClient(topo.clientIp(i), topo.vipAddress())) {
+                    assertThat(again.member()).isNotEqualTo("b1").isEqualTo(lookup(lb, topo.clientIp(i)));
+                }
+            }
+        }
+        assertThat(kept).isPositive();
+        assertThat(topo.trackedFlows().values()).contains(topo.backendIp(1));
+    }
+
+    private static int indexOn(List<TestClient> cs, String member) {
+        for (int i = 0; i < cs.size(); i++) {
+            if (cs.get(i).member().equals(member)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no client on " + member);
+    }
+
+    @Test
+    void sigkillOfTheLbLeavesForwardingAndARestartAdoptsTheTable() throws Exception {
+        topo = new L3Topology(100);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<TestClient> cs = connectAll(100);
+        String seed = seedLine(lb);
+        lb.kill9();
+        for (int i = 0; i < cs.size(); i++) {
+            assertThat(cs.get(i).echo("orphan " + i)).isEqualTo("orphan " + i);
+            try (TestClient again = new TestClient(topo.clientIp(i), topo.vipAddress())) {
+                assertThat(again.member()).isEqualTo(cs.get(i).member());
+            }
+        }
+        L3Topology.Lb second = topo.startLb(topo.backendArgs(4));
+        assertThat(seedLine(second)).isEqualTo(seed);
+        // adoption found the kernel's table equal to the ring's: no transaction, no flow touched
+        assertThat(second.get("/metrics")).contains("stickyring_lb_nft_applies_total 0.0");
+        for (int i = 0; i < cs.size(); i++) {
+            assertThat(cs.get(i).echo("adopted " + i)).isEqualTo("adopted " + i);
+            assertThat(lookup(second, topo.clientIp(i))).isEqualTo(cs.get(i).member());
+        }
+    }
+
+    private static String seedLine(L3Topology.Lb lb) {
+        return lb.output.stream().filter(l -> l.contains("seed 0x")).findFirst()
+                .map(l -> l.replaceAll(".*seed (0x[0-9a-f]+).*", "$1")).orElseThrow();
+    }
 }
