@@ -12,6 +12,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import io.stickyring.membership.Member;
+import io.stickyring.membership.zk.ZkMemberRegistration;
+import io.stickyring.membership.zk.ZkSettings;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -202,5 +208,57 @@ class NftL3Test {
     private static String seedLine(L3Topology.Lb lb) {
         return lb.output.stream().filter(l -> l.contains("seed 0x")).findFirst()
                 .map(l -> l.replaceAll(".*seed (0x[0-9a-f]+).*", "$1")).orElseThrow();
+    }
+
+    @Test
+    void zooKeeperMembershipAJoinMovesOnlyNewFlowsAndAboutThePredictedShare() throws Exception {
+        topo = new L3Topology(CLIENTS);
+        try (TestingServer zk = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1), true)) {
+            CuratorFramework registrar = ZkSettings.of(zk.getConnectString(), "l3").newClient();
+            registrar.start();
+            List<ZkMemberRegistration> regs = new ArrayList<>();
+            try {
+                for (int i = 1; i <= 3; i++) {
+                    regs.add(register(registrar, i));
+                }
+                L3Topology.Lb lb = topo.startLb(List.of("--zk=" + topo.hostAddress() + ":" + zk.getPort(), "--cluster=l3"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(lb.get("/members")).path("members").size() == 3);
+                List<TestClient> cs = connectAll(CLIENTS);
+                double predicted = JSON.readTree(lb.get("/whatif?add=b4=" + topo.backendIp(4) + ":" + L3Topology.BACKEND_PORT))
+                        .path("keySpaceMoved").asDouble();
+                regs.add(register(registrar, 4));
+                await().atMost(Duration.ofSeconds(10)).until(() -> lb.get("/metrics").contains("stickyring_lb_nft_member_slots{member=\"b4\"}"));
+                int moved = 0;
+                for (int i = 0; i < CLIENTS; i++) {
+                    TestClient c = cs.get(i);
+                    assertThat(c.member()).isNotEqualTo("b4");
+                    // established flows stay on their member
+                    assertThat(c.echo("joined " + i)).isEqualTo("joined " + i);
+                    try (TestClient again = new TestClient(topo.clientIp(i), topo.vipAddress())) {
+                        assertThat(again.member()).isEqualTo(lookup(lb, topo.clientIp(i)));
+                        assertThat(again.firstLine().split(" ")[1]).startsWith(topo.clientIp(i) + ":");
+                        if (!again.member().equals(c.member())) {
+                            assertThat(again.member()).as("a moved client goes to the newcomer").isEqualTo("b4");
+                            moved++;
+                        }
+                    }
+                }
+                // 200 clients: binomial sd about 0.03 around the predicted share
+                assertThat((double) moved / CLIENTS).isBetween(predicted - 0.12, predicted + 0.12);
+                assertThat(predicted).isBetween(0.15, 0.35);
+            } finally {
+                for (ZkMemberRegistration r : regs) {
+                    r.close();
+                }
+                registrar.close();
+            }
+        }
+    }
+
+    private ZkMemberRegistration register(CuratorFramework client, int i) {
+        ZkMemberRegistration r = new ZkMemberRegistration(client, "l3",
+                Member.of("b" + i, topo.backendIp(i), L3Topology.BACKEND_PORT), Duration.ZERO);
+        r.start();
+        return r;
     }
 }
