@@ -57,6 +57,7 @@ public final class NftDataPlane implements AutoCloseable {
     private static final Pattern REPLY = Pattern.compile("src=(\\S+) dst=\\S+ sport=\\d+ dport=\\d+ .*?src=(\\S+) dst=\\S+ sport=(\\d+)");
 
     private final NftConfig config;
+    private final List<String> prefix;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lb-nft");
         t.setDaemon(true);
@@ -76,8 +77,9 @@ public final class NftDataPlane implements AutoCloseable {
     private final Counter applies = Counter.builder().name("stickyring_lb_nft_applies_total")
             .help("nft transactions applied (one per routing change that moved slots)").build();
 
-    private NftDataPlane(NftConfig config) {
+    private NftDataPlane(NftConfig config, List<String> prefix) {
         this.config = config;
+        this.prefix = List.copyOf(prefix);
     }
 
     /** Registers the per-member kernel metrics (packets, bytes, tracked flows, slots) in the LB's registry. */
@@ -128,7 +130,12 @@ public final class NftDataPlane implements AutoCloseable {
      * kernel's message when nft refuses.
      */
     public static NftDataPlane start(NftConfig config) throws IOException {
-        NftDataPlane dp = new NftDataPlane(config);
+        return start(config, List.of());
+    }
+
+    /** As {@link #start(NftConfig)}, running every command behind {@code prefix} (tests: {@code ip netns exec NS}). */
+    static NftDataPlane start(NftConfig config, List<String> prefix) throws IOException {
+        NftDataPlane dp = new NftDataPlane(config, prefix);
         dp.adopt();
         dp.worker.scheduleWithFixedDelay(dp::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return dp;
@@ -137,7 +144,7 @@ public final class NftDataPlane implements AutoCloseable {
     private void adopt() throws IOException {
         Integer existing = readSeed();
         seed = existing != null ? existing : nonZeroSeed();
-        nft(NftScript.setup(config, seed));
+        nft(prefix, NftScript.setup(config, seed));
         installed = readSlots();
         live = new HashSet<>(installed.targets());
         slotCounts = installed.counts();
@@ -211,7 +218,7 @@ public final class NftDataPlane implements AutoCloseable {
         if (!script.isEmpty()) {
             try {
                 long t0 = System.nanoTime();
-                nft(script);
+                nft(prefix, script);
                 applies.inc();
                 log.info("nft: {} slots moved in one transaction ({} ms)", installed.changedSlots(want).length,
                         (System.nanoTime() - t0) / 1_000_000);
@@ -259,7 +266,7 @@ public final class NftDataPlane implements AutoCloseable {
                 "--orig-dst", config.vip().getHostAddress(), "--dport", String.valueOf(config.port()),
                 "--reply-src", NftScript.literal(t.address()), "--reply-port-src", String.valueOf(t.port())));
         try {
-            Exec.Result r = Exec.run(cmd, null, COMMAND_TIMEOUT);
+            Exec.Result r = exec(cmd, null, COMMAND_TIMEOUT);
             // exit 1 with "0 flow entries" just means there was nothing to delete
             log.info("conntrack: {} flows of {} deleted ({})", t.member().isEmpty() ? NftScript.element(t) : t.member(),
                     NftScript.element(t), r.firstErrorLine());
@@ -274,7 +281,7 @@ public final class NftDataPlane implements AutoCloseable {
             Map<SlotTable.Target, String> n = names;
             Map<String, String> byCounter = new HashMap<>();
             n.forEach((t, id) -> byCounter.put(NftScript.counterName(t), id));
-            Exec.Result r = Exec.run(List.of("nft", "-j", "list", "counters", "table", config.family(), config.table()),
+            Exec.Result r = exec(List.of("nft", "-j", "list", "counters", "table", config.family(), config.table()),
                     null, COMMAND_TIMEOUT);
             if (r.ok()) {
                 for (JsonNode e : JSON.readTree(r.out()).path("nftables")) {
@@ -289,7 +296,7 @@ public final class NftDataPlane implements AutoCloseable {
             }
             Map<String, String> byAddr = new HashMap<>();
             n.forEach((t, id) -> byAddr.put(NftScript.literal(t.address()) + "|" + t.port(), id));
-            Exec.Result ct = Exec.run(List.of("conntrack", "-L", "-f", config.conntrackFamily(), "-p", "tcp",
+            Exec.Result ct = exec(List.of("conntrack", "-L", "-f", config.conntrackFamily(), "-p", "tcp",
                     "--orig-dst", config.vip().getHostAddress(), "--dport", String.valueOf(config.port())), null, COMMAND_TIMEOUT);
             for (String line : ct.out().split("\n")) {
                 Matcher m = REPLY.matcher(line);
@@ -316,7 +323,7 @@ public final class NftDataPlane implements AutoCloseable {
 
     /** The jhash seed of an existing table's rule, or null when there is no such table or rule. */
     private Integer readSeed() throws IOException {
-        Exec.Result r = Exec.run(List.of("nft", "-j", "list", "chain", config.family(), config.table(), "prerouting"),
+        Exec.Result r = exec(List.of("nft", "-j", "list", "chain", config.family(), config.table(), "prerouting"),
                 null, COMMAND_TIMEOUT);
         if (!r.ok()) {
             return null;
@@ -327,7 +334,7 @@ public final class NftDataPlane implements AutoCloseable {
 
     /** The slots map as the kernel holds it (JSON: text listings of typeof-jhash maps crash nft 1.0.6). */
     SlotTable readSlots() throws IOException {
-        Exec.Result r = Exec.run(List.of("nft", "-j", "list", "map", config.family(), config.table(), "slots"),
+        Exec.Result r = exec(List.of("nft", "-j", "list", "map", config.family(), config.table(), "slots"),
                 null, COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new IOException("nft list map " + config.table() + " slots: " + r.firstErrorLine());
@@ -353,13 +360,24 @@ public final class NftDataPlane implements AutoCloseable {
             for (int i = 0; i < extra.size(); i++) {
                 s.append(i == 0 ? "" : ", ").append(extra.get(i));
             }
-            nft(s.append(" }\n").toString());
+            nft(prefix, s.append(" }\n").toString());
         }
         return SlotTable.of(slots);
     }
 
-    private static void nft(String script) throws IOException {
-        Exec.Result r = Exec.run(List.of("nft", "-f", "-"), script, COMMAND_TIMEOUT);
+    private Exec.Result exec(List<String> cmd, String stdin, Duration timeout) throws IOException {
+        if (prefix.isEmpty()) {
+            return Exec.run(cmd, stdin, timeout);
+        }
+        List<String> full = new ArrayList<>(prefix);
+        full.addAll(cmd);
+        return Exec.run(full, stdin, timeout);
+    }
+
+    private static void nft(List<String> prefix, String script) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("nft", "-f", "-"));
+        Exec.Result r = Exec.run(cmd, script, COMMAND_TIMEOUT);
         if (!r.ok()) {
             throw new IOException("nft -f failed: " + r.firstErrorLine());
         }
@@ -367,7 +385,7 @@ public final class NftDataPlane implements AutoCloseable {
 
     /** Deletes the table (every flow through it breaks): only for the explicit {@code --nft-remove}. */
     public static void remove(NftConfig config) throws IOException {
-        nft("delete table " + config.family() + " " + config.table() + "\n");
+        nft(List.of(), "delete table " + config.family() + " " + config.table() + "\n");
     }
 
     /** Stops the data plane thread; the kernel keeps forwarding with the table as it is (static stability). */
