@@ -52,6 +52,8 @@ public final class NftDataPlane implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NftDataPlane.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** Wait before retrying a table the kernel refused. */
+    static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     /** How often per-member packets, bytes and tracked flows are read from the kernel. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
     private static final Pattern REPLY = Pattern.compile("src=(\\S+) dst=\\S+ sport=\\d+ dport=\\d+ .*?src=(\\S+) dst=\\S+ sport=(\\d+)");
@@ -225,12 +227,19 @@ public final class NftDataPlane implements AutoCloseable {
                 installed = want;
             } catch (IOException e) {
                 applyFailures.inc();
-                log.error("nft refused the slot update, re-reading the kernel's table: {}", e.getMessage());
+                log.error("nft refused the slot update, re-reading the kernel's table and retrying in {} ms: {}",
+                        RETRY_DELAY.toMillis(), e.getMessage());
                 try {
                     installed = readSlots();
                 } catch (IOException again) {
                     log.error("cannot read the slot table back: {}", again.getMessage());
                 }
+                // retry this table unless a newer one has been queued meanwhile
+                worker.schedule(() -> {
+                    if (pending.compareAndSet(null, t)) {
+                        sync();
+                    }
+                }, RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
         }

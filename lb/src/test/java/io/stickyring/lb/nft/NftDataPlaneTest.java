@@ -126,6 +126,30 @@ class NftDataPlaneTest {
         dp2.close();
     }
 
+    @Test
+    void aTransactionTheKernelRefusesIsRetriedFromTheKernelsActualTable() throws Exception {
+        List<Member> members = List.of(Member.of("m1", "10.97.0.11", 7000), Member.of("m2", "10.97.0.12", 7000),
+                Member.of("m3", "10.97.0.13", 7000));
+        NftConfig cfg = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 256, false);
+        NftDataPlane dp = NftDataPlane.start(cfg, prefix);
+        Router r = router(dp, members);
+        r.applyView(MembershipView.of(1, members));
+        dp.awaitIdle(Duration.ofSeconds(30));
+        SlotTable before = expected(r, members, 256);
+        int victim = -1;
+        for (int i = 0; i < 256 && victim < 0; i++) {
+            victim = before.get(i).member().equals("m2") ? i : -1;
+        }
+        // someone removed a slot behind the LB's back: the next diff's "delete element" of it fails
+        assertThat(nft("delete", "element", "ip", "srt", "slots", "{ " + victim + " }")).isEmpty();
+        List<Member> two = List.of(members.get(0), members.get(2));
+        r.applyView(MembershipView.of(2, two));
+        SlotTable want = expected(r, two, 256);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> dp.readSlots().changedSlots(want).length == 0);
+        dp.close();
+    }
+
     private String nft(String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(prefix);
         cmd.add("nft");
