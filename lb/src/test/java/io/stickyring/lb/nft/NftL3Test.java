@@ -158,6 +158,8 @@ class NftL3Test {
         List<TestClient> cs = connectAll(CLIENTS);
         assertThat(lb.post("/members/b1/drain")).startsWith("200");
         await().atMost(Duration.ofSeconds(10)).until(() -> !lookup(lb, topo.clientIp(indexOn(cs, "b1"))).equals("b1"));
+        // the kernel follows the router one transaction later: wait until b1 owns no slot there
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lb.get("/metrics").contains("stickyring_lb_nft_member_slots{member=\"b1\"}"));
         int kept = 0;
         for (int i = 0; i < CLIENTS; i++) {
             TestClient c = cs.get(i);
