@@ -311,6 +311,10 @@ public final class LbCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--balance-factor, --max-connections-per-member, --slow-start and the PROXY"
                     + " protocol options need the proxy data plane (the kernel never sees connection counts or payload)");
         }
+        if (cfg.keepConnectionsOnDown()) {
+            throw new IllegalArgumentException("--keep-connections-on-down is not supported with --dataplane nft: a down"
+                    + " member's flows are deleted so its clients reconnect elsewhere");
+        }
         InetAddress vip = KeyFunctions.parseLiteral(cfg.listen().host());
         return new NftConfig(nftTable == null ? NftConfig.DEFAULT_TABLE : nftTable, vip, cfg.listen().port(),
                 nftSlots == null ? NftConfig.DEFAULT_SLOTS : nftSlots, nftSnat != null && nftSnat);

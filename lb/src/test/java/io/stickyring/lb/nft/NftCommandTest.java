@@ -40,6 +40,8 @@ class NftCommandTest {
         assertThat(r[1]).contains("key-mode (prefix) is not supported with --dataplane nft");
         r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--slow-start", "10s", "--backend", "a=10.1.1.2:80");
         assertThat(r[1]).contains("--slow-start");
+        r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--keep-connections-on-down", "--backend", "a=10.1.1.2:80");
+        assertThat(r[1]).contains("--keep-connections-on-down is not supported with --dataplane nft");
         r = run("--nft-slots", "7", "--backend", "a=10.1.1.2:80");
         assertThat(r[1]).contains("--nft-* options need --dataplane nft");
         r = run("--dataplane", "nft", "--nft-remove");
