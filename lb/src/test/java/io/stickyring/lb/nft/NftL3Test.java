@@ -263,4 +263,42 @@ class NftL3Test {
         r.start();
         return r;
     }
+
+    @Test
+    void ipv6VipForwardsWithTheRealClientAddressAndAnUnreachableMemberLosesOnlyItsFlows() throws Exception {
+        int clients = 60;
+        topo = new L3Topology(clients);
+        for (int i = 1; i <= 4; i++) {
+            topo.startBackend6(i);
+        }
+        List<String> backends = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            backends.add("--backend=b" + i + "=[" + topo.backendIp6(i) + "]:" + L3Topology.BACKEND_PORT);
+        }
+        L3Topology.Lb lb = topo.startLb("[" + topo.vip6() + "]:" + L3Topology.VIP_PORT, topo.table() + "_6", backends);
+        java.net.InetSocketAddress vip = new java.net.InetSocketAddress(topo.vip6(), L3Topology.VIP_PORT);
+        List<TestClient> cs = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            TestClient c = new TestClient(topo.clientIp6(i), vip);
+            clients(c, cs);
+            String seen = c.firstLine().split(" ")[1];
+            assertThat(java.net.InetAddress.getByName(seen.substring(0, seen.lastIndexOf(':'))))
+                    .isEqualTo(java.net.InetAddress.getByName(topo.clientIp6(i)));
+            assertThat(c.member()).isEqualTo(lookup(lb, topo.clientIp6(i)));
+        }
+        assertThat(cs).anyMatch(c -> c.member().equals("b3"));
+        topo.isolateBackend6(3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "DOWN".equals(state(lb, "b3")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lb.get("/metrics").contains("stickyring_lb_nft_member_slots{member=\"b3\"}"));
+        for (int i = 0; i < clients; i++) {
+            TestClient c = cs.get(i);
+            // the dead member's clients are reset on their next packet; the others keep exchanging data
+            assertThat(c.echo("v6 " + i)).as("client %d on %s", i, c.member()).isEqualTo(c.member().equals("b3") ? null : "v6 " + i);
+        }
+    }
+
+    private void clients(TestClient c, List<TestClient> cs) {
+        clients.add(c);
+        cs.add(c);
+    }
 }

@@ -44,14 +44,15 @@ public final class L3Topology implements AutoCloseable {
             "ident = sys.argv[1].encode()",
             "def serve(c, a):",
             "    try:",
-            "        c.sendall(ident + b' ' + ('%s:%d' % a).encode() + b'\\n')",
+            "        c.sendall(ident + b' ' + ('%s:%d' % (a[0], a[1])).encode() + b'\\n')",
             "        while True:",
             "            d = c.recv(65536)",
             "            if not d: break",
             "            c.sendall(d)",
             "    except OSError: pass",
             "    c.close()",
-            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET)",
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
             "s.bind((sys.argv[2], int(sys.argv[3]))); s.listen(4096)",
             "print('ready', flush=True)",
             "while True:",
@@ -121,17 +122,30 @@ public final class L3Topology implements AutoCloseable {
             }
             b.append("link set ").append(hostIf).append(" up\n");
             b.append("route add ").append(vip()).append("/32 via ").append(lbAddress()).append('\n');
+            // IPv6 on the same links (nodad: usable at once)
+            b.append("addr add fd00:214:").append(n).append("::1/64 dev ").append(hostIf).append(" nodad\n");
+            for (int i = 0; i < clients; i++) {
+                b.append("addr add ").append(clientIp6(i)).append("/128 dev ").append(hostIf).append(" nodad\n");
+            }
+            b.append("route add ").append(vip6()).append("/128 via ").append(lbAddress6()).append('\n');
             batch(null, b.toString());
             clientCount = clients;
-            batch(lbNs, "addr add " + lbAddress() + "/24 dev srl3l" + tag + "\nlink set srl3l" + tag + " up\n");
+            batch(lbNs, "addr add " + lbAddress() + "/24 dev srl3l" + tag + "\nlink set srl3l" + tag + " up\n"
+                    + "addr add " + lbAddress6() + "/64 dev srl3l" + tag + " nodad\n");
+            check("ip", "netns", "exec", lbNs, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
             // LB <-> backends
             veth("srl3a" + tag, lbNs, "srl3b" + tag, beNs);
-            batch(lbNs, "addr add 10.217." + n + ".1/24 dev srl3a" + tag + "\nlink set srl3a" + tag + " up\n");
+            batch(lbNs, "addr add 10.217." + n + ".1/24 dev srl3a" + tag + "\nlink set srl3a" + tag + " up\n"
+                    + "addr add fd00:217:" + n + "::1/64 dev srl3a" + tag + " nodad\n");
             StringBuilder be = new StringBuilder();
             for (int i = 1; i <= 4; i++) {
                 be.append("addr add ").append(backendIp(i)).append("/24 dev srl3b").append(tag).append('\n');
             }
+            for (int i = 1; i <= 4; i++) {
+                be.append("addr add ").append(backendIp6(i)).append("/64 dev srl3b").append(tag).append(" nodad\n");
+            }
             be.append("link set srl3b").append(tag).append(" up\nroute add default via 10.217.").append(n).append(".1\n");
+            be.append("route add default via fd00:217:").append(n).append("::1\n");
             batch(beNs, be.toString());
             // LB <-> spoofing client
             veth("srl3c" + tag, lbNs, "srl3d" + tag, spoofNs);
@@ -152,6 +166,33 @@ public final class L3Topology implements AutoCloseable {
 
     public String vip() {
         return "10.216." + n + ".1";
+    }
+
+    public String vip6() {
+        return "fd00:216:" + n + "::1";
+    }
+
+    public String lbAddress6() {
+        return "fd00:214:" + n + "::2";
+    }
+
+    public String backendIp6(int i) {
+        return "fd00:217:" + n + "::" + (10 + i);
+    }
+
+    public String clientIp6(int i) {
+        return "fd00:214:" + n + "::" + Integer.toHexString(0x100 + i);
+    }
+
+    /** Starts an IPv6 backend b{i}6 on {@link #backendIp6}, same port. */
+    public void startBackend6(int i) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", beNs, "python3", "-c", BACKEND, "b" + i, backendIp6(i),
+                String.valueOf(BACKEND_PORT)).redirectErrorStream(true).start();
+        processes.add(p);
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"ready".equals(line)) {
+            throw new IOException("backend b" + i + " (IPv6) did not start: " + line);
+        }
     }
 
     public InetSocketAddress vipAddress() {
@@ -210,6 +251,13 @@ public final class L3Topology implements AutoCloseable {
                 + "add rule ip iso in ip daddr " + backendIp(i) + " drop\nadd rule ip iso out ip saddr " + backendIp(i) + " drop\n");
     }
 
+    /** As {@link #isolateBackend} for the IPv6 address of backend {@code i}. */
+    public void isolateBackend6(int i) throws Exception {
+        nft(beNs, "add table ip6 iso6\nadd chain ip6 iso6 in { type filter hook input priority 0; }\n"
+                + "add chain ip6 iso6 out { type filter hook output priority 0; }\n"
+                + "add rule ip6 iso6 in ip6 daddr " + backendIp6(i) + " drop\nadd rule ip6 iso6 out ip6 saddr " + backendIp6(i) + " drop\n");
+    }
+
     /** A running {@code stickyring lb} in the LB namespace. */
     public final class Lb implements AutoCloseable {
         public final Process process;
@@ -252,12 +300,17 @@ public final class L3Topology implements AutoCloseable {
      * waits until it serves /readyz.
      */
     public Lb startLb(List<String> extra) throws Exception {
+        return startLb(vip() + ":" + VIP_PORT, table(), extra);
+    }
+
+    /** As {@link #startLb(List)} with another VIP (e.g. {@code [fd00:...]:80}) and table. */
+    public Lb startLb(String listen, String table, List<String> extra) throws Exception {
         int adminPort = 9000 + ThreadLocalRandom.current().nextInt(900);
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lbNs,
                 ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", LbMain.class.getName(), "--dataplane=nft",
-                "--listen=" + vip() + ":" + VIP_PORT, "--admin=" + lbAddress() + ":" + adminPort,
-                "--admin-token=" + TOKEN, "--nft-table=" + table(), "--health-interval=200ms",
+                "--listen=" + listen, "--admin=" + lbAddress() + ":" + adminPort,
+                "--admin-token=" + TOKEN, "--nft-table=" + table, "--health-interval=200ms",
                 "--health-timeout=200ms", "--health-fall=2", "--health-rise=1"));
         cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
