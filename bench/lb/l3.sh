@@ -9,6 +9,7 @@
 #   haproxy    : HAProxy in the LB ns, nbthread 2, balance source + hash-type consistent
 #   proxy      : stickyring lb (proxy data plane), --io-threads 2
 #   nft        : stickyring lb --dataplane nft: VIP 10.232.1.1:80, 65,537 jhash slots, conntrack
+#   nft-lean   : the same with --nft-counters=false (no per-packet counter rule): VIP 10.232.1.3:80
 #   nft-static : a minimal hand-written rule set: the same jhash DNAT over a 4-entry inline map, no
 #                per-member counters and no control plane (the floor of this kernel path)
 # Metrics per target (wrk -t1 in the client ns): bulk MiB/s (4 conns, 4 MiB file), keep-alive req/s
@@ -141,6 +142,10 @@ inlb java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --listen 10.232.1.1:80 --
   --nft-table srbench --backend b1=10.231.1.11:80 > "$WORK/nft.log" 2>&1 &
 PIDS+=($!)
 
+inlb java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --nft-counters=false --listen 10.232.1.3:80 --admin 127.0.0.1:9094 \
+  --nft-table srbenchlean --backend b1=10.231.1.11:80 > "$WORK/nft-lean.log" 2>&1 &
+PIDS+=($!)
+
 # --- the floor: a minimal static rule set, same jhash DNAT, no counters, no control plane
 inlb nft -f - <<'NFT'
 table ip static {
@@ -154,8 +159,10 @@ incl ip route add 10.232.1.0/24 via 10.230.1.1 2>/dev/null || true
 inlb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
 
 wait_port "$LB" 10.230.1.1 8081; wait_port "$LB" 10.230.1.1 8082
-for _ in $(seq 1 300); do grep -q 'kernel data plane' "$WORK/nft.log" && break; sleep 0.1; done
-grep -q 'kernel data plane' "$WORK/nft.log" || { echo "nft mode did not start:"; cat "$WORK/nft.log"; exit 1; }
+for f in nft nft-lean; do
+  for _ in $(seq 1 300); do grep -q 'kernel data plane' "$WORK/$f.log" && break; sleep 0.1; done
+  grep -q 'kernel data plane' "$WORK/$f.log" || { echo "$f did not start:"; cat "$WORK/$f.log"; exit 1; }
+done
 
 # wrk helpers: print one number (as bench/lb/run.sh)
 rps()      { awk '/Requests\/sec/ {print $2}'; }
@@ -164,9 +171,9 @@ mibps()    { awk '/Transfer\/sec/ { v=$2; u=substr(v,length(v)-1); n=substr(v,1,
 pct()      { awk -v p="$1" '$1==p { v=$2; if (v ~ /us$/) n=substr(v,1,length(v)-2); else if (v ~ /ms$/) n=substr(v,1,length(v)-2)*1000; else if (v ~ /s$/) n=substr(v,1,length(v)-1)*1000000; print n }'; }
 
 declare -A R
-TARGETS=(direct haproxy proxy nft nft-static)
+TARGETS=(direct haproxy proxy nft nft-lean nft-static)
 url_of() { case "$1" in direct) echo "http://10.231.1.11:80";; haproxy) echo "http://10.230.1.1:8081";;
-  proxy) echo "http://10.230.1.1:8082";; nft) echo "http://10.232.1.1:80";; nft-static) echo "http://10.232.1.2:80";; esac; }
+  proxy) echo "http://10.230.1.1:8082";; nft) echo "http://10.232.1.1:80";; nft-lean) echo "http://10.232.1.3:80";; nft-static) echo "http://10.232.1.2:80";; esac; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warming up ..."
@@ -215,7 +222,7 @@ rounds() { echo "${R[$1,$2,1]} ${R[$1,$2,2]} ${R[$1,$2,3]}"; }
   echo "Command: \`bench/lb/l3.sh $DUR\` (each step ${DUR}s, 3 interleaved rounds, wrk -t1 in a client namespace, one NGINX"
   echo "HTTP backend with 1 worker in a backend namespace, every target reached through the LB namespace)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), nft $(nft --version | awk '{print $2}')."
-  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2; stickyring proxy --io-threads 2; stickyring nft 65,537 slots;"
+  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2; stickyring proxy --io-threads 2; stickyring nft 65,537 slots (nft-lean: --nft-counters=false);"
   echo "nft-static = one jhash DNAT rule over a 4-entry inline map. conntrack TIME_WAIT 10 s in the LB namespace."
   echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: noise)."
   echo
@@ -229,10 +236,10 @@ rounds() { echo "${R[$1,$2,1]} ${R[$1,$2,2]} ${R[$1,$2,3]}"; }
   echo
   echo "Ratios, median of the per-round ratios (min..max); higher is better except p99 (lower is better):"
   echo
-  echo "| metric | nft / HAProxy | nft / nft-static | nft / direct | nft / proxy | HAProxy / direct |"
-  echo "|---|---|---|---|---|---|"
+  echo "| metric | nft / HAProxy | nft / nft-static | nft-lean / nft-static | nft-lean / HAProxy | nft / direct | nft / proxy | HAProxy / direct |"
+  echo "|---|---|---|---|---|---|---|---|"
   for m in bulk rps conn p99; do
-    echo "| $m | $(rratio "$(rounds nft $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft $m)" "$(rounds direct $m)") | $(rratio "$(rounds nft $m)" "$(rounds proxy $m)") | $(rratio "$(rounds haproxy $m)" "$(rounds direct $m)") |"
+    echo "| $m | $(rratio "$(rounds nft $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds direct $m)") | $(rratio "$(rounds nft $m)" "$(rounds proxy $m)") | $(rratio "$(rounds haproxy $m)" "$(rounds direct $m)") |"
   done
 } > "$OUT"
 echo

@@ -158,6 +158,8 @@ public final class LbCommand implements Callable<Integer> {
     Integer nftSlots;
     @Option(names = "--nft-snat", arity = "0..1", description = "nft mode: masquerade forwarded flows (no return route through the LB needed; hides the client address).")
     Boolean nftSnat;
+    @Option(names = "--nft-counters", arity = "0..1", description = "nft mode: per-member packet/byte counters, evaluated on every forwarded packet (default true).")
+    Boolean nftCounters;
     @Option(names = "--nft-remove", description = "nft mode: delete the table (breaks every flow through it) and exit.")
     boolean nftRemove;
     @Option(names = "--close-log-sample", paramLabel = "FRACTION", description = "Fraction of connection-close log lines kept, 0..1 (default 1).")
@@ -295,7 +297,7 @@ public final class LbCommand implements Callable<Integer> {
     NftConfig nftConfig(LbConfig cfg) {
         String mode = dataplane == null ? "proxy" : dataplane.toLowerCase(Locale.ROOT);
         if (mode.equals("proxy")) {
-            if (nftTable != null || nftSlots != null || nftSnat != null || nftRemove) {
+            if (nftTable != null || nftSlots != null || nftSnat != null || nftCounters != null || nftRemove) {
                 throw new IllegalArgumentException("--nft-* options need --dataplane nft");
             }
             return null;
@@ -317,7 +319,8 @@ public final class LbCommand implements Callable<Integer> {
         }
         InetAddress vip = KeyFunctions.parseLiteral(cfg.listen().host());
         return new NftConfig(nftTable == null ? NftConfig.DEFAULT_TABLE : nftTable, vip, cfg.listen().port(),
-                nftSlots == null ? NftConfig.DEFAULT_SLOTS : nftSlots, nftSnat != null && nftSnat);
+                nftSlots == null ? NftConfig.DEFAULT_SLOTS : nftSlots, nftSnat != null && nftSnat,
+                nftCounters == null || nftCounters);
     }
 
     /** This command's values with the YAML file (if any) underneath; flags win. */

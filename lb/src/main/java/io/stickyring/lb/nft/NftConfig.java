@@ -15,8 +15,15 @@ import java.util.Objects;
  *              slots follow the algorithm's shares more closely; 65,537 install in ~0.3 s.
  * @param snat  masquerade forwarded flows to the LB's address ({@code --nft-snat}): works without
  *              the backends' return route through the LB, but hides the client address.
+ * @param counters per-member packet and byte counters in the forward chain ({@code --nft-counters},
+ *              default on); they are evaluated on every forwarded packet (see docs/lb.md, L3 benchmark).
  */
-public record NftConfig(String table, InetAddress vip, int port, int slots, boolean snat) {
+public record NftConfig(String table, InetAddress vip, int port, int slots, boolean snat, boolean counters) {
+
+    /** With per-member counters on (the default). */
+    public NftConfig(String table, InetAddress vip, int port, int slots, boolean snat) {
+        this(table, vip, port, slots, snat, true);
+    }
 
     public static final String DEFAULT_TABLE = "stickyring";
     public static final int DEFAULT_SLOTS = 65_537;

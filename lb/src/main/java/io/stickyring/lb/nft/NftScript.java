@@ -13,7 +13,7 @@ import java.util.HexFormat;
  * map mcount   { type ipv4_addr . inet_service : counter }             member -> its named counter
  * chain prerouting (nat, dstnat)  ip daddr VIP tcp dport P dnat ip to jhash ip saddr mod M seed S map @slots
  * chain output     (nat, -100)    the same, for clients on the LB host itself
- * chain forward    (filter, 0)    count both directions of the VIP's flows per member
+ * chain forward    (filter, 0)    count both directions of the VIP's flows per member (unless counters are off)
  * chain postrouting (nat, srcnat) masquerade the VIP's flows, only with --nft-snat
  * </pre>
  * Invariant: {@link #setup} is idempotent and never deletes the table or the slots map ({@code add}
@@ -45,10 +45,12 @@ final class NftScript {
         chain(s, t, "postrouting", "type nat hook postrouting priority srcnat; policy accept;");
         s.append("add rule ").append(t).append(" prerouting ").append(dnat).append('\n');
         s.append("add rule ").append(t).append(" output ").append(dnat).append('\n');
-        s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction original counter name ")
-                .append(f).append(" daddr . tcp dport map @mcount\n");
-        s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction reply counter name ")
-                .append(f).append(" saddr . tcp sport map @mcount\n");
+        if (c.counters()) {
+            s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction original counter name ")
+                    .append(f).append(" daddr . tcp dport map @mcount\n");
+            s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction reply counter name ")
+                    .append(f).append(" saddr . tcp sport map @mcount\n");
+        }
         if (c.snat()) {
             s.append("add rule ").append(t).append(" postrouting ").append(flow).append(" masquerade\n");
         }

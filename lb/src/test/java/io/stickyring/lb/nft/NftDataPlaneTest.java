@@ -112,8 +112,9 @@ class NftDataPlaneTest {
         dp.awaitIdle(Duration.ofSeconds(30));
         dp.close();
         assertThat(nft("-j", "list", "chain", "ip", "srt", "postrouting")).contains("masquerade");
+        assertThat(nft("-j", "list", "chain", "ip", "srt", "forward")).contains("\"rule\"");
 
-        NftConfig small = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 32, false);
+        NftConfig small = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 32, false, false);
         NftDataPlane dp2 = NftDataPlane.start(small, prefix);
         Router r = router(dp2, members);
         r.applyView(MembershipView.of(1, members));
@@ -123,6 +124,8 @@ class NftDataPlaneTest {
         assertThat(dp2.readSlots().changedSlots(expected(r, members, 32))).isEmpty();
         assertThat(nft("-j", "list", "chain", "ip", "srt", "prerouting")).contains("\"mod\": 32");
         assertThat(nft("-j", "list", "chain", "ip", "srt", "postrouting")).doesNotContain("masquerade");
+        // --nft-counters=false: no per-packet rule in the forward chain
+        assertThat(nft("-j", "list", "chain", "ip", "srt", "forward")).doesNotContain("\"rule\"");
         dp2.close();
     }
 
