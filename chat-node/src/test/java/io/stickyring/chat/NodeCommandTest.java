@@ -95,7 +95,7 @@ class NodeCommandTest {
 
     @Test
     void roleDefaultsToAllAndSplitRolesNeedZooKeeperPostgresAndNats() throws Exception {
-        String[] base = {"--listen", "127.0.0.1:0", "--id", "n1", "--secret", "0123456789abcdef!"};
+        String[] base = {"--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()};
         assertThat(parse(base).toConfig().role()).isEqualTo(io.stickyring.chat.cluster.NodeRole.ALL);
         assertThat(parse(base).toConfig().routesAppends()).isFalse();
         assertThat(run(concat(base, "--role", "reader"))).startsWith("2:").contains("role (reader) must be all, edge or writer");

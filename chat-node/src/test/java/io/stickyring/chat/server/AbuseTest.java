@@ -312,7 +312,7 @@ class AbuseTest {
                 await().atMost(Duration.ofSeconds(10)).until(() -> metric(node, "stickyring_chat_connections")
                         + metric(node, "stickyring_chat_closes_total{reason=\"request_timeout\"}") >= n);
                 // The node is full of slow connections; a new client must be served within a few deadlines.
-                String url = "http://127.0.0.1:" + node.address().getPort() + "/healthz";
+                String url = "http://127.0.0.1:" + node.address().getPort() + "/app.js";
                 await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
                         WsClient.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
                                 HttpResponse.BodyHandlers.ofString()).statusCode() == 200);

@@ -18,15 +18,19 @@ import java.util.regex.Pattern;
  */
 final class ClusterNodeProcess implements AutoCloseable {
     private static final Pattern READY = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern ADMIN = Pattern.compile("admin on 127\\.0\\.0\\.1:(\\d+)");
     final String id;
     final Process process;
     final int port;
+    /** The admin listener's port: /metrics and /healthz are not served on the public port. */
+    final int adminPort;
     private final List<String> output;
 
-    private ClusterNodeProcess(String id, Process process, int port, List<String> output) {
+    private ClusterNodeProcess(String id, Process process, int port, int adminPort, List<String> output) {
         this.id = id;
         this.process = process;
         this.port = port;
+        this.adminPort = adminPort;
         this.output = output;
     }
 
@@ -42,6 +46,7 @@ final class ClusterNodeProcess implements AutoCloseable {
         pb.environment().put("STICKYRING_SECRET", new String(TestNodes.SECRET, StandardCharsets.UTF_8));
         Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<Integer> adminPort = new CompletableFuture<>();
         List<String> out = new ArrayList<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -54,18 +59,23 @@ final class ClusterNodeProcess implements AutoCloseable {
                     if (m.find()) {
                         port.complete(Integer.parseInt(m.group(1)));
                     }
+                    Matcher a = ADMIN.matcher(line);
+                    if (a.find()) {
+                        adminPort.complete(Integer.parseInt(a.group(1)));
+                    }
                 }
             } catch (IOException e) {
                 // process gone
             }
             synchronized (out) {
                 port.completeExceptionally(new IllegalStateException("node " + id + " exited before serving: " + out));
+                adminPort.completeExceptionally(new IllegalStateException("node " + id + " exited before serving: " + out));
             }
         }, "cluster-node-output-" + id);
         reader.setDaemon(true);
         reader.start();
         try {
-            return new ClusterNodeProcess(id, p, port.get(90, TimeUnit.SECONDS), out);
+            return new ClusterNodeProcess(id, p, port.get(90, TimeUnit.SECONDS), adminPort.get(30, TimeUnit.SECONDS), out);
         } catch (Exception e) {
             p.destroyForcibly();
             throw e;

@@ -239,7 +239,7 @@ class LimitsTest {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", node.address().getPort()));
                 s.setSoTimeout(5000);
-                s.getOutputStream().write("PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\nGET /healthz HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write("PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\nGET /app.js HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 String head = RawWs.readHead(s.getInputStream());
                 // Parsed as an HTTP request with method PROXY: refused, never trusted as an address.
                 assertThat(head).matches("(?s)HTTP/1.1 4\\d\\d .*");

@@ -213,13 +213,14 @@ class SplitClusterTest {
 
     /** Appends and group creations this node's own store committed (its commit batch size sum). */
     static long commits(ClusterNodeProcess n) throws Exception {
-        HttpResponse<String> res = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.port + "/metrics"))
+        HttpResponse<String> res = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort + "/metrics"))
                 .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
         for (String line : res.body().split("\n")) {
             if (line.startsWith("stickyring_chat_commit_batch_size_sum ")) {
                 return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
             }
         }
-        return 0;
+        throw new AssertionError("node " + n.id + " /metrics has no stickyring_chat_commit_batch_size_sum (status "
+                + res.statusCode() + ")");
     }
 }

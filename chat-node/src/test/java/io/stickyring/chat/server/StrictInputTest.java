@@ -92,12 +92,15 @@ class StrictInputTest {
 
     @Test
     void wrongMethodsGet405AndUnknownPaths404() throws Exception {
-        assertThat(http("POST", "/healthz", new byte[0]).statusCode()).isEqualTo(405);
-        assertThat(http("DELETE", "/metrics", null).statusCode()).isEqualTo(405);
+        // /healthz and /metrics live on the admin listener (AdminListenerTest covers their 405s).
+        assertThat(http("POST", "/healthz", new byte[0]).statusCode()).isEqualTo(404);
+        assertThat(http("DELETE", "/metrics", null).statusCode()).isEqualTo(404);
         assertThat(http("PUT", "/app.js", new byte[0]).statusCode()).isEqualTo(405);
         assertThat(http("GET", "/api/send", null).statusCode()).isEqualTo(405);
+        assertThat(http("DELETE", "/api/poll", null).statusCode()).isEqualTo(405);
+        assertThat(http("POST", "/api/history", new byte[0]).statusCode()).isEqualTo(405);
         assertThat(http("POST", "/no-such-thing", new byte[0]).statusCode()).isEqualTo(404);
-        assertThat(http("GET", "/healthz", null).statusCode()).isEqualTo(200);
+        assertThat(http("GET", "/app.js", null).statusCode()).isEqualTo(200);
     }
 
     @Test
