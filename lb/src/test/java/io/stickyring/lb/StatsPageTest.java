@@ -191,6 +191,19 @@ class StatsPageTest {
         chromium.screenshot(base(lb) + "/stats", png, 1280, 420, 3000);
     }
 
+    @Test
+    void withATokenTheBrowserGetsInWithTheTokenAsBasicPasswordAndTheScriptPollsToo() throws Exception {
+        HeadlessChromium chromium = HeadlessChromium.require();
+        h.backend("n1", false);
+        LoadBalancer lb = h.start(b -> b.adminToken = "s3cret");
+        int port = lb.adminAddress().getPort();
+        Document in = Jsoup.parse(chromium.dumpDom("http://ops:s3cret@127.0.0.1:" + port + "/stats", 3000));
+        assertThat(in.getElementById("status").text()).startsWith("updated");
+        assertThat(in.select("#rows td.id").eachText()).containsExactly("n1");
+        Document out = Jsoup.parse(chromium.dumpDom("http://ops:wrong@127.0.0.1:" + port + "/stats", 3000));
+        assertThat(out.getElementById("rows")).isNull();
+    }
+
     private static List<String> cells(Element tr) {
         return tr.select("td").eachText();
     }

@@ -106,7 +106,10 @@ function render(s) {
 
 async function poll() {
   try {
-    const r = await fetch('/stats.json', { cache: 'no-store', credentials: 'same-origin' });
+    // location.origin, not a relative URL: opened as http://user:token@host/stats, the page's own
+    // URL carries credentials and fetch refuses to build a request relative to it; the browser
+    // still sends the Basic credentials it cached for this origin.
+    const r = await fetch(location.origin + '/stats.json', { cache: 'no-store', credentials: 'same-origin' });
     if (!r.ok) throw new Error('HTTP ' + r.status);
     render(await r.json());
   } catch (e) {
