@@ -87,6 +87,19 @@ async function send(page, text) {
   await page.click('#compose button');
 }
 
+/** a opens a direct chat with b and sends text (acked); b opens it, sees it, replies (acked); a sees the reply. */
+async function exchange(a, b, bUser, conv, text, reply) {
+  await a.fill('#direct-user', bUser);
+  await a.click('#new-direct button');
+  await send(a, text);
+  await waitState(a, text, ['acked', 'read']);
+  await b.click(`#conversations li[data-conv="${conv}"]`, { timeout: T });
+  await b.waitForSelector(`#messages li:has-text("${text}")`, { timeout: T });
+  await send(b, reply);
+  await waitState(b, reply, ['acked', 'read']);
+  await a.waitForSelector(`#messages li:has-text("${reply}")`, { timeout: T });
+}
+
 let node;
 let browser;
 let failed = false;
@@ -110,14 +123,7 @@ try {
   assert.match(await alice.textContent('#status'), /node web-n1 .*127\.0\.0\.1/);
 
   // Exchange messages; alice's message turns "read" once bob opens the conversation.
-  await alice.fill('#direct-user', 'bob');
-  await alice.click('#new-direct button');
-  await send(alice, 'hello bob');
-  await waitState(alice, 'hello bob', ['acked', 'read']);
-  await bob.click('#conversations li[data-conv="dm:alice:bob"]', { timeout: T });
-  await bob.waitForSelector('#messages li:has-text("hello bob")', { timeout: T });
-  await send(bob, 'hi alice');
-  await alice.waitForSelector('#messages li:has-text("hi alice")', { timeout: T });
+  await exchange(alice, bob, 'bob', 'dm:alice:bob', 'hello bob', 'hi alice');
   await waitState(alice, 'hello bob', ['read']);
   console.log('exchange ok: hello bob -> read, hi alice delivered');
 
@@ -224,15 +230,7 @@ try {
   await login(dave, url, 'dave');
   for (const p of [carol, dave]) assert.match(await p.textContent('#status'), /long-poll/);
   assert.ok(wsCut >= 2, `dave's page tried the WebSocket ${wsCut} times before falling back`);
-  await carol.fill('#direct-user', 'dave');
-  await carol.click('#new-direct button');
-  await send(carol, 'carol over long-poll');
-  await waitState(carol, 'carol over long-poll', ['acked', 'read']);
-  await dave.click('#conversations li[data-conv="dm:carol:dave"]', { timeout: T });
-  await dave.waitForSelector('#messages li:has-text("carol over long-poll")', { timeout: T });
-  await send(dave, 'dave over long-poll too');
-  await waitState(dave, 'dave over long-poll too', ['acked', 'read']);
-  await carol.waitForSelector('#messages li:has-text("dave over long-poll too")', { timeout: T });
+  await exchange(carol, dave, 'dave', 'dm:carol:dave', 'carol over long-poll', 'dave over long-poll too');
   // carol is in alice's group: the poll delivers its messages too
   await alice.click('#conversations li:has-text("# team")');
   await send(alice, 'team news');
