@@ -222,9 +222,11 @@ try {
   const ctxC = await browser.newContext({ viewport: { width: 1100, height: 640 } });
   const ctxD = await browser.newContext({ viewport: { width: 1100, height: 640 } });
   let wsCut = 0;
-  await ctxD.routeWebSocket(/\/ws$/, (ws) => { wsCut++; ws.close(); });
+  let wsBlocked = true;
+  await ctxD.routeWebSocket(/\/ws$/, (ws) => { if (wsBlocked) { wsCut++; ws.close(); } else ws.connectToServer(); });
   let carol = await ctxC.newPage();
   const dave = await ctxD.newPage();
+  await dave.clock.install(); // time flows as usual; fastForward below jumps to the next WebSocket probe
   const pollUrl = url + '?transport=poll';
   await login(carol, pollUrl, 'carol');
   await login(dave, url, 'dave');
@@ -236,6 +238,11 @@ try {
   await send(alice, 'team news');
   await carol.waitForSelector('#conversations li:has-text("# team")', { timeout: T });
   console.log('long-poll ok: forced and automatic fallback, sends acked, messages delivered both ways');
+  // The WebSocket works again for dave: the next probe (every 60 s) takes it back.
+  wsBlocked = false;
+  await dave.clock.fastForward('01:01');
+  await dave.waitForFunction(() => /node web-n2/.test(document.getElementById('status').textContent), null, { timeout: T });
+  console.log('probe ok: dave back on WebSocket once it worked again');
 
   // The node goes away under long-poll: carol queues (persisted), closes her tab; the node comes
   // back; her message goes once, with its id, and dave sees it once.
