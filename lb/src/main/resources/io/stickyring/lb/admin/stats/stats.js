@@ -78,7 +78,9 @@ function render(s) {
     const st = el('td');
     st.appendChild(el('span', m.state, 'badge ' + (STATES[m.state] || '')));
     tr.appendChild(st);
-    tr.appendChild(el('td', m.stateSince ? age(s.now - m.stateSince) : '–', 'since'));
+    const since = el('td', m.stateSince ? age(s.now - m.stateSince) : '–', 'since');
+    if (m.stateSince) since.title = 'since ' + new Date(m.stateSince).toISOString();
+    tr.appendChild(since);
     tr.appendChild(el('td', m.weight, 'n'));
     tr.appendChild(el('td', (m.share * 100).toFixed(1) + '%', 'n'));
     const h = el('td');
