@@ -1,5 +1,6 @@
 package io.stickyring.chat.server;
 
+import io.stickyring.cli.HostPort;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -180,14 +181,10 @@ public final class ChatNode implements AutoCloseable {
         stateListeners.add(r::setState);
     }
 
-    private record HostPort(String host, int port) { }
-
     /** {@code --advertise}, else the bound address (127.0.0.1 for a wildcard bind). */
     private HostPort advertised() {
         if (config.advertise() != null) {
-            int colon = config.advertise().lastIndexOf(':');
-            return new HostPort(config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", ""),
-                    Integer.parseInt(config.advertise().substring(colon + 1)));
+            return HostPort.parse("--advertise", config.advertise());
         }
         InetSocketAddress bound = address();
         return new HostPort(bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress(),
