@@ -15,7 +15,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.stickyring.lb.admin.AdminApi;
 import io.stickyring.lb.admin.AdminInitializer;
 import io.stickyring.lb.config.HealthCheckMode;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.health.HealthChecker;
 import io.stickyring.lb.metrics.LbMetrics;
