@@ -97,13 +97,16 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
         return new ConfigFile(file, spec, values);
     }
 
-    /** The option a key names, or null; {@code config}, {@code help} and {@code version} are never keys. */
+    /**
+     * The option a key names, or null. Never keys: {@code config}, {@code help}, {@code version}, and
+     * options of an argument group (one-off actions such as {@code demo --kill ID}).
+     */
     private static OptionSpec option(CommandSpec spec, String key) {
         if (NOT_KEYS.contains(key) || key.startsWith("-")) {
             return null;
         }
         OptionSpec o = spec.findOption("--" + key);
-        return o != null && o.longestName().equals("--" + key) ? o : null;
+        return o != null && o.longestName().equals("--" + key) && o.group() == null ? o : null;
     }
 
     private static String unknownKey(CommandSpec spec, Path file, String key) {

@@ -39,6 +39,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
+
     @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Chat nodes, ids n1..nN (1..16; default ${DEFAULT-VALUE}).")
     int nodes;
 
@@ -101,6 +104,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        DemoCommand self = this.config.resolve(DemoCommand::new);
+        if (self != this) {
+            return self.call();
+        }
         PrintWriter err = spec.commandLine().getErr();
         DemoConfig config;
         try {
