@@ -7,7 +7,7 @@ import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.HealthCheckMode;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
-import io.stickyring.lb.config.TransportKind;
+import io.stickyring.cli.TransportKind;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
