@@ -75,7 +75,8 @@ class CliTest {
         Files.writeString(yaml, "keyMode: prefix\n");
         Run old = sim("run", "--config", yaml.toString());
         assertThat(old.code()).isEqualTo(2);
-        assertThat(old.err()).contains("key 'keyMode' is the old spelling; write key-mode").contains(yaml.toString());
+        assertThat(old.err()).contains("key 'keyMode' is the old spelling; write key-mode").contains(yaml.toString())
+                .doesNotContain("Usage:"); // one line and the --help hint, as in the launcher
         Files.writeString(yaml, "algorithms: [ring]\n");
         assertThat(sim("run", "--config", yaml.toString()).err()).contains("key 'algorithms' is the old spelling; write algorithm");
         Files.writeString(yaml, "members: [{id: a}]\n");
