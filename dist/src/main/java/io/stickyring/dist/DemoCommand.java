@@ -75,9 +75,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "client resumes from its cursor (default). --no-shared-store: each node its own <data>/<id>/chat.db, in-process bus.")
     boolean sharedStore;
 
-    @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
+    @Option(names = "--drain-period", paramLabel = "DURATION", defaultValue = "2s", converter = io.stickyring.cli.DurationConverter.class,
             description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
-    int drainPeriod;
+    java.time.Duration drainPeriod;
 
     @Option(names = "--node-jvm-opts", paramLabel = "OPTS", defaultValue = "-Xms32m -Xmx256m -XX:+UseSerialGC",
             description = "JVM options of each node process (default: ${DEFAULT-VALUE}).")
