@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stickyring.lb.config.Backends;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.RoutingTable;
