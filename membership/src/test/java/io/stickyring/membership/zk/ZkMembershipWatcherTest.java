@@ -234,12 +234,14 @@ class ZkMembershipWatcherTest {
         raw.create().forPath(MEMBERS + "/noport", "{\"id\":\"noport\",\"host\":\"h\",\"weight\":1,\"state\":\"ACTIVE\"}".getBytes(StandardCharsets.UTF_8));
         raw.create().forPath(MEMBERS + "/negweight",
                 "{\"id\":\"negweight\",\"host\":\"h\",\"port\":9,\"weight\":-1,\"state\":\"ACTIVE\"}".getBytes(StandardCharsets.UTF_8));
-        byte[] garbage = new byte[10 * 1024 * 1024];
+        // Over ZooKeeper's default 1 MB client buffer and far over MemberPayload.MAX_BYTES; 10 MB used to
+        // outlast the test session on a loaded machine (SessionExpired on the create).
+        byte[] garbage = new byte[2 * 1024 * 1024];
         new Random(42).nextBytes(garbage);
         try {
             raw.create().forPath(MEMBERS + "/huge", garbage);
         } catch (KeeperException.NodeExistsException e) {
-            // Writing 10 MB can outlast the short test session's read timeout; Curator's retry then finds it written.
+            // Writing 2 MB can outlast the short test session's read timeout; Curator's retry then finds it written.
         }
         assertThat(raw.checkExists().forPath(MEMBERS + "/huge").getDataLength()).isEqualTo(garbage.length);
         register(member("good", 9001));
@@ -260,7 +262,7 @@ class ZkMembershipWatcherTest {
         assertThat(watcher.badMembers().get("noport")).contains("missing field 'port'");
         assertThat(watcher.badMembers().get("negweight")).contains("weight (-1)");
         assertThat(watcher.badMembers().get("notjson")).contains("not JSON");
-        assertThat(watcher.badMembers().get("huge")).contains("10485760 bytes exceeds the limit");
+        assertThat(watcher.badMembers().get("huge")).contains("2097152 bytes exceeds the limit");
 
         // Further events rebuild the view but count the same bad znodes only once.
         register(member("good2", 9002));
