@@ -196,4 +196,17 @@ class StartupErrorsIT {
         assertThat(err).noneMatch(l -> l.startsWith("\tat ") || l.contains("ConnectException"));
         assertThat(err.stream().filter(l -> l.contains("ZooKeeper " + zk + " unreachable")).count()).as("stderr: %s", err).isEqualTo(1);
     }
+
+    @Test
+    void aNodeWhoseZooKeeperIsUnreachableSaysSoInOneLineAfterTheSessionTimeout() throws Exception {
+        // It used to retry for ~47 s and print Curator's session warnings and a ConnectionLossException.
+        String zk = "127.0.0.1:" + closedPort;
+        Run r = run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + tmp.resolve("z.db"), secret,
+                "--zk", zk, "--zk-session-timeout", "2s", "--zk-connection-timeout", "1s");
+        oneLine(r, 1, "--zk (" + zk + ")", "ZooKeeper " + zk + " unreachable");
+        // Besides it: at most the connection log's own "unreachable" line and "stopped"; nothing from Curator.
+        assertThat(r.err()).as("no Curator warnings").noneMatch(l -> l.contains("o.a.curator") || l.contains("org.apache.curator")
+                || l.contains("ConnectionLoss") || l.contains("Session"));
+        assertThat(r.err()).as("stderr").hasSizeLessThanOrEqualTo(3);
+    }
 }

@@ -62,6 +62,9 @@ public final class ZkMemberRegistration implements AutoCloseable {
     private final String path;
     private final String instanceId = UUID.randomUUID().toString();
     private final Duration conflictWait;
+    /** For a registration owning its client: how long {@link #start()} waits for a first connection; else null. */
+    private final Duration connectWait;
+    private final String connectString;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ExecutorService executor;
     private final CuratorCache ownNode;
@@ -84,12 +87,15 @@ public final class ZkMemberRegistration implements AutoCloseable {
      *                     same id to disappear before refusing; use about the session timeout
      */
     public ZkMemberRegistration(CuratorFramework client, String cluster, Member member, Duration conflictWait) {
-        this(client, false, cluster, member, conflictWait);
+        this(client, false, cluster, member, conflictWait, null, null);
     }
 
-    private ZkMemberRegistration(CuratorFramework client, boolean ownsClient, String cluster, Member member, Duration conflictWait) {
+    private ZkMemberRegistration(CuratorFramework client, boolean ownsClient, String cluster, Member member, Duration conflictWait,
+                                 Duration connectWait, String connectString) {
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
+        this.connectWait = connectWait;
+        this.connectString = connectString;
         this.cluster = ZkSettings.validateCluster(cluster);
         Objects.requireNonNull(member, "member");
         this.path = ZkSettings.memberPath(cluster, member.id());
@@ -113,11 +119,13 @@ public final class ZkMemberRegistration implements AutoCloseable {
 
     /**
      * A registration owning a new client built from {@code settings}; it waits 1.5 session
-     * timeouts for a crashed predecessor's znode to expire before refusing to start.
+     * timeouts for a crashed predecessor's znode to expire before refusing to start, and one
+     * session timeout for a first connection before saying ZooKeeper is unreachable.
      */
     public static ZkMemberRegistration create(ZkSettings settings, Member member) {
         Duration wait = settings.sessionTimeout().plus(settings.sessionTimeout().dividedBy(2));
-        return new ZkMemberRegistration(settings.newClient(), true, settings.cluster(), member, wait);
+        return new ZkMemberRegistration(settings.newClient(), true, settings.cluster(), member, wait,
+                settings.sessionTimeout(), settings.connectString());
     }
 
     /**
@@ -133,6 +141,12 @@ public final class ZkMemberRegistration implements AutoCloseable {
         try {
             if (ownsClient) {
                 client.start();
+                // Without this, the first create retries until the retry policy gives up (~50 s) and
+                // Curator logs its session warnings on the way: one line, after one session timeout.
+                if (!client.blockUntilConnected(Math.toIntExact(connectWait.toMillis()), TimeUnit.MILLISECONDS)) {
+                    throw new MembershipException("ZooKeeper " + connectString + " unreachable: no connection within "
+                            + connectWait.toMillis() + " ms (the session timeout); member '" + id() + "' not registered");
+                }
             }
             ensureParent();
             synchronized (lock) {
