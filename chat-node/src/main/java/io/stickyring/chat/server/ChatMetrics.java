@@ -63,7 +63,8 @@ public final class ChatMetrics implements StoreMetrics {
 
     /** Close reasons exported (at 0) from start: the ones docs/chat-node.md and the alerts name. */
     static final java.util.List<String> CLOSE_REASONS = java.util.List.of("slow_consumer", "pong_timeout", "bad_token",
-            "hello_timeout", "too_big", "per_ip_limit", "restart", "store", "not_authenticated", "protocol", "binary");
+            "hello_timeout", "too_big", "per_ip_limit", "restart", "store", "not_authenticated", "protocol", "binary",
+            "untrusted_proxy_header");
 
     public ChatMetrics() {
         // Labelled counters exist from start (every error code, the close reasons, cache results, the
