@@ -46,6 +46,9 @@ public final class ChatMetrics implements StoreMetrics {
             .labelNames("result").register(registry);
     final Counter rejections = Counter.builder().name("stickyring_chat_rejections")
             .help("Requests refused, by error code").labelNames("code").register(registry);
+    final Counter groupChangesReceived = Counter.builder().name("stickyring_chat_group_changes_received")
+            .help("Group membership changes (leaves) on other nodes heard through the bus; each dropped a cached member list")
+            .register(registry);
     final Counter closes = Counter.builder().name("stickyring_chat_closes")
             .help("Connections closed by the node, by reason (WebSocket and HTTP)").labelNames("reason").register(registry);
     final Histogram ackLatency = Histogram.builder().name("stickyring_chat_ack_latency_seconds")
