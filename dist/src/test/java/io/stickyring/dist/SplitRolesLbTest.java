@@ -81,7 +81,7 @@ class SplitRolesLbTest {
                         }
                     };
                     for (int i = 1; i <= 12; i++) {
-                        clients.add(ChatClient.start(ClientOptions.builder(url, "u" + i).transport(ClientOptions.TransportMode.WEBSOCKET)
+                        clients.add(ChatClient.start(ClientOptions.builder(url, "u" + i).devLogin(true).transport(ClientOptions.TransportMode.WEBSOCKET)
                                 .localAddress(InetAddress.getByName("127.21." + i + "." + (i * 3))).build(), new MemoryOutbox(), listener));
                     }
                     await().atMost(Duration.ofSeconds(30)).until(() -> clients.stream().allMatch(c -> c.state() == ConnectionState.CONNECTED));

@@ -41,7 +41,7 @@ class ChatClientTest {
     }
 
     private ChatClient client(ChatNode n, String user, Recorder rec, ClientOptions.TransportMode mode) throws Exception {
-        ClientOptions o = ClientOptions.builder(uri(n), user).transport(mode)
+        ClientOptions o = ClientOptions.builder(uri(n), user).devLogin(true).transport(mode)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build();
         return keep(ChatClient.start(o, FileOutbox.open(dir.resolve("outbox-" + user)), rec));
     }
@@ -129,7 +129,7 @@ class ChatClientTest {
     void fallsBackToLongPollingWhenWebSocketsFail() throws Exception {
         ChatNode node = keep(Nodes.start(dir.resolve("n.db"), "n1", 0));
         Recorder a = new Recorder();
-        ClientOptions o = ClientOptions.builder(uri(node), "alice").wsPath("/no-websocket-here")
+        ClientOptions o = ClientOptions.builder(uri(node), "alice").devLogin(true).wsPath("/no-websocket-here")
                 .wsFailuresBeforeFallback(2).backoff(Duration.ofMillis(10), Duration.ofMillis(50))
                 .pollWait(Duration.ofSeconds(2)).build();
         ChatClient alice = keep(ChatClient.start(o, new MemoryOutbox(), a));
