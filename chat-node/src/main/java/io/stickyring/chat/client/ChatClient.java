@@ -154,11 +154,7 @@ public final class ChatClient implements AutoCloseable {
         ObjectNode b = JSON.createObjectNode().put("title", title);
         ArrayNode arr = b.putArray("members");
         members.forEach(arr::add);
-        return tokenAsync().thenCompose(t -> runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve("/api/conversations"))
-                        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + t)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(b.toString(), StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
+        return postAuthorized("/api/conversations", b)
                 .thenApply(r -> {
                     JsonNode n = parse(r.body());
                     if (r.statusCode() != 200) {
@@ -166,6 +162,31 @@ public final class ChatClient implements AutoCloseable {
                     }
                     return n.path("id").asText();
                 });
+    }
+
+    /**
+     * Leaves group {@code conv} ({@code POST /api/leave}); completes once the node has committed
+     * it, after which this user can neither send to nor read the group. Fails with the node's
+     * error (e.g. {@code not_member}).
+     */
+    public CompletableFuture<Void> leaveGroup(String conv) {
+        ObjectNode b = JSON.createObjectNode().put("conv", conv);
+        return postAuthorized("/api/leave", b)
+                .thenApply(r -> {
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("leave " + conv + ": HTTP " + r.statusCode() + " " + r.body());
+                    }
+                    return null;
+                });
+    }
+
+    /** POSTs {@code body} to {@code path} with this user's bearer token. */
+    private CompletableFuture<HttpResponse<String>> postAuthorized(String path, ObjectNode body) {
+        return tokenAsync().thenCompose(t -> runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve(path))
+                        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + t)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
     }
 
     public ConnectionState state() {

@@ -206,4 +206,20 @@ class ChatClientTest {
         assertThat(alice.inboxResets()).isEqualTo(1);
         assertThat(alice.cursor()).isEqualTo(2);
     }
+
+    @Test
+    void aMemberWhoLeftAGroupHasItsSendsRefused() throws Exception {
+        ChatNode node = keep(Nodes.start(dir.resolve("n.db"), "n1", 0));
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ChatClient alice = client(node, "alice", a, ClientOptions.TransportMode.WEBSOCKET);
+        ChatClient bob = client(node, "bob", b, ClientOptions.TransportMode.WEBSOCKET);
+        String g = alice.createGroup(List.of("bob"), "pair").get(20, java.util.concurrent.TimeUnit.SECONDS);
+        bob.leaveGroup(g).get(20, java.util.concurrent.TimeUnit.SECONDS);
+        String id = bob.send(g, "gone");
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.failed.contains(id + ":not_member"));
+        assertThat(bob.pendingCount()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bob.leaveGroup(g).get(20, java.util.concurrent.TimeUnit.SECONDS))
+                .hasMessageContaining("403").hasMessageContaining("not_member");
+    }
 }

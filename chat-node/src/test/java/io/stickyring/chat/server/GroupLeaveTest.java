@@ -55,6 +55,20 @@ class GroupLeaveTest {
         return r.json().get("id").asText();
     }
 
+    /** {@code POST /api/send} as {@code user}; returns the HTTP status. */
+    private static int httpSend(ChatNode node, String user, String id, String conv, String body) throws Exception {
+        return RateLimitsAndCapsTest.call(node, "POST", "/api/send", user, Frames.encode(
+                Frames.JSON.createObjectNode().put("id", id).put("conv", conv).put("body", body))).status();
+    }
+
+    /** The bodies of {@code user}'s inbox from cursor 0, through {@code GET /api/poll}. */
+    private static List<String> inbox(ChatNode node, String user) throws Exception {
+        JsonNode poll = RateLimitsAndCapsTest.call(node, "GET", "/api/poll?cursor=0", user, null).json();
+        List<String> out = new ArrayList<>();
+        poll.get("messages").forEach(m -> out.add(m.get("body").asText()));
+        return out;
+    }
+
     /** The next frame of {@code type}, skipping others (pushes of the member's own messages). */
     private static JsonNode nextOf(WsClient c, String type) {
         List<JsonNode> frames = c.until(type);
@@ -97,11 +111,8 @@ class GroupLeaveTest {
         assertThat(RateLimitsAndCapsTest.call(node, "GET", "/api/leave", "carol", null).status()).isEqualTo(405);
 
         // New messages reach only the remaining member; bob's inbox ends with his own message.
-        RateLimitsAndCapsTest.Res sent = RateLimitsAndCapsTest.call(node, "POST", "/api/send", "alice",
-                "{\"id\":\"a1\",\"conv\":\"" + g + "\",\"body\":\"just me\"}");
-        assertThat(sent.status()).isEqualTo(200);
-        JsonNode poll = RateLimitsAndCapsTest.call(node, "GET", "/api/poll?cursor=0", "bob", null).json();
-        assertThat(poll.get("messages")).extracting(m -> m.get("body").asText()).containsExactly("hello team");
+        assertThat(httpSend(node, "alice", "a1", g, "just me")).isEqualTo(200);
+        assertThat(inbox(node, "bob")).containsExactly("hello team");
         JsonNode convs = RateLimitsAndCapsTest.call(node, "GET", "/api/conversations", "bob", null).json();
         assertThat(convs.get("conversations")).isEmpty();
     }
@@ -142,12 +153,8 @@ class GroupLeaveTest {
         assertThat(nextOf(bob, "error").get("code").asText()).isEqualTo("not_member");
         bob.send(Frames.frame("history").put("conv", g).put("ref", "H1"));
         assertThat(nextOf(bob, "error").get("code").asText()).isEqualTo("not_member");
-        RateLimitsAndCapsTest.Res sent = RateLimitsAndCapsTest.call(n2, "POST", "/api/send", "alice",
-                "{\"id\":\"a1\",\"conv\":\"" + g + "\",\"body\":\"only alice\"}");
-        assertThat(sent.status()).isEqualTo(200);
-        JsonNode poll = RateLimitsAndCapsTest.call(n2, "GET", "/api/poll?cursor=0", "bob", null).json();
-        assertThat(poll.get("messages")).extracting(m -> m.get("body").asText()).containsExactly("before");
-        JsonNode alicePoll = RateLimitsAndCapsTest.call(n1, "GET", "/api/poll?cursor=0", "alice", null).json();
-        assertThat(alicePoll.get("messages")).extracting(m -> m.get("body").asText()).containsExactly("before", "only alice");
+        assertThat(httpSend(n2, "alice", "a1", g, "only alice")).isEqualTo(200);
+        assertThat(inbox(n2, "bob")).containsExactly("before");
+        assertThat(inbox(n1, "alice")).containsExactly("before", "only alice");
     }
 }
