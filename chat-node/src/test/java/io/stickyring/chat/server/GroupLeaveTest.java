@@ -157,4 +157,48 @@ class GroupLeaveTest {
         assertThat(inbox(n2, "bob")).containsExactly("before");
         assertThat(inbox(n1, "alice")).containsExactly("before", "only alice");
     }
+
+    @Test
+    void aLeaveTakenByAnEdgeReachesTheWriterThatCommitsTheGroupsSends() throws Exception {
+        schema = PostgresTestSchemas.newSchema();
+        String store = PostgresTestSchemas.spec(schema, "");
+        String bus = NatsTestServer.SHARED + "?prefix=" + NatsTestServer.uniquePrefix();
+        org.apache.curator.test.TestingServer zk = closeLater(new org.apache.curator.test.TestingServer(true));
+        ChatNode w1 = closeLater(TestNodes.start(dir, "w1", b -> {
+            b.store = store;
+            b.bus = bus;
+            b.zk = zk.getConnectString();
+            b.cluster = "leave";
+            b.role = io.stickyring.chat.cluster.NodeRole.WRITER;
+        }));
+        ChatNode e1 = closeLater(TestNodes.start(dir, "e1", b -> {
+            b.store = store;
+            b.bus = bus;
+            b.zk = zk.getConnectString();
+            b.cluster = "leave";
+            b.role = io.stickyring.chat.cluster.NodeRole.EDGE;
+        }));
+        String commits = "stickyring_chat_commit_batch_size_sum";
+        String g = createGroup(e1, "alice", "bob");
+        // bob's sends go through the edge to the writer (once the edge sees it), which caches the group.
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            assertThat(httpSend(e1, "bob", "warm" + n.incrementAndGet(), g, "warm")).isEqualTo(200);
+            return ClusterOutageTest.metric(w1, commits) > 0;
+        });
+
+        // The leave itself is committed by the edge's store (only sends are routed to writers).
+        assertThat(RateLimitsAndCapsTest.call(e1, "POST", "/api/leave", "bob", "{\"conv\":\"" + g + "\"}").status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> ClusterOutageTest.metric(w1, "stickyring_chat_group_changes_received_total") == 1);
+        double writerCommits = ClusterOutageTest.metric(w1, commits);
+        double edgeCommits = ClusterOutageTest.metric(e1, commits);
+        // The writer refuses bob now (403) and commits alice's next message for alice alone.
+        assertThat(httpSend(e1, "bob", "after", g, "after")).isEqualTo(403);
+        assertThat(httpSend(e1, "alice", "a1", g, "only alice")).isEqualTo(200);
+        assertThat(ClusterOutageTest.metric(w1, commits)).as("committed by the writer").isGreaterThan(writerCommits);
+        assertThat(ClusterOutageTest.metric(e1, commits)).as("the edge committed no send").isEqualTo(edgeCommits);
+        assertThat(inbox(e1, "bob")).doesNotContain("only alice", "after");
+    }
 }
