@@ -71,8 +71,11 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
     protected final Map<String, Conversation> groupCache = new ConcurrentHashMap<>();
     /** Bumped by every invalidation: a load that raced one does not keep what it read (see {@link #loadGroup}). */
     private final AtomicLong groupEpoch = new AtomicLong();
-    /** Longest a cached member list is used without reloading it: 10 s. */
+    /** Longest a cached member list is used without reloading it, by default: 10 s. */
     static final long GROUP_CACHE_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** {@link MessageStores#GROUP_CACHE_TTL_PROPERTY} overrides {@link #GROUP_CACHE_TTL_NANOS}. */
+    private static final String GROUP_CACHE_TTL_PROPERTY = MessageStores.GROUP_CACHE_TTL_PROPERTY;
+    private final long groupCacheTtlNanos = groupCacheTtlNanos();
     private volatile long groupCacheSwept = System.nanoTime();
     /** Set once by {@link #close()}: no new writes are queued, the writer drains what is queued. */
     protected volatile boolean closing;
@@ -95,6 +98,22 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         this.groupMembersSql = "SELECT " + userColumn + " FROM members WHERE conv = ? ORDER BY " + userColumn;
         this.conversationsOfSql = "SELECT conv FROM members WHERE " + userColumn + " = ? ORDER BY conv";
         this.groupCountSql = "SELECT COUNT(*) FROM members WHERE " + userColumn + " = ? AND conv LIKE 'g:%'";
+    }
+
+    private static long groupCacheTtlNanos() {
+        String v = System.getProperty(GROUP_CACHE_TTL_PROPERTY);
+        if (v == null) {
+            return GROUP_CACHE_TTL_NANOS;
+        }
+        try {
+            long ms = Long.parseLong(v.trim());
+            if (ms >= 1) {
+                return TimeUnit.MILLISECONDS.toNanos(ms);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(GROUP_CACHE_TTL_PROPERTY + " (" + v + ") must be a number of milliseconds >= 1");
     }
 
     /** Starts the writer; called last in the subclass constructor, once its fields are set. */
@@ -278,7 +297,7 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
             return direct;
         }
         long now = System.nanoTime();
-        if (now - groupCacheSwept > GROUP_CACHE_TTL_NANOS) {
+        if (now - groupCacheSwept > groupCacheTtlNanos) {
             groupCacheSwept = now;
             groupEpoch.incrementAndGet();
             groupCache.clear();

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +33,17 @@ class GroupLeaveTest {
     Path dir;
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private String schema;
+
+    /** The stores' periodic member-list sweep would hide a missing bus notice: push it out of the test's reach. */
+    @BeforeAll
+    static void noCacheSweepDuringTheTest() {
+        System.setProperty(io.stickyring.chat.store.MessageStores.GROUP_CACHE_TTL_PROPERTY, "3600000");
+    }
+
+    @AfterAll
+    static void restoreCacheSweep() {
+        System.clearProperty(io.stickyring.chat.store.MessageStores.GROUP_CACHE_TTL_PROPERTY);
+    }
 
     @AfterEach
     void cleanUp() throws Exception {
