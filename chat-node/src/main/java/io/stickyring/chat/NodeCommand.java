@@ -82,6 +82,11 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--accept-proxy-protocol", description = "Accept a PROXY v1/v2 header (from the LB) carrying the real client address")
     boolean acceptProxyProtocol;
 
+    @Option(names = "--trusted-proxies", paramLabel = "CIDR[,CIDR...]", defaultValue = io.stickyring.chat.server.TrustedProxies.DEFAULT,
+            description = "Peers (the LBs) allowed to send a PROXY header with --accept-proxy-protocol; anyone else's header is "
+                    + "refused and the connection closed (default: ${DEFAULT-VALUE})")
+    String trustedProxies;
+
     @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain (PEM) to serve wss/https")
     Path tlsCert;
 
@@ -254,6 +259,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.devLogin = devLogin;
             b.tokenTtl = tokenTtl;
             b.acceptProxyProtocol = acceptProxyProtocol;
+            b.trustedProxies = io.stickyring.chat.server.TrustedProxies.parse(trustedProxies);
             b.tlsCert = tlsCert;
             b.tlsKey = tlsKey;
             b.maxFrameBytes = maxFrameBytes;

@@ -162,10 +162,10 @@ class ClientFailoverTest {
                 String ipB = ipOwnedBy(http, lb, "n2", 2);
                 Inbox aliceIn = new Inbox();
                 Inbox bobIn = new Inbox();
-                ClientOptions.Builder fast = ClientOptions.builder(url, "alice").transport(ClientOptions.TransportMode.WEBSOCKET)
+                ClientOptions.Builder fast = ClientOptions.builder(url, "alice").devLogin(true).transport(ClientOptions.TransportMode.WEBSOCKET)
                         .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).localAddress(InetAddress.getByName(ipA));
                 try (ChatClient alice = ChatClient.start(fast.build(), FileOutbox.open(dir.resolve("alice")), aliceIn);
-                     ChatClient bob = ChatClient.start(ClientOptions.builder(url, "bob")
+                     ChatClient bob = ChatClient.start(ClientOptions.builder(url, "bob").devLogin(true)
                              .transport(ClientOptions.TransportMode.WEBSOCKET).backoff(Duration.ofMillis(50), Duration.ofMillis(500))
                              .localAddress(InetAddress.getByName(ipB)).build(), new MemoryOutbox(), bobIn)) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> alice.state() == ConnectionState.CONNECTED
@@ -203,7 +203,7 @@ class ClientFailoverTest {
 
                     // The store's truth, read back fresh through the LB from cursor 0: 150 messages, 150 ids.
                     Inbox replay = new Inbox();
-                    try (ChatClient check = ChatClient.start(ClientOptions.builder(url, "bob")
+                    try (ChatClient check = ChatClient.start(ClientOptions.builder(url, "bob").devLogin(true)
                             .localAddress(InetAddress.getByName(ipB)).build(), new MemoryOutbox(), replay)) {
                         await().atMost(Duration.ofSeconds(30)).until(() -> replay.messages.size() >= 150
                                 && check.state() == ConnectionState.CONNECTED);

@@ -28,6 +28,20 @@ public interface MessageBus extends AutoCloseable {
         }
     }
 
+    /**
+     * Tells the other nodes that the member list of group {@code conv} changed (someone left), so
+     * each drops its cached copy; the publishing node's store has already dropped its own. Best
+     * effort like every event: stores also reload cached member lists periodically. The default
+     * does nothing (a bus that stays in one process has no other node to tell).
+     */
+    default void publishGroupChanged(String conv) {
+    }
+
+    /** Calls {@code handler} with the id of every group another node changed (bus thread; must not block). */
+    default Subscription subscribeGroupChanges(Consumer<String> handler) {
+        return () -> { };
+    }
+
     @Override
     void close();
 

@@ -108,4 +108,9 @@ public record NatsConfig(List<String> servers, String prefix, Duration fallbackS
     public String subject(String user) {
         return prefix + ".u." + user.replace('.', '~');
     }
+
+    /** The subject of group membership changes, heard by every node ({@code <prefix>.groups}; user subjects are {@code <prefix>.u.*}). */
+    public String groupsSubject() {
+        return prefix + ".groups";
+    }
 }

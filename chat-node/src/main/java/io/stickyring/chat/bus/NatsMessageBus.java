@@ -53,6 +53,8 @@ public final class NatsMessageBus implements MessageBus {
     private volatile Connection connection;
     private Dispatcher dispatcher;
     private final Map<String, List<Consumer<BusEvent>>> local = new ConcurrentHashMap<>();
+    /** Listeners of other nodes' group membership changes ({@link #subscribeGroupChanges}). */
+    private final List<Consumer<String>> groupListeners = new CopyOnWriteArrayList<>();
     private final Map<String, Long> fallbackHeads = new ConcurrentHashMap<>();
     private final AtomicInteger resyncRounds = new AtomicInteger();
     private final AtomicBoolean up = new AtomicBoolean();
@@ -168,6 +170,7 @@ public final class NatsMessageBus implements MessageBus {
                 return;
             }
             dispatcher = conn.createDispatcher(this::onMessage);
+            dispatcher.subscribe(config.groupsSubject());
             for (String user : local.keySet()) {
                 dispatcher.subscribe(config.subject(user));
             }
@@ -245,7 +248,46 @@ public final class NatsMessageBus implements MessageBus {
         }
     }
 
+    @Override
+    public void publishGroupChanged(String conv) {
+        Connection conn = connection;
+        if (closed || conn == null) {
+            publishFailures.inc();
+            return;
+        }
+        try {
+            conn.publish(config.groupsSubject(), conv.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            published.inc();
+        } catch (IllegalStateException e) {
+            // Lost: the other nodes' stores reload cached member lists periodically.
+            publishFailures.inc();
+            log.debug("NATS group change for {} dropped: {}", conv, e.getMessage());
+        }
+    }
+
+    @Override
+    public Subscription subscribeGroupChanges(Consumer<String> handler) {
+        groupListeners.add(handler);
+        return () -> groupListeners.remove(handler);
+    }
+
+    private void onGroupChanged(Message msg) {
+        received.inc();
+        String conv = new String(msg.getData(), java.nio.charset.StandardCharsets.UTF_8);
+        for (Consumer<String> h : groupListeners) {
+            try {
+                h.accept(conv);
+            } catch (RuntimeException e) {
+                log.warn("group change listener for {} failed: {}", conv, e.toString());
+            }
+        }
+    }
+
     private void onMessage(Message msg) {
+        if (msg.getSubject().equals(config.groupsSubject())) {
+            onGroupChanged(msg);
+            return;
+        }
         BusEvent event;
         try {
             event = BusEvents.decode(msg.getData());

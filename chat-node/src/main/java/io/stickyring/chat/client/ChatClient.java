@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +87,7 @@ public final class ChatClient implements AutoCloseable {
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong resends = new AtomicLong();
     private final AtomicLong inboxResets = new AtomicLong();
+    private final AtomicLong tokenRefreshes = new AtomicLong();
 
     private ChatClient(ClientOptions options, Outbox outbox, ChatListener listener, ClientRuntime runtime, boolean own,
                        RandomGenerator random) {
@@ -152,11 +154,7 @@ public final class ChatClient implements AutoCloseable {
         ObjectNode b = JSON.createObjectNode().put("title", title);
         ArrayNode arr = b.putArray("members");
         members.forEach(arr::add);
-        return tokenAsync().thenCompose(t -> runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve("/api/conversations"))
-                        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + t)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(b.toString(), StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
+        return postAuthorized("/api/conversations", b)
                 .thenApply(r -> {
                     JsonNode n = parse(r.body());
                     if (r.statusCode() != 200) {
@@ -164,6 +162,31 @@ public final class ChatClient implements AutoCloseable {
                     }
                     return n.path("id").asText();
                 });
+    }
+
+    /**
+     * Leaves group {@code conv} ({@code POST /api/leave}); completes once the node has committed
+     * it, after which this user can neither send to nor read the group. Fails with the node's
+     * error (e.g. {@code not_member}).
+     */
+    public CompletableFuture<Void> leaveGroup(String conv) {
+        ObjectNode b = JSON.createObjectNode().put("conv", conv);
+        return postAuthorized("/api/leave", b)
+                .thenApply(r -> {
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException("leave " + conv + ": HTTP " + r.statusCode() + " " + r.body());
+                    }
+                    return null;
+                });
+    }
+
+    /** POSTs {@code body} to {@code path} with this user's bearer token. */
+    private CompletableFuture<HttpResponse<String>> postAuthorized(String path, ObjectNode body) {
+        return tokenAsync().thenCompose(t -> runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve(path))
+                        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + t)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
     }
 
     public ConnectionState state() {
@@ -212,6 +235,11 @@ public final class ChatClient implements AutoCloseable {
         return inboxResets.get();
     }
 
+    /** Times a refused token (close 1008 / HTTP 401) was dropped to get a fresh one. */
+    public long tokenRefreshes() {
+        return tokenRefreshes.get();
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -248,6 +276,13 @@ public final class ChatClient implements AutoCloseable {
         if (t != null) {
             return CompletableFuture.completedFuture(t);
         }
+        if (options.tokenSupplier() != null) {
+            return freshToken();
+        }
+        if (!options.devLogin()) {
+            // Unreachable through ClientOptions (it requires a token, a supplier or dev login).
+            return CompletableFuture.failedFuture(new IllegalStateException("no token for " + options.user()));
+        }
         ObjectNode b = JSON.createObjectNode().put("user", options.user());
         return runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve("/api/login"))
                         .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
@@ -259,6 +294,24 @@ public final class ChatClient implements AutoCloseable {
                     }
                     return parse(r.body()).path("token").asText();
                 });
+    }
+
+    /** Asks the application's token supplier; a throw, a null stage or a null/empty token is a failure. */
+    private CompletableFuture<String> freshToken() {
+        try {
+            CompletionStage<String> s = options.tokenSupplier().get();
+            if (s == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("token supplier returned null"));
+            }
+            return s.toCompletableFuture().thenApply(t -> {
+                if (t == null || t.isEmpty()) {
+                    throw new IllegalStateException("token supplier gave no token");
+                }
+                return t;
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private void connect() {
@@ -273,12 +326,12 @@ public final class ChatClient implements AutoCloseable {
                     return;
                 }
                 if (e != null) {
-                    log.debug("{}: login failed: {}", options.user(), e.toString());
-                    scheduleReconnect(backoff.nextDelayMillis(), 1006, "login failed: " + e.getMessage());
+                    log.debug("{}: getting a token failed: {}", options.user(), e.toString());
+                    scheduleReconnect(backoff.nextDelayMillis(), 1006, "getting a token failed: " + e.getMessage());
                     return;
                 }
                 token = t;
-                devToken = true;
+                devToken = options.tokenSupplier() == null;
                 openTransport();
             }, loop);
         } else {
@@ -356,8 +409,11 @@ public final class ChatClient implements AutoCloseable {
                 wsFailuresInRow = 0;
             }
         }
-        if (code == 1008 && devToken) {
-            token = null; // expired or from another secret: log in again
+        if (code == 1008 && (devToken || options.tokenSupplier() != null)) {
+            // Refused (expired, or from another key): ask the supplier (or dev login) again. A
+            // fixed token without a supplier is retried as is: nothing else may replace it.
+            token = null;
+            tokenRefreshes.incrementAndGet();
         }
         long delay;
         Matcher m = reason == null ? null : RETRY_HINT.matcher(reason);

@@ -4,17 +4,24 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Validated settings of a {@link ChatClient}. {@code server} is the base URL of the LB (or of a
  * node), e.g. {@code http://127.0.0.1:8080}; the client uses {@code <server>/ws} and the HTTP API
- * under it. {@code token} null means dev login ({@code POST /api/login}) as {@code user}.
+ * under it. Credentials: a {@code token} (a JWT your backend issued for {@code user}), a
+ * {@code tokenSupplier} the client calls for a fresh token whenever it has none or the node
+ * refused the one it had (close 1008 / HTTP 401, e.g. expired), or both (the token is used first).
+ * {@code devLogin} ({@code POST /api/login}, anyone as anyone) is used only when asked for
+ * explicitly, for development nodes; a client with none of the three is refused at build time.
  * {@code localAddress} binds the client's source IP (any 127.x.y.z on loopback), null = any.
  */
 public record ClientOptions(URI server, String user, String token, InetAddress localAddress, TransportMode transport,
                             String wsPath, Duration backoffBase, Duration backoffMax, Duration pingInterval,
                             Duration pongTimeout, int wsFailuresBeforeFallback, Duration pollWait,
-                            Duration pollModeFor, Duration retryRefusedSend, Duration pollInterval, boolean keepAlive) {
+                            Duration pollModeFor, Duration retryRefusedSend, Duration pollInterval, boolean keepAlive,
+                            Supplier<? extends CompletionStage<String>> tokenSupplier, boolean devLogin) {
 
     /** Which transports the client may use. */
     public enum TransportMode {
@@ -56,6 +63,10 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
             throw new IllegalArgumentException("pollWait (" + pollWait + ") must be in [0s, 300s]");
         }
         positive("pollInterval", pollInterval);
+        if (token == null && tokenSupplier == null && !devLogin) {
+            throw new IllegalArgumentException("client for user " + user + " has no credentials: give token(JWT), "
+                    + "tokenSupplier(...) (asked again after an expired-token close) or, for development nodes only, devLogin(true)");
+        }
     }
 
     private static void positive(String name, Duration d) {
@@ -86,6 +97,8 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
         private Duration retryRefusedSend = Duration.ofSeconds(1);
         private Duration pollInterval = Duration.ofSeconds(1);
         private boolean keepAlive = true;
+        private Supplier<? extends CompletionStage<String>> tokenSupplier;
+        private boolean devLogin;
 
         private Builder(URI server, String user) {
             this.server = server;
@@ -94,6 +107,25 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
 
         public Builder token(String v) {
             token = v;
+            return this;
+        }
+
+        /**
+         * Where fresh tokens come from: called (on the client's event loop: return at once, do the
+         * work elsewhere) when the client has no token or the node refused its token (close 1008
+         * or HTTP 401, e.g. expired); the stage completes with a JWT for this user.
+         */
+        public Builder tokenSupplier(Supplier<? extends CompletionStage<String>> v) {
+            tokenSupplier = v;
+            return this;
+        }
+
+        /**
+         * Development only: without a token, get one from the node's dev login ({@code POST
+         * /api/login}, which lets anyone be anyone and is off on production nodes). Default off.
+         */
+        public Builder devLogin(boolean v) {
+            devLogin = v;
             return this;
         }
 
@@ -159,7 +191,7 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
         public ClientOptions build() {
             return new ClientOptions(server, user, token, localAddress, transport, wsPath, backoffBase, backoffMax,
                     pingInterval, pongTimeout, wsFailuresBeforeFallback, pollWait, pollModeFor, retryRefusedSend,
-                    pollInterval, keepAlive);
+                    pollInterval, keepAlive, tokenSupplier, devLogin);
         }
     }
 }

@@ -129,6 +129,16 @@ public final class OwnerRoutedStore implements MessageStore {
     }
 
     @Override
+    public CompletableFuture<Conversation> leaveGroup(String conv, String user) {
+        return local.leaveGroup(conv, user);
+    }
+
+    @Override
+    public void invalidateGroup(String conv) {
+        local.invalidateGroup(conv);
+    }
+
+    @Override
     public Optional<Conversation> conversation(String id) {
         return local.conversation(id);
     }

@@ -190,7 +190,7 @@ public final class LoadGenerator {
                         })
                         .pollInterval(ts.pollInterval()).pollWait(ts.pollWait()).keepAlive(ts.keepAlive())
                         .localAddress(InetAddress.getByName(ip(i)))
-                        .token(tokens == null ? null : tokens.apply(u.name))
+                        .token(tokens == null ? null : tokens.apply(u.name)).devLogin(tokens == null)
                         .backoff(Duration.ofMillis(100), Duration.ofSeconds(5)).build();
                 u.client = ChatClient.start(runtime, o, new MemoryOutbox(), u);
                 users.add(u);

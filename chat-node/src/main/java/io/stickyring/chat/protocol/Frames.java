@@ -126,6 +126,15 @@ public final class Frames {
         }
     }
 
+    /** The answer to {@code leave}: the user is no longer a member of {@code conv}. */
+    public static ObjectNode left(String conv, String ref) {
+        ObjectNode f = frame("left").put("conv", conv);
+        if (ref != null) {
+            f.put("ref", ref);
+        }
+        return f;
+    }
+
     public static ObjectNode conversation(Conversation c) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", c.id());

@@ -46,6 +46,9 @@ public final class ChatMetrics implements StoreMetrics {
             .labelNames("result").register(registry);
     final Counter rejections = Counter.builder().name("stickyring_chat_rejections")
             .help("Requests refused, by error code").labelNames("code").register(registry);
+    final Counter groupChangesReceived = Counter.builder().name("stickyring_chat_group_changes_received")
+            .help("Group membership changes (leaves) on other nodes heard through the bus; each dropped a cached member list")
+            .register(registry);
     final Counter closes = Counter.builder().name("stickyring_chat_closes")
             .help("Connections closed by the node, by reason (WebSocket and HTTP)").labelNames("reason").register(registry);
     final Histogram ackLatency = Histogram.builder().name("stickyring_chat_ack_latency_seconds")
@@ -63,7 +66,8 @@ public final class ChatMetrics implements StoreMetrics {
 
     /** Close reasons exported (at 0) from start: the ones docs/chat-node.md and the alerts name. */
     static final java.util.List<String> CLOSE_REASONS = java.util.List.of("slow_consumer", "pong_timeout", "bad_token",
-            "hello_timeout", "too_big", "per_ip_limit", "restart", "store", "not_authenticated", "protocol", "binary");
+            "hello_timeout", "too_big", "per_ip_limit", "restart", "store", "not_authenticated", "protocol", "binary",
+            "untrusted_proxy_header");
 
     public ChatMetrics() {
         // Labelled counters exist from start (every error code, the close reasons, cache results, the

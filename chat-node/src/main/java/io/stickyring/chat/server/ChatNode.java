@@ -89,6 +89,11 @@ public final class ChatNode implements AutoCloseable {
             if (routing != null) {
                 routing.publishDeliveriesWith(bus);
             }
+            // Another node's leave: drop our cached member list so the leaver is out here too.
+            bus.subscribeGroupChanges(conv -> {
+                store.invalidateGroup(conv);
+                metrics.groupChangesReceived.inc();
+            });
             AtomicInteger n = new AtomicInteger();
             ThreadFactory tf = r -> {
                 Thread t = new Thread(r, "chat-blocking-" + config.nodeId() + "-" + n.incrementAndGet());

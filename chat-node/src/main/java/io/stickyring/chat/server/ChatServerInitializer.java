@@ -56,7 +56,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("limit", limiter);
         if (c.acceptProxyProtocol()) {
-            p.addLast("proxy-detect", new ProxyProtocolDetector());
+            p.addLast("proxy-detect", new ProxyProtocolDetector(c.trustedProxies(),
+                    () -> node.metrics().closes.labelValues("untrusted_proxy_header").inc()));
         }
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));

@@ -188,6 +188,21 @@ public final class ChatService {
         }, blocking).thenCompose(all -> store.createGroup(user, all, title == null ? "" : title));
     }
 
+    /**
+     * {@code user} leaves group {@code conv}: after the commit this node's store has dropped its
+     * cached member list and the bus tells the other nodes to drop theirs, so the user can neither
+     * send to nor read the group anywhere. Completes with the group as it now is.
+     */
+    public CompletableFuture<Conversation> leave(String user, String conv) {
+        if (conv == null || conv.isEmpty() || conv.length() > Conversations.MAX_ID_LENGTH) {
+            return reject(ErrorCodes.BAD_REQUEST, "leave needs 'conv', a group id");
+        }
+        return store.leaveGroup(conv, user).thenApply(c -> {
+            bus.publishGroupChanged(c.id());
+            return c;
+        });
+    }
+
     /** More members than any store accepts (its own cap answers); the membership count is skipped. */
     private static final int MAX_CHECKED_MEMBERS = 10_000;
 

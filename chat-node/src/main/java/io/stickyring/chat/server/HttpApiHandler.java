@@ -124,6 +124,20 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             }
+            case "/api/leave" -> {
+                requireMethod(m, HttpMethod.POST);
+                String user = auth(req);
+                JsonNode b = body(req);
+                rate(user);
+                String conv = Frames.text(b, "conv");
+                node.service().leave(user, conv).whenComplete((c, err) -> {
+                    if (err != null) {
+                        fail(ctx, keepAlive, err, null);
+                    } else {
+                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.left(conv, null));
+                    }
+                });
+            }
             case "/api/conversations" -> {
                 String user = auth(req);
                 rate(user);
@@ -180,7 +194,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     private static String routeLabel(String path) {
         return switch (path) {
             case WS_PATH -> "ws";
-            case "/healthz", "/metrics", "/api/login", "/api/send", "/api/poll", "/api/history", "/api/conversations" ->
+            case "/healthz", "/metrics", "/api/login", "/api/send", "/api/poll", "/api/history", "/api/conversations", "/api/leave" ->
                     path.substring(path.lastIndexOf('/') + 1);
             default -> "static";
         };

@@ -26,7 +26,7 @@ public record NodeConfig(
         Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
         Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
         Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser,
-        NodeRole role) {
+        NodeRole role, TrustedProxies trustedProxies) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -98,6 +98,7 @@ public record NodeConfig(
             throw new IllegalArgumentException("groups per minute (" + groupsPerMinute + ") must be > 0");
         }
         requireRange("max groups per user", maxGroupsPerUser, 1, 1_000_000);
+        Objects.requireNonNull(trustedProxies, "trusted proxies");
         secret = secret == null ? null : secret.clone();
     }
 
@@ -205,6 +206,8 @@ public record NodeConfig(
         public int maxGroupsPerUser = 1000;
         /** all (default), edge or writer. */
         public NodeRole role = NodeRole.ALL;
+        /** Peers whose PROXY header is accepted (with {@link #acceptProxyProtocol}); loopback by default. */
+        public TrustedProxies trustedProxies = TrustedProxies.parse(TrustedProxies.DEFAULT);
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -228,7 +231,7 @@ public record NodeConfig(
                     zk, cluster, weight, zone, zkSettings,
                     publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
                     insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile,
-                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role);
+                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role, trustedProxies);
         }
     }
 }

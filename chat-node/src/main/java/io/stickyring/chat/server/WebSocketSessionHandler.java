@@ -207,6 +207,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             case "read" -> onRead(in);
             case "typing" -> onTyping(in);
             case "history" -> onHistory(in);
+            case "leave" -> onLeave(in);
             case "ping" -> {
                 if (!limited(Frames.text(in, "ref"))) {
                     write(Frames.frame("pong"), true);
@@ -218,7 +219,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
 
     private static String knownType(String t) {
         return switch (t) {
-            case "hello", "send", "sync", "read", "typing", "history", "ping" -> t;
+            case "hello", "send", "sync", "read", "typing", "history", "ping", "leave" -> t;
             default -> "unknown";
         };
     }
@@ -388,6 +389,25 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             }
             if (gate != null) {
                 gate.end();
+            }
+        }));
+    }
+
+    private void onLeave(JsonNode in) {
+        String conv = Frames.text(in, "conv");
+        String ref = Frames.text(in, "ref");
+        if (conv == null) {
+            error(ErrorCodes.BAD_REQUEST, "leave needs 'conv', a group id", ref);
+            return;
+        }
+        if (limited(ref)) {
+            return;
+        }
+        node.service().leave(user, conv).whenComplete((c, err) -> ch.eventLoop().execute(() -> {
+            if (err != null) {
+                failed(err, ref);
+            } else if (ch.isActive()) {
+                write(Frames.left(conv, ref), true);
             }
         }));
     }

@@ -13,4 +13,9 @@ public record Conversation(String id, Kind kind, String title, List<String> memb
     public boolean hasMember(String user) {
         return members.contains(user);
     }
+
+    /** This conversation with {@code user} no longer a member. */
+    public Conversation without(String user) {
+        return new Conversation(id, kind, title, members.stream().filter(m -> !m.equals(user)).toList());
+    }
 }

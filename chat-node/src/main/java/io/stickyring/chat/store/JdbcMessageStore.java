@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What {@link SqliteMessageStore} and {@link PostgresMessageStore} share: the write queue drained
@@ -61,8 +62,21 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
     private final long closeWaitMillis;
     private final BlockingQueue<O> queue = new LinkedBlockingQueue<>();
     private Thread writerThread;
-    /** Group member lists never change once created, so they are cached for good. */
+    /**
+     * Group member lists, cached. Members only ever leave ({@link #leaveGroup}); a leave drops the
+     * entry here after its commit ({@link #invalidateGroup}) and other nodes drop theirs when the
+     * bus tells them. As a backstop for an invalidation the bus lost (NATS down, or several
+     * processes on one SQLite file), the whole cache is dropped every {@link #GROUP_CACHE_TTL_NANOS}.
+     */
     protected final Map<String, Conversation> groupCache = new ConcurrentHashMap<>();
+    /** Bumped by every invalidation: a load that raced one does not keep what it read (see {@link #loadGroup}). */
+    private final AtomicLong groupEpoch = new AtomicLong();
+    /** Longest a cached member list is used without reloading it, by default: 10 s. */
+    static final long GROUP_CACHE_TTL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** {@link MessageStores#GROUP_CACHE_TTL_PROPERTY} overrides {@link #GROUP_CACHE_TTL_NANOS}. */
+    private static final String GROUP_CACHE_TTL_PROPERTY = MessageStores.GROUP_CACHE_TTL_PROPERTY;
+    private final long groupCacheTtlNanos = groupCacheTtlNanos();
+    private volatile long groupCacheSwept = System.nanoTime();
     /** Set once by {@link #close()}: no new writes are queued, the writer drains what is queued. */
     protected volatile boolean closing;
     /** Set once the writer has stopped: reads fail and late writes are failed at once. */
@@ -86,6 +100,22 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         this.groupCountSql = "SELECT COUNT(*) FROM members WHERE " + userColumn + " = ? AND conv LIKE 'g:%'";
     }
 
+    private static long groupCacheTtlNanos() {
+        String v = System.getProperty(GROUP_CACHE_TTL_PROPERTY);
+        if (v == null) {
+            return GROUP_CACHE_TTL_NANOS;
+        }
+        try {
+            long ms = Long.parseLong(v.trim());
+            if (ms >= 1) {
+                return TimeUnit.MILLISECONDS.toNanos(ms);
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException(GROUP_CACHE_TTL_PROPERTY + " (" + v + ") must be a number of milliseconds >= 1");
+    }
+
     /** Starts the writer; called last in the subclass constructor, once its fields are set. */
     protected final void startWriter(String threadName) {
         writerThread = new Thread(this::writerLoop, threadName);
@@ -100,6 +130,34 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
 
     /** Queues a group creation of an already validated conversation. */
     protected abstract CompletableFuture<Conversation> enqueueGroup(Conversation conv, String creator);
+
+    /**
+     * Queues the removal of {@code user} from group {@code conv} (an id already checked to be a
+     * group id). The op completes with the group as it is after the leave, or is rejected with
+     * {@code unknown_conversation} / {@code not_member}; within its batch, later ops see the new
+     * member list.
+     */
+    protected abstract CompletableFuture<Conversation> enqueueLeave(String conv, String user);
+
+    @Override
+    public final CompletableFuture<Conversation> leaveGroup(String conv, String user) {
+        if (!Conversations.isGroupId(conv)) {
+            return CompletableFuture.failedFuture(new RejectedException("bad_request",
+                    "only groups can be left; '" + conv + "' is not a group id"));
+        }
+        // Dropped after the commit: the next lookup reads the new member list.
+        return enqueueLeave(conv, user).whenComplete((c, e) -> {
+            if (c != null) {
+                invalidateGroup(conv);
+            }
+        });
+    }
+
+    @Override
+    public final void invalidateGroup(String conv) {
+        groupEpoch.incrementAndGet();
+        groupCache.remove(conv);
+    }
 
     protected final <P extends O> P enqueue(P op) {
         if (closing) {
@@ -238,6 +296,12 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         if (direct.isPresent() || !Conversations.isGroupId(id)) {
             return direct;
         }
+        long now = System.nanoTime();
+        if (now - groupCacheSwept > groupCacheTtlNanos) {
+            groupCacheSwept = now;
+            groupEpoch.incrementAndGet();
+            groupCache.clear();
+        }
         Conversation cached = groupCache.get(id);
         if (cached != null) {
             return Optional.of(cached);
@@ -253,8 +317,9 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         return loadGroup(c, id);
     }
 
-    /** Loads a group and caches it: group member lists never change once created. */
+    /** Loads a group and caches it unless an invalidation ran meanwhile. */
     private Optional<Conversation> loadGroup(Connection c, String id) throws SQLException {
+        long epoch = groupEpoch.get();
         String title;
         try (PreparedStatement ps = c.prepareStatement("SELECT title FROM conversations WHERE id = ? AND kind = 'GROUP'")) {
             ps.setString(1, id);
@@ -276,6 +341,12 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
         }
         Conversation conv = new Conversation(id, Conversation.Kind.GROUP, title, members);
         groupCache.put(id, conv);
+        // An invalidation (a leave's commit) since we started may have been overtaken by our put:
+        // take back what we read. Invalidations bump the epoch before they remove, so either they
+        // remove our entry or we see the new epoch here.
+        if (groupEpoch.get() != epoch) {
+            groupCache.remove(id, conv);
+        }
         return Optional.of(conv);
     }
 

@@ -55,6 +55,21 @@ public interface MessageStore extends AutoCloseable {
         return (int) conversationsOf(user).stream().filter(c -> c.kind() == Conversation.Kind.GROUP).count();
     }
 
+    /**
+     * Removes {@code user} from group {@code conv}; completes after the commit with the group as it
+     * now is. Fails with {@link RejectedException}: {@code bad_request} (not a group id),
+     * {@code unknown_conversation}, {@code not_member}. From then on this store neither accepts the
+     * user's sends to the group nor gives the user new inbox entries of it; other nodes learn it
+     * through {@link #invalidateGroup} (called on a bus notice).
+     */
+    default CompletableFuture<Conversation> leaveGroup(String conv, String user) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("leave is not supported by " + this));
+    }
+
+    /** Forgets any cached member list of {@code conv} (another node changed it); the next lookup reads the store. */
+    default void invalidateGroup(String conv) {
+    }
+
     /** Records that {@code user} has read {@code conv} up to {@code seq} (monotonic: never moves back). */
     CompletableFuture<Long> markRead(String conv, String user, long seq);
 

@@ -5,6 +5,12 @@ import java.time.Clock;
 
 /** Opens the store named by a {@code --store} spec. */
 public final class MessageStores {
+    /**
+     * JVM property: how long (ms) a store uses a cached group member list before rereading it,
+     * the backstop for a lost leave notice; default 10000. Read when a store opens.
+     */
+    public static final String GROUP_CACHE_TTL_PROPERTY = "stickyring.chat.groupCacheTtlMs";
+
     private MessageStores() {
     }
 

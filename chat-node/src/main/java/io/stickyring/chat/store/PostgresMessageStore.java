@@ -164,6 +164,16 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         }
     }
 
+    private static final class LeaveOp extends Op<Conversation> {
+        final String conv;
+        final String user;
+
+        LeaveOp(String conv, String user) {
+            this.conv = conv;
+            this.user = user;
+        }
+    }
+
     private static final class ReadOp extends Op<Long> {
         final String conv;
         final String user;
@@ -184,6 +194,11 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
     @Override
     protected CompletableFuture<Conversation> enqueueGroup(Conversation conv, String creator) {
         return enqueue(new GroupOp(conv, creator)).future;
+    }
+
+    @Override
+    protected CompletableFuture<Conversation> enqueueLeave(String conv, String user) {
+        return enqueue(new LeaveOp(conv, user)).future;
     }
 
     @Override
@@ -264,6 +279,8 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
                 insertGroup(c, g);
                 newGroups.put(g.conv.id(), g.conv);
                 g.result = g.conv;
+            } else if (op instanceof LeaveOp l) {
+                applyLeave(c, l, newGroups);
             } else if (op instanceof AppendOp a) {
                 appends.add(a);
             }
@@ -500,6 +517,29 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             }
             a.result = new AppendResult(Ack.of(stored.get(k)), false, stored.get(k), cursors);
         }
+    }
+
+    /** Deletes the membership row; later appends of the batch see the new member list (newGroups). */
+    private void applyLeave(Connection c, LeaveOp l, Map<String, Conversation> newGroups) throws SQLException {
+        Conversation conv = newGroups.get(l.conv);
+        if (conv == null) {
+            conv = conversationOn(c, l.conv).orElse(null);
+        }
+        if (conv == null) {
+            l.rejection = new RejectedException("unknown_conversation", "no conversation '" + l.conv + "'");
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM members WHERE conv = ? AND user_id = ?")) {
+            ps.setString(1, l.conv);
+            ps.setString(2, l.user);
+            if (ps.executeUpdate() == 0) {
+                l.rejection = new RejectedException("not_member", "user '" + l.user + "' is not a member of '" + l.conv + "'");
+                return;
+            }
+        }
+        Conversation after = conv.without(l.user);
+        newGroups.put(l.conv, after);
+        l.result = after;
     }
 
     private void applyRead(Connection c, ReadOp r, Map<String, Conversation> newGroups) throws SQLException {

@@ -356,6 +356,25 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
     }
 
     @Override
+    protected CompletableFuture<Conversation> enqueueLeave(String conv, String user) {
+        return enqueue(new Op<Conversation>() {
+            @Override
+            Conversation apply(Batch b) throws SQLException {
+                Conversation c = conversationForWrite(b, conv);
+                PreparedStatement ps = ws("DELETE FROM members WHERE conv = ? AND user = ?");
+                ps.setString(1, conv);
+                ps.setString(2, user);
+                if (ps.executeUpdate() == 0) {
+                    throw new RejectedException("not_member", "user '" + user + "' is not a member of '" + conv + "'");
+                }
+                Conversation after = c.without(user);
+                b.newConvs.put(conv, after); // later ops of this batch see the new member list
+                return after;
+            }
+        }).future;
+    }
+
+    @Override
     public CompletableFuture<Long> markRead(String conv, String user, long seq) {
         return enqueue(new Op<Long>() {
             @Override

@@ -41,7 +41,7 @@ class ChatClientTest {
     }
 
     private ChatClient client(ChatNode n, String user, Recorder rec, ClientOptions.TransportMode mode) throws Exception {
-        ClientOptions o = ClientOptions.builder(uri(n), user).transport(mode)
+        ClientOptions o = ClientOptions.builder(uri(n), user).devLogin(true).transport(mode)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build();
         return keep(ChatClient.start(o, FileOutbox.open(dir.resolve("outbox-" + user)), rec));
     }
@@ -129,7 +129,7 @@ class ChatClientTest {
     void fallsBackToLongPollingWhenWebSocketsFail() throws Exception {
         ChatNode node = keep(Nodes.start(dir.resolve("n.db"), "n1", 0));
         Recorder a = new Recorder();
-        ClientOptions o = ClientOptions.builder(uri(node), "alice").wsPath("/no-websocket-here")
+        ClientOptions o = ClientOptions.builder(uri(node), "alice").devLogin(true).wsPath("/no-websocket-here")
                 .wsFailuresBeforeFallback(2).backoff(Duration.ofMillis(10), Duration.ofMillis(50))
                 .pollWait(Duration.ofSeconds(2)).build();
         ChatClient alice = keep(ChatClient.start(o, new MemoryOutbox(), a));
@@ -205,5 +205,21 @@ class ChatClientTest {
         assertThat(a.bodies()).endsWith("new 0", "new 1");
         assertThat(alice.inboxResets()).isEqualTo(1);
         assertThat(alice.cursor()).isEqualTo(2);
+    }
+
+    @Test
+    void aMemberWhoLeftAGroupHasItsSendsRefused() throws Exception {
+        ChatNode node = keep(Nodes.start(dir.resolve("n.db"), "n1", 0));
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        ChatClient alice = client(node, "alice", a, ClientOptions.TransportMode.WEBSOCKET);
+        ChatClient bob = client(node, "bob", b, ClientOptions.TransportMode.WEBSOCKET);
+        String g = alice.createGroup(List.of("bob"), "pair").get(20, java.util.concurrent.TimeUnit.SECONDS);
+        bob.leaveGroup(g).get(20, java.util.concurrent.TimeUnit.SECONDS);
+        String id = bob.send(g, "gone");
+        await().atMost(Duration.ofSeconds(20)).until(() -> b.failed.contains(id + ":not_member"));
+        assertThat(bob.pendingCount()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bob.leaveGroup(g).get(20, java.util.concurrent.TimeUnit.SECONDS))
+                .hasMessageContaining("403").hasMessageContaining("not_member");
     }
 }

@@ -101,7 +101,7 @@ class ClientProcessKillTest {
 
             // Everything is acked now: bob's full inbox, replayed from cursor 0, is the stored truth.
             Recorder bob = new Recorder();
-            try (ChatClient c = ChatClient.start(ClientOptions.builder(java.net.URI.create(url), "bob").build(),
+            try (ChatClient c = ChatClient.start(ClientOptions.builder(java.net.URI.create(url), "bob").devLogin(true).build(),
                     new MemoryOutbox(), bob)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> bob.messages.size() >= 350
                         && c.cursor() == node.store().inboxHead("bob"));

@@ -15,7 +15,7 @@ public final class ClientProcessMain {
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
-        ClientOptions o = ClientOptions.builder(URI.create(args[1]), args[2]).transport(ClientOptions.TransportMode.WEBSOCKET)
+        ClientOptions o = ClientOptions.builder(URI.create(args[1]), args[2]).devLogin(true).transport(ClientOptions.TransportMode.WEBSOCKET)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build();
         FileOutbox box = FileOutbox.open(Path.of(args[3]));
         ChatClient c = ChatClient.start(o, box, new ChatListener() { });

@@ -50,7 +50,7 @@ class DottedUserIdsTest {
         ChatClient johnClient = ChatClient.start(ClientOptions.builder(uri, john).token(minted).transport(mode)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build(), new MemoryOutbox(), a);
         closeables.add(johnClient);
-        ChatClient xClient = ChatClient.start(ClientOptions.builder(uri, x).transport(mode)
+        ChatClient xClient = ChatClient.start(ClientOptions.builder(uri, x).devLogin(true).transport(mode)
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build(), new MemoryOutbox(), b);
         closeables.add(xClient);
         await().atMost(Duration.ofSeconds(20)).until(() -> johnClient.state() == ConnectionState.CONNECTED

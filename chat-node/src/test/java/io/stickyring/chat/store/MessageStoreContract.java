@@ -220,6 +220,52 @@ public abstract class MessageStoreContract {
         assertThat(store.groupCount("alice")).isEqualTo(2);
     }
 
+    private static String rejectionCode(CompletableFuture<?> f) {
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(f::join);
+        assertThat(t).isInstanceOf(CompletionException.class).cause().isInstanceOf(RejectedException.class);
+        return ((RejectedException) t.getCause()).code();
+    }
+
+    @Test
+    void aMemberWhoLeftAGroupCanNoLongerSendOrReceiveInIt() throws Exception {
+        store = openFresh();
+        Conversation g = store.createGroup("alice", Set.of("bob", "carol"), "team").join();
+        join(store.append(new SendRequest("bob", id(), g.id(), "before")));
+        assertThat(store.conversation(g.id()).orElseThrow().members()).contains("bob"); // cached now
+
+        Conversation after = store.leaveGroup(g.id(), "bob").join();
+        assertThat(after.members()).containsExactly("alice", "carol");
+        assertThat(store.conversation(g.id()).orElseThrow().members()).containsExactly("alice", "carol");
+        assertThat(rejectionCode(store.append(new SendRequest("bob", id(), g.id(), "after")))).isEqualTo("not_member");
+        AppendResult r = join(store.append(new SendRequest("alice", id(), g.id(), "without bob")));
+        assertThat(r.cursors()).containsOnlyKeys("alice", "carol");
+        assertThat(store.readInbox("bob", 0, 10)).extracting(e -> e.message().body()).containsExactly("before");
+        assertThat(store.conversationsOf("bob")).isEmpty();
+        assertThat(store.groupCount("bob")).isZero();
+
+        assertThat(rejectionCode(store.leaveGroup(g.id(), "bob"))).isEqualTo("not_member");
+        assertThat(rejectionCode(store.leaveGroup("g:doesnotexist", "bob"))).isEqualTo("unknown_conversation");
+        assertThat(rejectionCode(store.leaveGroup(Conversations.dmId("alice", "bob"), "bob"))).isEqualTo("bad_request");
+        // The leave is durable.
+        store = reopen();
+        assertThat(store.conversation(g.id()).orElseThrow().members()).containsExactly("alice", "carol");
+    }
+
+    @Test
+    void aLeaveInTheSameBatchAsSendsOrdersWithThem() throws Exception {
+        store = openFresh();
+        Conversation g = store.createGroup("alice", Set.of("bob"), "pair").join();
+        join(store.append(new SendRequest("alice", id(), g.id(), "warm the cache")));
+        // Queued back to back, so they usually share one batch: sends queued after the leave
+        // must not reach bob's inbox, and bob's own later send is refused.
+        CompletableFuture<Conversation> leave = store.leaveGroup(g.id(), "bob");
+        CompletableFuture<AppendResult> fromAlice = store.append(new SendRequest("alice", id(), g.id(), "after leave"));
+        CompletableFuture<AppendResult> fromBob = store.append(new SendRequest("bob", id(), g.id(), "too late"));
+        leave.join();
+        assertThat(join(fromAlice).cursors()).containsOnlyKeys("alice");
+        assertThat(rejectionCode(fromBob)).isEqualTo("not_member");
+    }
+
     @Test
     void badGroupMembersAreRejected() throws Exception {
         store = openFresh();
