@@ -65,6 +65,30 @@ final class MemberConnector {
      * @throws ChannelException if the socket cannot be made at all (typically EMFILE: no descriptors left)
      */
     ChannelFuture connect(EventLoop loop, ChannelHandler handler, SocketAddress remote) {
+        Channel ch = newChannel(handler);
+        ChannelFuture reg = loop.register(ch);
+        if (reg.isDone()) {
+            // the usual case: we are on the loop, so registration has completed inline
+            return reg.isSuccess() ? ch.connect(remote) : failed(ch, reg);
+        }
+        ChannelFuture connected = ch.newPromise();
+        reg.addListener(r -> {
+            if (r.isSuccess()) {
+                ch.connect(remote, (io.netty.channel.ChannelPromise) connected);
+            } else {
+                failed(ch, reg);
+                ((io.netty.channel.ChannelPromise) connected).tryFailure(r.cause());
+            }
+        });
+        return connected;
+    }
+
+    /**
+     * Makes an unregistered member channel with the template's options and attributes and {@code handler}.
+     *
+     * @throws ChannelException if the socket cannot be made at all (typically EMFILE: no descriptors left)
+     */
+    Channel newChannel(ChannelHandler handler) {
         if (factory == null) {
             throw new IllegalStateException("member bootstrap template has no channel factory");
         }
@@ -83,21 +107,7 @@ final class MemberConnector {
             ch.unsafe().closeForcibly();
             throw e;
         }
-        ChannelFuture reg = loop.register(ch);
-        if (reg.isDone()) {
-            // the usual case: we are on the loop, so registration has completed inline
-            return reg.isSuccess() ? ch.connect(remote) : failed(ch, reg);
-        }
-        ChannelFuture connected = ch.newPromise();
-        reg.addListener(r -> {
-            if (r.isSuccess()) {
-                ch.connect(remote, (io.netty.channel.ChannelPromise) connected);
-            } else {
-                failed(ch, reg);
-                ((io.netty.channel.ChannelPromise) connected).tryFailure(r.cause());
-            }
-        });
-        return connected;
+        return ch;
     }
 
     private static ChannelFuture failed(Channel ch, ChannelFuture reg) {
