@@ -50,6 +50,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >/dev/null
 fi
 
+JAR_SET="${JAR:-}"
 JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
 if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
@@ -223,7 +224,7 @@ rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "$
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`${URING:+URING=$URING }${B_JAR:+B_JAR=$B_JAR }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). stickyring --io-threads 2, JVM \`$LB_JVM\`,"
   echo "jar $(sha256sum "$JAR" | cut -c1-12)${B_JAR:+ (stickyring-B: $(sha256sum "$B_JAR" | cut -c1-12))}; HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent);"
   echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LBs share the cores."

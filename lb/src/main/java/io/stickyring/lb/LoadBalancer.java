@@ -24,7 +24,6 @@ import io.stickyring.lb.proxy.ConnectionLimiter;
 import io.stickyring.lb.proxy.ProxyConnection;
 import io.stickyring.lb.proxy.ProxyContext;
 import io.stickyring.lb.proxy.ProxyInitializer;
-import io.stickyring.lb.proxy.TcpExperiments;
 import io.stickyring.lb.proxy.Transport;
 import io.stickyring.lb.route.CloseReason;
 import io.stickyring.lb.route.HashFactory;
@@ -264,7 +263,6 @@ public final class LoadBalancer implements AutoCloseable {
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
-        TcpExperiments.apply(transport, b, child);
         if (child && transport.nativeLinux()) {
             // Accepted sockets inherit these from the listening socket on Linux (the kernel clones the
             // listener's socket state), so set them once on the listener instead of 6 setsockopt calls
