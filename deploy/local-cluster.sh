@@ -113,10 +113,10 @@ EOF
 
   for i in 1 2 3; do
     cat >"$run/zk$i.yaml" <<EOF
-serverId: $i
+server-id: $i
 ensemble: $ensemble
 data: $run/zk$i
-tickTimeMs: 1000
+tick-time-ms: 1000
 EOF
     start "zk$i" io.stickyring.dist.Main zk --config "$run/zk$i.yaml"
   done

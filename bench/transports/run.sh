@@ -159,7 +159,7 @@ python3 "$root/bench/transports/chart.py" "$out_json" "$tmp/chart.svg"
 if command -v chromium >/dev/null 2>&1; then
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --user-data-dir="$tmp/chrome" --hide-scrollbars \
-    --window-size=1100,560 --screenshot="$root/docs/img/transports.png" "file://$tmp/chart.svg" >/dev/null 2>&1 || true
+    --window-size=1180,580 --screenshot="$root/docs/img/transports.png" "file://$tmp/chart.svg" >/dev/null 2>&1 || true
 fi
 cat "$out_md"
 echo "results: $out_json $out_md docs/img/transports.png" >&2

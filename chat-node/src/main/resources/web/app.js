@@ -3,6 +3,11 @@
 // ack arrives and is re-sent with the same client id after every reconnect or reload; each
 // message renders once, keyed by (sender, client id); the inbox cursor only moves forward by one,
 // a gap triggers `sync`.
+// Transport: a WebSocket; when it cannot be used (two sessions in a row closed before their
+// `welcome` while plain HTTP to the page's origin works, no WebSocket in the browser, or
+// `?transport=poll`) the same session runs over HTTP
+// long-poll (GET /api/poll from the cursor, POST /api/send with the same client ids). In long-poll
+// mode a WebSocket is tried again every minute and taken back once it says `welcome`.
 'use strict';
 
 const MAX_KEEP = 200;            // messages kept per conversation in localStorage
@@ -11,6 +16,10 @@ const BACKOFF_MAX = 10000;
 const PING_AFTER = 20000;        // ms of silence before an app-level ping
 const DEAD_AFTER = 35000;        // ms of silence before the connection is given up
 const TRANSIENT = new Set(['store_unavailable', 'rate_limited', 'draining']);
+const POLL_WAIT = 25;            // s a long-poll waits for news (the node caps it: --max-poll-wait)
+const WS_FAILURES_BEFORE_POLL = 2;
+const WS_PROBE_EVERY = 60000;    // ms between WebSocket probes while in long-poll mode
+const FORCE_POLL = new URLSearchParams(location.search).get('transport') === 'poll' || typeof WebSocket !== 'function';
 
 const $ = (id) => document.getElementById(id);
 const S = {
@@ -18,6 +27,7 @@ const S = {
   attempt: 0, cursor: 0, outbox: [], convs: new Map(), current: null,
   inflight: new Set(), syncRequested: false, lastFrame: 0, pingSent: false,
   reconnectTimer: null, reconnectAt: 0, lastClose: null,
+  mode: FORCE_POLL ? 'poll' : 'ws', wsFailures: 0, pollAbort: null, probe: null,
 };
 
 // ---------------------------------------------------------------- storage
@@ -30,7 +40,7 @@ function saveOutbox() { save('outbox', S.outbox); }
 function saveMessages() {
   const out = {};
   for (const c of S.convs.values()) {
-    out[c.id] = { kind: c.kind, title: c.title, members: c.members, msgs: [...c.msgs.values()].slice(-MAX_KEEP) };
+    out[c.id] = { kind: c.kind, title: c.title, members: c.members, reads: c.reads, msgs: [...c.msgs.values()].slice(-MAX_KEEP) };
   }
   save('convs', out);
 }
@@ -56,6 +66,7 @@ function conv(id, info) {
   if (info) {
     if (info.title && c.kind === 'group') c.title = info.title;
     if (info.members) c.members = info.members;
+    if (info.reads) Object.assign(c.reads, info.reads);
   }
   return c;
 }
@@ -63,12 +74,12 @@ const msgKey = (from, id) => from + '/' + id;
 
 function sortedMsgs(c) {
   // Stored messages by commit time, then seq (seq restarts if a failover lands on a node with
-  // another store); queued ones (no seq yet) after them, in the order typed.
+  // another store); unstored ones (queued, sent, failed) by the time they were typed, so a failed
+  // message stays where it was written instead of sinking below later ones.
+  const when = (m) => (m.seq ? m.ts : m.local) || 0;
   return [...c.msgs.values()].sort((a, b) => {
     if (a.seq && b.seq) return (a.ts - b.ts) || (a.seq - b.seq);
-    if (a.seq) return -1;
-    if (b.seq) return 1;
-    return a.local - b.local;
+    return (when(a) - when(b)) || (a.seq ? -1 : b.seq ? 1 : 0);
   });
 }
 
@@ -104,7 +115,8 @@ function renderStatus() {
   const st = $('status');
   st.dataset.state = S.state;
   let text;
-  if (S.state === 'connected') text = `connected · node ${S.node} · your IP as the node saw it: ${S.ip || '?'}`;
+  if (S.state === 'connected' && S.mode === 'poll') text = 'connected · long-poll (WebSocket unavailable)';
+  else if (S.state === 'connected') text = `connected · node ${S.node} · your IP as the node saw it: ${S.ip || '?'}`;
   else if (S.state === 'reconnecting') text = `reconnecting · last node ${S.node || '?'} · your IP ${S.ip || '?'}`;
   else if (S.state === 'connecting') text = 'connecting…';
   else text = 'not connected';
@@ -163,7 +175,7 @@ function renderMessages() {
     const who = document.createElement('span');
     who.textContent = m.from;
     const when = document.createElement('span');
-    when.textContent = fmtTime(m.ts) + (m.seq ? ` #${m.seq}` : '');
+    when.textContent = fmtTime(m.ts || m.local) + (m.seq ? ` #${m.seq}` : '');
     meta.append(who, when);
     if (m.from === S.user) {
       const st = document.createElement('span');
@@ -171,11 +183,24 @@ function renderMessages() {
       st.dataset.state = m.state;
       st.textContent = m.state;
       meta.append(st);
+      if (String(m.state).startsWith('failed')) {
+        li.classList.add('failed');
+        meta.append(button('retry', () => retryMessage(c, m)), button('delete', () => deleteMessage(c, m)));
+      }
     }
     li.append(body, meta);
     ol.append(li);
   }
   ol.scrollTop = ol.scrollHeight;
+}
+
+function button(text, onclick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'link ' + text;
+  b.textContent = text;
+  b.onclick = onclick;
+  return b;
 }
 
 function render() { renderStatus(); renderConvs(); renderMessages(); }
@@ -208,27 +233,33 @@ async function loadHistory(id) {
 // ---------------------------------------------------------------- WebSocket session
 function setState(s) { S.state = s; renderStatus(); }
 
+function wsUrl() { return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws'; }
+
 function connect() {
   S.reconnectTimer = null;
   setState('connecting');
-  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
-  S.ws = ws;
   S.inflight.clear();
   S.syncRequested = false;
+  if (S.mode === 'poll') { pollLoop(); return; }
+  let ws;
+  try { ws = new WebSocket(wsUrl()); } catch (e) { S.mode = 'poll'; pollLoop(); return; }
+  S.ws = ws;
+  ws.welcomed = false;
   ws.onopen = () => {
     S.lastFrame = Date.now();
     ws.send(JSON.stringify({ t: 'hello', token: S.token, cursor: S.cursor }));
   };
   ws.onmessage = (ev) => { if (S.ws === ws) onFrame(JSON.parse(ev.data)); };
-  ws.onclose = (ev) => { if (S.ws === ws) closed(ev.code, ev.reason); };
+  ws.onclose = (ev) => { if (S.ws === ws) closed(ev.code, ev.reason, ws.welcomed); };
 }
 
-function closed(code, reason) {
+function closed(code, reason, welcomed) {
   S.ws = null;
   S.inflight.clear();
   for (const e of S.outbox) markState(e, 'queued');
   if (code === 1008) { logout('Session expired or refused: please log in again.'); return; }
   S.lastClose = code;
+  if (S.mode === 'ws' && !welcomed && ++S.wsFailures >= WS_FAILURES_BEFORE_POLL) fallBackIfHttpWorks(code);
   // Full jitter: uniform in [0, min(max, base * 2^attempt)]; a 1012 carries the node's own hint.
   const hint = /retry-after-ms=(\d+)/.exec(reason || '');
   const ceiling = Math.min(BACKOFF_MAX, BACKOFF_BASE * 2 ** Math.min(S.attempt, 20));
@@ -240,6 +271,23 @@ function closed(code, reason) {
   S.reconnectTimer = setTimeout(connect, delay);
 }
 
+/**
+ * The WebSocket closed before `welcome` again. If plain HTTP to the same origin answers, the
+ * WebSocket itself is what is blocked (a proxy that refuses or cuts the upgrade): carry on over
+ * long-poll at once. If HTTP fails too, the node (or the LB) is down: stay on WebSocket and keep
+ * the backoff, so the session comes back with receipts and typing once a node answers.
+ */
+function fallBackIfHttpWorks(code) {
+  fetch('favicon.svg', { cache: 'no-store' }).then((r) => {
+    if (!r.ok || S.mode !== 'ws' || S.state !== 'reconnecting' || !S.reconnectTimer) return;
+    console.info(`WebSocket closed ${S.wsFailures} times before welcome (last code ${code}) but HTTP works: using long-poll`);
+    clearTimeout(S.reconnectTimer);
+    S.mode = 'poll';
+    S.attempt = 0;
+    connect();
+  }, () => { /* HTTP is down too: keep reconnecting the WebSocket */ });
+}
+
 function send(frame) {
   if (S.ws && S.ws.readyState === WebSocket.OPEN) { S.ws.send(JSON.stringify(frame)); return true; }
   return false;
@@ -247,6 +295,7 @@ function send(frame) {
 
 function transmit(e) {
   if (S.state !== 'connected' || S.inflight.has(e.id)) return;
+  if (S.mode === 'poll') { httpSend(e); return; }
   if (send({ t: 'send', id: e.id, conv: e.conv, body: e.body })) {
     S.inflight.add(e.id);
     markState(e, 'sent');
@@ -264,6 +313,8 @@ function onFrame(f) {
   S.pingSent = false;
   switch (f.t) {
     case 'welcome':
+      if (S.ws) S.ws.welcomed = true;
+      S.wsFailures = 0;
       S.node = f.node; S.ip = f.ip; S.attempt = 0; S.lastClose = null;
       if (typeof f.cursor === 'number' && f.cursor < S.cursor) {
         // This node's store does not hold what we processed (its inbox head is lower): continue
@@ -341,6 +392,94 @@ function onError(f) {
   renderMessages();
 }
 
+// ---------------------------------------------------------------- long-poll transport
+function authHeaders() { return { 'Content-Type': 'application/json', Authorization: 'Bearer ' + S.token }; }
+
+/** One long-poll session: polls from the cursor until aborted or failed (then it reconnects like a closed WebSocket). */
+async function pollLoop() {
+  const ac = new AbortController();
+  S.pollAbort = ac;
+  let first = true;
+  while (S.pollAbort === ac) {
+    const began = Date.now();
+    let j;
+    try {
+      const r = await fetch(`/api/poll?cursor=${S.cursor}&wait=${first ? 0 : POLL_WAIT}`,
+        { headers: authHeaders(), signal: ac.signal, cache: 'no-store' });
+      if (S.pollAbort !== ac) return;
+      if (r.status === 401) { S.pollAbort = null; logout('Session expired or refused: please log in again.'); return; }
+      j = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(j.code || ('HTTP ' + r.status));
+    } catch (e) {
+      if (S.pollAbort !== ac) return; // aborted on purpose (logout, back to WebSocket)
+      S.pollAbort = null;
+      closed(1006, String(e && e.message), true);
+      return;
+    }
+    S.lastFrame = Date.now();
+    S.syncRequested = false; // a gap is filled by the next poll, which starts at the cursor
+    if (first) {
+      first = false;
+      S.node = null; S.ip = null; S.attempt = 0; S.lastClose = null;
+      setState('connected');
+      refreshConversations();
+      if (S.current) loadHistory(S.current);
+      renderMessages();
+    }
+    for (const m of j.messages || []) onMsg(m);
+    for (const e of S.outbox) transmit(e); // the first send, or a retry after a failed POST
+    if (!(j.messages || []).length && Date.now() - began < 1000) {
+      await new Promise((res) => setTimeout(res, 1000)); // a node that does not wait: do not spin
+    }
+  }
+}
+
+async function httpSend(e) {
+  S.inflight.add(e.id);
+  markState(e, 'sent');
+  try {
+    const r = await fetch('/api/send', { method: 'POST', headers: authHeaders(),
+      body: JSON.stringify({ id: e.id, conv: e.conv, body: e.body }) });
+    const j = await r.json().catch(() => ({}));
+    if (r.ok) { onFrame(j); return; }
+    if (r.status === 401) { logout('Session expired or refused: please log in again.'); return; }
+    onError({ ...j, t: 'error', ref: e.id, code: j.code || (r.status >= 500 ? 'store_unavailable' : 'http_' + r.status) });
+  } catch (err) {
+    // no answer: the message stays queued and goes again, with the same id, on the next poll
+    S.inflight.delete(e.id);
+    markState(e, 'queued');
+    if (e.conv === S.current) renderMessages();
+  }
+}
+
+/** In long-poll mode (unless forced): try a WebSocket; once one says welcome, switch back to it. */
+function probeWebSocket() {
+  if (S.mode !== 'poll' || FORCE_POLL || S.state !== 'connected' || S.probe) return;
+  let ws;
+  try { ws = new WebSocket(wsUrl()); } catch (e) { return; }
+  S.probe = ws;
+  const done = (ok) => {
+    if (S.probe !== ws) return;
+    S.probe = null;
+    clearTimeout(timer);
+    ws.onclose = null;
+    ws.close();
+    if (ok && S.mode === 'poll') {
+      S.mode = 'ws';
+      S.wsFailures = 0;
+      const ac = S.pollAbort;
+      S.pollAbort = null;
+      if (ac) ac.abort();
+      connect();
+    }
+  };
+  const timer = setTimeout(() => done(false), 10000);
+  ws.onopen = () => ws.send(JSON.stringify({ t: 'hello', token: S.token, cursor: S.cursor }));
+  ws.onmessage = (ev) => { let f = {}; try { f = JSON.parse(ev.data); } catch (e) { /* not ours */ } done(f.t === 'welcome'); };
+  ws.onclose = () => done(false);
+}
+setInterval(probeWebSocket, WS_PROBE_EVERY);
+
 function markRead() {
   const c = S.current && S.convs.get(S.current);
   if (!c || document.hidden) return;
@@ -371,6 +510,23 @@ function openConv(id) {
   $('compose-body').focus();
 }
 
+/** A failed message goes again with the same client id (the node answers a stored one with its original ack). */
+function retryMessage(c, m) {
+  m.state = 'queued';
+  const e = { id: m.id, conv: c.id, body: m.body, local: m.local };
+  S.outbox.push(e);
+  saveOutbox();
+  saveMessages();
+  transmit(e);
+  renderMessages();
+}
+
+function deleteMessage(c, m) {
+  c.msgs.delete(msgKey(m.from, m.id));
+  saveMessages();
+  renderMessages();
+}
+
 function queueMessage(body) {
   const e = { id: uuid(), conv: S.current, body, local: Date.now() };
   S.outbox.push(e);
@@ -392,10 +548,16 @@ let lastTyping = 0;
 $('compose-body').oninput = () => {
   if (Date.now() - lastTyping > 2000 && S.current) { lastTyping = Date.now(); send({ t: 'typing', conv: S.current }); }
 };
+$('direct-user').addEventListener('input', () => { $('side-error').textContent = ''; });
 $('new-direct').onsubmit = (ev) => {
   ev.preventDefault();
   const other = $('direct-user').value.trim();
-  if (!other || other === S.user) return;
+  $('side-error').textContent = '';
+  if (!other) return;
+  if (other === S.user) {
+    $('side-error').textContent = 'A direct conversation is between two users: you cannot message yourself.';
+    return;
+  }
   $('direct-user').value = '';
   openConv('dm:' + [S.user, other].sort().join(':'));
 };
@@ -417,6 +579,7 @@ function start(user, token) {
   localStorage.setItem('sr.session', JSON.stringify({ user, token }));
   S.cursor = load('cursor', 0);
   S.outbox = load('outbox', []);
+  S.wsFailures = 0;
   const stored = load('convs', {});
   for (const [id, c] of Object.entries(stored)) {
     const x = conv(id, c);
@@ -435,6 +598,7 @@ function start(user, token) {
 function logout(msg) {
   localStorage.removeItem('sr.session');
   if (S.ws) { const ws = S.ws; S.ws = null; ws.close(); }
+  if (S.pollAbort) { const ac = S.pollAbort; S.pollAbort = null; ac.abort(); }
   location.hash = msg ? 'msg=' + encodeURIComponent(msg) : '';
   location.reload();
 }

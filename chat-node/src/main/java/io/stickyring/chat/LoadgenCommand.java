@@ -1,5 +1,7 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.ConfigOption;
+
 import io.stickyring.cli.DurationConverter;
 import io.stickyring.chat.loadgen.LoadGenerator;
 import io.stickyring.chat.loadgen.LoadgenConfig;
@@ -27,8 +29,8 @@ public final class LoadgenCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with defaults for any flag below")
-    Path configFile;
+    @CommandLine.Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "LB (or node) base URL (default: ${DEFAULT-VALUE})")
     String url;
@@ -113,9 +115,9 @@ public final class LoadgenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, LoadgenCommand::new);
-        if (viaFile != null) {
-            return viaFile;
+        LoadgenCommand self = config.resolve(LoadgenCommand::new);
+        if (self != this) {
+            return self.call();
         }
         LoadgenConfig cfg;
         try {

@@ -1,6 +1,8 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.ConfigOption;
 import io.stickyring.cli.DurationConverter;
+import io.stickyring.cli.HostPort;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.chat.server.NodeConfig;
@@ -29,8 +31,8 @@ public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with defaults for any flag below")
-    Path configFile;
+    @CommandLine.Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Required. Address to serve HTTP + WebSocket on (port 0 = any free port)")
     String listen;
@@ -196,9 +198,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Integer viaFile = YamlDefaults.rerunWithFile(spec, configFile, NodeCommand::new);
-        if (viaFile != null) {
-            return viaFile;
+        NodeCommand self = config.resolve(NodeCommand::new);
+        if (self != this) {
+            return self.call();
         }
         NodeConfig config;
         try {
@@ -321,28 +323,5 @@ public final class NodeCommand implements Callable<Integer> {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         return random;
-    }
-
-    /** A validated HOST:PORT. */
-    record HostPort(String host, int port) {
-        static HostPort parse(String flag, String value) {
-            int colon = value == null ? -1 : value.lastIndexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException(flag + " (" + value + ") must be HOST:PORT");
-            }
-            String host = value.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            try {
-                int port = Integer.parseInt(value.substring(colon + 1));
-                if (port < 0 || port > 65535) {
-                    throw new NumberFormatException();
-                }
-                return new HostPort(host, port);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(flag + " (" + value + ") has an invalid port");
-            }
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.stickyring.chat;
 
+import io.stickyring.cli.ConfigOption;
+
 import com.nimbusds.jose.JWSAlgorithm;
 import io.stickyring.chat.auth.KeyFiles;
 import io.stickyring.cli.DurationConverter;
@@ -28,6 +30,9 @@ public final class TokenCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    ConfigOption config = new ConfigOption();
+
     @Option(names = "--user", required = true, paramLabel = "ID", description = "User id, the token's 'sub' ([A-Za-z0-9_.@-]{1,64}, case-sensitive)")
     String user;
 
@@ -54,6 +59,10 @@ public final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        TokenCommand self = config.resolve(TokenCommand::new);
+        if (self != this) {
+            return self.call();
+        }
         TokenMinter minter;
         try {
             minter = minter();

@@ -119,17 +119,21 @@ class NodeCommandTest {
     void yamlConfigGivesDefaultsAndFlagsOverrideIt() throws Exception {
         Path yaml = dir.resolve("node.yaml");
         Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: from-file\nmax-body-bytes: 500\nsecret-file: " + secret() + "\n");
-        NodeCommand cmd = new NodeCommand();
-        CommandLine cl = new CommandLine(cmd);
-        cl.setDefaultValueProvider(new YamlDefaults(yaml, cl.getCommandSpec()));
-        cl.parseArgs("--id", "from-flag");
-        NodeConfig c = cmd.toConfig();
+        NodeCommand given = new NodeCommand();
+        new CommandLine(given).parseArgs("--config", yaml.toString(), "--id", "from-flag");
+        NodeConfig c = given.config.resolve(NodeCommand::new).toConfig();
         assertThat(c.nodeId()).isEqualTo("from-flag");
         assertThat(c.port()).isEqualTo(9100);
         assertThat(c.maxBodyBytes()).isEqualTo(500);
 
         Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: x\nmax-bodyy-bytes: 5\n");
-        assertThat(run("--config", yaml.toString(), "--id", "y")).contains("max-bodyy-bytes");
+        assertThat(run("--config", yaml.toString(), "--id", "y")).contains("unknown key 'max-bodyy-bytes'").contains(yaml.toString());
+        // The old camelCase keys are refused naming the new spelling.
+        Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: x\nmaxBodyBytes: 5\n");
+        assertThat(run("--config", yaml.toString())).startsWith("2:").contains("key 'maxBodyBytes' is the old spelling; write max-body-bytes");
+        // A duration in the file follows the one grammar and is named with the file.
+        Files.writeString(yaml, "listen: 127.0.0.1:9100\nid: x\ndrain-period: 1500\n");
+        assertThat(run("--config", yaml.toString())).startsWith("2:").contains(yaml.toString()).contains("'1500' needs a unit");
     }
 
     @Test

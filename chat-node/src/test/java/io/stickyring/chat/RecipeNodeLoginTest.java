@@ -41,11 +41,10 @@ class RecipeNodeLoginTest {
         assertThat(NODE1).exists();
         Path secret = Files.writeString(dir.resolve("secret"), "recipe-test-secret-0123456789abcdef-0123\n");
         try (TestingServer zk = new TestingServer(true)) {
-            NodeCommand cmd = new NodeCommand();
-            CommandLine cl = new CommandLine(cmd);
-            cl.setDefaultValueProvider(new YamlDefaults(NODE1, cl.getCommandSpec()));
-            cl.parseArgs("--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9001", "--zk", zk.getConnectString(),
+            NodeCommand given = new NodeCommand();
+            new CommandLine(given).parseArgs("--config", NODE1.toString(), "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9001", "--zk", zk.getConnectString(),
                     "--store", "sqlite:" + dir.resolve("chat.db"), "--bus", "local", "--secret-file", secret.toString());
+            NodeCommand cmd = given.config.resolve(NodeCommand::new);
             NodeConfig config = cmd.toConfig();
             try (ChatNode node = ChatNode.start(config)) {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -2,25 +2,24 @@ package io.stickyring.cli;
 
 import io.stickyring.membership.zk.ZkSettings;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Objects;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
  * The ZooKeeper connection flags every command that talks to ZooKeeper shares, as a picocli
  * mixin ({@code @Mixin ZkOptions zkOptions;}); the command keeps its own {@code --zk} and
- * {@code --cluster}. Precedence: flag, then the YAML config file's key, then the
+ * {@code --cluster}. Precedence: flag, then the {@code --config} file's key (the flag name
+ * without dashes, e.g. {@code zk-session-timeout: 10s}; see {@link ConfigFile}), then the
  * {@link ZkSettings} default.
  *
  * <pre>
- * flag                      YAML key               default
- * --zk-session-timeout      zkSessionTimeout       10s
- * --zk-connection-timeout   zkConnectionTimeout    5s
- * --zk-retry-base-sleep     zkRetryBaseSleep       200ms
- * --zk-retry-max-sleep      zkRetryMaxSleep        5s
- * --zk-retry-max-attempts   zkRetryMaxAttempts     10
- * --zk-auth USER:PASSWORD   zkAuth                 none (env STICKYRING_ZK_AUTH also works)
+ * flag                      default
+ * --zk-session-timeout      10s
+ * --zk-connection-timeout   5s
+ * --zk-retry-base-sleep     200ms
+ * --zk-retry-max-sleep      5s
+ * --zk-retry-max-attempts   10
+ * --zk-auth USER:PASSWORD   none (env STICKYRING_ZK_AUTH also works)
  * </pre>
  *
  * Durations follow {@link Durations} (250ms, 2s, 5m, 1h, 1m30s, 0), as every other flag.
@@ -51,50 +50,23 @@ public final class ZkOptions {
             description = "ZooKeeper digest auth; znodes become readable by that user only (default: none; env " + AUTH_ENV + ").")
     String auth;
 
-    /** Settings from flags only (plus the auth environment variable). */
+    /** Settings from the flags (with the --config file under them), then the auth environment variable, then defaults. */
     public ZkSettings toSettings(String connectString, String cluster) {
-        return toSettings(connectString, cluster, Map.of(), System::getenv);
+        return toSettings(connectString, cluster, System::getenv);
     }
 
-    /**
-     * Settings from flags, then {@code file} (the parsed YAML config: keys as in the class doc),
-     * then defaults.
-     *
-     * @throws IllegalArgumentException naming the flag or key and its bad value
-     */
-    public ZkSettings toSettings(String connectString, String cluster, Map<String, ?> file) {
-        return toSettings(connectString, cluster, file, System::getenv);
-    }
-
-    ZkSettings toSettings(String connectString, String cluster, Map<String, ?> file, Function<String, String> env) {
-        Objects.requireNonNull(file, "file");
-        Duration session = duration("--zk-session-timeout", sessionTimeout, "zkSessionTimeout", file, ZkSettings.DEFAULT_SESSION_TIMEOUT);
-        Duration connection = duration("--zk-connection-timeout", connectionTimeout, "zkConnectionTimeout", file,
-                ZkSettings.DEFAULT_CONNECTION_TIMEOUT);
-        Duration base = duration("--zk-retry-base-sleep", retryBaseSleep, "zkRetryBaseSleep", file, ZkSettings.DEFAULT_RETRY_BASE_SLEEP);
-        Duration max = duration("--zk-retry-max-sleep", retryMaxSleep, "zkRetryMaxSleep", file, ZkSettings.DEFAULT_RETRY_MAX_SLEEP);
-        int attempts;
-        if (retryMaxAttempts != null) {
-            attempts = retryMaxAttempts;
-        } else if (file.get("zkRetryMaxAttempts") != null) {
-            Object value = file.get("zkRetryMaxAttempts");
-            if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-                throw new IllegalArgumentException("zkRetryMaxAttempts (" + value + ") must be an integer");
-            }
-            attempts = n.intValue();
-        } else {
-            attempts = ZkSettings.DEFAULT_RETRY_MAX_ATTEMPTS;
-        }
-        String digest = auth != null ? auth : file.get("zkAuth") != null ? String.valueOf(file.get("zkAuth")) : env.apply(AUTH_ENV);
+    /** @throws IllegalArgumentException naming the flag and its bad value */
+    ZkSettings toSettings(String connectString, String cluster, Function<String, String> env) {
+        Duration session = duration("--zk-session-timeout", sessionTimeout, ZkSettings.DEFAULT_SESSION_TIMEOUT);
+        Duration connection = duration("--zk-connection-timeout", connectionTimeout, ZkSettings.DEFAULT_CONNECTION_TIMEOUT);
+        Duration base = duration("--zk-retry-base-sleep", retryBaseSleep, ZkSettings.DEFAULT_RETRY_BASE_SLEEP);
+        Duration max = duration("--zk-retry-max-sleep", retryMaxSleep, ZkSettings.DEFAULT_RETRY_MAX_SLEEP);
+        int attempts = retryMaxAttempts != null ? retryMaxAttempts : ZkSettings.DEFAULT_RETRY_MAX_ATTEMPTS;
+        String digest = auth != null ? auth : env.apply(AUTH_ENV);
         return new ZkSettings(connectString, cluster, session, connection, base, max, attempts, digest == null ? "" : digest);
     }
 
-    private static Duration duration(String flag, String flagValue, String key, Map<String, ?> file, Duration fallback) {
-        if (flagValue != null) {
-            return Durations.parse(flag, flagValue);
-        }
-        Object value = file.get(key);
-        return value == null ? fallback : Durations.parse(key, String.valueOf(value));
+    private static Duration duration(String flag, String value, Duration fallback) {
+        return value == null ? fallback : Durations.parse(flag, value);
     }
-
 }

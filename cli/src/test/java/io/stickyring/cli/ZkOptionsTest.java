@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stickyring.membership.zk.ZkSettings;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,37 +26,30 @@ class ZkOptionsTest {
 
     @Test
     void defaultsWhenNothingIsSet() {
-        ZkSettings s = parse().toSettings("h:1", "c", Map.of(), k -> null);
+        ZkSettings s = parse().toSettings("h:1", "c", k -> null);
         assertThat(s).isEqualTo(ZkSettings.of("h:1", "c"));
     }
 
     @Test
-    void flagsOverrideFileWhichOverridesDefaults() {
-        Map<String, Object> file = Map.of("zkSessionTimeout", "4s", "zkConnectionTimeout", "700ms", "zkRetryMaxAttempts", 3, "zkAuth", "file:pw");
-        ZkSettings s = parse("--zk-session-timeout", "2500ms", "--zk-retry-max-sleep", "1m").toSettings("h:1/x", "c", file, k -> "env:pw");
+    void flagsOverrideDefaultsAndTheEnvironmentGivesAuth() {
+        ZkSettings s = parse("--zk-session-timeout", "2500ms", "--zk-retry-max-sleep", "1m", "--zk-retry-max-attempts", "3")
+                .toSettings("h:1/x", "c", k -> "env:pw");
         assertThat(s.sessionTimeout()).isEqualTo(Duration.ofMillis(2500));
-        assertThat(s.connectionTimeout()).isEqualTo(Duration.ofMillis(700));
         assertThat(s.retryMaxSleep()).isEqualTo(Duration.ofMinutes(1));
         assertThat(s.retryBaseSleep()).isEqualTo(ZkSettings.DEFAULT_RETRY_BASE_SLEEP);
         assertThat(s.retryMaxAttempts()).isEqualTo(3);
-        assertThat(s.digestAuth()).isEqualTo("file:pw");
-        assertThat(parse("--zk-auth", "flag:pw").toSettings("h:1", "c", file, k -> null).digestAuth()).isEqualTo("flag:pw");
-        assertThat(parse().toSettings("h:1", "c", Map.of(), k -> k.equals(ZkOptions.AUTH_ENV) ? "env:pw" : null).digestAuth())
-                .isEqualTo("env:pw");
+        assertThat(s.digestAuth()).isEqualTo("env:pw");
+        assertThat(parse("--zk-auth", "flag:pw").toSettings("h:1", "c", k -> "env:pw").digestAuth()).isEqualTo("flag:pw");
     }
 
     @Test
     void badValuesAreNamed() {
-        assertThatThrownBy(() -> parse("--zk-session-timeout", "10x").toSettings("h:1", "c", Map.of(), k -> null))
+        assertThatThrownBy(() -> parse("--zk-session-timeout", "10x").toSettings("h:1", "c", k -> null))
                 .hasMessageContaining("--zk-session-timeout: '10x' is not a duration");
-        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryBaseSleep", "soon"), k -> null))
-                .hasMessageContaining("zkRetryBaseSleep: 'soon'");
         // A bare number of milliseconds was accepted here until the grammar was unified: now named and refused.
-        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkConnectionTimeout", 700), k -> null))
-                .hasMessageContaining("zkConnectionTimeout: '700' needs a unit, e.g. 700ms");
-        assertThatThrownBy(() -> parse().toSettings("h:1", "c", Map.of("zkRetryMaxAttempts", "many"), k -> null))
-                .hasMessageContaining("zkRetryMaxAttempts (many)");
-        assertThatThrownBy(() -> parse("--zk-session-timeout", "20m").toSettings("h:1", "c", Map.of(), k -> null))
+        assertThatThrownBy(() -> parse("--zk-connection-timeout", "700").toSettings("h:1", "c", k -> null))
+                .hasMessageContaining("--zk-connection-timeout: '700' needs a unit, e.g. 700ms");
+        assertThatThrownBy(() -> parse("--zk-session-timeout", "20m").toSettings("h:1", "c", k -> null))
                 .hasMessageContaining("sessionTimeout (1200000 ms) must be <= 600000 ms");
     }
 }

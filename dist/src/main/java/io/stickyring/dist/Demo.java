@@ -3,7 +3,7 @@ package io.stickyring.dist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import io.stickyring.lb.route.HashFactories;
@@ -178,7 +178,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         cmd.add(Long.toString(ProcessHandle.current().pid()));
         cmd.addAll(List.of("node", "--id", n.id(), "--listen", "127.0.0.1:0",
                 "--zk", zk.connectString(), "--cluster", config.cluster(),
-                "--accept-proxy-protocol", "--drain-period", config.drainPeriod() + "s",
+                "--accept-proxy-protocol", "--drain-period", io.stickyring.cli.Durations.format(config.drainPeriod()),
                 // The demo is a development setup on loopback: anyone may log in as anyone (docs/security.md).
                 "--dev-login"));
         if (config.sharedStore()) {
@@ -230,7 +230,7 @@ public final class Demo implements DemoControl, AutoCloseable {
     public String kill(String id, boolean force) {
         DemoNode n = node(id);
         long pid = n.status().pid();
-        int status = n.kill(force, Duration.ofSeconds(config.drainPeriod() + 15L));
+        int status = n.kill(force, config.drainPeriod().plusSeconds(15));
         return force
                 ? "killed " + id + " (pid " + pid + ") with SIGKILL, exit status " + status
                         + "; its clients reconnect through the LB to the next node in their preference order"
@@ -413,7 +413,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         }
         for (DemoNode n : nodes.values()) {
             try {
-                n.awaitOrKill(Duration.ofSeconds(config.drainPeriod() + 15L));
+                n.awaitOrKill(config.drainPeriod().plusSeconds(15));
                 if (running.contains(n)) {
                     say("node " + n.id(), "stopped");
                 }

@@ -39,6 +39,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
+
     @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Chat nodes, ids n1..nN (1..16; default ${DEFAULT-VALUE}).")
     int nodes;
 
@@ -72,9 +75,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "client resumes from its cursor (default). --no-shared-store: each node its own <data>/<id>/chat.db, in-process bus.")
     boolean sharedStore;
 
-    @Option(names = "--drain-period", paramLabel = "SECONDS", defaultValue = "2",
+    @Option(names = "--drain-period", paramLabel = "DURATION", defaultValue = "2s", converter = io.stickyring.cli.DurationConverter.class,
             description = "How long a node stays DRAINING after 'kill ID' before closing sessions (default ${DEFAULT-VALUE}).")
-    int drainPeriod;
+    java.time.Duration drainPeriod;
 
     @Option(names = "--node-jvm-opts", paramLabel = "OPTS", defaultValue = "-Xms32m -Xmx256m -XX:+UseSerialGC",
             description = "JVM options of each node process (default: ${DEFAULT-VALUE}).")
@@ -101,6 +104,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        DemoCommand self = this.config.resolve(DemoCommand::new);
+        if (self != this) {
+            return self.call();
+        }
         PrintWriter err = spec.commandLine().getErr();
         DemoConfig config;
         try {

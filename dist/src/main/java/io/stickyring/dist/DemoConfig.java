@@ -20,14 +20,14 @@ import java.util.Objects;
  * @param dataDir      root of every data directory: {@code zk/}, {@code n1/}, ...
  * @param cluster      cluster name under /stickyring in ZooKeeper
  * @param nodeJvmOptions JVM options of each node child process
- * @param drainPeriod  seconds a node stays DRAINING after a graceful {@code kill} before closing sessions
+ * @param drainPeriod  how long a node stays DRAINING after a graceful {@code kill} before closing sessions (0..5m)
  * @param algorithm    the LB's consistent-hash algorithm: ring, maglev or rendezvous
  * @param sharedStore  true: every node uses {@code <data>/chat.db} with {@code --bus sqlite} (users on
  *                     different nodes talk, failover resumes from the cursor); false: each node its own
  *                     {@code <data>/<id>/chat.db} and an in-process bus (nodes are islands)
  */
 public record DemoConfig(int nodes, String host, int port, int adminPort, int controlPort, Path dataDir, String cluster,
-                         List<String> nodeJvmOptions, int drainPeriod, String algorithm, boolean sharedStore) {
+                         List<String> nodeJvmOptions, java.time.Duration drainPeriod, String algorithm, boolean sharedStore) {
 
     public static final int MAX_NODES = 16;
     public static final List<String> DEFAULT_NODE_JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC");
@@ -59,8 +59,9 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
         if (!cluster.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("cluster (" + cluster + ") must be 1..64 of A-Z a-z 0-9 . _ -");
         }
-        if (drainPeriod < 0 || drainPeriod > 300) {
-            throw new IllegalArgumentException("drain-period (" + drainPeriod + "s) must be in 0..300 seconds");
+        Objects.requireNonNull(drainPeriod, "drainPeriod");
+        if (drainPeriod.isNegative() || drainPeriod.compareTo(java.time.Duration.ofMinutes(5)) > 0) {
+            throw new IllegalArgumentException("drain-period (" + io.stickyring.cli.Durations.format(drainPeriod) + ") must be in 0..5m");
         }
         HashAlgorithm alg;
         try {
@@ -81,7 +82,7 @@ public record DemoConfig(int nodes, String host, int port, int adminPort, int co
 
     /** The documented defaults: 3 nodes, LB on 127.0.0.1:8080, admin 9090, control 9091, data in ./demo-data. */
     public static DemoConfig defaults() {
-        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, 2, "ring", true);
+        return new DemoConfig(3, "127.0.0.1", 8080, 9090, 9091, Path.of("demo-data"), "demo", DEFAULT_NODE_JVM_OPTIONS, java.time.Duration.ofSeconds(2), "ring", true);
     }
 
     /** Same settings on free ports everywhere (for tests). */

@@ -2,23 +2,15 @@ package io.stickyring.dist;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.stickyring.cli.ConfigOption;
 import io.stickyring.membership.zk.EmbeddedZooKeeper;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
-import io.stickyring.cli.StartupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,9 +21,9 @@ import picocli.CommandLine.Spec;
  * own embedded server) for development and the demo. Prints {@code connect=HOST:PORT} once it
  * serves, then runs until SIGTERM or Ctrl-C, which stop it cleanly (data stays in {@code --data}).
  *
- * <p>Settings come from flags, else the optional YAML {@code --config} file (keys {@code host},
- * {@code port}, {@code data}, {@code tickTimeMs}, {@code maxClientCnxns}, {@code serverId},
- * {@code ensemble}), else the defaults. With {@code --server-id N --ensemble H:P:E:C,...} it runs
+ * <p>Settings come from flags, else the optional YAML {@code --config} file (keys are the flag names
+ * without dashes: {@code host}, {@code port}, {@code data}, {@code tick-time-ms},
+ * {@code max-client-cnxns}, {@code server-id}, {@code ensemble} as a list), else the defaults. With {@code --server-id N --ensemble H:P:E:C,...} it runs
  * server N of a ZooKeeper ensemble instead (host and client port from its entry) and also prints
  * {@code ensemble=CONNECT} (the connect string of every server).
  */
@@ -46,13 +38,12 @@ import picocli.CommandLine.Spec;
 public final class ZkCommand implements Callable<Integer> {
 
     static final Path DEFAULT_DATA = Path.of("zk-data");
-    private static final Set<String> CONFIG_KEYS = Set.of("host", "port", "data", "tickTimeMs", "maxClientCnxns", "serverId", "ensemble");
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with host, port, data, tickTimeMs, maxClientCnxns, serverId, ensemble (a list or a comma string); flags override it.")
-    Path configFile;
+    @CommandLine.Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: 127.0.0.1).")
     String host;
@@ -72,12 +63,16 @@ public final class ZkCommand implements Callable<Integer> {
     @Option(names = "--server-id", paramLabel = "N", description = "With --ensemble: this server's id, its 1-based position in the list.")
     Integer serverId;
 
-    @Option(names = "--ensemble", paramLabel = "H:PEER:ELECTION:CLIENT,...",
-            description = "Run as one server of this ZooKeeper ensemble (server N = N-th entry); --host/--port then come from entry --server-id.")
-    String ensemble;
+    @Option(names = "--ensemble", paramLabel = "H:PEER:ELECTION:CLIENT", split = ",",
+            description = "Run as one server of this ZooKeeper ensemble (server N = N-th entry; comma-separated or repeated); --host/--port then come from entry --server-id.")
+    List<String> ensemble;
 
     @Override
     public Integer call() throws Exception {
+        ZkCommand self = this.config.resolve(ZkCommand::new);
+        if (self != this) {
+            return self.call();
+        }
         EmbeddedZooKeeper.Config config = resolveConfig();
         EmbeddedZooKeeper.Ensemble quorum = resolveEnsemble();
         quietZooKeeperLogsUnlessConfigured();
@@ -109,16 +104,16 @@ public final class ZkCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Flags first, then the YAML file, then defaults; every bad value is named. */
+    /** Flags first, then the --config file, then defaults; every bad value is named. */
     EmbeddedZooKeeper.Config resolveConfig() {
-        JsonNode file = readConfigFile();
-        String h = host != null ? host : text(file, "host", EmbeddedZooKeeper.Config.DEFAULT_HOST);
-        int p = port != null ? port : integer(file, "port", EmbeddedZooKeeper.Config.DEFAULT_PORT);
-        Path d = data != null ? data : Path.of(text(file, "data", DEFAULT_DATA.toString()));
-        int tick = tickTimeMs != null ? tickTimeMs : integer(file, "tickTimeMs", (int) EmbeddedZooKeeper.Config.DEFAULT_TICK_TIME.toMillis());
-        int max = maxClientCnxns != null ? maxClientCnxns : integer(file, "maxClientCnxns", 0);
+        ZkCommand c = config.resolve(ZkCommand::new);
+        String h = c.host != null ? c.host : EmbeddedZooKeeper.Config.DEFAULT_HOST;
+        int p = c.port != null ? c.port : EmbeddedZooKeeper.Config.DEFAULT_PORT;
+        Path d = c.data != null ? c.data : DEFAULT_DATA;
+        int tick = c.tickTimeMs != null ? c.tickTimeMs : (int) EmbeddedZooKeeper.Config.DEFAULT_TICK_TIME.toMillis();
+        int max = c.maxClientCnxns != null ? c.maxClientCnxns : 0;
         if (tick < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "tick time (" + tick + " ms) must be >= 1");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tick-time-ms (" + tick + ") must be >= 1");
         }
         try {
             return new EmbeddedZooKeeper.Config(h, p, d, Duration.ofMillis(tick), max, EmbeddedZooKeeper.Config.DEFAULT_START_TIMEOUT);
@@ -127,18 +122,11 @@ public final class ZkCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code null} for a standalone server; otherwise the validated ensemble, flags over the YAML file. */
+    /** {@code null} for a standalone server; otherwise the validated ensemble, flags over the --config file. */
     EmbeddedZooKeeper.Ensemble resolveEnsemble() {
-        JsonNode file = readConfigFile();
-        String list = ensemble;
-        if (list == null && file != null && file.get("ensemble") != null && file.get("ensemble").isArray()) {
-            List<String> entries = new ArrayList<>();
-            file.get("ensemble").forEach(e -> entries.add(e.asText()));
-            list = String.join(",", entries);
-        } else if (list == null) {
-            list = text(file, "ensemble", null);
-        }
-        Integer id = serverId != null ? serverId : (file != null && file.get("serverId") != null ? integer(file, "serverId", 0) : null);
+        ZkCommand c = config.resolve(ZkCommand::new);
+        String list = c.ensemble == null || c.ensemble.isEmpty() ? null : String.join(",", c.ensemble);
+        Integer id = c.serverId;
         if (list == null && id == null) {
             return null;
         }
@@ -146,7 +134,7 @@ public final class ZkCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec(),
                     "--server-id and --ensemble go together (got " + (id == null ? "--ensemble only" : "--server-id " + id + " only") + ")");
         }
-        if (host != null || port != null) {
+        if (c.host != null || c.port != null) {
             throw new CommandLine.ParameterException(spec(), "--host/--port cannot be combined with --ensemble: the host and client port come from entry "
                     + id + " of the ensemble list");
         }
@@ -159,57 +147,6 @@ public final class ZkCommand implements Callable<Integer> {
 
     private CommandLine spec() {
         return spec.commandLine();
-    }
-
-    private JsonNode readConfigFile() {
-        if (configFile == null) {
-            return null;
-        }
-        if (!Files.isRegularFile(configFile)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), StartupException.unreadableConfig(configFile, new java.nio.file.NoSuchFileException(configFile.toString())));
-        }
-        JsonNode root;
-        try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(configFile.toFile());
-        } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), StartupException.unreadableConfig(configFile, e));
-        }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            return null;
-        }
-        if (!root.isObject()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + ") must be a YAML mapping");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!CONFIG_KEYS.contains(key)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + "): unknown key '" + key
-                        + "' (known: host, port, data, tickTimeMs, maxClientCnxns, serverId, ensemble)");
-            }
-        }
-        return root;
-    }
-
-    private String text(JsonNode file, String key, String fallback) {
-        JsonNode value = file == null ? null : file.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isValueNode()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + "): " + key + " (" + value + ") must be a string");
-        }
-        return value.asText();
-    }
-
-    private int integer(JsonNode file, String key, int fallback) {
-        JsonNode value = file == null ? null : file.get(key);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "config file (" + configFile + "): " + key + " (" + value + ") must be an integer");
-        }
-        return value.intValue();
     }
 
     /** Without a logback config file, logback logs everything at DEBUG; keep ZooKeeper's chatter to warnings. */

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  * <pre>
  *   ring  <-  membership? no: ring depends on the JDK and Guava only
  *   ring  <-  lb, ring-sim, chat-node   membership  <-  lb, chat-node
+ *   cli  <-  lb, chat-node, ring-sim, dist   (cli's membership and Netty dependencies are optional:
+ *                                            ring-sim gets the parsers without Curator or Netty)
  *   lb  -/-  chat-node (either way)   ring-sim -/- lb, chat-node   membership -/- lb, chat-node, ring-sim
  * </pre>
  * Maven already refuses an import of a module that is not a dependency; these rules also catch a
@@ -72,6 +74,38 @@ class ArchitectureTest {
         noClasses().should().dependOnClassesThat().resideInAnyPackage(
                         "io.stickyring.lb..", "io.stickyring.chat..", "io.stickyring.sim..", "io.stickyring.dist..")
                 .check(module("cli"));
+    }
+
+    @Test
+    void cliKeepsItsOptionalDependenciesInOneClassEach() {
+        // cli's membership and Netty dependencies are optional (ring-sim uses cli without them): only
+        // the ZooKeeper option mixin may touch membership, only the transport choice Netty.
+        noClasses().that().doNotHaveSimpleName("ZkOptions")
+                .should().dependOnClassesThat().resideInAPackage("io.stickyring.membership..")
+                .check(module("cli"));
+        noClasses().that().doNotHaveSimpleName("NettyTransport")
+                .should().dependOnClassesThat().resideInAPackage("io.netty..")
+                .check(module("cli"));
+    }
+
+    @Test
+    void theTransportIsChosenInOnePlace() {
+        // epoll, io_uring or NIO: cli's NettyTransport decides for the LB, the chat node and the client.
+        for (String m : new String[] {"lb", "chat-node"}) {
+            noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                            "io.netty.channel.epoll..", "io.netty.channel.uring..", "io.netty.channel.nio..", "io.netty.channel.socket.nio..")
+                    .because("the transport choice lives in cli's NettyTransport")
+                    .check(module(m));
+        }
+    }
+
+    @Test
+    void oneParserPerEdgeGrammar() {
+        // HOST:PORT, ID=HOST:PORT[/WEIGHT] and --config are cli's: no command module declares its own.
+        for (String m : new String[] {"lb", "chat-node", "ring-sim", "dist"}) {
+            noClasses().should().haveSimpleName("HostPort").orShould().haveSimpleName("YamlDefaults")
+                    .orShould().haveSimpleName("YamlArgs").allowEmptyShould(true).check(module(m));
+        }
     }
 
     @Test

@@ -14,7 +14,7 @@ import io.stickyring.chat.client.FileOutbox;
 import io.stickyring.chat.client.MemoryOutbox;
 import io.stickyring.chat.client.SendAck;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import io.stickyring.lb.route.HashFactories;

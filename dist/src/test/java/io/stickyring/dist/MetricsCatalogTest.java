@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
@@ -60,7 +60,7 @@ class MetricsCatalogTest {
     @BeforeEach
     void start() throws Exception {
         node = ChatNode.start(NodeConfig.defaults("127.0.0.1", 0, "n1", "sqlite:" + dir.resolve("chat.db"),
-                "0123456789abcdef-metrics".getBytes(StandardCharsets.UTF_8)).build());
+                "0123456789abcdef-0123456789-metrics".getBytes(StandardCharsets.UTF_8)).build());
         LbConfig.Builder b = LbConfig.builder().listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0))
                 .backends(List.of(Member.of("n1", "127.0.0.1", node.address().getPort())));
         b.ioThreads = 1;
@@ -127,7 +127,7 @@ class MetricsCatalogTest {
 
     private Set<String> exported() throws Exception {
         Set<String> all = new TreeSet<>(families(scrape(lb.adminAddress())));
-        all.addAll(families(scrape(node.address())));
+        all.addAll(families(scrape(node.adminAddress())));
         return all;
     }
 

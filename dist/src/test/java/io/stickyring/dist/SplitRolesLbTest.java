@@ -15,7 +15,7 @@ import io.stickyring.chat.cluster.NodeRole;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Timeout;
 class SplitRolesLbTest {
     private static final String PG = System.getenv().getOrDefault("STICKYRING_PG_URL", "postgresql://postgres@127.0.0.1:5432/test");
     private static final String NATS = System.getenv().getOrDefault("STICKYRING_NATS_URL", "nats://127.0.0.1:4222");
-    private static final byte[] SECRET = "split-lb-test-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SECRET = "split-lb-test-secret-0123456789-abcdef".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -81,7 +81,7 @@ class SplitRolesLbTest {
                         }
                     };
                     for (int i = 1; i <= 12; i++) {
-                        clients.add(ChatClient.start(ClientOptions.builder(url, "u" + i).transport(ClientOptions.TransportMode.WEBSOCKET)
+                        clients.add(ChatClient.start(ClientOptions.builder(url, "u" + i).token(edge.tokens().issue("u" + i)).transport(ClientOptions.TransportMode.WEBSOCKET)
                                 .localAddress(InetAddress.getByName("127.21." + i + "." + (i * 3))).build(), new MemoryOutbox(), listener));
                     }
                     await().atMost(Duration.ofSeconds(30)).until(() -> clients.stream().allMatch(c -> c.state() == ConnectionState.CONNECTED));

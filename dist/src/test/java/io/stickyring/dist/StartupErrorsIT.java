@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StartupErrorsIT {
 
-    private static final String SECRET = "--secret=0123456789abcdef-it";
+    /** The node refuses --secret on the command line (visible in ps): a mode-600 file, as deployed. */
+    private String secret;
 
     @TempDir
     Path tmp;
@@ -47,6 +48,9 @@ class StartupErrorsIT {
 
     @BeforeEach
     void ports() throws IOException {
+        Path f = Files.writeString(tmp.resolve("secret"), "0123456789abcdef-0123456789abcdef-it\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        secret = "--secret-file=" + f;
         taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
@@ -109,20 +113,20 @@ class StartupErrorsIT {
     void nodeEnvironmentFailuresNameTheFlagAndValue() throws Exception {
         String db = "sqlite:" + tmp.resolve("chat.db");
         String busy = "127.0.0.1:" + taken.getLocalPort();
-        oneLine(run("node", "--listen", busy, "--id", "n1", "--store", db, SECRET), 1, "--listen (" + busy + ")", "Address already in use");
+        oneLine(run("node", "--listen", busy, "--id", "n1", "--store", db, secret), 1, "--listen (" + busy + ")", "Address already in use");
 
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         String unwritable = file.resolve("sub/chat.db").toString();
-        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + unwritable, SECRET), 1, "--store", unwritable);
+        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + unwritable, secret), 1, "--store", unwritable);
 
-        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "postgresql://127.0.0.1:" + closedPort + "/test", SECRET),
+        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "postgresql://127.0.0.1:" + closedPort + "/test", secret),
                 1, "--store", "127.0.0.1:" + closedPort);
     }
 
     @Test
     void nodeBadStoreAndBusAreBadInput() throws Exception {
-        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "foo:bar", SECRET), 2, "--store", "foo:bar");
-        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + tmp.resolve("c.db"), "--bus", "foo://", SECRET),
+        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "foo:bar", secret), 2, "--store", "foo:bar");
+        oneLine(run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + tmp.resolve("c.db"), "--bus", "foo://", secret),
                 2, "--bus", "foo://");
     }
 
@@ -162,7 +166,7 @@ class StartupErrorsIT {
 
     @Test
     void debugBringsBackTheStackTrace() throws Exception {
-        Run r = run("--debug", "node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "foo:bar", SECRET);
+        Run r = run("--debug", "node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "foo:bar", secret);
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).anyMatch(l -> l.startsWith("\tat "));
     }

@@ -8,7 +8,7 @@ import io.stickyring.chat.loadgen.LoadgenResult;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import io.stickyring.lb.route.HashFactories;

@@ -68,13 +68,19 @@ class ZkCommandTest {
         Files.writeString(yaml, "port: 2181\nticks: 3\n");
         Result badKey = run("zk", "--config", yaml.toString());
         assertThat(badKey.code).isEqualTo(2);
-        assertThat(badKey.err).contains("unknown key 'ticks'");
+        assertThat(badKey.err).contains("unknown key 'ticks'").contains(yaml.toString());
+
+        // The keys of the old zk-only file format are refused naming the flag-name key to write.
+        Files.writeString(yaml, "tickTimeMs: 500\n");
+        Result oldKey = run("zk", "--config", yaml.toString());
+        assertThat(oldKey.code).isEqualTo(2);
+        assertThat(oldKey.err).contains("key 'tickTimeMs' is the old spelling; write tick-time-ms");
     }
 
     @Test
     void flagsOverrideTheConfigFileWhichOverridesDefaults() throws Exception {
         Path yaml = dir.resolve("zk.yaml");
-        Files.writeString(yaml, "port: 12345\ndata: /from/file\ntickTimeMs: 500\n");
+        Files.writeString(yaml, "port: 12345\ndata: /from/file\ntick-time-ms: 500\n");
         ZkCommand command = new ZkCommand();
         new CommandLine(command).parseArgs("--config", yaml.toString(), "--port", "0");
         var config = command.resolveConfig();

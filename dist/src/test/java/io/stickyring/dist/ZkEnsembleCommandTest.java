@@ -39,13 +39,13 @@ class ZkEnsembleCommandTest {
     @Test
     void yamlListOrStringAndFlagsOverrideIt() throws Exception {
         Path yaml = dir.resolve("zk.yaml");
-        Files.writeString(yaml, "serverId: 3\nensemble:\n  - 127.0.0.1:1:2:3\n  - 127.0.0.1:4:5:6\n  - 127.0.0.1:7:8:9\ndata: /var/lib/zk\n");
+        Files.writeString(yaml, "server-id: 3\nensemble:\n  - 127.0.0.1:1:2:3\n  - 127.0.0.1:4:5:6\n  - 127.0.0.1:7:8:9\ndata: /var/lib/zk\n");
         var fromFile = parse("--config", yaml.toString()).resolveEnsemble();
         assertThat(fromFile.serverId()).isEqualTo(3);
         assertThat(fromFile.self().clientPort()).isEqualTo(9);
         assertThat(parse("--config", yaml.toString(), "--server-id", "1").resolveEnsemble().self().clientPort()).isEqualTo(3);
 
-        Files.writeString(yaml, "serverId: 1\nensemble: 127.0.0.1:1:2:3,127.0.0.1:4:5:6\n");
+        Files.writeString(yaml, "server-id: 1\nensemble: 127.0.0.1:1:2:3,127.0.0.1:4:5:6\n");
         assertThat(parse("--config", yaml.toString()).resolveEnsemble().servers()).hasSize(2);
     }
 

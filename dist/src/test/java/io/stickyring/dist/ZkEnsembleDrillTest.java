@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.lb.LoadBalancer;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
@@ -98,8 +98,8 @@ class ZkEnsembleDrillTest {
         }
         for (int i = 0; i < 2; i++) {
             LbConfig.Builder b = LbConfig.builder();
-            b.listen = HostPort.parse("127.0.0.1:0");
-            b.admin = HostPort.parse("127.0.0.1:0");
+            b.listen = new HostPort("127.0.0.1", 0);
+            b.admin = new HostPort("127.0.0.1", 0);
             b.zk = connect;
             b.cluster = "drill";
             b.ioThreads = 1;

@@ -1,15 +1,13 @@
 package io.stickyring.lb;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.stickyring.lb.config.Backends;
+import io.stickyring.cli.ConfigOption;
 import io.stickyring.cli.Durations;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.HealthCheckMode;
-import io.stickyring.lb.config.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.config.ProxyProtocolMode;
-import io.stickyring.lb.config.TransportKind;
+import io.stickyring.cli.TransportKind;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.source.Membership;
@@ -18,21 +16,17 @@ import io.stickyring.ring.KeyMode;
 import io.stickyring.cli.StartupException;
 import io.stickyring.cli.ZkOptions;
 import io.stickyring.membership.zk.ZkSettings;
-import java.io.File;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -53,8 +47,8 @@ public final class LbCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file; keys are flag names without dashes. Flags override it.")
-    File config;
+    @Mixin
+    ConfigOption config = new ConfigOption();
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Proxy listener (default 0.0.0.0:8080); repeat for several addresses, e.g. IPv4 and [::]:PORT.")
     List<String> listen;
@@ -192,7 +186,7 @@ public final class LbCommand implements Callable<Integer> {
      */
     List<String> reload(LoadBalancer lb) {
         PrintWriter err = spec.commandLine().getErr();
-        if (config == null) {
+        if (config.file() == null) {
             err.println("stickyring lb: reload ignored: started without --config, nothing to read again");
             err.flush();
             return List.of();
@@ -201,7 +195,7 @@ public final class LbCommand implements Callable<Integer> {
             LbConfig next = resolve().toConfig();
             List<String> changed = lb.reload(next);
             PrintWriter out = spec.commandLine().getOut();
-            out.println("stickyring lb: reloaded " + config + (changed.isEmpty() ? ": nothing changed" : ": " + String.join(", ", changed)));
+            out.println("stickyring lb: reloaded " + config.file() + (changed.isEmpty() ? ": nothing changed" : ": " + String.join(", ", changed)));
             out.flush();
             return changed;
         } catch (IllegalArgumentException | ParameterException e) {
@@ -256,98 +250,22 @@ public final class LbCommand implements Callable<Integer> {
         return new Launched(lb, cfg, 0);
     }
 
-    /** This command's values with the YAML file (if any) underneath; flags win. */
+    /** This command's values with the YAML file (if any) underneath; flags win (cli's ConfigFile). */
     LbCommand resolve() {
-        if (config == null) {
-            return this;
-        }
-        List<String> fileArgs = fileArgs(config);
-        try {
-            new CommandLine(new LbCommand()).parseArgs(fileArgs.toArray(String[]::new));
-        } catch (ParameterException e) {
-            throw new IllegalArgumentException("in " + config + ": " + e.getMessage());
-        }
-        List<String> args = new ArrayList<>();
-        // a repeatable option given on the command line replaces the file's list instead of adding to it
-        java.util.Set<String> cliLists = new java.util.HashSet<>();
-        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-            if (o.isMultiValue()) {
-                cliLists.add(o.longestName());
-            }
-        }
-        for (Iterator<String> it = fileArgs.iterator(); it.hasNext(); ) {
-            String a = it.next();
-            if (!cliLists.contains(a.substring(0, a.indexOf('=') < 0 ? a.length() : a.indexOf('=')))) {
-                args.add(a);
-            }
-        }
-        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
-            if (o.longestName().equals("--config")) {
-                continue;
-            }
-            if (o.arity().max() == 0 || o.originalStringValues().isEmpty()) {
-                args.add(o.longestName());
-            } else {
-                for (String v : o.originalStringValues()) {
-                    args.add(o.longestName() + "=" + v);
-                }
-            }
-        }
-        LbCommand merged = new LbCommand();
-        CommandLine cl = new CommandLine(merged).setOverwrittenOptionsAllowed(true);
-        cl.parseArgs(args.toArray(String[]::new));
-        merged.spec = cl.getCommandSpec();
-        return merged;
-    }
-
-    /** Turns the YAML mapping into {@code --key=value} arguments, refusing unknown keys. */
-    private List<String> fileArgs(File file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(file);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(StartupException.unreadableConfig(file, e));
-        }
-        List<String> out = new ArrayList<>();
-        if (root == null || root.isNull() || root.isMissingNode()) {
-            return out;
-        }
-        if (!root.isObject()) {
-            throw new IllegalArgumentException("config " + file + " must be a YAML mapping of flag names to values");
-        }
-        CommandSpec known = new CommandLine(new LbCommand()).getCommandSpec();
-        for (Map.Entry<String, JsonNode> e : root.properties()) {
-            String name = "--" + e.getKey();
-            OptionSpec o = known.findOption(name);
-            if (o == null || name.equals("--config") || name.equals("--help") || name.equals("--version")) {
-                throw new IllegalArgumentException("unknown key '" + e.getKey() + "' in " + file);
-            }
-            JsonNode v = e.getValue();
-            if (v.isArray()) {
-                if (!o.isMultiValue()) {
-                    throw new IllegalArgumentException("key '" + e.getKey() + "' in " + file + " takes one value, not a list");
-                }
-                v.forEach(x -> out.add(name + "=" + x.asText()));
-            } else if (v.isObject()) {
-                throw new IllegalArgumentException("key '" + e.getKey() + "' in " + file + " must be a scalar");
-            } else {
-                out.add(name + "=" + v.asText());
-            }
-        }
-        return out;
+        return config.resolve(LbCommand::new);
     }
 
     LbConfig toConfig() {
         LbConfig.Builder b = LbConfig.builder();
         if (listen != null && !listen.isEmpty()) {
-            b.listen = named("listen", listen.get(0), HostPort::parse);
+            b.listen = HostPort.parse("--listen", listen.get(0));
             List<HostPort> more = new ArrayList<>();
             for (String l : listen.subList(1, listen.size())) {
-                more.add(named("listen", l, HostPort::parse));
+                more.add(HostPort.parse("--listen", l));
             }
             b.extraListens = more;
         }
-        if (admin != null) b.admin = named("admin", admin, HostPort::parse);
+        if (admin != null) b.admin = HostPort.parse("--admin", admin);
         b.adminToken = adminToken;
         b.zk = zk;
         if (cluster != null) b.cluster = cluster;

@@ -15,7 +15,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.stickyring.lb.admin.AdminApi;
 import io.stickyring.lb.admin.AdminInitializer;
 import io.stickyring.lb.config.HealthCheckMode;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.health.HealthChecker;
 import io.stickyring.lb.metrics.LbMetrics;
@@ -24,7 +24,7 @@ import io.stickyring.lb.proxy.ConnectionLimiter;
 import io.stickyring.lb.proxy.ProxyConnection;
 import io.stickyring.lb.proxy.ProxyContext;
 import io.stickyring.lb.proxy.ProxyInitializer;
-import io.stickyring.lb.proxy.Transport;
+import io.stickyring.cli.NettyTransport;
 import io.stickyring.lb.route.CloseReason;
 import io.stickyring.lb.route.HashFactory;
 import io.stickyring.lb.route.KeyFunction;
@@ -63,7 +63,7 @@ public final class LoadBalancer implements AutoCloseable {
     /** The config in force: {@link #config} plus reloads (read by {@link #reload} only). */
     private LbConfig current;
     private final Membership membership;
-    private final Transport transport;
+    private final NettyTransport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup ioGroup;
     private final EventLoopGroup adminGroup;
@@ -93,7 +93,7 @@ public final class LoadBalancer implements AutoCloseable {
         this.config = config;
         this.current = config;
         this.membership = membership;
-        this.transport = Transport.select(config.transport());
+        this.transport = NettyTransport.select(config.transport());
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
         // --accept-threads 0 (native transports): the I/O loops accept on their own sockets, no accept group
         this.acceptGroup = transport.nativeLinux() && config.acceptThreads() == 0 ? null

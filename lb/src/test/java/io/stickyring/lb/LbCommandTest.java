@@ -87,7 +87,21 @@ class LbCommandTest {
         Files.writeString(f, "listen: 127.0.0.1:7000\nbogus-key: 1\nbackend: [a=127.0.0.1:1]\n");
         String[] r = run("--config", f.toString());
         assertThat(r[0]).isEqualTo("2");
-        assertThat(r[1]).contains("unknown key 'bogus-key'");
+        assertThat(r[1]).contains("unknown key 'bogus-key'").contains(f.toString());
+
+        Files.writeString(f, "drainTimeout: 5m\nbackend: [a=127.0.0.1:1]\n");
+        r = run("--config", f.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("key 'drainTimeout' is the old spelling; write drain-timeout");
+
+        Files.writeString(f, "listen: [\"127.0.0.1:0\", \"::1:0\"]\nbackend: [a=127.0.0.1:1]\n");
+        r = run("--config", f.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("--listen (::1:0): write an IPv6 host in brackets, e.g. [::1]:0");
+
+        r = run("--backend", "a=127.0.0.1:1@2");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("--backend (a=127.0.0.1:1@2): '@WEIGHT' is no longer accepted; write ID=HOST:PORT[/WEIGHT]");
 
         Files.writeString(f, "connect-tries: many\nbackend: [a=127.0.0.1:1]\n");
         r = run("--config", f.toString());

@@ -535,7 +535,7 @@ class ProxyIntegrationTest {
     void ipv6ClientsAreProxiedWithTcp6Headers() throws Exception {
         h.backend("p1", true);
         LoadBalancer lb = h.start(b -> {
-            b.listen = new io.stickyring.lb.config.HostPort("::1", 0);
+            b.listen = new io.stickyring.cli.HostPort("::1", 0);
             b.proxyProtocol = io.stickyring.lb.config.ProxyProtocolMode.V2;
         });
         try (TestClient c = new TestClient("::1", lb.proxyAddress())) {

@@ -9,7 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
-import io.stickyring.lb.config.TransportKind;
+import io.stickyring.cli.TransportKind;
 import io.stickyring.lb.proxy.ProxyConnection;
 import io.stickyring.lb.support.LbHarness;
 import io.stickyring.lb.support.TestClient;

@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A fixed member list, for {@code lb --backend ID=HOST:PORT ...} without ZooKeeper.
+ * A fixed member list, for {@code lb --backend ID=HOST:PORT ...} without ZooKeeper (the specs are
+ * parsed at the edge, by cli's {@code MemberSpec}).
  *
  * <p>Invariant: publishes version 1 on {@link #start()}; the only later change is a local
  * {@link #setState}, {@link #setWeight} or {@link #replace} (this LB only, there is no shared store), which publishes version + 1. The
@@ -37,52 +38,6 @@ public final class StaticMembershipSource implements MembershipSource, Membershi
         // Validates duplicate ids now rather than at start().
         this.initial = MembershipView.of(1, members).members();
         this.configured = initial;
-    }
-
-    /**
-     * Parses {@code ID=HOST:PORT} (IPv6 hosts in brackets, e.g. {@code n1=[::1]:9001}) into an
-     * ACTIVE member of weight 1.
-     *
-     * @throws IllegalArgumentException naming the bad spec
-     */
-    public static Member parseBackend(String spec) {
-        Objects.requireNonNull(spec, "spec");
-        int eq = spec.indexOf('=');
-        if (eq <= 0 || eq == spec.length() - 1) {
-            throw new IllegalArgumentException("backend '" + spec + "' must look like ID=HOST:PORT");
-        }
-        String id = spec.substring(0, eq).trim();
-        String address = spec.substring(eq + 1).trim();
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0 || colon == address.length() - 1) {
-            throw new IllegalArgumentException("backend '" + spec + "' must look like ID=HOST:PORT (no port in '" + address + "')");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("backend '" + spec + "': put an IPv6 host in brackets, e.g. " + id + "=[::1]:9001");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("backend '" + spec + "': port '" + address.substring(colon + 1) + "' is not a number");
-        }
-        try {
-            return Member.of(id, host, port);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("backend '" + spec + "': " + e.getMessage(), e);
-        }
-    }
-
-    /** Parses every spec with {@link #parseBackend(String)}. */
-    public static StaticMembershipSource ofSpecs(List<String> specs) {
-        List<Member> members = new ArrayList<>();
-        for (String spec : specs) {
-            members.add(parseBackend(spec));
-        }
-        return new StaticMembershipSource(members);
     }
 
     @Override

@@ -10,25 +10,14 @@ import org.junit.jupiter.api.Test;
 class StaticMembershipSourceTest {
 
     @Test
-    void parsesBackendSpecs() {
-        assertThat(StaticMembershipSource.parseBackend("n1=127.0.0.1:9001")).isEqualTo(Member.of("n1", "127.0.0.1", 9001));
-        assertThat(StaticMembershipSource.parseBackend("n2=[::1]:9002")).isEqualTo(Member.of("n2", "::1", 9002));
-        assertThat(StaticMembershipSource.parseBackend("n2=[::1]:9002").address()).isEqualTo("[::1]:9002");
-    }
-
-    @Test
-    void rejectsBadBackendSpecsNamingThem() {
-        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("127.0.0.1:9001")).hasMessageContaining("'127.0.0.1:9001'");
-        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host")).hasMessageContaining("n1=host");
-        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host:x")).hasMessageContaining("port 'x'");
-        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=host:70000")).hasMessageContaining("port (70000)");
-        assertThatThrownBy(() -> StaticMembershipSource.parseBackend("n1=::1:80")).hasMessageContaining("brackets");
-        assertThatThrownBy(() -> StaticMembershipSource.ofSpecs(List.of("a=h:1", "a=h:2"))).hasMessageContaining("duplicate member id 'a'");
+    void rejectsDuplicateIds() {
+        assertThatThrownBy(() -> new StaticMembershipSource(List.of(Member.of("a", "h", 1), Member.of("a", "h", 2))))
+                .hasMessageContaining("duplicate member id 'a'");
     }
 
     @Test
     void publishesNothingBeforeStartThenVersionOneToEveryListener() {
-        StaticMembershipSource source = StaticMembershipSource.ofSpecs(List.of("b=h:2", "a=h:1"));
+        StaticMembershipSource source = new StaticMembershipSource(List.of(Member.of("b", "h", 2), Member.of("a", "h", 1)));
         List<MembershipView> early = new CopyOnWriteArrayList<>();
         source.addListener(early::add);
         assertThat(source.current()).isEmpty();
@@ -52,7 +41,7 @@ class StaticMembershipSourceTest {
 
     @Test
     void drainIsALocalStateChangeWithANewVersion() {
-        StaticMembershipSource source = StaticMembershipSource.ofSpecs(List.of("a=h:1", "b=h:2"));
+        StaticMembershipSource source = new StaticMembershipSource(List.of(Member.of("a", "h", 1), Member.of("b", "h", 2)));
         List<MembershipView> views = new CopyOnWriteArrayList<>();
         source.addListener(views::add);
         source.start();

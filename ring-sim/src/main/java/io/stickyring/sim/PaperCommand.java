@@ -60,8 +60,8 @@ public final class PaperCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
     @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016 | karger | ring-peak | jump-growth | maglev | disruption | multiprobe | bounded | all")
     String name;
@@ -96,8 +96,9 @@ public final class PaperCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null) {
-            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new PaperCommand(), config));
+        PaperCommand self = config.resolve(PaperCommand::new);
+        if (self != this) {
+            return self.call();
         }
         return Cli.guard(spec, this::execute);
     }

@@ -45,8 +45,8 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with members, algorithms, workload, events, seed, threads, keyMode; flags override it.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
     @Option(names = {"-n", "--members"}, paramLabel = "N", description = "N equal members m000..m(N-1) (default 10).")
     Integer members;
@@ -114,11 +114,15 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RunCommand self = config.resolve(RunCommand::new);
+        if (self != this) {
+            return self.call();
+        }
         return Cli.guard(spec, this::execute);
     }
 
     private Integer execute() throws Exception {
-        RunConfig cfg = RunConfig.resolve(config, new RunConfig.Overrides(members, zones, memberSpecs, algorithms, workload,
+        RunConfig cfg = RunConfig.resolve(new RunConfig.Overrides(members, zones, memberSpecs, algorithms, workload,
                 events, seed, threads, keyMode));
         if (lbMembers != null) {
             cfg = new RunConfig(lbMembers(lbMembers, token), cfg.algorithms(), cfg.workload(), cfg.events(), cfg.seed(),

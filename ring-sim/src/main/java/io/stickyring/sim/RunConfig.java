@@ -1,32 +1,26 @@
 package io.stickyring.sim;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.stickyring.sim.scenario.Cluster;
 import io.stickyring.sim.scenario.ClusterMember;
 import io.stickyring.sim.scenario.Event;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A validated `sim run` configuration: the cluster, algorithms, workload, events and seed.
  *
- * <p>Built from an optional YAML file with command-line flags taking precedence; the compact
- * constructor rejects bad values naming them, before any work starts.
+ * <p>Built from the command's flags (a {@code --config} file under them, keys = flag names, as for
+ * every command); the compact constructor rejects bad values naming them, before any work starts.
  *
  * <pre>
- * members: 10                 # or a list: [{id: a, weight: 2, zone: z1}, {id: b}, "c/3:zone=z2"]
+ * members: 10                 # or member: [a/2:zone=z1, b, c/3:zone=z2]
  * zones: 3                    # with a member count: spread them round-robin over z0, z1, z2
- * algorithms: [ring, "maglev:table=65537", rendezvous, jump]
+ * algorithm: [ring, "maglev:table=65537", rendezvous, jump]
  * workload: "ipv4:n=1000000"
- * events: ["fail:1", "add:1", "drain:m002", "weight:m000=2", "restart", "scale:15:step=5", "flap:m001:times=2"]
+ * event: ["fail:1", "add:1", "drain:m002", "weight:m000=2", "restart", "scale:15:step=5", "flap:m001:times=2"]
  * seed: 1
  * threads: 1
- * keyMode: address            # address | prefix | address-port, as the LB's --key-mode
+ * key-mode: address           # address | prefix | address-port, as the LB's --key-mode
  * </pre>
  */
 public record RunConfig(List<ClusterMember> members, List<String> algorithms, String workload, List<String> events,
@@ -61,72 +55,30 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
         }
     }
 
-    /** Flags and file values; any null field falls back to the file, then to the default. */
+    /** The flags (with any --config file under them); a null field takes the default. */
     public record Overrides(Integer members, Integer zones, List<String> memberSpecs, List<String> algorithms, String workload,
                             List<String> events, Long seed, Integer threads, String keyMode) {
     }
 
-    public static RunConfig resolve(Path file, Overrides flags) {
-        JsonNode y = null;
-        if (file != null) {
-            try {
-                y = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-            } catch (IOException e) {
-                throw YamlArgs.unreadable(file, e);
-            }
-            if (y == null || !y.isObject()) {
-                throw new IllegalArgumentException("config " + file + " must be a YAML mapping");
-            }
-            y.fieldNames().forEachRemaining(f -> {
-                if (!List.of("members", "zones", "algorithms", "workload", "events", "seed", "threads", "keyMode").contains(f)) {
-                    throw new IllegalArgumentException("config " + file + ": unknown key '" + f
-                            + "' (expected members, zones, algorithms, workload, events, seed, threads, keyMode)");
-                }
-            });
-        }
+    public static RunConfig resolve(Overrides flags) {
         List<ClusterMember> members;
         if (flags.memberSpecs() != null && !flags.memberSpecs().isEmpty()) {
             members = parseMembers(flags.memberSpecs());
         } else {
-            int zones = flags.zones() != null ? flags.zones() : y != null && y.has("zones") ? y.get("zones").asInt() : 0;
-            if (flags.members() != null) {
-                members = Cluster.uniform(flags.members(), zones).members();
-            } else if (y != null && y.has("members")) {
-                members = yamlMembers(file, y.get("members"), zones);
-            } else {
-                members = Cluster.uniform(10, zones).members();
-            }
+            int zones = flags.zones() != null ? flags.zones() : 0;
+            members = Cluster.uniform(flags.members() != null ? flags.members() : 10, zones).members();
         }
-        List<String> algorithms = pick(flags.algorithms(), strings(y, "algorithms"), DEFAULT_ALGORITHMS);
-        String workload = flags.workload() != null ? flags.workload()
-                : y != null && y.has("workload") ? y.get("workload").asText() : DEFAULT_WORKLOAD;
-        List<String> events = pick(flags.events(), strings(y, "events"), DEFAULT_EVENTS);
-        long seed = flags.seed() != null ? flags.seed() : y != null && y.has("seed") ? y.get("seed").asLong() : 1L;
-        int threads = flags.threads() != null ? flags.threads() : y != null && y.has("threads") ? y.get("threads").asInt() : 1;
-        String keyMode = flags.keyMode() != null ? flags.keyMode()
-                : y != null && y.has("keyMode") ? y.get("keyMode").asText() : "address";
+        List<String> algorithms = pick(flags.algorithms(), DEFAULT_ALGORITHMS);
+        String workload = flags.workload() != null ? flags.workload() : DEFAULT_WORKLOAD;
+        List<String> events = pick(flags.events(), DEFAULT_EVENTS);
+        long seed = flags.seed() != null ? flags.seed() : 1L;
+        int threads = flags.threads() != null ? flags.threads() : 1;
+        String keyMode = flags.keyMode() != null ? flags.keyMode() : "address";
         return new RunConfig(members, algorithms, workload, events, seed, threads, keyMode);
     }
 
-    private static <T> List<T> pick(List<T> flag, List<T> file, List<T> dflt) {
-        if (flag != null && !flag.isEmpty()) {
-            return flag;
-        }
-        return file != null ? file : dflt;
-    }
-
-    private static List<String> strings(JsonNode y, String field) {
-        if (y == null || !y.has(field)) {
-            return null;
-        }
-        JsonNode n = y.get(field);
-        List<String> out = new ArrayList<>();
-        if (n.isArray()) {
-            n.forEach(x -> out.add(x.asText()));
-        } else {
-            out.add(n.asText());
-        }
-        return out;
+    private static <T> List<T> pick(List<T> flag, List<T> dflt) {
+        return flag != null && !flag.isEmpty() ? flag : dflt;
     }
 
     /**
@@ -164,27 +116,6 @@ public record RunConfig(List<ClusterMember> members, List<String> algorithms, St
                     part = part.substring(0, slash);
                 }
                 out.add(new ClusterMember(part.trim(), w, false, zone));
-            }
-        }
-        return out;
-    }
-
-    private static List<ClusterMember> yamlMembers(Path file, JsonNode n, int zones) {
-        if (n.isInt()) {
-            return Cluster.uniform(n.asInt(), zones).members();
-        }
-        if (!n.isArray()) {
-            throw new IllegalArgumentException("config " + file + ": members (" + n + ") must be a count or a list");
-        }
-        List<ClusterMember> out = new ArrayList<>();
-        for (JsonNode m : n) {
-            if (m.isTextual()) {
-                out.addAll(parseMembers(List.of(m.asText())));
-            } else if (m.has("id")) {
-                out.add(new ClusterMember(m.get("id").asText(), m.has("weight") ? m.get("weight").asInt() : 1, false,
-                        m.path("zone").asText("")));
-            } else {
-                throw new IllegalArgumentException("config " + file + ": member " + m + " needs an id");
             }
         }
         return out;

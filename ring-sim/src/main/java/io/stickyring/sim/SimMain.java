@@ -13,8 +13,17 @@ public final class SimMain {
         System.exit(commandLine().execute(args));
     }
 
-    /** The sim command line with the error handler the dist jar also gets. */
+    /**
+     * The sim command line. A bad flag or {@code --config} file is one line and a hint to
+     * {@code --help}, as in the dist launcher, never the whole usage.
+     */
     public static CommandLine commandLine() {
-        return new CommandLine(new SimCommand());
+        return new CommandLine(new SimCommand()).setParameterExceptionHandler((e, args) -> {
+            String name = e.getCommandLine().getCommandSpec().qualifiedName();
+            e.getCommandLine().getErr().println(name + ": " + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " "));
+            e.getCommandLine().getErr().println("see '" + name + " --help'");
+            e.getCommandLine().getErr().flush();
+            return 2;
+        });
     }
 }

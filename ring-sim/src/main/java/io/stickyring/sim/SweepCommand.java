@@ -41,8 +41,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
     @Option(names = {"-n", "--members"}, defaultValue = "10", description = "Equal members (default ${DEFAULT-VALUE}).")
     int members;
@@ -89,8 +89,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null) {
-            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new SweepCommand(), config));
+        SweepCommand self = config.resolve(SweepCommand::new);
+        if (self != this) {
+            return self.call();
         }
         return Cli.guard(spec, this::execute);
     }

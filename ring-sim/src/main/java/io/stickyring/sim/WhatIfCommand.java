@@ -36,8 +36,8 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML file: keys are the long option names without dashes; flags override it.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
     @Option(names = "--lb", paramLabel = "URL", description = "LB admin base URL, e.g. http://127.0.0.1:9090")
     String lb;
@@ -86,8 +86,9 @@ public final class WhatIfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (config != null) {
-            return Cli.guard(spec, () -> YamlArgs.rerun(spec, new WhatIfCommand(), config));
+        WhatIfCommand self = config.resolve(WhatIfCommand::new);
+        if (self != this) {
+            return self.call();
         }
         return Cli.guard(spec, this::execute);
     }
@@ -104,14 +105,10 @@ public final class WhatIfCommand implements Callable<Integer> {
         Map<String, Integer> weights = new LinkedHashMap<>();
         for (String w : weight) {
             String[] kv = w.split("=", 2);
-            if (kv.length != 2) {
-                throw new IllegalArgumentException("--weight '" + w + "' is not ID=WEIGHT");
+            if (kv.length != 2 || kv[0].isBlank()) {
+                throw new IllegalArgumentException("--weight (" + w + "): must be ID=WEIGHT");
             }
-            try {
-                weights.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--weight '" + w + "': weight (" + kv[1] + ") is not an integer", e);
-            }
+            weights.put(kv[0].trim(), io.stickyring.cli.MemberSpec.weight("--weight", w, kv[1]));
         }
         Change change = new Change(remove, drain, adds, weights);
         AdminClient client = lb == null ? null : new AdminClient(lb, token, Duration.ofSeconds(timeoutSeconds));

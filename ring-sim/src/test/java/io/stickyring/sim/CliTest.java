@@ -56,13 +56,10 @@ class CliTest {
     void yamlConfigIsReadAndFlagsOverrideIt(@TempDir Path dir) throws Exception {
         Path yaml = dir.resolve("sim.yaml");
         Files.writeString(yaml, """
-                members:
-                  - {id: big, weight: 3}
-                  - {id: small}
-                  - small2
-                algorithms: [rendezvous]
+                member: [big/3, "small,small2"]
+                algorithm: [rendezvous]
                 workload: "ipv4:n=5000"
-                events: ["weight:big=1"]
+                event: ["weight:big=1"]
                 seed: 4
                 """);
         Run r = sim("run", "--config", yaml.toString(), "--no-progress", "--no-memory");
@@ -73,6 +70,17 @@ class CliTest {
         Run o = sim("run", "--config", yaml.toString(), "-a", "jump", "--seed", "5", "--no-progress");
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(o.out()).contains("jump", "seed 5").doesNotContain("rendezvous");
+
+        // The keys of the old run-only format are refused naming the flag-name key to write.
+        Files.writeString(yaml, "keyMode: prefix\n");
+        Run old = sim("run", "--config", yaml.toString());
+        assertThat(old.code()).isEqualTo(2);
+        assertThat(old.err()).contains("key 'keyMode' is the old spelling; write key-mode").contains(yaml.toString())
+                .doesNotContain("Usage:"); // one line and the --help hint, as in the launcher
+        Files.writeString(yaml, "algorithms: [ring]\n");
+        assertThat(sim("run", "--config", yaml.toString()).err()).contains("key 'algorithms' is the old spelling; write algorithm");
+        Files.writeString(yaml, "members: [{id: a}]\n");
+        assertThat(sim("run", "--config", yaml.toString()).err()).contains("key 'members' takes one value, not a list");
     }
 
     @Test

@@ -173,7 +173,7 @@ class WhatIfTest {
         assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "m000").code()).isZero();
         CliTest.Run old = CliTest.sim("whatif", "--lb", base, "--add", "m009=127.0.0.1:9009@4");
         assertThat(old.code()).isEqualTo(2);
-        assertThat(old.err()).contains("'@WEIGHT' is no longer accepted; write ID=HOST:PORT/WEIGHT");
+        assertThat(old.err()).contains("--add (m009=127.0.0.1:9009@4): '@WEIGHT' is no longer accepted; write ID=HOST:PORT[/WEIGHT], e.g. m009=127.0.0.1:9009/4");
     }
 
     @Test

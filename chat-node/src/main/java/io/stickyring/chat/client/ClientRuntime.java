@@ -1,13 +1,11 @@
 package io.stickyring.chat.client;
 
+import io.stickyring.cli.NettyTransport;
+import io.stickyring.cli.TransportKind;
+
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -27,9 +25,9 @@ public final class ClientRuntime implements AutoCloseable {
     private final TransportStats stats = new TransportStats();
 
     private ClientRuntime(int threads) {
-        boolean epoll = Epoll.isAvailable();
-        this.group = new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        this.channelClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        NettyTransport transport = NettyTransport.select(TransportKind.EPOLL); // epoll where available, else NIO
+        this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory());
+        this.channelClass = transport.socketChannel();
         this.httpExecutor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "chat-client-http");
             t.setDaemon(true);

@@ -1,5 +1,8 @@
 package io.stickyring.chat.server;
 
+import io.stickyring.cli.HostPort;
+import io.stickyring.cli.NettyTransport;
+import io.stickyring.cli.TransportKind;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -7,13 +10,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -98,9 +96,9 @@ public final class ChatNode implements AutoCloseable {
                 return t;
             };
             this.blocking = Executors.newFixedThreadPool(config.blockingThreads(), tf);
-            boolean epoll = Epoll.isAvailable();
-            this.boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-            this.workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+            NettyTransport transport = NettyTransport.select(TransportKind.EPOLL); // epoll where available, else NIO
+            this.boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+            this.workers = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
             this.sessions = new DefaultChannelGroup("sessions-" + config.nodeId(), GlobalEventExecutor.INSTANCE);
             TokenService tokens = new TokenService(config.tokenSettings(), Clock.systemUTC());
             this.tokenService = tokens;
@@ -113,7 +111,7 @@ public final class ChatNode implements AutoCloseable {
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);
             SslContext ssl = config.tlsCert() == null ? null
                     : SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile()).build();
-            Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+            Class<? extends ServerChannel> channelClass = transport.serverChannel();
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(channelClass)
@@ -151,7 +149,7 @@ public final class ChatNode implements AutoCloseable {
             }
             log.info("chat node {} listening on {}, admin (metrics, health) on {} (role {}, store {}, bus {}, {})", config.nodeId(),
                     serverChannel.localAddress(), adminChannel.localAddress(), config.role(), config.store(), config.bus(),
-                    epoll ? "epoll" : "nio");
+                    transport.name());
         } catch (Exception e) {
             closeNow();
             throw e;
@@ -180,14 +178,10 @@ public final class ChatNode implements AutoCloseable {
         stateListeners.add(r::setState);
     }
 
-    private record HostPort(String host, int port) { }
-
     /** {@code --advertise}, else the bound address (127.0.0.1 for a wildcard bind). */
     private HostPort advertised() {
         if (config.advertise() != null) {
-            int colon = config.advertise().lastIndexOf(':');
-            return new HostPort(config.advertise().substring(0, colon).replaceAll("^\\[|\\]$", ""),
-                    Integer.parseInt(config.advertise().substring(colon + 1)));
+            return HostPort.parse("--advertise", config.advertise());
         }
         InetSocketAddress bound = address();
         return new HostPort(bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getAddress().getHostAddress(),

@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stickyring.lb.config.Backends;
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.route.KeyFunctions;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.RoutingTable;
@@ -40,7 +40,7 @@ import java.util.Map;
 
 /**
  * The admin API (contract in BLUEPRINT section 4, reference in docs/lb.md): /metrics, /healthz,
- * /readyz, /members, /lookup, /connections, /whatif, and the runtime API POST /members/ID/state,
+ * /readyz, /members, /lookup, /connections, /whatif, the stats page ({@link StatsPage}), and the runtime API POST /members/ID/state,
  * /weight, /drain and /undrain. JSON everywhere except /metrics (Prometheus text).
  *
  * <p>Invariant: read-only endpoints never change routing; with a token configured, every endpoint
@@ -51,9 +51,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final AdminApi api;
+    private final StatsPage stats;
 
-    AdminHandler(AdminApi api) {
+    AdminHandler(AdminApi api, StatsPage stats) {
         this.api = api;
+        this.stats = stats;
     }
 
     @Override
@@ -80,8 +82,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, keepAlive, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
             return;
         }
-        if (!authorized(req)) {
-            send(ctx, keepAlive, HttpResponseStatus.UNAUTHORIZED, error("missing or wrong bearer token"));
+        boolean statsPath = StatsPage.handles(path);
+        if (!authorized(req, statsPath)) {
+            FullHttpResponse r = json(HttpResponseStatus.UNAUTHORIZED, error("missing or wrong bearer token"));
+            if (statsPath) {
+                // a browser cannot send a bearer token: it asks for the token as a Basic password instead
+                r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"stickyring lb\", charset=\"UTF-8\"");
+            }
+            write(ctx, keepAlive, r);
+            return;
+        }
+        if (statsPath) {
+            stats(ctx, keepAlive, req, path);
             return;
         }
         try {
@@ -198,6 +210,30 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         });
     }
 
+    /** The stats page ({@link StatsPage}): its HTML, script and style from the jar, and its JSON. */
+    private void stats(ChannelHandlerContext ctx, boolean keepAlive, FullHttpRequest req, String path) {
+        if (req.method() != HttpMethod.GET) {
+            send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("use GET"));
+            return;
+        }
+        FullHttpResponse r;
+        if (path.equals("/stats.json")) {
+            r = json(HttpResponseStatus.OK, stats.snapshot());
+        } else {
+            StatsPage.File f = StatsPage.file(path);
+            if (f == null) {
+                send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("no endpoint GET " + path));
+                return;
+            }
+            r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(f.bytes()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, f.contentType());
+        }
+        r.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, StatsPage.CSP);
+        r.headers().set("X-Content-Type-Options", "nosniff");
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        write(ctx, keepAlive, r);
+    }
+
     /** Streams the live connections (see {@link ConnectionsExport}); 404 for a member not in the view. */
     private void connections(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder q) {
         ConnectionsExport.Format format = ConnectionsExport.Format.parse(param(q, "format"));
@@ -242,13 +278,32 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return body;
     }
 
-    private boolean authorized(FullHttpRequest req) {
+    /**
+     * With a token configured: {@code Authorization: Bearer TOKEN}, or on the stats page (which a
+     * browser opens) also HTTP Basic with the token as the password and any user name.
+     */
+    private boolean authorized(FullHttpRequest req, boolean allowBasic) {
         if (api.token() == null) {
             return true;
         }
         String h = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (h == null) {
+            return false;
+        }
+        byte[] token = api.token().getBytes(StandardCharsets.UTF_8);
+        if (allowBasic && h.regionMatches(true, 0, "Basic ", 0, 6)) {
+            byte[] decoded;
+            try {
+                decoded = java.util.Base64.getDecoder().decode(h.substring(6).trim());
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            String userPass = new String(decoded, StandardCharsets.UTF_8);
+            int colon = userPass.indexOf(':');
+            return colon >= 0 && MessageDigest.isEqual(userPass.substring(colon + 1).getBytes(StandardCharsets.UTF_8), token);
+        }
         String want = "Bearer " + api.token();
-        return h != null && MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), want.getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(h.getBytes(StandardCharsets.UTF_8), want.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String param(QueryStringDecoder q, String name) {
@@ -261,6 +316,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Object body) {
+        write(ctx, keepAlive, json(status, body));
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, Object body) {
         byte[] bytes;
         try {
             bytes = JSON.writeValueAsBytes(body);
@@ -271,7 +330,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse r = new DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(bytes));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        write(ctx, keepAlive, r);
+        return r;
     }
 
     private static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {

@@ -14,14 +14,16 @@ public final class AdminInitializer extends ChannelInitializer<Channel> {
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
 
     private final AdminApi api;
+    private final StatsPage stats;
 
     public AdminInitializer(AdminApi api) {
         this.api = api;
+        this.stats = new StatsPage(api);
     }
 
     @Override
     protected void initChannel(Channel ch) {
         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
-                new HttpObjectAggregator(MAX_REQUEST_BYTES), new ChunkedWriteHandler(), new AdminHandler(api));
+                new HttpObjectAggregator(MAX_REQUEST_BYTES), new ChunkedWriteHandler(), new AdminHandler(api, stats));
     }
 }

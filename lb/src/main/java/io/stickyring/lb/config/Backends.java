@@ -1,41 +1,19 @@
 package io.stickyring.lb.config;
 
+import io.stickyring.cli.MemberSpec;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
 
-/** Parses {@code --backend ID=HOST:PORT[/WEIGHT]}; errors name the bad text. */
+/** {@code --backend ID=HOST:PORT[/WEIGHT]} (cli's {@link MemberSpec} grammar) as an ACTIVE member. */
 public final class Backends {
 
     private Backends() {
     }
 
+    /** @throws IllegalArgumentException "--backend (TEXT): REASON" */
     public static Member parse(String text) {
-        int eq = text.indexOf('=');
-        if (eq <= 0 || eq == text.length() - 1) {
-            throw new IllegalArgumentException("backend '" + text + "' must be ID=HOST:PORT[/WEIGHT]");
-        }
-        String id = text.substring(0, eq).trim();
-        String rest = text.substring(eq + 1).trim();
-        int weight = 1;
-        int slash = rest.lastIndexOf('/');
-        if (slash > 0) {
-            try {
-                weight = Integer.parseInt(rest.substring(slash + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("weight in backend '" + text + "' is not a number");
-            }
-            rest = rest.substring(0, slash);
-        }
-        HostPort hp;
-        try {
-            hp = HostPort.parse(rest);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("backend '" + text + "': " + e.getMessage());
-        }
-        if (hp.port() == 0) {
-            throw new IllegalArgumentException("backend '" + text + "': port must be in 1..65535");
-        }
-        return new Member(id, hp.host(), hp.port(), weight, MemberState.ACTIVE, "", 0L, "");
+        MemberSpec m = MemberSpec.parse("--backend", text);
+        return new Member(m.id(), m.address().host(), m.address().port(), m.weight(), MemberState.ACTIVE, "", 0L, "");
     }
 
     /**
@@ -47,7 +25,7 @@ public final class Backends {
         try {
             java.net.InetAddress.getByName(m.host());
         } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException("backend '" + text + "': host '" + m.host() + "' does not resolve");
+            throw new IllegalArgumentException("--backend (" + text + "): host '" + m.host() + "' does not resolve");
         }
         return m;
     }

@@ -1,5 +1,7 @@
 package io.stickyring.lb.config;
 
+import io.stickyring.cli.TransportKind;
+import io.stickyring.cli.HostPort;
 import io.stickyring.cli.Durations;
 import io.stickyring.membership.Member;
 import io.stickyring.ring.HashAlgorithm;

@@ -81,6 +81,7 @@ public final class LbMetrics {
     private static final String[] STATES = {"ACTIVE", "DRAINING", "MAINT", "DOWN"};
 
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final java.util.concurrent.ConcurrentHashMap<String, StateSince> stateSince = new java.util.concurrent.ConcurrentHashMap<>();
     private final CounterDataPoint[] closedByReason = new CounterDataPoint[CloseReason.values().length];
 
     public LbMetrics() {
@@ -130,6 +131,7 @@ public final class LbMetrics {
         memberBytes.remove(id, "from_member");
         memberUp.remove(id);
         memberWeight.remove(id);
+        stateSince.remove(id);
         for (String s : STATES) {
             memberState.remove(id, s);
         }
@@ -139,6 +141,17 @@ public final class LbMetrics {
         for (String s : STATES) {
             memberState.labelValues(id, s).set(s.equals(state) ? 1 : 0);
         }
+        stateSince.compute(id, (k, old) -> old != null && old.state().equals(state) ? old
+                : new StateSince(state, System.currentTimeMillis()));
+    }
+
+    /** A member's current shown state and the wall-clock time (epoch ms) it entered it in this LB. */
+    public record StateSince(String state, long sinceMillis) {
+    }
+
+    /** The last state change of every member in the view, as the stats page shows it (null for unknown ids). */
+    public StateSince stateSince(String id) {
+        return stateSince.get(id);
     }
 
     /** The Prometheus text exposition of all metrics. */

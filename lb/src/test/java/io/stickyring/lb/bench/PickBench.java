@@ -1,6 +1,6 @@
 package io.stickyring.lb.bench;
 
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.lb.route.HashFactories;

@@ -3,7 +3,7 @@ package io.stickyring.lb.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.membership.Member;

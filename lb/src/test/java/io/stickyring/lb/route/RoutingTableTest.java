@@ -2,7 +2,7 @@ package io.stickyring.lb.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stickyring.lb.config.HostPort;
+import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.membership.MembershipView;

@@ -1,5 +1,6 @@
 package io.stickyring.sim.whatif;
 
+import io.stickyring.cli.MemberSpec;
 import io.stickyring.ring.Node;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,32 +26,30 @@ public record Change(List<String> remove, List<String> drain, Map<String, Intege
     }
 
     /**
-     * Parses {@code ID=HOST:PORT[/WEIGHT]} or {@code ID[/WEIGHT]}, the LB's {@code --backend} syntax:
-     * only the id and weight matter to the hash. The old {@code @WEIGHT} is refused with a message
-     * naming the new form (it was silently ignored after {@code /} before, a wrong prediction).
+     * Parses {@code ID=HOST:PORT[/WEIGHT]} (cli's {@link MemberSpec}, the LB's {@code --backend}
+     * grammar) or {@code ID[/WEIGHT]}: only the id and weight matter to the hash. The old
+     * {@code @WEIGHT} is refused with a message naming the new form.
      */
     public static Map.Entry<String, Integer> parseAdd(String spec) {
         String s = spec.trim();
+        if (s.indexOf('=') >= 0) {
+            MemberSpec m = MemberSpec.parse("--add", spec);
+            return Map.entry(m.id(), m.weight());
+        }
         if (s.indexOf('@') >= 0) {
-            throw new IllegalArgumentException("--add '" + spec + "': '@WEIGHT' is no longer accepted; write "
-                    + "ID=HOST:PORT/WEIGHT (or ID/WEIGHT), the LB's --backend syntax");
+            throw new IllegalArgumentException("--add (" + spec + "): '@WEIGHT' is no longer accepted; write "
+                    + MemberSpec.FORM + " (or ID/WEIGHT), the LB's --backend syntax");
         }
         int weight = 1;
         int slash = s.lastIndexOf('/');
-        if (slash > 0) {
-            try {
-                weight = Integer.parseInt(s.substring(slash + 1).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--add '" + spec + "': weight (" + s.substring(slash + 1) + ") is not an integer", e);
-            }
+        if (slash >= 0) {
+            weight = MemberSpec.weight("--add", spec, s.substring(slash + 1));
             s = s.substring(0, slash);
         }
-        String id = s.contains("=") ? s.substring(0, s.indexOf('=')) : s;
-        if (id.isBlank()) {
-            throw new IllegalArgumentException("--add '" + spec + "': missing member id (expected ID=HOST:PORT[/WEIGHT])");
+        if (s.isBlank()) {
+            throw new IllegalArgumentException("--add (" + spec + "): missing member id (" + MemberSpec.FORM + " or ID/WEIGHT)");
         }
-        new Node(id, weight); // validates weight >= 1 with a message naming it
-        return Map.entry(id, weight);
+        return Map.entry(s.trim(), weight);
     }
 
     public List<Node> apply(List<Node> ring, Set<String> known) {

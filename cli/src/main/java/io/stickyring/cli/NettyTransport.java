@@ -1,4 +1,4 @@
-package io.stickyring.lb.proxy;
+package io.stickyring.cli;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
@@ -19,40 +19,40 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.stickyring.lb.config.TransportKind;
 
 /**
- * The I/O transport in use: native epoll, native io_uring or NIO, with its channel classes and the
- * Linux TCP options it names. Epoll falls back to NIO where it is unavailable; io_uring is never
+ * The one Netty transport choice of every stickyring server and client (the LB's proxy and admin,
+ * the chat node, the chat client and loadgen): native epoll, native io_uring or NIO, with its channel
+ * classes and the Linux TCP options it names. Epoll falls back to NIO where it is unavailable; io_uring is never
  * silently replaced: {@link #select} refuses it with the kernel's reason.
  *
  * <p>Both native transports give SO_REUSEPORT (one listening socket per I/O event loop),
  * TCP_USER_TIMEOUT and per-socket keepalive timers; NIO gives none of these.
  */
-public record Transport(TransportKind kind, IoHandlerFactory ioHandlerFactory,
+public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerChannel> serverChannel,
                         Class<? extends SocketChannel> socketChannel) {
 
-    public static Transport select(TransportKind kind) {
+    public static NettyTransport select(TransportKind kind) {
         switch (kind) {
             case IO_URING -> {
                 if (!IoUring.isAvailable()) {
                     throw new IllegalStateException("transport (io_uring) is not available here: "
                             + IoUring.unavailabilityCause());
                 }
-                return new Transport(TransportKind.IO_URING, IoUringIoHandler.newFactory(),
+                return new NettyTransport(TransportKind.IO_URING, IoUringIoHandler.newFactory(),
                         IoUringServerSocketChannel.class, IoUringSocketChannel.class);
             }
             case EPOLL -> {
                 if (Epoll.isAvailable()) {
-                    return new Transport(TransportKind.EPOLL, EpollIoHandler.newFactory(),
+                    return new NettyTransport(TransportKind.EPOLL, EpollIoHandler.newFactory(),
                             EpollServerSocketChannel.class, EpollSocketChannel.class);
                 }
             }
             default -> {
             }
         }
-        return new Transport(TransportKind.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        return new NettyTransport(TransportKind.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
     /** True for epoll and io_uring: SO_REUSEPORT and the per-socket Linux TCP options below work. */

@@ -1,9 +1,9 @@
-package io.stickyring.lb.config;
+package io.stickyring.cli;
 
 import java.util.Locale;
 
 /**
- * The I/O transport asked for with {@code --transport}: native epoll (the default; NIO where epoll is
+ * The I/O transport asked for (the LB's {@code --transport}; the chat node always asks for epoll): native epoll (the default; NIO where epoll is
  * unavailable), native io_uring (refused at start when the kernel does not offer it), or NIO.
  */
 public enum TransportKind {
