@@ -77,35 +77,20 @@ HPID=$!; PIDS+=($HPID)
 wait_port "$BPORT"; wait_port "$SPORT"; wait_port "$HPORT"
 sleep 2
 
-# Opens N connections to PORT from distinct source IPs, reports when all are open, holds them until stdin closes.
-cat > "$WORK/hold.py" <<'PY'
-import asyncio, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-base = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-async def main():
-    conns = []
-    for i in range(n):
-        ip = f"127.{base + i // 65536}.{(i // 256) % 256}.{1 + i % 254}"
-        r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=(ip, 0)), 10)
-        conns.append(w)
-    print("open", len(conns), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    for w in conns:
-        w.close()
-asyncio.run(main())
-PY
+# bench/lb/hold-conns.py client PORT N BASE: opens N connections from distinct 127.BASE.x.y addresses, prints
+# "open N", holds them until stdin closes.
 
 # sum of "used" over the young and old generations, in KiB
 heap_used() { jcmd "$1" GC.heap_info | awk '/(PSYoungGen|ParOldGen).*total/ {for(i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?$/,"",v); t+=v}} END {print t}'; }
 measure() { # name pid port -> writes "rss_before rss_after heap_before heap_after" to $WORK/name.result
   local name=$1 pid=$2 port=$3 before after hb=- ha=-
   if [ "$WARM" = 1 ]; then # open and close N connections first (other source addresses)
-    echo | python3 "$WORK/hold.py" "$port" "$N" 60 >/dev/null
+    echo | python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 60 >/dev/null
     sleep 2
   fi
   if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; hb=$(heap_used "$pid"); fi
   before=$(rss_kib "$pid")
-  coproc HOLD { python3 "$WORK/hold.py" "$port" "$N"; }
+  coproc HOLD { python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 20; }
   local line
   read -r -t 300 line <&"${HOLD[0]}" || { echo "$name: clients did not open in time" >&2; return 1; }
   sleep 2
