@@ -3,13 +3,17 @@
 # 127.20.0.0/14) through stickyring and through HAProxy to the same NGINX backend and reports each
 # balancer's resident memory (RSS) growth per connection; for stickyring also the live Java heap
 # after a full GC. Writes bench/results/lb-idle-<date>.md. Loopback only; bounded by N and timeouts.
+# stickyring runs with the launcher's LB JVM flags (./stickyring --print-lb-jvm-flags; LB_JVM overrides).
+# WARM=1 (default) first opens and closes N connections through each balancer, so the figure is the
+# steady-state cost of N more idle connections (a JVM's young generation and a fresh HAProxy's pools are
+# touched by the first burst of connections whatever stays open); WARM=0 measures from a cold start.
 #
-# Usage: bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
+# Usage: [WARM=1] [JAR=path] [LB_JVM=...] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-8000}"
 WORK="$(mktemp -d /tmp/stickyring-idle.XXXXXX)"; chmod 755 "$WORK"
-OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d).md"
+OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d-%H%M).md"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -18,7 +22,9 @@ cleanup() {
 trap cleanup EXIT
 command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx >/dev/null
-JAR="$ROOT/dist/target/stickyring.jar"
+JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
+WARM="${WARM:-1}"
+LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags)}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
@@ -44,7 +50,8 @@ http {
 CONF
 nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
 
-java -Xms64m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+# shellcheck disable=SC2086
+java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
   --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
   --io-threads 2 --close-log-sample 0 > "$WORK/stickyring.log" 2>&1 &
 SPID=$!; PIDS+=($SPID)
@@ -70,30 +77,20 @@ HPID=$!; PIDS+=($HPID)
 wait_port "$BPORT"; wait_port "$SPORT"; wait_port "$HPORT"
 sleep 2
 
-# Opens N connections to PORT from distinct source IPs, reports when all are open, holds them until stdin closes.
-cat > "$WORK/hold.py" <<'PY'
-import asyncio, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-async def main():
-    conns = []
-    for i in range(n):
-        ip = f"127.{20 + i // 65536}.{(i // 256) % 256}.{1 + i % 254}"
-        r, w = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=(ip, 0)), 10)
-        conns.append(w)
-    print("open", len(conns), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    for w in conns:
-        w.close()
-asyncio.run(main())
-PY
+# bench/lb/hold-conns.py client PORT N BASE: opens N connections from distinct 127.BASE.x.y addresses, prints
+# "open N", holds them until stdin closes.
 
 # sum of "used" over the young and old generations, in KiB
 heap_used() { jcmd "$1" GC.heap_info | awk '/(PSYoungGen|ParOldGen).*total/ {for(i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?$/,"",v); t+=v}} END {print t}'; }
 measure() { # name pid port -> writes "rss_before rss_after heap_before heap_after" to $WORK/name.result
   local name=$1 pid=$2 port=$3 before after hb=- ha=-
+  if [ "$WARM" = 1 ]; then # open and close N connections first (other source addresses)
+    echo | python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 60 >/dev/null
+    sleep 2
+  fi
   if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; hb=$(heap_used "$pid"); fi
   before=$(rss_kib "$pid")
-  coproc HOLD { python3 "$WORK/hold.py" "$port" "$N"; }
+  coproc HOLD { python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 20; }
   local line
   read -r -t 300 line <&"${HOLD[0]}" || { echo "$name: clients did not open in time" >&2; return 1; }
   sleep 2
@@ -114,12 +111,12 @@ per() { python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/$N:.0f}')"; }
 {
   echo "# Idle connections through the balancer, $(date -u +%Y-%m-%d)"
   echo
-  echo "Command: \`bench/lb/idle-conns.sh $N\`: $N idle client connections from distinct 127.20.x.y addresses, each"
+  echo "Command: \`WARM=$WARM bench/lb/idle-conns.sh $N\` (jar $(sha256sum "$JAR" | cut -c1-12); load average $(cut -d' ' -f1-3 /proc/loadavg)): $N idle client connections from distinct 127.20.x.y addresses, each"
   echo "proxied to one NGINX backend (so every balancer holds $N client + $N backend sockets)."
   echo
   echo "| balancer | RSS before (KiB) | RSS with $N idle conns (KiB) | RSS bytes per connection |"
   echo "|---|---|---|---|"
-  echo "| stickyring (JVM, -Xmx512m, ParallelGC) | $s_before | $s_after | $(per "$s_before" "$s_after") |"
+  echo "| stickyring (JVM: $LB_JVM) | $s_before | $s_after | $(per "$s_before" "$s_after") |"
   echo "| HAProxy $(haproxy -v | head -1 | awk '{print $3}') | $h_before | $h_after | $(per "$h_before" "$h_after") |"
   echo
   echo "stickyring live Java heap after a full GC: $SB KiB before, $SA KiB with the connections, i.e."

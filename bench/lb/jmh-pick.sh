@@ -2,9 +2,10 @@
 # JMH for the LB's per-connection routing decision (lb test sources, io.stickyring.lb.bench.PickBench);
 # writes bench/results/jmh-lb-pick.txt. Short settings by default (1 fork, 2x1s warmup, 3x1s measurement).
 #   bench/lb/jmh-pick.sh            JMH_OPTS="-wi 5 -i 10" bench/lb/jmh-pick.sh
+# BENCH (JMH regex) and OUT pick another benchmark of the lb test sources (bench/lb/jmh-member.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=bench/results/jmh-lb-pick.txt
+out=${OUT:-bench/results/jmh-lb-pick.txt}
 cp_file=$(mktemp); trap 'rm -f "$cp_file"' EXIT
 # test-compile in the same reactor run lets the lb module resolve membership from target/classes
 mvn -B -q -pl lb -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
@@ -15,5 +16,5 @@ opts=${JMH_OPTS:-"-f 1 -wi 2 -w 1s -i 3 -r 1s"}
   echo "# bench/lb/jmh-pick.sh ; $(date -u +%FT%TZ); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
   echo "# JMH options: $opts"
   # shellcheck disable=SC2086
-  java -cp "$cp" org.openjdk.jmh.Main 'lb.bench.PickBench' $opts -jvmArgs "-Xmx1g"
+  java -cp "$cp" org.openjdk.jmh.Main "${BENCH:-lb.bench.PickBench}" $opts -jvmArgs "-Xmx1g"
 } | tee "$out"

@@ -16,7 +16,9 @@
 # Every load step is time-bounded (wrk -d): 3 rounds x 5 targets x 3 steps x SECONDS, plus warm-up.
 # stickyring runs with the launcher's LB JVM flags (./stickyring --print-lb-jvm-flags).
 #
-# Usage: [URING=0] [WARMUP=5] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
+# Usage: [URING=0] [WARMUP=5] [JAR=path] [B_JAR=path] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
+# JAR: the stickyring build measured (default dist/target/stickyring.jar). B_JAR: a second build (e.g. main
+# before a change), measured as target "stickyring-B" (epoll) in the same interleaved rounds.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,7 +50,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >/dev/null
 fi
 
-JAR="$ROOT/dist/target/stickyring.jar"
+JAR_SET="${JAR:-}"
+JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
 if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 fi
@@ -93,15 +96,20 @@ wait_port "$BPORT"
 
 # --- stickyring: epoll, and io_uring when available (URING=0 leaves it out)
 LB_JVM="$("$ROOT/stickyring" --print-lb-jvm-flags)"
-start_lb() { # port admin transport
+start_lb() { # port admin transport [jar] [log name]
   # shellcheck disable=SC2086
-  java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
+  java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "${4:-$JAR}" lb \
     --listen "127.0.0.1:$1" --admin "127.0.0.1:$2" --backend "b1=127.0.0.1:$BPORT" --transport "$3" \
-    --io-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/stickyring-$3.log" 2>&1 &
+    --io-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/stickyring-${5:-$3}.log" 2>&1 &
   PIDS+=($!)
 }
 start_lb "$SPORT" "$SADMIN" epoll
 TARGETS=(direct stickyring haproxy nginx)
+if [ -n "${B_JAR:-}" ]; then
+  BJPORT=$(free_port); BJADMIN=$(free_port)
+  start_lb "$BJPORT" "$BJADMIN" epoll "$B_JAR" B
+  TARGETS+=(stickyring-B)
+fi
 if [ "${URING:-1}" != 0 ]; then
   UPORT=$(free_port); UADMIN=$(free_port)
   start_lb "$UPORT" "$UADMIN" io_uring
@@ -154,6 +162,7 @@ CONF
 nginx -c "$WORK/nginx-lb.conf" -p "$WORK" -g 'daemon on;'
 
 wait_port "$SPORT"; wait_port "$HPORT"; wait_port "$NPORT"
+[ -n "${B_JAR:-}" ] && wait_port "$BJPORT"
 
 # wrk helpers: print one number
 rps()      { awk '/Requests\/sec/ {print $2}'; }
@@ -162,7 +171,7 @@ mibps()    { awk '/Transfer\/sec/ { v=$2; u=substr(v,length(v)-1); n=substr(v,1,
 pct()      { awk -v p="$1" '$1==p { v=$2; if (v ~ /us$/) n=substr(v,1,length(v)-2); else if (v ~ /ms$/) n=substr(v,1,length(v)-2)*1000; else if (v ~ /s$/) n=substr(v,1,length(v)-1)*1000000; print n }'; }
 
 declare -A R
-port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; stickyring-uring) echo "$UPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
+port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; stickyring-uring) echo "$UPORT";; stickyring-B) echo "$BJPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${TARGETS[@]}"; do
@@ -215,9 +224,9 @@ rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "$
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`${URING:+URING=$URING }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). stickyring --io-threads 2, JVM \`$LB_JVM\`,"
-  echo "jar $(sha256sum "$JAR" | cut -c1-12); HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent);"
+  echo "jar $(sha256sum "$JAR" | cut -c1-12)${B_JAR:+ (stickyring-B: $(sha256sum "$B_JAR" | cut -c1-12))}; HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent);"
   echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LBs share the cores."
   echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): ${R[load,1]}, ${R[load,2]}, ${R[load,3]}; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo

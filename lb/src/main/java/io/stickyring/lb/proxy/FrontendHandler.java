@@ -106,14 +106,15 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Attempt {@code i} (0-based) of at most {@code --connect-tries}, to member {@code m}. */
     private void connect(ChannelHandlerContext ctx, MemberRuntime m, MemberRuntime[] tried, int i) {
         tried[i] = m;
-        ChannelFuture f = px.backendTemplate.clone(ctx.channel().eventLoop())
-                .handler(BackendInitializer.needed(px) ? new BackendInitializer(px, conn) : new BackendHandler(conn))
-                .connect(m.address());
-        if (f.isDone() && f.cause() instanceof ChannelException) {
+        ChannelFuture f;
+        try {
+            f = px.connector.connect(ctx.channel().eventLoop(),
+                    BackendInitializer.needed(px) ? new BackendInitializer(px, conn) : new BackendHandler(conn), m.address());
+        } catch (ChannelException e) {
             // The LB could not even make the member socket (socket() failed: typically its descriptors are
             // used up, EMFILE). That is not the member's fault: marking it down would close all of its live
             // connections, and trying the next member would fail the same way. Refuse this client only.
-            localSocketFailures(f.cause());
+            localSocketFailures(e);
             reject("local_socket", CloseReason.ERROR);
             return;
         }
@@ -123,6 +124,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 connected(ctx, m, f.channel());
                 return;
             }
+            f.channel().close(); // a failed connect leaves its socket open
             if (conn.finished || conn.reason() != null) {
                 return; // the client left meanwhile: not the member's fault
             }

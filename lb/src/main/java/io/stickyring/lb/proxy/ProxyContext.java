@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything the per-connection handlers share: config, router, key function, limits, metrics, the
- * backend bootstrap template and the set of open connections (for graceful shutdown).
+ * backend bootstrap template (read once into a {@link MemberConnector}) and the set of open connections (for graceful shutdown).
  *
  * <p>Invariant: every field is thread-safe; one instance per LB.
  */
@@ -22,8 +22,10 @@ public final class ProxyContext {
     public final ConnectionLimiter limiter;
     public final LbMetrics metrics;
     public final CloseLog closeLog;
-    /** Template for member connections; cloned per connect onto the client channel's event loop. */
+    /** Template for member connections: channel class and options (see {@link #connector}). */
     public final Bootstrap backendTemplate;
+    /** Opens member connections from {@link #backendTemplate} without a Bootstrap clone per connection. */
+    final MemberConnector connector;
     private final Set<ProxyConnection> open = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
 
@@ -36,6 +38,7 @@ public final class ProxyContext {
         this.metrics = metrics;
         this.closeLog = closeLog;
         this.backendTemplate = backendTemplate;
+        this.connector = new MemberConnector(backendTemplate);
     }
 
     void opened(ProxyConnection c) {
