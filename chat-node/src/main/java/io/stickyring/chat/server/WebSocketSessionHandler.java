@@ -17,10 +17,9 @@ import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.AppendResult;
-import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.RejectedException;
-import java.util.List;
+import io.stickyring.chat.store.StoredMessage;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,12 +33,10 @@ import org.slf4j.LoggerFactory;
  * One WebSocket session: the protocol of docs/protocol.md from {@code hello} on. All state is
  * confined to the channel's event loop; bus events and store completions hop onto it.
  *
- * <p>Delivery invariant: {@code sent} is the highest inbox cursor written to this client, and
- * every cursor up to it has been written (or was below the client's own cursor). A bus push with
- * cursor {@code sent + 1} is written at once; any other gap (a lost or reordered push, pushes
- * skipped while the client was not reading) is filled by reading the store from {@code sent}, in
- * batches of {@code syncBatch}. So each device gets every message of its inbox exactly once per
- * session, in cursor order.
+ * <p>This class is glue: admission, hello, JSON dispatch, rate limits and close codes. Which
+ * inbox entries go to the device, and when the store is read instead of the bus, is decided by
+ * the session's {@link DeliveryCursor} (its invariant: each device gets every message of its inbox
+ * exactly once per session, in cursor order).
  *
  * <p>Backpressure: write watermarks. While the channel is unwritable, pushes are not queued (they
  * are replayed from the store once it drains); if it stays unwritable for the slow-consumer
@@ -52,15 +49,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     private final NodeContext node;
     private Channel ch;
     private String user;
-    private long sent;
-    private long pendingMax;
-    private boolean replaying;
-    private boolean forceReplay;
-    private boolean reportSynced;
-    private int generation;
+    private DeliveryCursor cursor;
     private boolean closing;
-    private boolean welcomed;
-    private Long deferredSync;
     private String ip;
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> slowTimer;
@@ -139,6 +129,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (slowTimer != null) {
             slowTimer.cancel(false);
         }
+        if (cursor != null) {
+            cursor.stop();
+        }
         if (user != null) {
             node.registry().detach(user, this);
             node.metrics().sessions.dec();
@@ -152,13 +145,13 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        if (ch != null && user != null) {
+        if (ch != null && cursor != null) {
             if (ch.isWritable()) {
                 if (slowTimer != null) {
                     slowTimer.cancel(false);
                     slowTimer = null;
                 }
-                pump();
+                cursor.writable();
             } else if (slowTimer == null) {
                 slowTimer = ch.eventLoop().schedule(() -> {
                     if (!ch.isWritable()) {
@@ -246,14 +239,16 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         user = who.get();
         log.debug("session of {} from {} started", user, ClientAddress.ip(ch));
         node.metrics().sessions.inc();
+        this.cursor = new DeliveryCursor(new EventLoopAdapter(), new UserInbox(node.service(), user), new FrameOutput(),
+                node.config().syncBatch());
         // Subscribe before reading the head, so no push can fall between the two.
         node.registry().attach(user, this);
-        startFrom(cursor, true);
+        this.cursor.open(cursor);
     }
 
     private void onSync(JsonNode in) {
-        Long cursor = Frames.nonNegative(in, "cursor", null);
-        if (cursor == null) {
+        Long from = Frames.nonNegative(in, "cursor", null);
+        if (from == null) {
             error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
             return;
         }
@@ -261,47 +256,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (limited(null)) {
             return;
         }
-        if (!welcomed) {
-            // Pipelined right behind hello: runs once the welcome is out, so it cannot overtake it.
-            deferredSync = cursor;
-            return;
-        }
-        startFrom(cursor, false);
-    }
-
-    /** (Re)starts delivery after {@code cursor}, clamped to the inbox head; hello also answers welcome. */
-    private void startFrom(long cursor, boolean welcome) {
-        int gen = ++generation;
-        replaying = true;
-        String u = user;
-        CompletableFuture.supplyAsync(() -> node.service().store().inboxHead(u), node.service().blocking())
-                .whenComplete((head, err) -> ch.eventLoop().execute(() -> {
-                    if (gen != generation) {
-                        return;
-                    }
-                    replaying = false;
-                    if (err != null) {
-                        error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
-                        closeWith(1011, "store unavailable", "store");
-                        return;
-                    }
-                    // A cursor beyond the head (e.g. a reset store) would hide new messages: clamp it.
-                    sent = Math.min(cursor, head);
-                    pendingMax = Math.max(pendingMax, head);
-                    if (welcome) {
-                        write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
-                        welcomed = true;
-                        if (deferredSync != null) {
-                            long c = deferredSync;
-                            deferredSync = null;
-                            startFrom(c, false);
-                            return;
-                        }
-                    }
-                    forceReplay = true;
-                    reportSynced = true;
-                    pump();
-                }));
+        cursor.sync(from);
     }
 
     private void onSend(JsonNode in) {
@@ -313,21 +268,20 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         long t0 = System.nanoTime();
+        // The service publishes the deliveries itself, right after this completion (so after the ack).
         node.service().send(user, id, Frames.text(in, "conv"), Frames.text(in, "body"))
-                .whenComplete((r, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, r, err)));
+                .whenComplete((ack, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, ack, err)));
     }
 
-    private void onAppended(String id, long t0, AppendResult r, Throwable err) {
+    private void onAppended(String id, long t0, Ack ack, Throwable err) {
         if (err != null) {
             failed(err, id);
             return;
         }
         if (ch.isActive()) {
-            write(Frames.ack(r.ack()), true);
+            write(Frames.ack(ack), true);
             node.metrics().ackLatency.observe((System.nanoTime() - t0) / 1e9);
         }
-        // Fan-out happens even if this sender has gone: the message is durable and others want it.
-        node.service().fanOut(r);
     }
 
     private void onRead(JsonNode in) {
@@ -427,17 +381,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         if (event instanceof BusEvent.Delivery d) {
-            long c = d.cursor();
-            if (c <= sent) {
-                return;
-            }
-            if (!replaying && c == sent + 1 && ch.isWritable()) {
-                sent = c;
-                write(Frames.msg(d.message(), c), true);
-                return;
-            }
-            pendingMax = Math.max(pendingMax, c);
-            pump();
+            cursor.offer(d.cursor(), d.message());
         } else if (event instanceof BusEvent.Receipt r && ch.isWritable()) {
             write(Frames.receipt(r.conv(), r.reader(), r.seq()), true);
         } else if (event instanceof BusEvent.Typing ty && ch.isWritable()) {
@@ -445,58 +389,74 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
     }
 
-    /** Starts a store read if this session is behind and able to write; reports synced when caught up. */
-    private void pump() {
-        if (!ch.isActive() || user == null || replaying || closing || !ch.isWritable()) {
-            return;
+    /** The cursor machine runs on this channel's event loop. */
+    private final class EventLoopAdapter implements DeliveryCursor.Loop {
+        @Override
+        public void execute(Runnable task) {
+            ch.eventLoop().execute(task);
         }
-        if (forceReplay || pendingMax > sent) {
-            forceReplay = false;
-            replaying = true;
-            int gen = generation;
-            long from = sent;
-            String u = user;
-            int batch = node.config().syncBatch();
-            CompletableFuture.supplyAsync(() -> node.service().readInbox(u, from, batch), node.service().blocking())
-                    .whenComplete((read, err) -> ch.eventLoop().execute(() -> onBatch(gen, batch, read, err)));
-        } else if (reportSynced) {
-            reportSynced = false;
-            write(Frames.synced(sent), true);
+
+        @Override
+        public void schedule(Runnable task, long delayMillis) {
+            ch.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void onBatch(int gen, int batch, ChatService.InboxRead read, Throwable err) {
-        if (gen != generation) {
-            // A sync restarted delivery meanwhile; its own read supersedes this one.
-            return;
+    /** One user's inbox through the service (its cache, its blocking executor). */
+    private record UserInbox(ChatService service, String user) implements DeliveryCursor.Inbox {
+        @Override
+        public CompletableFuture<Long> head() {
+            return service.inboxHead(user);
         }
-        replaying = false;
-        if (err != null) {
+
+        @Override
+        public CompletableFuture<ChatService.InboxRead> read(long after, int limit) {
+            return service.readInbox(user, after, limit);
+        }
+    }
+
+    /** The cursor machine's output as frames on this channel. */
+    private final class FrameOutput implements DeliveryCursor.Output {
+        @Override
+        public boolean writable() {
+            return ch.isActive() && !closing && ch.isWritable();
+        }
+
+        @Override
+        public void welcome(long head) {
+            write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
+        }
+
+        @Override
+        public void message(long c, StoredMessage m, boolean flush) {
+            write(Frames.msg(m, c), flush);
+        }
+
+        @Override
+        public void flush() {
+            ch.flush();
+        }
+
+        @Override
+        public void synced(long c) {
+            write(Frames.synced(c), true);
+        }
+
+        @Override
+        public void headFailed(Throwable cause) {
+            error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
+            closeWith(1011, "store unavailable", "store");
+        }
+
+        @Override
+        public void readFailed(Throwable cause) {
             error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable while syncing; retrying", null);
-            forceReplay = true;
-            ch.eventLoop().schedule(this::pump, 1, TimeUnit.SECONDS);
-            return;
         }
-        node.metrics().syncBatches.inc();
-        List<InboxEntry> entries = read.entries();
-        boolean cut = false;
-        for (InboxEntry e : entries) {
-            if (!ch.isWritable()) {
-                // Above the high watermark: stop here (sent stays contiguous); the rest is read again once drained.
-                cut = true;
-                break;
-            }
-            if (e.cursor() > sent) {
-                sent = e.cursor();
-                write(Frames.msg(e.message(), e.cursor()), false);
-            }
+
+        @Override
+        public void batchRead() {
+            node.metrics().syncBatches.inc();
         }
-        ch.flush();
-        // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
-        if (cut || entries.size() == batch || read.cached()) {
-            forceReplay = true;
-        }
-        pump();
     }
 
     // ------------------------------------------------------------------ output
@@ -525,6 +485,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         closing = true;
+        if (cursor != null) {
+            cursor.stop();
+        }
         node.metrics().closes.labelValues(metricReason).inc();
         ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         ch.eventLoop().schedule(() -> ch.close(), 1, TimeUnit.SECONDS);
