@@ -170,9 +170,18 @@ class ChatProtocolTest {
         bob.send(Frames.frame("hello").put("token", node.tokens().issue("bob")).put("cursor", 0));
         bob.send(Frames.frame("sync").put("cursor", 2));
         assertThat(bob.next().get("t").asText()).isEqualTo("welcome");
-        List<JsonNode> got = bob.until("synced");
-        assertThat(got.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
-                .containsExactly(3L, 4L);
+        List<Long> replay = msgCursors(bob.until("synced"));
+        if (!replay.equals(List.of(3L, 4L))) {
+            // The sync reached the node only after the hello's replay had ended (TCP timing the
+            // client cannot control); it then replays on its own. DeliveryCursorTest pins the pipelined case.
+            assertThat(replay).containsExactly(1L, 2L, 3L, 4L);
+            replay = msgCursors(bob.until("synced"));
+        }
+        assertThat(replay).containsExactly(3L, 4L);
+    }
+
+    private static List<Long> msgCursors(List<JsonNode> frames) {
+        return frames.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()).toList();
     }
 
     @Test
