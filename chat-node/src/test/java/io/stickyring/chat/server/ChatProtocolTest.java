@@ -101,7 +101,7 @@ class ChatProtocolTest {
         List<JsonNode> rest = again.until("synced");
         assertThat(rest.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
                 .containsExactly(241L, 242L, 243L, 244L, 245L, 246L, 247L, 248L, 249L, 250L);
-        assertThat(again.drain(200)).isEmpty();
+        assertThat(again.fence()).isEmpty();
     }
 
     @Test
@@ -130,7 +130,7 @@ class ChatProtocolTest {
         assertThat(got.get(got.size() - 1).get("cursor").asLong()).isEqualTo(6);
         assertThat(cacheHits(new String(node.metrics().scrape(), java.nio.charset.StandardCharsets.UTF_8)))
                 .isGreaterThan(cacheHits(before));
-        assertThat(again.drain(200)).isEmpty();
+        assertThat(again.fence()).isEmpty();
     }
 
     private static double cacheHits(String metrics) {
@@ -233,9 +233,9 @@ class ChatProtocolTest {
         for (WsClient device : List.of(bobPhone, bobLaptop)) {
             JsonNode m = device.next("msg");
             assertThat(m.get("id").asText()).isEqualTo(id);
-            assertThat(device.drain(300)).as("no second delivery").isEmpty();
+            assertThat(device.fence()).as("no second delivery").isEmpty();
         }
-        assertThat(ownMsgs + alice2.drain(200).size()).isLessThanOrEqualTo(1);
+        assertThat(ownMsgs + alice2.fence().size()).isLessThanOrEqualTo(1);
         assertThat(node.store().history(DM, Long.MAX_VALUE, 100)).hasSize(1);
         assertThat(node.store().readInbox("bob", 0, 100)).hasSize(1);
     }
