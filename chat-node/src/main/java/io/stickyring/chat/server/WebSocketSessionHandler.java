@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * One WebSocket session: the protocol of docs/protocol.md from {@code hello} on. All state is
  * confined to the channel's event loop; bus events and store completions hop onto it.
  *
- * <p>This class is glue: admission, hello, JSON dispatch, rate limits and close codes. Which
+ * <p>This class is glue: admission, hello, dispatch of typed {@link ClientFrame}s, rate limits
+ * and close codes. Which
  * inbox entries go to the device, and when the store is read instead of the bus, is decided by
  * the session's {@link DeliveryCursor} (its invariant: each device gets every message of its inbox
  * exactly once per session, in cursor order).
@@ -184,53 +185,56 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         String t = Frames.text(in, "t");
-        count(t == null ? "invalid" : knownType(t));
         if (t == null) {
+            count("invalid");
             error(ErrorCodes.BAD_REQUEST, "frame has no string field 't'", null);
             return;
         }
-        if (user == null && !t.equals("hello")) {
+        ClientFrame f = ClientFrame.parse(t, in);
+        count(f.label());
+        if (user == null && !(f instanceof ClientFrame.Hello)) {
             closeWith(CloseCodes.POLICY_VIOLATION, "send hello with a token first", "not_authenticated");
             return;
         }
-        switch (t) {
-            case "hello" -> onHello(in);
-            case "send" -> onSend(in);
-            case "sync" -> onSync(in);
-            case "read" -> onRead(in);
-            case "typing" -> onTyping(in);
-            case "history" -> onHistory(in);
-            case "ping" -> {
-                if (!limited(Frames.text(in, "ref"))) {
-                    write(Frames.frame("pong"), true);
-                }
+        if (f instanceof ClientFrame.Hello h) {
+            onHello(h);
+        } else if (f instanceof ClientFrame.Send s) {
+            onSend(s);
+        } else if (f instanceof ClientFrame.Sync s) {
+            onSync(s);
+        } else if (f instanceof ClientFrame.Read r) {
+            onRead(r);
+        } else if (f instanceof ClientFrame.Typing ty) {
+            onTyping(ty);
+        } else if (f instanceof ClientFrame.History h) {
+            onHistory(h);
+        } else if (f instanceof ClientFrame.Ping p) {
+            if (!limited(p.ref())) {
+                write(Frames.frame("pong"), true);
             }
-            default -> error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(t) + "'", Frames.text(in, "ref"));
+        } else if (f instanceof ClientFrame.Malformed m) {
+            error(ErrorCodes.BAD_REQUEST, m.message(), m.ref());
+        } else if (f instanceof ClientFrame.Unknown u) {
+            error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(u.type()) + "'", u.ref());
         }
-    }
-
-    private static String knownType(String t) {
-        return switch (t) {
-            case "hello", "send", "sync", "read", "typing", "history", "ping" -> t;
-            default -> "unknown";
-        };
     }
 
     private void count(String type) {
         node.metrics().framesIn.labelValues(type).inc();
     }
 
-    private void onHello(JsonNode in) {
+    private void onHello(ClientFrame.Hello in) {
         if (user != null) {
             error(ErrorCodes.ALREADY_AUTHENTICATED, "hello already accepted for '" + user + "'", null);
             return;
         }
-        Optional<String> who = node.tokens().verify(Frames.text(in, "token"));
+        Optional<String> who = node.tokens().verify(in.token());
         if (who.isEmpty()) {
             closeWith(CloseCodes.POLICY_VIOLATION, "missing, invalid or expired token", "bad_token");
             return;
         }
-        Long cursor = Frames.nonNegative(in, "cursor", 0L);
+        // The cursor is checked after the token: before a valid hello the answer is a close, not an error frame.
+        Long cursor = in.cursor();
         if (cursor == null) {
             error(ErrorCodes.BAD_REQUEST, "'cursor' must be an integer >= 0", null);
             return;
@@ -246,21 +250,16 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         this.cursor.open(cursor);
     }
 
-    private void onSync(JsonNode in) {
-        Long from = Frames.nonNegative(in, "cursor", null);
-        if (from == null) {
-            error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
-            return;
-        }
+    private void onSync(ClientFrame.Sync in) {
         // Each sync costs store reads, so it counts against the rate limit like any request.
         if (limited(null)) {
             return;
         }
-        cursor.sync(from);
+        cursor.sync(in.cursor());
     }
 
-    private void onSend(JsonNode in) {
-        String id = Frames.text(in, "id");
+    private void onSend(ClientFrame.Send in) {
+        String id = in.id();
         if (!node.rateLimiter().tryAcquire(user)) {
             node.metrics().reject(ErrorCodes.RATE_LIMITED);
             error(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded; retry in "
@@ -269,7 +268,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         long t0 = System.nanoTime();
         // The service publishes the deliveries itself, right after this completion (so after the ack).
-        node.service().send(user, id, Frames.text(in, "conv"), Frames.text(in, "body"))
+        node.service().send(user, id, in.conv(), in.body())
                 .whenComplete((ack, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, ack, err)));
     }
 
@@ -284,48 +283,32 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
     }
 
-    private void onRead(JsonNode in) {
-        Long seq = Frames.nonNegative(in, "seq", null);
-        String conv = Frames.text(in, "conv");
-        if (seq == null || conv == null) {
-            error(ErrorCodes.BAD_REQUEST, "read needs 'conv' and 'seq'", Frames.text(in, "ref"));
+    private void onRead(ClientFrame.Read in) {
+        if (limited(in.ref())) {
             return;
         }
-        if (limited(Frames.text(in, "ref"))) {
-            return;
-        }
-        node.service().markRead(user, conv, seq).whenComplete((mark, err) -> {
+        node.service().markRead(user, in.conv(), in.seq()).whenComplete((mark, err) -> {
             if (err != null) {
-                ch.eventLoop().execute(() -> failed(err, Frames.text(in, "ref")));
+                ch.eventLoop().execute(() -> failed(err, in.ref()));
             }
         });
     }
 
-    private void onTyping(JsonNode in) {
-        String conv = Frames.text(in, "conv");
-        if (conv == null) {
-            error(ErrorCodes.BAD_REQUEST, "typing needs 'conv'", null);
-            return;
-        }
+    private void onTyping(ClientFrame.Typing in) {
         if (limited(null)) {
             return;
         }
-        node.service().typing(user, conv).whenComplete((v, err) -> {
+        node.service().typing(user, in.conv()).whenComplete((v, err) -> {
             if (err != null) {
                 ch.eventLoop().execute(() -> failed(err, null));
             }
         });
     }
 
-    private void onHistory(JsonNode in) {
-        String conv = Frames.text(in, "conv");
-        String ref = Frames.text(in, "ref");
-        Long before = Frames.nonNegative(in, "before", 0L);
-        Long limit = Frames.nonNegative(in, "limit", 50L);
-        if (conv == null || before == null || limit == null) {
-            error(ErrorCodes.BAD_REQUEST, "history needs 'conv' and optional integers 'before', 'limit'", ref);
-            return;
-        }
+    private void onHistory(ClientFrame.History in) {
+        String conv = in.conv();
+        String ref = in.ref();
+        long before = in.before();
         if (limited(ref)) {
             return;
         }
@@ -334,7 +317,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (gate != null) {
             gate.begin();
         }
-        node.service().history(user, conv, before, limit).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
+        node.service().history(user, conv, before, in.limit()).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
             if (err != null) {
                 failed(err, ref);
             } else if (ch.isActive()) {

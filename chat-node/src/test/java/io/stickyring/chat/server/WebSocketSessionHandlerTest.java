@@ -144,6 +144,34 @@ class WebSocketSessionHandlerTest {
     }
 
     @Test
+    void aKnownFrameOfTheWrongShapeIsABadRequestWithItsRef() {
+        EmbeddedChannel ch = node.login("alice", 0);
+        node.types(ch);
+        node.send(ch, Frames.frame("read").put("conv", DM).put("seq", -1).put("ref", "r2"));
+        JsonNode e = node.next(ch);
+        assertThat(e.get("code").asText()).isEqualTo(ErrorCodes.BAD_REQUEST);
+        assertThat(e.get("message").asText()).isEqualTo("read needs 'conv' and 'seq'");
+        assertThat(e.get("ref").asText()).isEqualTo("r2");
+        node.send(ch, Frames.frame("sync").put("cursor", "x"));
+        assertThat(node.next(ch).get("message").asText()).isEqualTo("sync needs 'cursor', an integer >= 0");
+        assertThat(ch.isOpen()).isTrue();
+    }
+
+    @Test
+    void aHelloIsJudgedByItsTokenBeforeItsCursor() {
+        EmbeddedChannel bad = node.session();
+        node.send(bad, Frames.frame("hello").put("token", "not-a-token").put("cursor", -5));
+        assertThat(closeCode(node.closeFrame(bad))).as("no error frame before a valid hello").isEqualTo(CloseCodes.POLICY_VIOLATION);
+        EmbeddedChannel good = node.session();
+        node.send(good, hello("alice", 0).put("cursor", -5));
+        JsonNode e = node.next(good);
+        assertThat(e.get("code").asText()).isEqualTo(ErrorCodes.BAD_REQUEST);
+        assertThat(e.get("message").asText()).isEqualTo("'cursor' must be an integer >= 0");
+        node.send(good, hello("alice", 0));
+        assertThat(node.next(good).get("t").asText()).as("a corrected hello is accepted").isEqualTo("welcome");
+    }
+
+    @Test
     void aFrameBeforeHelloClosesWith1008() {
         EmbeddedChannel ch = node.session();
         node.send(ch, send("a1", DM, "too early"));
