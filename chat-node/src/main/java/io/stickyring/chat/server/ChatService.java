@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The transport-independent chat operations shared by the WebSocket session and the HTTP API:
@@ -76,10 +77,12 @@ public final class ChatService {
 
     /**
      * Validates, durably appends and fans out; completes with the ack after the commit (or with
-     * the original ack of a resend). Deliveries are published right after the completion, even if
-     * the sender has gone meanwhile: the message is durable and the other members want it.
+     * the original ack of a resend). Deliveries are published after the completion, on
+     * {@code fanOutOn} (the caller's event loop: the store's commit thread only completes the ack
+     * and goes back to committing), even if the sender has gone meanwhile: the message is durable
+     * and the other members want it.
      */
-    public CompletableFuture<Ack> send(String user, String id, String conv, String body) {
+    public CompletableFuture<Ack> send(String user, String id, String conv, String body, Executor fanOutOn) {
         if (id == null || id.isEmpty() || id.length() > MAX_CLIENT_ID) {
             return reject(ErrorCodes.BAD_REQUEST, "send needs 'id', a string of 1.." + MAX_CLIENT_ID + " chars");
         }
@@ -102,9 +105,15 @@ public final class ChatService {
             if (!r.duplicate()) {
                 metrics.messagesStored.inc();
             }
-            // Dependents (the adapter writing the ack) run inside complete(), before the publish.
+            // Dependents (the adapter queuing the ack write) run inside complete(), before the publish is queued.
             ack.complete(r.ack());
-            fanOut(r);
+            if (!r.duplicate() && !r.cursors().isEmpty()) {
+                try {
+                    fanOutOn.execute(() -> fanOut(r));
+                } catch (RejectedExecutionException rejected) {
+                    fanOut(r); // the caller's loop is shutting down; the message is durable and still goes out
+                }
+            }
         });
         return ack;
     }

@@ -93,7 +93,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 JsonNode b = body(req);
                 rate(user);
                 String id = Frames.text(b, "id");
-                node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body")).whenComplete((ack, err) -> {
+                node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body"), ctx.executor()).whenComplete((ack, err) -> {
                     if (err != null) {
                         fail(ctx, keepAlive, err, id);
                     } else {

@@ -12,10 +12,10 @@ import java.util.TreeMap;
 
 /**
  * The latest inbox entries of recently active users, in memory, so pushes and short catch-ups
- * (a reconnect a few messages behind, a long poll) do not touch the store. Filled write-through
- * from the deliveries that reach this node's listeners (local and remote appends alike); never the source of truth: a read is served only when the
- * cache holds the next cursor and a contiguous run after it, and the caller confirms the tail
- * with the store. Bounded: {@code maxUsers} users (LRU) x {@code perUser} entries.
+ * (a reconnect a few messages behind, a long poll) do not touch the store. Filled write-through,
+ * once per delivery ({@link ChatService} says where); never the source of truth: a read is served
+ * only when the cache holds the next cursor and a contiguous run after it, and the caller
+ * confirms the tail with the store. Bounded: {@code maxUsers} users (LRU) x {@code perUser} entries.
  */
 final class RecentInboxCache {
     private final int perUser;

@@ -34,10 +34,9 @@ import org.slf4j.LoggerFactory;
  * confined to the channel's event loop; bus events and store completions hop onto it.
  *
  * <p>This class is glue: admission, hello, dispatch of typed {@link ClientFrame}s, rate limits
- * and close codes. Which
- * inbox entries go to the device, and when the store is read instead of the bus, is decided by
- * the session's {@link DeliveryCursor} (its invariant: each device gets every message of its inbox
- * exactly once per session, in cursor order).
+ * and close codes. Which inbox entries go to the device, and when the store is read instead of
+ * the bus, is decided by the session's {@link DeliveryCursor} (its invariant: each device gets
+ * every message of its inbox exactly once per session, in cursor order).
  *
  * <p>Backpressure: write watermarks. While the channel is unwritable, pushes are not queued (they
  * are replayed from the store once it drains); if it stays unwritable for the slow-consumer
@@ -267,8 +266,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         long t0 = System.nanoTime();
-        // The service publishes the deliveries itself, right after this completion (so after the ack).
-        node.service().send(user, id, in.conv(), in.body())
+        // The service publishes the deliveries itself, on this loop after the ack write it queues here.
+        node.service().send(user, id, in.conv(), in.body(), ch.eventLoop())
                 .whenComplete((ack, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, ack, err)));
     }
 

@@ -6,7 +6,9 @@ import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.Conversations;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -47,21 +49,24 @@ class ChatServiceTest {
     void sendPublishesTheDeliveriesItselfAfterCompletingTheAck() {
         node.service.registry().attach("bob", recorder("bob"));
         node.service.registry().attach("alice", recorder("alice"));
-        CompletableFuture<Ack> ack = node.service.send("alice", "a1", DM, "hi");
+        Queue<Runnable> callersLoop = new ArrayDeque<>();
+        CompletableFuture<Ack> ack = node.service.send("alice", "a1", DM, "hi", callersLoop::add);
         ack.thenAccept(a -> seen.add("ack " + a.seq()));
         assertThat(seen).as("nothing before the commit").isEmpty();
         node.held.release();
         assertThat(ack).isCompleted();
-        assertThat(seen.get(0)).as("the ack's stages run before any delivery").isEqualTo("ack 1");
+        assertThat(seen).as("the commit thread completes the ack and publishes nothing").containsExactly("ack 1");
+        assertThat(callersLoop).hasSize(1);
+        callersLoop.poll().run();
         assertThat(seen.subList(1, seen.size())).containsExactlyInAnyOrder("bob 1 a1", "alice 1 a1");
     }
 
     @Test
     void aResendIsAckedAgainAndPublishesNothing() {
         node.service.registry().attach("bob", recorder("bob"));
-        CompletableFuture<Ack> first = node.service.send("alice", "a1", DM, "hi");
+        CompletableFuture<Ack> first = node.service.send("alice", "a1", DM, "hi", Runnable::run);
         node.held.release();
-        CompletableFuture<Ack> again = node.service.send("alice", "a1", DM, "hi");
+        CompletableFuture<Ack> again = node.service.send("alice", "a1", DM, "hi", Runnable::run);
         node.held.release();
         assertThat(again.join()).isEqualTo(first.join());
         assertThat(seen).containsExactly("bob 1 a1");
@@ -72,7 +77,7 @@ class ChatServiceTest {
         // bob listens here (filled when the bus brings his delivery), alice does not (filled at append).
         node.service.registry().attach("bob", recorder("bob"));
         long before = node.service.cacheFills();
-        node.service.send("alice", "a1", DM, "hi");
+        node.service.send("alice", "a1", DM, "hi", Runnable::run);
         node.held.release();
         assertThat(seen).containsExactly("bob 1 a1");
         assertThat(node.service.cacheFills() - before).as("one fill per member's delivery").isEqualTo(2);
@@ -86,7 +91,7 @@ class ChatServiceTest {
         var bob = node.login("bob", 0);
         assertThat(node.types(bob)).containsExactly("synced");
         // What HttpApiHandler does for POST /api/send: call send() and write the ack; nothing else.
-        node.service.send("alice", "h1", DM, "over http").thenAccept(a -> seen.add("ack " + a.seq()));
+        node.service.send("alice", "h1", DM, "over http", Runnable::run).thenAccept(a -> seen.add("ack " + a.seq()));
         node.settle();
         assertThat(seen).containsExactly("ack 1");
         var msg = node.next(bob);
