@@ -12,61 +12,45 @@ import io.stickyring.chat.protocol.Frames;
  */
 sealed interface ClientFrame {
     /** The type name counted in {@code frames_in{type}}: known types by name, the rest "unknown". */
-    String label();
+    default String label() {
+        return Labels.OF.get(getClass());
+    }
+
+    /** A record's label is its lower-cased name ({@code Hello} -> "hello"), computed once per class. */
+    final class Labels {
+        static final ClassValue<String> OF = new ClassValue<>() {
+            @Override
+            protected String computeValue(Class<?> type) {
+                return type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+            }
+        };
+
+        private Labels() {
+        }
+    }
 
     /** {@code cursor} is null when it is not an integer >= 0 (checked after the token, see the session). */
-    record Hello(String token, Long cursor) implements ClientFrame {
-        public String label() {
-            return "hello";
-        }
-    }
+    record Hello(String token, Long cursor) implements ClientFrame { }
 
-    record Send(String id, String conv, String body) implements ClientFrame {
-        public String label() {
-            return "send";
-        }
-    }
+    record Send(String id, String conv, String body) implements ClientFrame { }
 
-    record Sync(long cursor) implements ClientFrame {
-        public String label() {
-            return "sync";
-        }
-    }
+    record Sync(long cursor) implements ClientFrame { }
 
-    record Read(String conv, long seq, String ref) implements ClientFrame {
-        public String label() {
-            return "read";
-        }
-    }
+    record Read(String conv, long seq, String ref) implements ClientFrame { }
 
-    record Typing(String conv) implements ClientFrame {
-        public String label() {
-            return "typing";
-        }
-    }
+    record Typing(String conv) implements ClientFrame { }
 
     /** {@code before} 0 means the latest page. */
-    record History(String conv, long before, long limit, String ref) implements ClientFrame {
-        public String label() {
-            return "history";
-        }
-    }
+    record History(String conv, long before, long limit, String ref) implements ClientFrame { }
 
-    record Ping(String ref) implements ClientFrame {
-        public String label() {
-            return "ping";
-        }
-    }
+    record Ping(String ref) implements ClientFrame { }
 
     /** A type this node does not know: answered with {@code unknown_type}. */
-    record Unknown(String type, String ref) implements ClientFrame {
-        public String label() {
-            return "unknown";
-        }
-    }
+    record Unknown(String type, String ref) implements ClientFrame { }
 
     /** A known type whose fields have the wrong shape: answered with {@code bad_request}. */
     record Malformed(String type, String message, String ref) implements ClientFrame {
+        @Override
         public String label() {
             return type;
         }
