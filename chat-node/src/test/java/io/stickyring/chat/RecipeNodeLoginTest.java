@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickyring.chat.auth.TokenMinter;
 import io.stickyring.chat.server.ChatNode;
+import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.server.NodeConfig;
+import io.stickyring.chat.server.WsClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
@@ -59,18 +58,10 @@ class RecipeNodeLoginTest {
                 // The way in is a token from the backend, signed with the cluster's secret.
                 String token = TokenMinter.hs256(Files.readString(secret).trim().getBytes(StandardCharsets.UTF_8), Clock.systemUTC())
                         .mint("bob", Duration.ofMinutes(5), null, null);
-                CompletableFuture<String> first = new CompletableFuture<>();
-                WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + node.address().getPort() + "/ws"),
-                        new WebSocket.Listener() {
-                            @Override
-                            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                                first.complete(data.toString());
-                                return null;
-                            }
-                        }).orTimeout(10, TimeUnit.SECONDS).join();
-                ws.sendText("{\"t\":\"hello\",\"token\":\"" + token + "\",\"cursor\":0}", true).join();
-                assertThat(first.orTimeout(10, TimeUnit.SECONDS).join()).contains("\"t\":\"welcome\"").contains("\"user\":\"bob\"");
-                ws.abort();
+                try (WsClient ws = WsClient.connect(node.address().getPort())) {
+                    ws.send(Frames.frame("hello").put("token", token).put("cursor", 0));
+                    assertThat(ws.next("welcome").get("user").asText()).isEqualTo("bob");
+                }
             }
         }
     }

@@ -110,7 +110,7 @@ public final class ChatNode implements AutoCloseable {
             RateLimiter rate = new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime);
             RateLimiter groupRate = new RateLimiter(config.groupsPerMinute() / 60, (int) Math.ceil(config.groupsPerMinute()), System::nanoTime);
             ChatService service = new ChatService(store, bus, blocking, config, metrics);
-            SessionRegistry registry = new SessionRegistry(bus, service::noteDelivery);
+            SessionRegistry registry = service.registry();
             this.context = new NodeContext(config, service, registry, tokens, rate, metrics, sessions, new StaticFiles("web"),
                     new java.util.concurrent.ConcurrentHashMap<>(), groupRate);
             this.limiter = new ConnectionLimiter(config.maxConnections(), metrics);

@@ -3,6 +3,7 @@ package io.stickyring.chat.server;
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.bus.MessageBus;
 import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.AppendResult;
 import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.Conversations;
@@ -18,12 +19,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The transport-independent chat operations shared by the WebSocket session and the HTTP API:
- * validate, check membership, go to the store, publish to the bus. Blocking store reads run on
- * {@code blocking}, never on the caller's (event loop) thread. The send path is: validate ->
- * durable append (idempotent) -> caller writes the ack -> {@link #fanOut}.
+ * validate, check membership, go to the store, publish to the bus. Every store call runs on
+ * {@code blocking} (or completes from the store's own writer), never on the caller's event loop;
+ * adapters see futures only, not the store or the executor.
+ *
+ * <p>The send path is owned here: validate -> durable append (idempotent) -> complete the ack
+ * future (the adapter writes the ack from that completion) -> publish one delivery per member.
+ * The ack completes before the publish, so a sender's own session writes its {@code ack} before
+ * the {@code msg} of the same message. A resend publishes nothing.
+ *
+ * <p>The service owns the node's {@link SessionRegistry} (who listens here for which user). The
+ * recent-inbox cache gets each delivery once: a member with a listener on this node through the
+ * registry's tap when the bus brings the delivery ({@link #noteDelivery}, for appends of this
+ * node and of others alike); a member without one at append time (so that a reconnect a few
+ * messages behind is served from memory). A listener that attaches between the two may see the
+ * entry put twice, which is harmless: the cache is keyed by cursor. Store reads fill it on a miss.
  */
 public final class ChatService {
     public static final int MAX_CLIENT_ID = 64;
@@ -34,6 +48,7 @@ public final class ChatService {
     private final NodeConfig config;
     private final ChatMetrics metrics;
     private final RecentInboxCache recent = new RecentInboxCache(RECENT_USERS, RECENT_PER_USER);
+    private final SessionRegistry registry;
 
     /** Users whose latest inbox entries are kept in memory, and how many entries each. */
     static final int RECENT_USERS = 50_000;
@@ -48,22 +63,26 @@ public final class ChatService {
         this.blocking = blocking;
         this.config = config;
         this.metrics = metrics;
+        this.registry = new SessionRegistry(bus, this::noteDelivery);
     }
 
-    public MessageStore store() {
-        return store;
-    }
-
-    public Executor blocking() {
-        return blocking;
+    /** Who on this node listens for which user's events (sessions, long polls). */
+    public SessionRegistry registry() {
+        return registry;
     }
 
     private static <T> CompletableFuture<T> reject(String code, String message) {
         return CompletableFuture.failedFuture(new RejectedException(code, message));
     }
 
-    /** Validates and durably appends; completes after the commit (or with the original ack of a resend). */
-    public CompletableFuture<AppendResult> send(String user, String id, String conv, String body) {
+    /**
+     * Validates, durably appends and fans out; completes with the ack after the commit (or with
+     * the original ack of a resend). Deliveries are published after the completion, on
+     * {@code fanOutOn} (the caller's event loop: the store's commit thread only completes the ack
+     * and goes back to committing), even if the sender has gone meanwhile: the message is durable
+     * and the other members want it.
+     */
+    public CompletableFuture<Ack> send(String user, String id, String conv, String body, Executor fanOutOn) {
         if (id == null || id.isEmpty() || id.length() > MAX_CLIENT_ID) {
             return reject(ErrorCodes.BAD_REQUEST, "send needs 'id', a string of 1.." + MAX_CLIENT_ID + " chars");
         }
@@ -77,35 +96,67 @@ public final class ChatService {
         if (bytes > config.maxBodyBytes()) {
             return reject(ErrorCodes.TOO_LARGE, "body of " + bytes + " bytes exceeds the limit of " + config.maxBodyBytes());
         }
-        return store.append(new SendRequest(user, id, conv, body)).whenComplete((r, e) -> {
-            if (r != null && !r.duplicate()) {
+        CompletableFuture<Ack> ack = new CompletableFuture<>();
+        store.append(new SendRequest(user, id, conv, body)).whenComplete((r, e) -> {
+            if (e != null) {
+                ack.completeExceptionally(e);
+                return;
+            }
+            if (!r.duplicate()) {
                 metrics.messagesStored.inc();
             }
+            // Dependents (the adapter queuing the ack write) run inside complete(), before the publish is queued.
+            ack.complete(r.ack());
+            if (!r.duplicate() && !r.cursors().isEmpty()) {
+                try {
+                    fanOutOn.execute(() -> fanOut(r));
+                } catch (RejectedExecutionException rejected) {
+                    fanOut(r); // the caller's loop is shutting down; the message is durable and still goes out
+                }
+            }
         });
+        return ack;
     }
 
     /** Publishes a first-time append to the inbox of every member (sender's other devices included). */
-    public void fanOut(AppendResult r) {
-        if (r.duplicate()) {
+    private void fanOut(AppendResult r) {
+        if (r.duplicate() || r.cursors().isEmpty()) {
             return;
         }
         List<BusEvent> events = new ArrayList<>(r.cursors().size());
         for (Map.Entry<String, Long> e : r.cursors().entrySet()) {
-            recent.add(e.getKey(), e.getValue(), r.message());
+            if (!registry.has(e.getKey())) {
+                // No listener here, so the tap will not see it: remember it for a reconnect here.
+                recent.add(e.getKey(), e.getValue(), r.message());
+            }
             events.add(new BusEvent.Delivery(e.getKey(), e.getValue(), r.message()));
         }
         bus.publishAll(events);
     }
 
-    /** Remembers a delivery that arrived over the bus (another node's append). */
-    public void noteDelivery(BusEvent event) {
+    /** The registry's tap: remembers a delivery that reached a listener on this node. */
+    private void noteDelivery(BusEvent event) {
         if (event instanceof BusEvent.Delivery d) {
             recent.add(d.user(), d.cursor(), d.message());
         }
     }
 
-    /** Blocking: up to {@code limit} inbox entries after {@code after}, from memory when the recent cache has them. */
-    public InboxRead readInbox(String user, long after, int limit) {
+    /** Up to {@code limit} inbox entries after {@code after}, from memory when the recent cache has them. */
+    public CompletableFuture<InboxRead> readInbox(String user, long after, int limit) {
+        return CompletableFuture.supplyAsync(() -> readInboxNow(user, after, limit), blocking);
+    }
+
+    /** The highest cursor of {@code user}'s inbox (0 when empty). */
+    public CompletableFuture<Long> inboxHead(String user) {
+        return CompletableFuture.supplyAsync(() -> store.inboxHead(user), blocking);
+    }
+
+    /** Times the recent-inbox cache was filled (tests: one fill per delivery). */
+    long cacheFills() {
+        return recent.fills();
+    }
+
+    private InboxRead readInboxNow(String user, long after, int limit) {
         var hit = recent.read(user, after, limit);
         if (hit.isPresent()) {
             metrics.inboxCache.labelValues("hit").inc();

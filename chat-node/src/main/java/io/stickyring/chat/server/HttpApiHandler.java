@@ -28,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -94,12 +93,11 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 JsonNode b = body(req);
                 rate(user);
                 String id = Frames.text(b, "id");
-                node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body")).whenComplete((r, err) -> {
+                node.service().send(user, id, Frames.text(b, "conv"), Frames.text(b, "body"), ctx.executor()).whenComplete((ack, err) -> {
                     if (err != null) {
                         fail(ctx, keepAlive, err, id);
                     } else {
-                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.ack(r.ack()));
-                        node.service().fanOut(r);
+                        json(ctx, keepAlive, HttpResponseStatus.OK, Frames.ack(ack));
                     }
                 });
             }
@@ -209,8 +207,9 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         // Listen before the first read, so a message committed in between wakes us.
         node.registry().attach(user, w);
         ctx.channel().closeFuture().addListener(w.onClose);
-        CompletableFuture.supplyAsync(() -> node.service().readInbox(user, cursor, limit).entries(), node.service().blocking())
-                .whenComplete((list, err) -> ctx.executor().execute(() -> {
+        node.service().readInbox(user, cursor, limit)
+                .whenComplete((read, err) -> ctx.executor().execute(() -> {
+                    List<InboxEntry> list = read == null ? null : read.entries();
                     if (err != null || !list.isEmpty() || waitMs == 0 || w.woken) {
                         if (err == null && list.isEmpty()) {
                             w.finish(true);
@@ -270,8 +269,8 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             node.registry().detach(user, this);
             ctx.channel().closeFuture().removeListener(onClose);
             if (read) {
-                CompletableFuture.supplyAsync(() -> node.service().readInbox(user, cursor, limit).entries(), node.service().blocking())
-                        .whenComplete(this::write);
+                node.service().readInbox(user, cursor, limit)
+                        .whenComplete((r, err) -> write(r == null ? null : r.entries(), err));
             }
         }
 

@@ -12,14 +12,15 @@ import java.util.TreeMap;
 
 /**
  * The latest inbox entries of recently active users, in memory, so pushes and short catch-ups
- * (a reconnect a few messages behind, a long poll) do not touch the store. Filled write-through
- * from appends and bus deliveries; never the source of truth: a read is served only when the
- * cache holds the next cursor and a contiguous run after it, and the caller confirms the tail
- * with the store. Bounded: {@code maxUsers} users (LRU) x {@code perUser} entries.
+ * (a reconnect a few messages behind, a long poll) do not touch the store. Filled write-through,
+ * once per delivery ({@link ChatService} says where); never the source of truth: a read is served
+ * only when the cache holds the next cursor and a contiguous run after it, and the caller
+ * confirms the tail with the store. Bounded: {@code maxUsers} users (LRU) x {@code perUser} entries.
  */
 final class RecentInboxCache {
     private final int perUser;
     private final Cache<String, TreeMap<Long, StoredMessage>> users;
+    private final java.util.concurrent.atomic.LongAdder fills = new java.util.concurrent.atomic.LongAdder();
 
     RecentInboxCache(int maxUsers, int perUser) {
         this.perUser = perUser;
@@ -27,6 +28,7 @@ final class RecentInboxCache {
     }
 
     void add(String user, long cursor, StoredMessage m) {
+        fills.increment();
         TreeMap<Long, StoredMessage> ring = users.asMap().computeIfAbsent(user, u -> new TreeMap<>());
         synchronized (ring) {
             ring.put(cursor, m);
@@ -34,6 +36,11 @@ final class RecentInboxCache {
                 ring.pollFirstEntry();
             }
         }
+    }
+
+    /** How many times {@link #add} ran. */
+    long fills() {
+        return fills.sum();
     }
 
     /** Entries after {@code after}, contiguous from {@code after + 1}, at most {@code limit}; empty on a miss. */

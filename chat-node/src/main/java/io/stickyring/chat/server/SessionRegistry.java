@@ -2,9 +2,9 @@ package io.stickyring.chat.server;
 
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.bus.MessageBus;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
@@ -25,7 +25,8 @@ public final class SessionRegistry {
 
     private final MessageBus bus;
     private final java.util.function.Consumer<BusEvent> tap;
-    private final Map<String, Entry> users = new HashMap<>();
+    /** Written under this object's lock; read without it by {@link #has} (on the send path). */
+    private final Map<String, Entry> users = new ConcurrentHashMap<>();
 
     /** {@code tap} sees every event this node receives before the listeners do (e.g. to fill a cache). */
     public SessionRegistry(MessageBus bus, java.util.function.Consumer<BusEvent> tap) {
@@ -61,11 +62,11 @@ public final class SessionRegistry {
         }
     }
 
-    public synchronized boolean has(String user) {
+    public boolean has(String user) {
         return users.containsKey(user);
     }
 
-    public synchronized int users() {
+    public int users() {
         return users.size();
     }
 }

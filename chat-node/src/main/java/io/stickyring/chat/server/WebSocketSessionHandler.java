@@ -17,10 +17,9 @@ import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.AppendResult;
-import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.RejectedException;
-import java.util.List;
+import io.stickyring.chat.store.StoredMessage;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,12 +33,10 @@ import org.slf4j.LoggerFactory;
  * One WebSocket session: the protocol of docs/protocol.md from {@code hello} on. All state is
  * confined to the channel's event loop; bus events and store completions hop onto it.
  *
- * <p>Delivery invariant: {@code sent} is the highest inbox cursor written to this client, and
- * every cursor up to it has been written (or was below the client's own cursor). A bus push with
- * cursor {@code sent + 1} is written at once; any other gap (a lost or reordered push, pushes
- * skipped while the client was not reading) is filled by reading the store from {@code sent}, in
- * batches of {@code syncBatch}. So each device gets every message of its inbox exactly once per
- * session, in cursor order.
+ * <p>This class is glue: admission, hello, dispatch of typed {@link ClientFrame}s, rate limits
+ * and close codes. Which inbox entries go to the device, and when the store is read instead of
+ * the bus, is decided by the session's {@link DeliveryCursor} (its invariant: each device gets
+ * every message of its inbox exactly once per session, in cursor order).
  *
  * <p>Backpressure: write watermarks. While the channel is unwritable, pushes are not queued (they
  * are replayed from the store once it drains); if it stays unwritable for the slow-consumer
@@ -52,15 +49,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     private final NodeContext node;
     private Channel ch;
     private String user;
-    private long sent;
-    private long pendingMax;
-    private boolean replaying;
-    private boolean forceReplay;
-    private boolean reportSynced;
-    private int generation;
+    private DeliveryCursor cursor;
     private boolean closing;
-    private boolean welcomed;
-    private Long deferredSync;
     private String ip;
     private ScheduledFuture<?> helloTimer;
     private ScheduledFuture<?> slowTimer;
@@ -139,6 +129,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (slowTimer != null) {
             slowTimer.cancel(false);
         }
+        if (cursor != null) {
+            cursor.stop();
+        }
         if (user != null) {
             node.registry().detach(user, this);
             node.metrics().sessions.dec();
@@ -152,13 +145,13 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        if (ch != null && user != null) {
+        if (ch != null && cursor != null) {
             if (ch.isWritable()) {
                 if (slowTimer != null) {
                     slowTimer.cancel(false);
                     slowTimer = null;
                 }
-                pump();
+                cursor.writable();
             } else if (slowTimer == null) {
                 slowTimer = ch.eventLoop().schedule(() -> {
                     if (!ch.isWritable()) {
@@ -191,54 +184,58 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         String t = Frames.text(in, "t");
-        count(t == null ? "invalid" : knownType(t));
         if (t == null) {
+            count("invalid");
             error(ErrorCodes.BAD_REQUEST, "frame has no string field 't'", null);
             return;
         }
-        if (user == null && !t.equals("hello")) {
+        ClientFrame f = ClientFrame.parse(t, in);
+        count(f.label());
+        if (user == null && !(f instanceof ClientFrame.Hello)) {
             closeWith(CloseCodes.POLICY_VIOLATION, "send hello with a token first", "not_authenticated");
             return;
         }
-        switch (t) {
-            case "hello" -> onHello(in);
-            case "send" -> onSend(in);
-            case "sync" -> onSync(in);
-            case "read" -> onRead(in);
-            case "typing" -> onTyping(in);
-            case "history" -> onHistory(in);
-            case "leave" -> onLeave(in);
-            case "ping" -> {
-                if (!limited(Frames.text(in, "ref"))) {
-                    write(Frames.frame("pong"), true);
-                }
+        if (f instanceof ClientFrame.Hello h) {
+            onHello(h);
+        } else if (f instanceof ClientFrame.Send s) {
+            onSend(s);
+        } else if (f instanceof ClientFrame.Sync s) {
+            onSync(s);
+        } else if (f instanceof ClientFrame.Read r) {
+            onRead(r);
+        } else if (f instanceof ClientFrame.Typing ty) {
+            onTyping(ty);
+        } else if (f instanceof ClientFrame.History h) {
+            onHistory(h);
+        } else if (f instanceof ClientFrame.Leave l) {
+            onLeave(l);
+        } else if (f instanceof ClientFrame.Ping p) {
+            if (!limited(p.ref())) {
+                write(Frames.frame("pong"), true);
             }
-            default -> error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(t) + "'", Frames.text(in, "ref"));
+        } else if (f instanceof ClientFrame.Malformed m) {
+            error(ErrorCodes.BAD_REQUEST, m.message(), m.ref());
+        } else if (f instanceof ClientFrame.Unknown u) {
+            error(ErrorCodes.UNKNOWN_TYPE, "unknown frame type '" + truncate(u.type()) + "'", u.ref());
         }
-    }
-
-    private static String knownType(String t) {
-        return switch (t) {
-            case "hello", "send", "sync", "read", "typing", "history", "ping", "leave" -> t;
-            default -> "unknown";
-        };
     }
 
     private void count(String type) {
         node.metrics().framesIn.labelValues(type).inc();
     }
 
-    private void onHello(JsonNode in) {
+    private void onHello(ClientFrame.Hello in) {
         if (user != null) {
             error(ErrorCodes.ALREADY_AUTHENTICATED, "hello already accepted for '" + user + "'", null);
             return;
         }
-        Optional<String> who = node.tokens().verify(Frames.text(in, "token"));
+        Optional<String> who = node.tokens().verify(in.token());
         if (who.isEmpty()) {
             closeWith(CloseCodes.POLICY_VIOLATION, "missing, invalid or expired token", "bad_token");
             return;
         }
-        Long cursor = Frames.nonNegative(in, "cursor", 0L);
+        // The cursor is checked after the token: before a valid hello the answer is a close, not an error frame.
+        Long cursor = in.cursor();
         if (cursor == null) {
             error(ErrorCodes.BAD_REQUEST, "'cursor' must be an integer >= 0", null);
             return;
@@ -247,66 +244,23 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         user = who.get();
         log.debug("session of {} from {} started", user, ClientAddress.ip(ch));
         node.metrics().sessions.inc();
+        this.cursor = new DeliveryCursor(new EventLoopAdapter(), new UserInbox(node.service(), user), new FrameOutput(),
+                node.config().syncBatch());
         // Subscribe before reading the head, so no push can fall between the two.
         node.registry().attach(user, this);
-        startFrom(cursor, true);
+        this.cursor.open(cursor);
     }
 
-    private void onSync(JsonNode in) {
-        Long cursor = Frames.nonNegative(in, "cursor", null);
-        if (cursor == null) {
-            error(ErrorCodes.BAD_REQUEST, "sync needs 'cursor', an integer >= 0", null);
-            return;
-        }
+    private void onSync(ClientFrame.Sync in) {
         // Each sync costs store reads, so it counts against the rate limit like any request.
         if (limited(null)) {
             return;
         }
-        if (!welcomed) {
-            // Pipelined right behind hello: runs once the welcome is out, so it cannot overtake it.
-            deferredSync = cursor;
-            return;
-        }
-        startFrom(cursor, false);
+        cursor.sync(in.cursor());
     }
 
-    /** (Re)starts delivery after {@code cursor}, clamped to the inbox head; hello also answers welcome. */
-    private void startFrom(long cursor, boolean welcome) {
-        int gen = ++generation;
-        replaying = true;
-        String u = user;
-        CompletableFuture.supplyAsync(() -> node.service().store().inboxHead(u), node.service().blocking())
-                .whenComplete((head, err) -> ch.eventLoop().execute(() -> {
-                    if (gen != generation) {
-                        return;
-                    }
-                    replaying = false;
-                    if (err != null) {
-                        error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
-                        closeWith(1011, "store unavailable", "store");
-                        return;
-                    }
-                    // A cursor beyond the head (e.g. a reset store) would hide new messages: clamp it.
-                    sent = Math.min(cursor, head);
-                    pendingMax = Math.max(pendingMax, head);
-                    if (welcome) {
-                        write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
-                        welcomed = true;
-                        if (deferredSync != null) {
-                            long c = deferredSync;
-                            deferredSync = null;
-                            startFrom(c, false);
-                            return;
-                        }
-                    }
-                    forceReplay = true;
-                    reportSynced = true;
-                    pump();
-                }));
-    }
-
-    private void onSend(JsonNode in) {
-        String id = Frames.text(in, "id");
+    private void onSend(ClientFrame.Send in) {
+        String id = in.id();
         if (!node.rateLimiter().tryAcquire(user)) {
             node.metrics().reject(ErrorCodes.RATE_LIMITED);
             error(ErrorCodes.RATE_LIMITED, "rate limit " + node.config().ratePerSecond() + "/s exceeded; retry in "
@@ -314,65 +268,48 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         long t0 = System.nanoTime();
-        node.service().send(user, id, Frames.text(in, "conv"), Frames.text(in, "body"))
-                .whenComplete((r, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, r, err)));
+        // The service publishes the deliveries itself, on this loop after the ack write it queues here.
+        node.service().send(user, id, in.conv(), in.body(), ch.eventLoop())
+                .whenComplete((ack, err) -> ch.eventLoop().execute(() -> onAppended(id, t0, ack, err)));
     }
 
-    private void onAppended(String id, long t0, AppendResult r, Throwable err) {
+    private void onAppended(String id, long t0, Ack ack, Throwable err) {
         if (err != null) {
             failed(err, id);
             return;
         }
         if (ch.isActive()) {
-            write(Frames.ack(r.ack()), true);
+            write(Frames.ack(ack), true);
             node.metrics().ackLatency.observe((System.nanoTime() - t0) / 1e9);
         }
-        // Fan-out happens even if this sender has gone: the message is durable and others want it.
-        node.service().fanOut(r);
     }
 
-    private void onRead(JsonNode in) {
-        Long seq = Frames.nonNegative(in, "seq", null);
-        String conv = Frames.text(in, "conv");
-        if (seq == null || conv == null) {
-            error(ErrorCodes.BAD_REQUEST, "read needs 'conv' and 'seq'", Frames.text(in, "ref"));
+    private void onRead(ClientFrame.Read in) {
+        if (limited(in.ref())) {
             return;
         }
-        if (limited(Frames.text(in, "ref"))) {
-            return;
-        }
-        node.service().markRead(user, conv, seq).whenComplete((mark, err) -> {
+        node.service().markRead(user, in.conv(), in.seq()).whenComplete((mark, err) -> {
             if (err != null) {
-                ch.eventLoop().execute(() -> failed(err, Frames.text(in, "ref")));
+                ch.eventLoop().execute(() -> failed(err, in.ref()));
             }
         });
     }
 
-    private void onTyping(JsonNode in) {
-        String conv = Frames.text(in, "conv");
-        if (conv == null) {
-            error(ErrorCodes.BAD_REQUEST, "typing needs 'conv'", null);
-            return;
-        }
+    private void onTyping(ClientFrame.Typing in) {
         if (limited(null)) {
             return;
         }
-        node.service().typing(user, conv).whenComplete((v, err) -> {
+        node.service().typing(user, in.conv()).whenComplete((v, err) -> {
             if (err != null) {
                 ch.eventLoop().execute(() -> failed(err, null));
             }
         });
     }
 
-    private void onHistory(JsonNode in) {
-        String conv = Frames.text(in, "conv");
-        String ref = Frames.text(in, "ref");
-        Long before = Frames.nonNegative(in, "before", 0L);
-        Long limit = Frames.nonNegative(in, "limit", 50L);
-        if (conv == null || before == null || limit == null) {
-            error(ErrorCodes.BAD_REQUEST, "history needs 'conv' and optional integers 'before', 'limit'", ref);
-            return;
-        }
+    private void onHistory(ClientFrame.History in) {
+        String conv = in.conv();
+        String ref = in.ref();
+        long before = in.before();
         if (limited(ref)) {
             return;
         }
@@ -381,7 +318,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         if (gate != null) {
             gate.begin();
         }
-        node.service().history(user, conv, before, limit).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
+        node.service().history(user, conv, before, in.limit()).whenComplete((msgs, err) -> ch.eventLoop().execute(() -> {
             if (err != null) {
                 failed(err, ref);
             } else if (ch.isActive()) {
@@ -393,13 +330,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }));
     }
 
-    private void onLeave(JsonNode in) {
-        String conv = Frames.text(in, "conv");
-        String ref = Frames.text(in, "ref");
-        if (conv == null) {
-            error(ErrorCodes.BAD_REQUEST, "leave needs 'conv', a group id", ref);
-            return;
-        }
+    private void onLeave(ClientFrame.Leave in) {
+        String conv = in.conv();
+        String ref = in.ref();
         if (limited(ref)) {
             return;
         }
@@ -447,17 +380,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         if (event instanceof BusEvent.Delivery d) {
-            long c = d.cursor();
-            if (c <= sent) {
-                return;
-            }
-            if (!replaying && c == sent + 1 && ch.isWritable()) {
-                sent = c;
-                write(Frames.msg(d.message(), c), true);
-                return;
-            }
-            pendingMax = Math.max(pendingMax, c);
-            pump();
+            cursor.offer(d.cursor(), d.message());
         } else if (event instanceof BusEvent.Receipt r && ch.isWritable()) {
             write(Frames.receipt(r.conv(), r.reader(), r.seq()), true);
         } else if (event instanceof BusEvent.Typing ty && ch.isWritable()) {
@@ -465,58 +388,74 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
     }
 
-    /** Starts a store read if this session is behind and able to write; reports synced when caught up. */
-    private void pump() {
-        if (!ch.isActive() || user == null || replaying || closing || !ch.isWritable()) {
-            return;
+    /** The cursor machine runs on this channel's event loop. */
+    private final class EventLoopAdapter implements DeliveryCursor.Loop {
+        @Override
+        public void execute(Runnable task) {
+            ch.eventLoop().execute(task);
         }
-        if (forceReplay || pendingMax > sent) {
-            forceReplay = false;
-            replaying = true;
-            int gen = generation;
-            long from = sent;
-            String u = user;
-            int batch = node.config().syncBatch();
-            CompletableFuture.supplyAsync(() -> node.service().readInbox(u, from, batch), node.service().blocking())
-                    .whenComplete((read, err) -> ch.eventLoop().execute(() -> onBatch(gen, batch, read, err)));
-        } else if (reportSynced) {
-            reportSynced = false;
-            write(Frames.synced(sent), true);
+
+        @Override
+        public void schedule(Runnable task, long delayMillis) {
+            ch.eventLoop().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void onBatch(int gen, int batch, ChatService.InboxRead read, Throwable err) {
-        if (gen != generation) {
-            // A sync restarted delivery meanwhile; its own read supersedes this one.
-            return;
+    /** One user's inbox through the service (its cache, its blocking executor). */
+    private record UserInbox(ChatService service, String user) implements DeliveryCursor.Inbox {
+        @Override
+        public CompletableFuture<Long> head() {
+            return service.inboxHead(user);
         }
-        replaying = false;
-        if (err != null) {
+
+        @Override
+        public CompletableFuture<ChatService.InboxRead> read(long after, int limit) {
+            return service.readInbox(user, after, limit);
+        }
+    }
+
+    /** The cursor machine's output as frames on this channel. */
+    private final class FrameOutput implements DeliveryCursor.Output {
+        @Override
+        public boolean writable() {
+            return ch.isActive() && !closing && ch.isWritable();
+        }
+
+        @Override
+        public void welcome(long head) {
+            write(Frames.welcome(user, node.config().nodeId(), head, ClientAddress.ip(ch)), true);
+        }
+
+        @Override
+        public void message(long c, StoredMessage m, boolean flush) {
+            write(Frames.msg(m, c), flush);
+        }
+
+        @Override
+        public void flush() {
+            ch.flush();
+        }
+
+        @Override
+        public void synced(long c) {
+            write(Frames.synced(c), true);
+        }
+
+        @Override
+        public void headFailed(Throwable cause) {
+            error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
+            closeWith(1011, "store unavailable", "store");
+        }
+
+        @Override
+        public void readFailed(Throwable cause) {
             error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable while syncing; retrying", null);
-            forceReplay = true;
-            ch.eventLoop().schedule(this::pump, 1, TimeUnit.SECONDS);
-            return;
         }
-        node.metrics().syncBatches.inc();
-        List<InboxEntry> entries = read.entries();
-        boolean cut = false;
-        for (InboxEntry e : entries) {
-            if (!ch.isWritable()) {
-                // Above the high watermark: stop here (sent stays contiguous); the rest is read again once drained.
-                cut = true;
-                break;
-            }
-            if (e.cursor() > sent) {
-                sent = e.cursor();
-                write(Frames.msg(e.message(), e.cursor()), false);
-            }
+
+        @Override
+        public void batchRead() {
+            node.metrics().syncBatches.inc();
         }
-        ch.flush();
-        // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
-        if (cut || entries.size() == batch || read.cached()) {
-            forceReplay = true;
-        }
-        pump();
     }
 
     // ------------------------------------------------------------------ output
@@ -545,6 +484,9 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         closing = true;
+        if (cursor != null) {
+            cursor.stop();
+        }
         node.metrics().closes.labelValues(metricReason).inc();
         ch.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
         ch.eventLoop().schedule(() -> ch.close(), 1, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,7 +102,7 @@ class ChatProtocolTest {
         List<JsonNode> rest = again.until("synced");
         assertThat(rest.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
                 .containsExactly(241L, 242L, 243L, 244L, 245L, 246L, 247L, 248L, 249L, 250L);
-        assertThat(again.drain(200)).isEmpty();
+        assertThat(again.fence()).isEmpty();
     }
 
     @Test
@@ -130,7 +131,7 @@ class ChatProtocolTest {
         assertThat(got.get(got.size() - 1).get("cursor").asLong()).isEqualTo(6);
         assertThat(cacheHits(new String(node.metrics().scrape(), java.nio.charset.StandardCharsets.UTF_8)))
                 .isGreaterThan(cacheHits(before));
-        assertThat(again.drain(200)).isEmpty();
+        assertThat(again.fence()).isEmpty();
     }
 
     private static double cacheHits(String metrics) {
@@ -170,9 +171,17 @@ class ChatProtocolTest {
         bob.send(Frames.frame("hello").put("token", node.tokens().issue("bob")).put("cursor", 0));
         bob.send(Frames.frame("sync").put("cursor", 2));
         assertThat(bob.next().get("t").asText()).isEqualTo("welcome");
-        List<JsonNode> got = bob.until("synced");
-        assertThat(got.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()))
-                .containsExactly(3L, 4L);
+        // The sync reaches the node before the welcome (held until the welcome is out: 3, 4), during
+        // the hello's replay (cut short, then 3, 4) or after it (the replay of 1..4 ends, then 3, 4
+        // again): TCP timing the client cannot control. In every case the messages up to a synced
+        // are 1..k and then 3, 4. DeliveryCursorTest pins the held case deterministically.
+        List<Long> got = msgCursors(bob.until("synced"));
+        assertThat(got).endsWith(3L, 4L);
+        assertThat(got.subList(0, got.size() - 2)).isEqualTo(LongStream.rangeClosed(1, got.size() - 2).boxed().toList());
+    }
+
+    private static List<Long> msgCursors(List<JsonNode> frames) {
+        return frames.stream().filter(n -> n.get("t").asText().equals("msg")).map(n -> n.get("cursor").asLong()).toList();
     }
 
     @Test
@@ -224,9 +233,9 @@ class ChatProtocolTest {
         for (WsClient device : List.of(bobPhone, bobLaptop)) {
             JsonNode m = device.next("msg");
             assertThat(m.get("id").asText()).isEqualTo(id);
-            assertThat(device.drain(300)).as("no second delivery").isEmpty();
+            assertThat(device.fence()).as("no second delivery").isEmpty();
         }
-        assertThat(ownMsgs + alice2.drain(200).size()).isLessThanOrEqualTo(1);
+        assertThat(ownMsgs + alice2.fence().size()).isLessThanOrEqualTo(1);
         assertThat(node.store().history(DM, Long.MAX_VALUE, 100)).hasSize(1);
         assertThat(node.store().readInbox("bob", 0, 100)).hasSize(1);
     }

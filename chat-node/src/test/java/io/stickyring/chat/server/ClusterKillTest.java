@@ -74,7 +74,7 @@ class ClusterKillTest {
                     nodes.get(victim).kill9();
                     for (int i = victim; i < 6; i += 3) {
                         Device d = devices.get(i);
-                        d.drain(200);
+                        d.takeUntilClosed();
                         d.close();
                         firstAcks.putAll(d.acks);
                         // Reconnect to a survivor, resume after the last cursor, resend everything not
@@ -101,7 +101,7 @@ class ClusterKillTest {
                 d.awaitMessages(expected.get(d.user).size());
             }
             for (Device d : devices) {
-                d.drain(300);
+                d.fence();
                 assertThat(d.violations).as(d.user).isEmpty();
                 assertThat(new LinkedHashSet<>(d.ids())).as("ids of %s", d.user)
                         .hasSize(d.msgs.size()).containsExactlyInAnyOrderElementsOf(expected.get(d.user));

@@ -106,7 +106,7 @@ class ClusterOutageTest {
             alice.sendAndAwaitAck("m" + i, dm, "after " + i);
         }
         bob.awaitMessages(26);
-        bob.drain(300);
+        bob.fence();
         assertThat(bob.violations).isEmpty();
         assertThat(bob.msgs.keySet()).containsExactlyElementsOf(LongStream.rangeClosed(1, 26).boxed().toList());
         // Pushes travel through NATS again (the fallback only runs while it is down or just back).
@@ -164,7 +164,7 @@ class ClusterOutageTest {
         }
         alice.awaitAcks(ids);
         bob.awaitMessages(total);
-        bob.drain(300);
+        bob.fence();
         assertThat(bob.violations).isEmpty();
         assertThat(bob.ids()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
         // No false ack: every ack (during the outage too) names a committed row with the same seq.

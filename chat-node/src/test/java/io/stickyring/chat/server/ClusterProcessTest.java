@@ -92,7 +92,7 @@ class ClusterProcessTest {
             dave1.awaitMessages(1);
             List<Device> all = List.of(alice1, alice2, bob1, carol1, dave1);
             for (Device d : all) {
-                d.drain(300);
+                d.fence();
             }
             assertThat(alice1.ids()).containsExactlyElementsOf(aliceInbox);
             assertThat(alice2.ids()).containsExactlyElementsOf(aliceInbox);
@@ -134,7 +134,7 @@ class ClusterProcessTest {
                 alice2.sendAndAwaitAck("r2", dm, "twice");
             }
             bob1.awaitMessages(2);
-            bob1.drain(300);
+            bob1.fence();
             assertThat(bob1.ids()).containsExactly("r1", "r2");
             assertThat(bob1.violations).isEmpty();
         }

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One client device in cluster tests: a WebSocket session plus everything it was sent, across
- * reconnects. Checks the delivery invariants as frames arrive: each device sees its inbox cursors
+ * One client device in cluster tests: a {@link WsClient} session plus everything it was sent,
+ * across reconnects (a model of a device over the shared client, not a client of its own). Checks the delivery invariants as frames arrive: each device sees its inbox cursors
  * 1, 2, 3, ... exactly once, whichever nodes served it.
  */
 final class Device implements AutoCloseable {
@@ -101,9 +101,17 @@ final class Device implements AutoCloseable {
         }
     }
 
-    /** Records frames arriving within {@code ms} (a quiet-period check proving nothing more comes). */
-    void drain(long ms) {
-        for (JsonNode f : ws.drain(ms)) {
+    /** Records every frame the node wrote to this device before a ping/pong round trip ({@link WsClient#fence}). */
+    void fence() {
+        for (JsonNode f : ws.fence()) {
+            take(f);
+        }
+    }
+
+    /** Records every frame received until the node's end of the connection (a killed node: all it sent). */
+    void takeUntilClosed() {
+        ws.awaitClose();
+        for (JsonNode f : ws.received()) {
             take(f);
         }
     }

@@ -66,6 +66,20 @@ class HttpApiTest {
     }
 
     @Test
+    void anHttpSendIsPushedToTheRecipientsWebSocketOnce() {
+        String alice = login("alice");
+        try (WsClient bob = WsClient.login(node, "bob", 0)) {
+            bob.next("synced");
+            Res ack = call("POST", "/api/send", alice, "{\"id\":\"hw\",\"conv\":\"" + DM + "\",\"body\":\"to your socket\"}");
+            assertThat(ack.status()).isEqualTo(200);
+            JsonNode msg = bob.next("msg");
+            assertThat(msg.get("id").asText()).isEqualTo("hw");
+            assertThat(msg.get("seq").asLong()).isEqualTo(ack.json().get("seq").asLong());
+            assertThat(bob.fence()).as("delivered once").isEmpty();
+        }
+    }
+
+    @Test
     void sendIsIdempotentAndPollReturnsAfterTheCursor() {
         String alice = login("alice");
         String bob = login("bob");

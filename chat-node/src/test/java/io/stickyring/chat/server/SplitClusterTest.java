@@ -114,7 +114,7 @@ class SplitClusterTest {
                 d.awaitMessages(expected.get(d.user).size());
             }
             for (Device d : devices) {
-                d.drain(300);
+                d.fence();
                 assertThat(d.violations).as(d.user).isEmpty();
                 assertThat(new LinkedHashSet<>(d.ids())).as("ids of %s", d.user)
                         .hasSize(d.msgs.size()).containsExactlyInAnyOrderElementsOf(expected.get(d.user));

@@ -105,7 +105,7 @@ class StoreOutageTest {
             assertThat(e.get("ref").asText()).isEqualTo("o1");
             assertThat(e.get("message").asText()).contains("retry with the same id");
             assertThat(alice.isOpen()).isTrue();
-            assertThat(bob.drain(200)).isEmpty();
+            assertThat(bob.fence()).as("nothing delivered for a failed append").isEmpty();
 
             store.down.set(false);
             alice.send(sendFrame("o1", dm, "during outage"));

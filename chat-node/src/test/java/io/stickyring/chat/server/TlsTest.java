@@ -2,14 +2,12 @@ package io.stickyring.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.protocol.Frames;
 import java.io.FileInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,6 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -74,20 +70,10 @@ class TlsTest {
             assertThat(index.statusCode()).isEqualTo(200);
             assertThat(index.headers().firstValue("content-type").orElse("")).startsWith("text/html");
 
-            LinkedBlockingQueue<String> frames = new LinkedBlockingQueue<>();
-            WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
-                @Override
-                public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                    frames.add(data.toString());
-                    webSocket.request(1);
-                    return null;
-                }
-            }).get(10, TimeUnit.SECONDS);
-            ws.sendText(Frames.encode(Frames.frame("hello").put("token", node.tokens().issue("alice")).put("cursor", 0)), true);
-            JsonNode welcome = Frames.JSON.readTree(frames.poll(10, TimeUnit.SECONDS));
-            assertThat(welcome.get("t").asText()).isEqualTo("welcome");
-            assertThat(welcome.get("user").asText()).isEqualTo("alice");
-            ws.abort();
+            try (WsClient ws = WsClient.connect(URI.create("wss://127.0.0.1:" + port + "/ws"), client)) {
+                ws.send(Frames.frame("hello").put("token", node.tokens().issue("alice")).put("cursor", 0));
+                assertThat(ws.next("welcome").get("user").asText()).isEqualTo("alice");
+            }
             // Plain HTTP on the TLS port is refused.
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> WsClient.HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stickyring.chat.protocol.Frames;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
@@ -13,19 +14,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Test client over the JDK's real WebSocket implementation; collects every text frame as JSON. */
-final class WsClient implements AutoCloseable {
+/**
+ * The one WebSocket client of chat-node's tests, over the JDK's real implementation (which
+ * masks, fragments and answers pings as a browser does); collects every text frame as JSON.
+ * Absence is proven with {@link #fence()}, a ping/pong round trip, never with a quiet period.
+ * {@link RawWs} remains only for what a real client never sends (raw-frame abuse).
+ */
+public final class WsClient implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     record Close(int code, String reason) { }
 
     final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
     final CompletableFuture<Close> closed = new CompletableFuture<>();
+    /** WebSocket pings received from the node (the JDK answers each with a pong by itself). */
+    final AtomicInteger pings = new AtomicInteger();
     final WebSocket ws;
 
-    private WsClient(URI uri) {
-        this.ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, new WebSocket.Listener() {
+    private WsClient(URI uri, HttpClient http) {
+        this.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, new WebSocket.Listener() {
             private final StringBuilder partial = new StringBuilder();
 
             @Override
@@ -48,6 +57,12 @@ final class WsClient implements AutoCloseable {
             }
 
             @Override
+            public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+                pings.incrementAndGet();
+                return WebSocket.Listener.super.onPing(webSocket, message);
+            }
+
+            @Override
             public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                 closed.complete(new Close(statusCode, reason));
                 return null;
@@ -61,11 +76,16 @@ final class WsClient implements AutoCloseable {
     }
 
     static WsClient connect(ChatNode node) {
-        return new WsClient(URI.create("ws://127.0.0.1:" + node.address().getPort() + "/ws"));
+        return connect(node.address().getPort());
     }
 
-    static WsClient connect(int port) {
-        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws"));
+    public static WsClient connect(int port) {
+        return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws"), HTTP);
+    }
+
+    /** Connects to {@code uri} (e.g. {@code wss://...}) through {@code http} (e.g. one trusting a test certificate). */
+    public static WsClient connect(URI uri, HttpClient http) {
+        return new WsClient(uri, http);
     }
 
     /** Connects and completes hello; returns after the welcome frame (which is consumed). */
@@ -83,7 +103,7 @@ final class WsClient implements AutoCloseable {
         return c;
     }
 
-    void send(ObjectNode frame) {
+    public void send(ObjectNode frame) {
         sendText(Frames.encode(frame));
     }
 
@@ -96,7 +116,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** The next frame (of any type), waiting up to 10 s. */
-    JsonNode next() {
+    public JsonNode next() {
         try {
             JsonNode n = frames.poll(10, TimeUnit.SECONDS);
             if (n == null) {
@@ -109,7 +129,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** The next frame, which must be of {@code type}. */
-    JsonNode next(String type) {
+    public JsonNode next(String type) {
         JsonNode n = next();
         if (!type.equals(n.path("t").asText())) {
             throw new AssertionError("expected a '" + type + "' frame, got " + n);
@@ -129,22 +149,25 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    /** Every frame that arrives within {@code ms} (a quiet-period check; used only to prove absence). */
-    List<JsonNode> drain(long ms) {
+    /**
+     * A ping/pong round trip: returns every frame that arrives before the node's {@code pong}
+     * (which is consumed). The node handles a session's frames in order on one thread, so this
+     * is everything it wrote to this session before it read the ping: after the events that could
+     * cause a frame have happened (acks received, messages awaited), an empty fence proves that
+     * nothing more was sent. Counts against the rate limit like any request.
+     */
+    List<JsonNode> fence() {
+        send(Frames.frame("ping"));
+        List<JsonNode> out = until("pong");
+        out.remove(out.size() - 1);
+        return out;
+    }
+
+    /** Frames already received, without waiting (e.g. after {@link #awaitClose}: all the node sent). */
+    List<JsonNode> received() {
         List<JsonNode> out = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        try {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                JsonNode n = left <= 0 ? frames.poll() : frames.poll(left, TimeUnit.NANOSECONDS);
-                if (n == null) {
-                    return out;
-                }
-                out.add(n);
-            }
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        frames.drainTo(out);
+        return out;
     }
 
     Close awaitClose() {

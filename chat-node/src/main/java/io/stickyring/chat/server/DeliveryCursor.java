@@ -1,0 +1,227 @@
+package io.stickyring.chat.server;
+
+import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.StoredMessage;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The delivery-cursor machine of one session, free of Netty: which inbox entries to write to one
+ * device, and when to read the store instead of trusting the bus. The session handler feeds it
+ * (hello, sync, bus pushes, writability) and turns its {@link Output} into frames.
+ *
+ * <p>Invariant: {@code sent} is the highest inbox cursor written to this device, and every cursor
+ * up to it has been written (or was at or below the device's own cursor). A push with cursor
+ * {@code sent + 1} is written at once; any other gap (a lost or reordered push, pushes skipped
+ * while the device was not reading) is healed by reading the store after {@code sent}, in batches
+ * of {@code batch}. So each device gets every message of its inbox exactly once per session, in
+ * cursor order, and a lost push costs latency, never data.
+ *
+ * <p>Resume: {@link #open} and {@link #sync} restart delivery after the device's cursor, clamped to
+ * the inbox head (a cursor beyond it, e.g. after a store reset, would hide new messages). Each
+ * restart starts a new generation; a store answer of an older generation is dropped. A sync that
+ * arrives before the hello's welcome was written is held and runs right after it.
+ *
+ * <p>Thread confinement: every method runs on one thread (the session's event loop); store
+ * completions hop back through {@link Loop#execute}.
+ */
+final class DeliveryCursor {
+    /** Delay before a failed catch-up read is tried again. */
+    static final long RETRY_MILLIS = 1000;
+
+    /** The thread the machine is confined to: the session's event loop, or a queue in tests. */
+    interface Loop {
+        void execute(Runnable task);
+
+        void schedule(Runnable task, long delayMillis);
+    }
+
+    /** One user's inbox, read asynchronously (never on the loop). */
+    interface Inbox {
+        CompletableFuture<Long> head();
+
+        CompletableFuture<ChatService.InboxRead> read(long after, int limit);
+    }
+
+    /** What the machine writes; the session turns each call into a frame. */
+    interface Output {
+        /** Whether a write now goes out (the channel is open and below its high watermark). */
+        boolean writable();
+
+        /** The hello's answer: the inbox head at session start. */
+        void welcome(long head);
+
+        void message(long cursor, StoredMessage m, boolean flush);
+
+        void flush();
+
+        /** Caught up after an open or sync: every entry up to {@code cursor} has been written. */
+        void synced(long cursor);
+
+        /** The head could not be read: the session cannot start (or restart). */
+        void headFailed(Throwable cause);
+
+        /** A catch-up read failed; the machine tries again after {@link #RETRY_MILLIS}. */
+        void readFailed(Throwable cause);
+
+        /** A catch-up batch was read (for metrics). */
+        default void batchRead() {
+        }
+    }
+
+    private final Loop loop;
+    private final Inbox inbox;
+    private final Output out;
+    private final int batch;
+
+    private long sent;
+    private long pendingMax;
+    private boolean started;
+    private boolean welcomed;
+    private boolean replaying;
+    private boolean forceReplay;
+    private boolean reportSynced;
+    private boolean stopped;
+    private int generation;
+    private Long deferredSync;
+
+    DeliveryCursor(Loop loop, Inbox inbox, Output out, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch (" + batch + ") must be >= 1");
+        }
+        this.loop = loop;
+        this.inbox = inbox;
+        this.out = out;
+        this.batch = batch;
+    }
+
+    /** The hello: answer welcome with the head, then deliver everything after {@code cursor}. */
+    void open(long cursor) {
+        if (started) {
+            throw new IllegalStateException("already opened");
+        }
+        started = true;
+        restart(cursor, true);
+    }
+
+    /** A client sync: deliver again everything after {@code cursor}. */
+    void sync(long cursor) {
+        if (!welcomed) {
+            // Pipelined right behind hello: runs once the welcome is out, so it cannot overtake it.
+            deferredSync = cursor;
+            return;
+        }
+        restart(cursor, false);
+    }
+
+    /** A bus push of inbox entry {@code cursor}. */
+    void offer(long cursor, StoredMessage m) {
+        if (stopped || cursor <= sent) {
+            return;
+        }
+        if (started && !replaying && cursor == sent + 1 && out.writable()) {
+            sent = cursor;
+            out.message(cursor, m, true);
+            return;
+        }
+        pendingMax = Math.max(pendingMax, cursor);
+        pump();
+    }
+
+    /** The channel drained below its low watermark: continue where a full buffer stopped us. */
+    void writable() {
+        pump();
+    }
+
+    /** The session is closing: nothing more is written. */
+    void stop() {
+        stopped = true;
+    }
+
+    /** The highest cursor written. */
+    long sent() {
+        return sent;
+    }
+
+    private void restart(long cursor, boolean welcome) {
+        int gen = ++generation;
+        replaying = true;
+        inbox.head().whenComplete((head, err) -> loop.execute(() -> onHead(gen, cursor, welcome, head, err)));
+    }
+
+    private void onHead(int gen, long cursor, boolean welcome, Long head, Throwable err) {
+        if (gen != generation || stopped) {
+            return;
+        }
+        replaying = false;
+        if (err != null) {
+            out.headFailed(err);
+            return;
+        }
+        sent = Math.min(cursor, head);
+        pendingMax = Math.max(pendingMax, head);
+        if (welcome) {
+            out.welcome(head);
+            welcomed = true;
+            if (deferredSync != null) {
+                long c = deferredSync;
+                deferredSync = null;
+                restart(c, false);
+                return;
+            }
+        }
+        forceReplay = true;
+        reportSynced = true;
+        pump();
+    }
+
+    /** Starts a store read if behind and able to write; reports synced once caught up. */
+    private void pump() {
+        if (!started || stopped || replaying || !out.writable()) {
+            return;
+        }
+        if (forceReplay || pendingMax > sent) {
+            forceReplay = false;
+            replaying = true;
+            int gen = generation;
+            inbox.read(sent, batch).whenComplete((read, err) -> loop.execute(() -> onBatch(gen, read, err)));
+        } else if (reportSynced) {
+            reportSynced = false;
+            out.synced(sent);
+        }
+    }
+
+    private void onBatch(int gen, ChatService.InboxRead read, Throwable err) {
+        if (gen != generation || stopped) {
+            // A sync restarted delivery meanwhile; its own read supersedes this one.
+            return;
+        }
+        replaying = false;
+        if (err != null) {
+            out.readFailed(err);
+            forceReplay = true;
+            loop.schedule(this::pump, RETRY_MILLIS);
+            return;
+        }
+        out.batchRead();
+        List<InboxEntry> entries = read.entries();
+        boolean cut = false;
+        for (InboxEntry e : entries) {
+            if (!out.writable()) {
+                // Above the high watermark: stop here (sent stays contiguous); the rest is read again once drained.
+                cut = true;
+                break;
+            }
+            if (e.cursor() > sent) {
+                sent = e.cursor();
+                out.message(e.cursor(), e.message(), false);
+            }
+        }
+        out.flush();
+        // A full batch may have more behind it; a batch from the cache is confirmed by a store read.
+        if (cut || entries.size() == batch || read.cached()) {
+            forceReplay = true;
+        }
+        pump();
+    }
+}
