@@ -280,6 +280,7 @@ final class HttpTransport implements Transport {
                         }
                     });
             InetSocketAddress remote = new InetSocketAddress(host(), port());
+            runtime.stats().connectAttempts.increment();
             ChannelFuture cf = local == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(local, 0));
             cf.addListener((ChannelFuture f) -> {
                 if (!f.isSuccess()) {

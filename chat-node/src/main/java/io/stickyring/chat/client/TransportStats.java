@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class TransportStats {
     final LongAdder connections = new LongAdder();
+    final LongAdder connectAttempts = new LongAdder();
     final LongAdder httpRequests = new LongAdder();
     final LongAdder polls = new LongAdder();
     final LongAdder emptyPolls = new LongAdder();
@@ -28,6 +29,15 @@ public final class TransportStats {
     /** TCP connections opened (connect attempts that succeeded). */
     public long connections() {
         return connections.sum();
+    }
+
+    /**
+     * TCP connects started. At least {@link #connections()}: a client closed while its connect is in
+     * flight may have completed the handshake in the kernel (the server accepted it) without ever
+     * seeing the channel active, so a server's accept count lies between the two.
+     */
+    public long connectAttempts() {
+        return connectAttempts.sum();
     }
 
     /** HTTP requests sent (the WebSocket upgrade counts once, as a connection; frames are not requests). */

@@ -97,6 +97,7 @@ final class WebSocketTransport implements Transport {
                     }
                 });
         InetSocketAddress remote = new InetSocketAddress(uri.getHost(), port);
+        runtime.stats().connectAttempts.increment();
         (local == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(local, 0))).addListener(
                 (ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {

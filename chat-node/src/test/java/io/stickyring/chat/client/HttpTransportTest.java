@@ -77,8 +77,11 @@ class HttpTransportTest {
         alice.close();
         bob.close();
         TransportStats s = runtime.stats();
+        // A poll whose connect was in flight at close can be accepted by the node without the client ever
+        // seeing it active: the node's count lies between connections established and connects started.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accepted(node) - acceptedBefore)
-                .as("node accepts vs client connections").isEqualTo(s.connections()));
+                .as("node accepts vs client connections").isBetween(s.connections(), s.connectAttempts()));
+        assertThat(s.connectAttempts() - s.connections()).as("connects cut by the close").isLessThanOrEqualTo(2);
         assertThat(s.httpRequests()).isGreaterThanOrEqualTo(sent.size() + 2);
         assertThat(s.polls()).isGreaterThanOrEqualTo(2);
         if (keepAlive) {
