@@ -37,6 +37,8 @@ PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
 LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
 SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
+JFR="${JFR:-}"                 # JFR=1: each node records a flight recording (settings=profile) into
+                               # OUT_DIR/cluster-<stamp>-<leg>-<node>.jfr (read with `jfr print` / `jfr summary`)
 source "$root/bench/chat/common.sh"
 bench_setup cluster
 pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
@@ -61,7 +63,9 @@ command -v psql >/dev/null || { echo "psql is needed to sample pg_stat_activity"
 # NODE_ADMIN, its pid appended to pids
 start_node() {
   local name="$1"; shift
-  java -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  local jfr=()
+  [ -n "$JFR" ] && jfr=("-XX:StartFlightRecording=filename=$OUT_DIR/cluster-$stamp-$leg-$name.jfr,settings=profile,dumponexit=true")
+  java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")

@@ -98,6 +98,33 @@ class PostgresMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aBatchOfNewAppendsIsOneAutocommitStatementAndAResendFallsBackToTheLookup() {
+        PostgresMessageStore pg = open(PostgresTestSchemas.newSchema());
+        schemas.add(pg.config().schema());
+        extra.add(pg);
+        String dm = Conversations.dmId("alice", "bob");
+        List<AppendResult> firsts = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            firsts.add(pg.append(new SendRequest(i % 2 == 0 ? "alice" : "bob", "one-" + i, dm, "m" + i)).join());
+        }
+        assertThat(pg.oneStatementBatches).isEqualTo(5);
+        assertThat(pg.transactionBatches).isZero();
+        assertThat(firsts).extracting(r -> r.ack().seq()).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(firsts.get(4).cursors()).containsEntry("alice", 5L).containsEntry("bob", 5L);
+        // A resend fails the optimistic statement as a whole (unique violation, nothing stored) and
+        // is answered by the transaction that looks it up.
+        AppendResult again = pg.append(new SendRequest("bob", "one-3", dm, "m3")).join();
+        assertThat(again.duplicate()).isTrue();
+        assertThat(again.ack()).isEqualTo(firsts.get(2).ack());
+        assertThat(pg.transactionBatches).isEqualTo(1);
+        AppendResult sixth = pg.append(new SendRequest("alice", "one-6", dm, "m6")).join();
+        assertThat(sixth.ack().seq()).isEqualTo(6);
+        assertThat(pg.readInbox("bob", 0, 100)).extracting(InboxEntry::cursor).containsExactlyElementsOf(LongStreamRange.of(1, 6));
+        assertThat(pg.history(dm, Long.MAX_VALUE, 100)).extracting(StoredMessage::id)
+                .containsExactly("one-1", "one-2", "one-3", "one-4", "one-5", "one-6");
+    }
+
+    @Test
     void resendThroughAnotherInstanceGetsTheOriginalAck() {
         store = openFresh();
         MessageStore other = another();
