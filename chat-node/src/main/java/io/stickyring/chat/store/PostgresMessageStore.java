@@ -49,6 +49,11 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
     private final HikariDataSource writerDs;
     /** Readers never compete with the writer for a connection. */
     private final HikariDataSource ds;
+    /** History pages' pool on the read replica ({@code replica=}), or null. */
+    private final HikariDataSource replicaDs;
+    /** History pages served by the replica / by the primary after the replica failed (tests read them). */
+    final java.util.concurrent.atomic.AtomicLong replicaReads = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong replicaFallbacks = new java.util.concurrent.atomic.AtomicLong();
     /** Batches committed as one autocommit statement / in an explicit transaction (written by the writer thread). */
     volatile long oneStatementBatches;
     volatile long transactionBatches;
@@ -77,7 +82,20 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             writerDs.close();
             throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
         }
+        this.replicaDs = config.replicaJdbcUrl() == null ? null : replicaPool(config);
         startWriter("pg-writer-" + config.schema());
+    }
+
+    /**
+     * The replica's pool: read-only, as many connections as the readers, and it starts even while
+     * the replica is down (initializationFailTimeout -1): the primary answers meanwhile.
+     */
+    private static HikariDataSource replicaPool(PostgresConfig config) {
+        HikariConfig hc = hikari(config, "replica", config.poolSize() - 1);
+        hc.setJdbcUrl(config.replicaJdbcUrl());
+        hc.setReadOnly(true);
+        hc.setInitializationFailTimeout(-1);
+        return new HikariDataSource(hc);
     }
 
     private static HikariConfig hikari(PostgresConfig config, String role, int size) {
@@ -549,6 +567,27 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         }
     }
 
+    /**
+     * History pages go to the replica when there is one (they may lag it by the replication delay);
+     * a replica that fails or cannot be reached within {@code connectTimeout} is skipped for the
+     * primary. Inbox reads, inbox heads and group lookups always read the primary: delivery and
+     * membership need the committed state.
+     */
+    @Override
+    protected <T> T withLaggingReader(Query<T> q) throws SQLException {
+        if (replicaDs != null) {
+            try (Connection c = replicaDs.getConnection()) {
+                T r = q.run(c);
+                replicaReads.incrementAndGet();
+                return r;
+            } catch (SQLException e) {
+                replicaFallbacks.incrementAndGet();
+                log.debug("replica read failed, reading the primary: {}", e.toString());
+            }
+        }
+        return withReader(q);
+    }
+
     @Override
     public long inboxHead(String user) {
         return read(c -> {
@@ -563,6 +602,9 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
 
     @Override
     protected void closeResources() {
+        if (replicaDs != null) {
+            replicaDs.close();
+        }
         ds.close();
         writerDs.close();
     }

@@ -125,6 +125,40 @@ class PostgresMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void historyPagesReadTheReplicaAndThePrimaryWhenTheReplicaIsGone() throws Exception {
+        // The "replica" is the same server reached through a proxy the test can cut.
+        java.net.URI base = java.net.URI.create(PostgresTestSchemas.BASE.replace("postgresql://", "http://"));
+        try (io.stickyring.chat.server.TcpProxy proxy = io.stickyring.chat.server.TcpProxy.start(base.getHost(), base.getPort())) {
+            String s = PostgresTestSchemas.newSchema();
+            schemas.add(s);
+            PostgresMessageStore pg = new PostgresMessageStore(PostgresTestSchemas.config(s,
+                    "connectTimeout=1s&replica=127.0.0.1:" + proxy.port), Clock.systemUTC(), countingMetrics);
+            extra.add(pg);
+            String dm = Conversations.dmId("alice", "bob");
+            for (int i = 1; i <= 3; i++) {
+                pg.append(new SendRequest("alice", "r-" + i, dm, "m" + i)).join();
+            }
+            assertThat(pg.history(dm, Long.MAX_VALUE, 10)).extracting(StoredMessage::seq).containsExactly(1L, 2L, 3L);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+            // Inbox reads never go to the replica (delivery needs the committed state).
+            assertThat(pg.readInbox("bob", 0, 10)).hasSize(3);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+            proxy.cut();
+            assertThat(pg.history(dm, Long.MAX_VALUE, 10)).extracting(StoredMessage::seq).containsExactly(1L, 2L, 3L);
+            assertThat(pg.replicaFallbacks.get()).isEqualTo(1);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicaSpecIsParsedAndCheckedNamingTheValue() {
+        assertThat(PostgresConfig.parse("postgresql://u@db1:5432/chat?replica=db2:5433,db3", 1).replicaJdbcUrl())
+                .isEqualTo("jdbc:postgresql://db2:5433,db3/chat");
+        assertThat(PostgresConfig.parse("postgresql://u@db1/chat", 1).replicaJdbcUrl()).isNull();
+        assertThatThrownBy(() -> PostgresConfig.parse("postgresql://h/d?replica=a b", 1)).hasMessageContaining("replica (a b)");
+    }
+
+    @Test
     void resendThroughAnotherInstanceGetsTheOriginalAck() {
         store = openFresh();
         MessageStore other = another();
