@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.stickyring.chat.bus.NatsConfig;
 import io.stickyring.chat.bus.NatsTestServer;
 import io.stickyring.chat.store.AppendResult;
-import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.ForwardingStore;
 import io.stickyring.chat.store.InboxEntry;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.PostgresMessageStore;
@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +40,12 @@ import org.junit.jupiter.api.Timeout;
 class OwnerBatchTest {
 
     /** A store whose appends wait (in order) until {@link #open()}; then it passes through. */
-    private static final class GatedStore implements MessageStore {
-        private final MessageStore inner;
+    private static final class GatedStore extends ForwardingStore {
         private final List<Object[]> held = new ArrayList<>();
         private boolean open;
 
         GatedStore(MessageStore inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -80,46 +78,6 @@ class OwnerBatchTest {
 
         synchronized int held() {
             return held.size();
-        }
-
-        @Override
-        public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
-            return inner.readInbox(user, afterCursor, limit);
-        }
-
-        @Override
-        public long inboxHead(String user) {
-            return inner.inboxHead(user);
-        }
-
-        @Override
-        public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
-            return inner.history(conv, beforeSeq, limit);
-        }
-
-        @Override
-        public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
-            return inner.createGroup(creator, members, title);
-        }
-
-        @Override
-        public Optional<Conversation> conversation(String id) {
-            return inner.conversation(id);
-        }
-
-        @Override
-        public List<Conversation> conversationsOf(String user) {
-            return inner.conversationsOf(user);
-        }
-
-        @Override
-        public CompletableFuture<Long> markRead(String conv, String user, long seq) {
-            return inner.markRead(conv, user, seq);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
