@@ -2,6 +2,7 @@
 # A whole stickyring cluster as real processes on loopback, from the built jar:
 #   3 ZooKeeper servers (one ensemble: `stickyring zk --server-id N --ensemble ...`),
 #   3 chat nodes on PostgreSQL (127.0.0.1:5432, trust auth, database `test`) and NATS (127.0.0.1:4222),
+#     role `all` (default), or with SHAPE=split: n1, n2 `--role edge` and n3 `--role writer`,
 #   2 load balancers on the same ZooKeeper cluster (PROXY v2 to the nodes).
 #
 #   deploy/local-cluster.sh up       start everything (free ports), wait until both LBs list 3 nodes
@@ -13,6 +14,7 @@
 #   STICKYRING_PG        PostgreSQL for the nodes (default postgresql://postgres@127.0.0.1:5432/test)
 #   STICKYRING_NATS      NATS for the nodes (default nats://127.0.0.1:4222)
 #   KEEP_SCHEMA=1        `down` keeps the run's PostgreSQL schema (default: dropped)
+#   SHAPE                `all` (3 nodes of role all, default) or `split` (2 edges + 1 writer; the LBs list the edges only)
 #   JAVA_OPTS            JVM options of every process (default -Xms32m -Xmx256m -XX:+UseSerialGC)
 #
 # Each `up` uses a fresh PostgreSQL schema (sr_cluster_<time>_<pid>) and NATS subject prefix, so it
@@ -25,6 +27,8 @@ run="${STICKYRING_RUN_DIR:-/tmp/stickyring-cluster}"
 pg="${STICKYRING_PG:-postgresql://postgres@127.0.0.1:5432/test}"
 nats="${STICKYRING_NATS:-nats://127.0.0.1:4222}"
 java_opts="${JAVA_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC}"
+shape="${SHAPE:-all}"
+case "$shape" in all|split) ;; *) echo "local-cluster: SHAPE ($shape) must be all or split" >&2; exit 2 ;; esac
 # Stop order: front to back, so no LB routes to a node that is already gone, and nodes deregister
 # while ZooKeeper still runs.
 order=(lb1 lb2 n1 n2 n3 zk1 zk2 zk3)
@@ -81,6 +85,8 @@ print("version=%s stale=%s members=%s" % (m["version"], str(m["stale"]).lower(),
 }
 
 lb_has_three() { lb_members "$1" | grep -Eq 'members=n[0-9]:ACTIVE:[0-9]+,n[0-9]:ACTIVE:[0-9]+,n[0-9]:ACTIVE:[0-9]+$'; }
+# split shape: the LBs list the two edges and never the writer n3
+lb_has_edges() { lb_members "$1" | grep -Eq 'members=n1:ACTIVE:[0-9]+,n2:ACTIVE:[0-9]+$'; }
 
 cmd_up() {
   [ -f "$jar" ] || "$here/stickyring" --help >/dev/null || die "cannot build $jar"
@@ -98,6 +104,7 @@ cmd_up() {
   local connect="127.0.0.1:${p[2]},127.0.0.1:${p[5]},127.0.0.1:${p[8]}"
   cat >"$run/cluster.env" <<EOF
 SCHEMA=$schema
+SHAPE=$shape
 PREFIX=$prefix
 PG=$pg
 ZK_CONNECT=$connect
@@ -124,7 +131,10 @@ EOF
   wait_for 60 "a ZooKeeper leader" bash -c "for port in ${p[2]} ${p[5]} ${p[8]}; do exec 3<>/dev/tcp/127.0.0.1/\$port && printf srvr >&3 && timeout 3 cat <&3 | grep -q 'Mode: leader' && exit 0; done; exit 1"
   say "zookeeper  ensemble $connect (data $run/zk1..3)"
 
-  for i in 1 2 3; do
+  # Split: the writer n3 starts first, so the edges never commit sends themselves.
+  local node_order=(1 2 3) role=()
+  [ "$shape" = split ] && node_order=(3 1 2) && role=([1]=edge [2]=edge [3]=writer)
+  for i in "${node_order[@]}"; do
     cat >"$run/n$i.yaml" <<EOF
 id: n$i
 listen: 127.0.0.1:${p[$((8 + i))]}
@@ -138,9 +148,12 @@ drain-period: 2s
 io-threads: 2
 admin: 127.0.0.1:${p[$((16 + i))]}
 EOF
+    [ "$shape" = split ] && echo "role: ${role[$i]}" >>"$run/n$i.yaml"
     start "n$i" io.stickyring.dist.Main node --config "$run/n$i.yaml"
+    if [ "$shape" = split ] && [ "$i" = 3 ]; then wait_for 90 "writer n3 to listen" grep -q 'listening on' "$run/n3.log"; fi
   done
   for i in 1 2 3; do wait_for 90 "node n$i to listen" grep -q 'listening on' "$run/n$i.log"; done
+  [ "$shape" = split ] && say "shape      split: n1, n2 role edge (clients, reads; sends forwarded), n3 role writer (commits; no clients)"
   say "nodes      n1..n3 on 127.0.0.1:${p[9]},${p[10]},${p[11]} (PostgreSQL schema $schema, NATS prefix $prefix)"
   say "           metrics and health on 127.0.0.1:${p[17]},${p[18]},${p[19]} (/metrics, /healthz); tokens: stickyring token --secret-file $run/secret --user ID"
 
@@ -160,11 +173,13 @@ EOF
     start "lb$i" io.stickyring.dist.Main lb --config "$run/lb$i.yaml"
   done
   . "$run/cluster.env"
-  wait_for 60 "lb1 to list n1..n3" lb_has_three "$LB1_ADMIN"
-  wait_for 60 "lb2 to list n1..n3" lb_has_three "$LB2_ADMIN"
+  local lb_ready=lb_has_three listed="n1, n2, n3"
+  [ "$shape" = split ] && lb_ready=lb_has_edges && listed="the edges n1, n2 (not the writer n3)"
+  wait_for 60 "lb1 to list $listed" "$lb_ready" "$LB1_ADMIN"
+  wait_for 60 "lb2 to list $listed" "$lb_ready" "$LB2_ADMIN"
   say "lb1        proxy http://127.0.0.1:$LB1_PROXY/  admin http://127.0.0.1:$LB1_ADMIN/members"
   say "lb2        proxy http://127.0.0.1:$LB2_PROXY/  admin http://127.0.0.1:$LB2_ADMIN/members"
-  say "ready      both LBs list n1, n2, n3 as ACTIVE; run dir $run"
+  say "ready      both LBs list $listed as ACTIVE; run dir $run"
 }
 
 cmd_status() {

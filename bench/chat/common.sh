@@ -5,7 +5,7 @@
 bench_setup() {
   SECRET="bench-secret-0123456789abcdef-0123456789"
   export STICKYRING_SECRET="$SECRET"  # nodes read it from the environment (never argv)
-  JAR="$root/dist/target/stickyring.jar"
+  JAR="${STICKYRING_JAR:-$root/dist/target/stickyring.jar}"  # STICKYRING_JAR: run another build (e.g. a before/after pair)
   tmp="$root/bench/results/tmp/$1-$$"
   stamp="$(date -u +%Y%m%d-%H%M)"
   OUT_DIR="${OUT_DIR:-$root/bench/results}"  # where the results go (e.g. /tmp for a smoke run)
@@ -23,8 +23,9 @@ stop_all() {
   rm -rf "$tmp"
 }
 
-# ensure_jar: (re)build the jar when missing or older than any main source
+# ensure_jar: (re)build the jar when missing or older than any main source (not with STICKYRING_JAR)
 ensure_jar() {
+  [ -n "${STICKYRING_JAR:-}" ] && return 0  # a given jar is used as it is
   if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
     echo "building $JAR ..." >&2
     mvn -B -q -pl dist -am package -DskipTests >&2

@@ -23,8 +23,8 @@
 # Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to each leg;
 # the schemas are dropped at the end (needs psql) and every process is stopped (trap).
 set -euo pipefail
-# The nodes read their HS256 secret from the environment (never argv); the load client logs in with dev login (loopback only).
-export STICKYRING_SECRET="${STICKYRING_SECRET:-cluster-bench-secret-0123456789abcdefgh}"
+# The nodes read their HS256 secret from the environment (STICKYRING_SECRET, never argv; set by
+# bench_setup); the load client mints its tokens with the same secret (--secret).
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 USERS="${USERS:-120}"          # users in direct-conversation pairs, spread over the (edge) nodes
@@ -37,6 +37,8 @@ PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
 LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
 SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
+JFR="${JFR:-}"                 # JFR=1: each node records a flight recording (settings=profile) into
+                               # OUT_DIR/cluster-<stamp>-<leg>-<node>.jfr (read with `jfr print` / `jfr summary`)
 source "$root/bench/chat/common.sh"
 bench_setup cluster
 pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
@@ -57,20 +59,24 @@ trap cleanup EXIT
 ensure_jar
 command -v psql >/dev/null || { echo "psql is needed to sample pg_stat_activity" >&2; exit 1; }
 
-# start_node NAME EXTRA_ARGS... -> the node's port in NODE_PORT, its pid appended to pids
+# start_node NAME EXTRA_ARGS... -> the node's port in NODE_PORT, its admin (/metrics) port in
+# NODE_ADMIN, its pid appended to pids
 start_node() {
   local name="$1"; shift
-  java -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  local jfr=()
+  [ -n "$JFR" ] && jfr=("-XX:StartFlightRecording=filename=$OUT_DIR/cluster-$stamp-$leg-$name.jfr,settings=profile,dumponexit=true")
+  java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
-  NODE_PORT=""
-  for _ in $(seq 1 300); do
+  NODE_PORT=""; NODE_ADMIN=""
+  for _ in $(seq 1 600); do
     NODE_PORT="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
-    [ -n "$NODE_PORT" ] && break
+    NODE_ADMIN="$(grep -o 'admin on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
+    [ -n "$NODE_PORT" ] && [ -n "$NODE_ADMIN" ] && break
     sleep 0.1
   done
-  [ -n "$NODE_PORT" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
+  [ -n "$NODE_PORT" ] && [ -n "$NODE_ADMIN" ] || { echo "node $name did not start:" >&2; tail -20 "$tmp/$name.log" >&2; exit 1; }
 }
 
 stop_nodes() {
@@ -116,15 +122,15 @@ sample_stop() {
   wait "$sampler_pid" 2>/dev/null || true
 }
 
-# metric_sum NAME PORTS -> sum of NAME over the nodes' /metrics
+# metric_sum NAME ADMIN_PORTS -> sum of NAME over the nodes' /metrics (served on the admin listener)
 metric_sum() {
   local name="$1" ports="$2" p
   for p in ${ports//,/ }; do curl -s "127.0.0.1:$p/metrics"; done | awk -v n="$name" '$1 == n {s += $2} END {printf "%.6f\n", s + 0}'
 }
 
-# run_leg KEY LABEL EDGE_PORTS ALL_PORTS SCHEMA -> appends a JSON object to $tmp/legs.jsonl
+# run_leg KEY LABEL EDGE_PORTS EDGE_ADMIN_PORTS ALL_ADMIN_PORTS SCHEMA -> appends a JSON object to $tmp/legs.jsonl
 run_leg() {
-  local key="$1" label="$2" edges="$3" all="$4" schema="$5"
+  local key="$1" label="$2" edges="$3" edge_admins="$4" all="$5" schema="$6"
   echo "== $label: closed loop, $USERS users, window $WINDOW" >&2
   local load0; load0="$(cut -d' ' -f1-3 /proc/loadavg)"
   local c0; c0="$(cpu_ticks "${pids[@]}")"; local t0; t0="$(date +%s.%N)"
@@ -132,7 +138,7 @@ run_leg() {
   if [ -n "${PROFILE:-}" ]; then  # per-thread CPU of the nodes mid-run, kept in OUT_DIR
     ( sleep "$((WARMUP + DURATION / 2))"; top -H -b -n 1 -d 1 $(printf -- '-p %s ' "${pids[@]}") | head -40 >"$OUT_DIR/cluster-$stamp-$key-threads.txt" ) &
   fi
-  local send; send="$(bench send --ports "$edges" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+  local send; send="$(bench send --ports "$edges" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
   [ -n "$schema" ] && sample_stop
   local c1; c1="$(cpu_ticks "${pids[@]}")"; local t1; t1="$(date +%s.%N)"
   echo "$send" >&2
@@ -144,7 +150,7 @@ run_leg() {
   local rate='null'
   if [ "$RATE" -gt 0 ]; then
     echo "== $label: open loop at $RATE sends/s" >&2
-    rate="$(bench rate --ports "$edges" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
+    rate="$(bench rate --ports "$edges" --admin-ports "$edge_admins" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
     echo "$rate" >&2
   fi
   local load1; load1="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -201,26 +207,26 @@ for leg in $LEGS; do
   bus="$NATS?prefix=bench.c$$.$leg_no"
   zk_args=()
   [ -n "$OWNERS" ] && zk_args=(--zk "$ZK" --cluster "bench-$$-$leg_no" --zk-session-timeout 4s)
-  edges=""; all=""
-  add() { edges="${edges:+$edges,}$NODE_PORT"; all="${all:+$all,}$NODE_PORT"; }
+  edges=""; edge_admins=""; all=""
+  add() { edges="${edges:+$edges,}$NODE_PORT"; edge_admins="${edge_admins:+$edge_admins,}$NODE_ADMIN"; all="${all:+$all,}$NODE_ADMIN"; }
   case "$leg" in
     sqlite)
       start_node single --store "sqlite:$tmp/single.db" --bus local; add
-      run_leg sqlite "1 node, SQLite + in-process bus" "$edges" "$all" "" ;;
+      run_leg sqlite "1 node, SQLite + in-process bus" "$edges" "$edge_admins" "$all" "" ;;
     1all)
       start_node a1 --store "$store" --bus "$bus" "${zk_args[@]}"; add
-      run_leg 1all "1 node (all), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      run_leg 1all "1 node (all), PostgreSQL + NATS" "$edges" "$edge_admins" "$all" "$schema" ;;
     3all)
       for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus" "${zk_args[@]}"; add; done
-      run_leg 3all "3 nodes (all)${OWNERS:+, writer ownership}, PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      run_leg 3all "3 nodes (all)${OWNERS:+, writer ownership}, PostgreSQL + NATS" "$edges" "$edge_admins" "$all" "$schema" ;;
     3old)
       for n in a1 a2 a3; do start_node "$n" --store "$store" --bus "$bus"; add; done
-      run_leg 3old "3 nodes (all), no ownership (before), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      run_leg 3old "3 nodes (all), no ownership (before), PostgreSQL + NATS" "$edges" "$edge_admins" "$all" "$schema" ;;
     2e1w|2e2w)
       [ -n "$OWNERS" ] || { echo "leg $leg needs OWNERS=1 (node --role)" >&2; exit 2; }
-      for w in $(seq 1 "${leg:2:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_PORT"; done
+      for w in $(seq 1 "${leg:2:1}"); do start_node "w$w" --store "$store" --bus "$bus" "${zk_args[@]}" --role writer; all="${all:+$all,}$NODE_ADMIN"; done
       for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
-      run_leg "$leg" "2 edges + ${leg:2:1} writer(s), PostgreSQL + NATS" "$edges" "$all" "$schema" ;;
+      run_leg "$leg" "2 edges + ${leg:2:1} writer(s), PostgreSQL + NATS" "$edges" "$edge_admins" "$all" "$schema" ;;
     kill)
       # Failover: 2 edges + 2 writers at RATE sends/s; kill -9 of writer w1 half-way through the
       # measured window. Reports the worst ack latency (the stall) and the sends that failed.
@@ -229,7 +235,7 @@ for leg in $LEGS; do
       start_node w2 --store "$store" --bus "$bus" "${zk_args[@]}" --role writer
       for e in e1 e2; do start_node "$e" --store "$store" --bus "$bus" "${zk_args[@]}" --role edge; add; done
       echo "== failover: open loop at $RATE sends/s, kill -9 of writer w1 after $((WARMUP + DURATION / 2)) s" >&2
-      bench rate --ports "$edges" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" \
+      bench rate --ports "$edges" --admin-ports "$edge_admins" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" \
         --duration "$DURATION" >"$tmp/kill.json" 2>"$tmp/kill.err" &
       bench_pid="$!"
       sleep "$((WARMUP + DURATION / 2))"

@@ -10,13 +10,16 @@ import io.stickyring.chat.store.SendRequest;
 import io.stickyring.chat.store.StoreUnavailableException;
 import io.stickyring.chat.store.StoredMessage;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The JSON bodies of an append request to a writer and of its reply (a result, a rejection or a
- * retryable failure). Bad bytes throw {@link IllegalArgumentException}.
+ * retryable failure), one at a time or as a batch: a JSON array of requests answered by an array of
+ * replies in the same order. Bad bytes throw {@link IllegalArgumentException}.
  */
 final class AppendCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,8 +34,63 @@ final class AppendCodec {
     }
 
     static SendRequest request(byte[] data) {
-        JsonNode n = parse(data);
+        return request(parse(data));
+    }
+
+    private static SendRequest request(JsonNode n) {
         return new SendRequest(text(n, "sender"), text(n, "id"), text(n, "conv"), text(n, "body"));
+    }
+
+    /** A JSON array of already encoded objects (requests or replies), in order. */
+    static byte[] array(List<byte[]> items) {
+        int size = 2 + Math.max(0, items.size() - 1);
+        for (byte[] b : items) {
+            size += b.length;
+        }
+        byte[] out = new byte[size];
+        out[0] = '[';
+        int at = 1;
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out[at++] = ',';
+            }
+            byte[] b = items.get(i);
+            System.arraycopy(b, 0, out, at, b.length);
+            at += b.length;
+        }
+        out[at] = ']';
+        return out;
+    }
+
+    /**
+     * The requests of a batch, in order: each a {@link SendRequest} or, for an element that is not a
+     * request, the {@link IllegalArgumentException} naming what is wrong with it.
+     */
+    static List<Object> requests(byte[] data) {
+        JsonNode n = parse(data);
+        if (!n.isArray()) {
+            throw new IllegalArgumentException("append batch is not a JSON array");
+        }
+        List<Object> out = new ArrayList<>(n.size());
+        for (JsonNode e : n) {
+            try {
+                out.add(request(e));
+            } catch (IllegalArgumentException ex) {
+                out.add(ex);
+            }
+        }
+        return out;
+    }
+
+    /** The replies of a batch, in order (each as {@link #reply(JsonNode)} reads it); {@code expected} elements. */
+    static List<JsonNode> replies(byte[] data, int expected) {
+        JsonNode n = parse(data);
+        if (!n.isArray() || n.size() != expected) {
+            throw new IllegalArgumentException("append batch reply is not an array of " + expected + " replies");
+        }
+        List<JsonNode> out = new ArrayList<>(expected);
+        n.forEach(out::add);
+        return out;
     }
 
     static byte[] result(AppendResult r) {
@@ -55,7 +113,11 @@ final class AppendCodec {
 
     /** The reply as a result, or throws the rejection / {@link StoreUnavailableException} it carries. */
     static AppendResult reply(byte[] data) {
-        JsonNode n = parse(data);
+        return reply(parse(data));
+    }
+
+    /** One reply of a batch as a result, or throws the rejection / {@link StoreUnavailableException} it carries. */
+    static AppendResult reply(JsonNode n) {
         if (!n.path("ok").asBoolean(false)) {
             String msg = n.path("msg").asText("");
             if (n.hasNonNull("code")) {

@@ -23,7 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -59,6 +62,11 @@ public final class ClusterRouting {
     /** The node's bus: a writer publishes the deliveries of what it committed (null until set). */
     private volatile MessageBus deliveries;
     private volatile ZkMemberRegistration writerRegistration;
+    /** Batch requests and the appends they carried, answered by this writer (tests read them). */
+    final java.util.concurrent.atomic.AtomicLong batchesAnswered = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong batchedAppends = new java.util.concurrent.atomic.AtomicLong();
+    /** Publishes the deliveries and replies of answered batches, off the store's writer thread. */
+    private final ExecutorService replies;
 
     private ClusterRouting(NodeRole role, String nodeId, ZkSettings zk, NatsConfig natsConfig, MessageStore local,
                            Duration timeout) {
@@ -84,6 +92,11 @@ public final class ClusterRouting {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted connecting to NATS", e);
         }
+        this.replies = Executors.newSingleThreadExecutor(run -> {
+            Thread t = new Thread(run, "append-replies-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
         this.ring = new WriterRing(zk);
         this.store = new OwnerRoutedStore(local, ring, nats, natsConfig.prefix(), role.commits() ? nodeId : null, timeout,
                 this::stopTakingRequests, this::closeTransport);
@@ -119,6 +132,7 @@ public final class ClusterRouting {
         String subject = OwnerRoutedStore.subject(prefix, nodeId);
         Dispatcher d = nats.createDispatcher(this::answer);
         d.subscribe(subject);
+        d.subscribe(OwnerRoutedStore.batchSubject(prefix, nodeId), this::answerBatch);
         dispatcher = d;
         try {
             nats.flush(Duration.ofSeconds(5));
@@ -161,6 +175,64 @@ public final class ClusterRouting {
             bus.publishAll(events);
             nats.publish(replyTo, AppendCodec.result(new AppendResult(r.ack(), false, r.message(), Map.of())));
         });
+    }
+
+    /**
+     * A batch of append requests (a JSON array, see {@link OwnerRoutedStore}): each is queued on the
+     * local store in order, so they join the same group commit; once all are done (committed,
+     * rejected or failed) the deliveries of the stored ones are published and one reply array is
+     * sent. That last step runs on the {@code replies} thread, not on the store's writer thread,
+     * which goes straight on to its next batch.
+     */
+    private void answerBatch(Message m) {
+        String replyTo = m.getReplyTo();
+        if (replyTo == null) {
+            return;
+        }
+        List<Object> reqs;
+        try {
+            reqs = AppendCodec.requests(m.getData());
+        } catch (IllegalArgumentException e) {
+            // Not an array: the edge cannot match replies to requests; it times out (retryable).
+            log.warn("dropping an undecodable append batch: {}", e.getMessage());
+            return;
+        }
+        batchesAnswered.incrementAndGet();
+        batchedAppends.addAndGet(reqs.size());
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>(reqs.size());
+        for (Object r : reqs) {
+            futures.add(r instanceof SendRequest req ? local.append(req)
+                    : CompletableFuture.failedFuture(new RejectedException(ErrorCodes.BAD_REQUEST, ((Exception) r).getMessage())));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .whenCompleteAsync((v, e) -> replyBatch(replyTo, futures), replies);
+    }
+
+    private void replyBatch(String replyTo, List<CompletableFuture<AppendResult>> futures) {
+        MessageBus bus = deliveries;
+        List<BusEvent> events = new ArrayList<>();
+        List<byte[]> out = new ArrayList<>(futures.size());
+        for (CompletableFuture<AppendResult> f : futures) {
+            AppendResult r;
+            try {
+                r = f.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                out.add(AppendCodec.failure(cause));
+                continue;
+            }
+            if (bus == null || r.duplicate()) {
+                out.add(AppendCodec.result(r));
+                continue;
+            }
+            // As in answer(): the writer publishes the deliveries; the reply carries no cursors.
+            r.cursors().forEach((user, cursor) -> events.add(new BusEvent.Delivery(user, cursor, r.message())));
+            out.add(AppendCodec.result(new AppendResult(r.ack(), false, r.message(), Map.of())));
+        }
+        if (bus != null && !events.isEmpty()) {
+            bus.publishAll(events);
+        }
+        nats.publish(replyTo, AppendCodec.array(out));
     }
 
     /** From now on this writer publishes the deliveries of the appends it commits for other nodes. */
@@ -220,6 +292,13 @@ public final class ClusterRouting {
 
     private void closeTransport() {
         ring.close();
+        replies.shutdown();
+        try {
+            // The local store has completed its queued writes; let their replies go out first.
+            replies.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             nats.flush(Duration.ofSeconds(2));
         } catch (Exception e) {

@@ -1,5 +1,6 @@
 package io.stickyring.chat.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.stickyring.chat.store.AppendResult;
@@ -11,12 +12,15 @@ import io.stickyring.chat.store.StoreUnavailableException;
 import io.stickyring.chat.store.StoredMessage;
 import io.stickyring.ring.ConsistentHash;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -46,6 +50,11 @@ public final class OwnerRoutedStore implements MessageStore {
     private final Duration timeout;
     private final Runnable beforeLocalClose;
     private final Runnable afterLocalClose;
+    private final ConcurrentHashMap<String, Outbox> outboxes = new ConcurrentHashMap<>();
+    /** Batch requests outstanding per writer before further appends wait and travel together. */
+    static final int MAX_IN_FLIGHT = 4;
+    /** Most appends in one batch request (also bounded by half of NATS' max payload). */
+    static final int MAX_BATCH = 256;
 
     /**
      * @param selfWriterId this node's writer id when it commits ({@code role all/writer}), else null
@@ -69,6 +78,11 @@ public final class OwnerRoutedStore implements MessageStore {
         return prefix + ".w." + writerId.replace('.', '~');
     }
 
+    /** {@code <prefix>.wb.<writer id>}: where a writer takes batches of appends (a JSON array). */
+    public static String batchSubject(String prefix, String writerId) {
+        return prefix + ".wb." + writerId.replace('.', '~');
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(SendRequest request) {
         Optional<ConsistentHash> ring = writers.current();
@@ -80,32 +94,140 @@ public final class OwnerRoutedStore implements MessageStore {
         ConsistentHash h = ring.get();
         int[] order = new int[h.nodes().size()];
         int n = h.preference(WriterRing.key(request.conv()), order);
-        byte[] body = AppendCodec.request(request);
-        return attempt(request, h, order, n, 0, body);
+        Pending p = new Pending(request, AppendCodec.request(request), h, order, n);
+        attempt(p, 0);
+        return p.future;
     }
 
-    private CompletableFuture<AppendResult> attempt(SendRequest request, ConsistentHash h, int[] order, int n, int i, byte[] body) {
-        String writer = h.nodes().get(order[i]).id();
-        if (writer.equals(selfWriterId)) {
-            return local.append(request);
+    /** One forwarded append: its encoded request, the writers to try in order, the caller's future. */
+    private static final class Pending {
+        final SendRequest request;
+        final byte[] body;
+        final ConsistentHash ring;
+        final int[] order;
+        final int n;
+        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+        int tried;
+
+        Pending(SendRequest request, byte[] body, ConsistentHash ring, int[] order, int n) {
+            this.request = request;
+            this.body = body;
+            this.ring = ring;
+            this.order = order;
+            this.n = n;
         }
-        CompletableFuture<Message> reply = nats.request(subject(prefix, writer), body)
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return reply.handle((m, e) -> {
-            if (e == null) {
-                return CompletableFuture.completedFuture(AppendCodec.reply(m.getData()));
+    }
+
+    /** Sends {@code p} to the {@code i}-th writer of its preference order (itself: the local store). */
+    private void attempt(Pending p, int i) {
+        p.tried = i;
+        String writer = p.ring.nodes().get(p.order[i]).id();
+        if (writer.equals(selfWriterId)) {
+            relay(local.append(p.request), p.future);
+            return;
+        }
+        outboxes.computeIfAbsent(writer, Outbox::new).add(p);
+    }
+
+    private static <T> void relay(CompletableFuture<T> from, CompletableFuture<T> to) {
+        from.whenComplete((r, e) -> {
+            if (e != null) {
+                to.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            } else {
+                to.complete(r);
+            }
+        });
+    }
+
+    /**
+     * The appends waiting for one writer. Up to {@link #MAX_IN_FLIGHT} batch requests are outstanding
+     * at a time; an append that finds a free slot leaves at once (no added latency when idle), the
+     * others wait for the next reply and leave together as one NATS message (a JSON array of up to
+     * {@link #MAX_BATCH} requests), so under load one request, one wake-up of the writer and one
+     * reply carry many appends. Batches are taken and published under the outbox's lock, so the
+     * writer receives appends in the order they were made (per-conversation send order holds).
+     */
+    private final class Outbox {
+        private final String writer;
+        private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+        private int inFlight;
+
+        Outbox(String writer) {
+            this.writer = writer;
+        }
+
+        void add(Pending p) {
+            synchronized (this) {
+                queue.add(p);
+                drain();
+            }
+        }
+
+        /** Publishes batches while a slot is free (caller holds the lock). */
+        private void drain() {
+            long maxBytes = Math.max(1024, nats.getMaxPayload() / 2);
+            while (inFlight < MAX_IN_FLIGHT && !queue.isEmpty()) {
+                List<Pending> batch = new ArrayList<>();
+                List<byte[]> bodies = new ArrayList<>();
+                long bytes = 0;
+                while (!queue.isEmpty() && batch.size() < MAX_BATCH
+                        && (batch.isEmpty() || bytes + queue.peek().body.length < maxBytes)) {
+                    Pending p = queue.poll();
+                    batch.add(p);
+                    bodies.add(p.body);
+                    bytes += p.body.length + 1;
+                }
+                inFlight++;
+                CompletableFuture<Message> reply;
+                try {
+                    reply = nats.request(batchSubject(prefix, writer), AppendCodec.array(bodies))
+                            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (RuntimeException e) {
+                    reply = CompletableFuture.failedFuture(e);
+                }
+                reply.whenComplete((m, e) -> done(batch, m, e));
+            }
+        }
+
+        private void done(List<Pending> batch, Message m, Throwable e) {
+            synchronized (this) {
+                inFlight--;
+                drain();
             }
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof CancellationException) {
                 // No responders: the writer is gone (its subscription died with it); try the next
                 // one, and when no listed writer answers, commit here.
-                return i + 1 < n ? attempt(request, h, order, n, i + 1, body) : local.append(request);
+                for (Pending p : batch) {
+                    if (p.tried + 1 < p.n) {
+                        attempt(p, p.tried + 1);
+                    } else {
+                        relay(local.append(p.request), p.future);
+                    }
+                }
+                return;
             }
-            String why = cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms"
-                    : cause instanceof CancellationException ? "no writer answers" : String.valueOf(cause);
-            return CompletableFuture.<AppendResult>failedFuture(new StoreUnavailableException(
-                    "writer " + writer + ": " + why, cause));
-        }).thenCompose(f -> f);
+            if (cause == null) {
+                try {
+                    List<JsonNode> replies = AppendCodec.replies(m.getData(), batch.size());
+                    for (int k = 0; k < batch.size(); k++) {
+                        try {
+                            batch.get(k).future.complete(AppendCodec.reply(replies.get(k)));
+                        } catch (RuntimeException ex) {
+                            batch.get(k).future.completeExceptionally(ex);
+                        }
+                    }
+                    return;
+                } catch (RuntimeException ex) {
+                    cause = ex;
+                }
+            }
+            String why = cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms" : String.valueOf(cause);
+            StoreUnavailableException failure = new StoreUnavailableException("writer " + writer + ": " + why, cause);
+            for (Pending p : batch) {
+                p.future.completeExceptionally(failure);
+            }
+        }
     }
 
     @Override

@@ -234,15 +234,27 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
     protected abstract <T> T withReader(Query<T> q) throws SQLException;
 
     protected final <T> T read(Query<T> q) {
+        return read(q, false);
+    }
+
+    private <T> T read(Query<T> q, boolean mayLag) {
         // Checks closed, not closing: the writer still resolves conversations while it drains.
         if (closed) {
             throw new StoreUnavailableException("store is closed", null);
         }
         try {
-            return withReader(q);
+            return mayLag ? withLaggingReader(q) : withReader(q);
         } catch (SQLException e) {
             throw new StoreUnavailableException("read failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Runs a read that may see a slightly older state (history pages): a subclass with a read
+     * replica serves it there. Default: {@link #withReader}.
+     */
+    protected <T> T withLaggingReader(Query<T> q) throws SQLException {
+        return withReader(q);
     }
 
     /** Maps columns conv, seq, sender, client_id, body, ts starting at {@code col}. */
@@ -287,7 +299,7 @@ abstract class JdbcMessageStore<O extends JdbcMessageStore.Op<?>> implements Mes
                 Collections.reverse(out);
                 return out;
             }
-        });
+        }, true);
     }
 
     @Override

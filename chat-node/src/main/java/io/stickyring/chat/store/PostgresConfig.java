@@ -16,14 +16,16 @@ import java.util.Set;
  * writer plus readers), {@code maxBatch} (group commit bound, default {@code --commit-max-batch}),
  * {@code connectTimeout} (5s), {@code socketTimeout} (30s), {@code statementTimeout} (30s),
  * {@code retries} (serialization/deadlock retries of one batch, default 5), {@code maxGroupMembers}
- * (1000). Durations follow {@link io.stickyring.cli.Durations}: {@code 250ms}, {@code 5s}, {@code 1m30s}, {@code 0}. Unknown keys
+ * (1000), {@code replica} ({@code HOST[:PORT][,HOST2...]} of a read replica with the same database,
+ * user and schema, serving history pages; default none). Durations follow {@link io.stickyring.cli.Durations}: {@code 250ms}, {@code 5s}, {@code 1m30s}, {@code 0}. Unknown keys
  * are an error naming the key.
  */
 public record PostgresConfig(String jdbcUrl, String user, String password, String schema, int poolSize,
                              int maxBatch, Duration connectTimeout, Duration socketTimeout,
-                             Duration statementTimeout, int retries, int maxGroupMembers) {
+                             Duration statementTimeout, int retries, int maxGroupMembers, String replicaJdbcUrl) {
     private static final Set<String> KEYS = Set.of("schema", "pool", "maxBatch", "connectTimeout", "socketTimeout",
-            "statementTimeout", "retries", "maxGroupMembers", "user", "password");
+            "statementTimeout", "retries", "maxGroupMembers", "user", "password", "replica");
+    private static final String HOST_LIST = "[A-Za-z0-9_.:\\[\\]-]+(,[A-Za-z0-9_.:\\[\\]-]+)*";
 
     public PostgresConfig {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -82,7 +84,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
         int slash = rest.indexOf('/');
         String hosts = slash >= 0 ? rest.substring(0, slash) : rest;
         String database = slash >= 0 ? rest.substring(slash + 1) : "";
-        if (hosts.isEmpty() || !hosts.matches("[A-Za-z0-9_.:\\[\\]-]+(,[A-Za-z0-9_.:\\[\\]-]+)*")) {
+        if (hosts.isEmpty() || !hosts.matches(HOST_LIST)) {
             throw new IllegalArgumentException("store spec (" + redact(spec) + ") has no valid HOST[:PORT] list");
         }
         if (database.isEmpty() || !database.matches("[A-Za-z0-9_$-]+")) {
@@ -100,6 +102,10 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 params.put(k, eq >= 0 ? decode(kv.substring(eq + 1)) : "");
             }
         }
+        String replica = params.get("replica");
+        if (replica != null && !replica.matches(HOST_LIST)) {
+            throw new IllegalArgumentException("replica (" + replica + ") must be HOST[:PORT][,HOST2[:PORT2]...]");
+        }
         user = params.getOrDefault("user", user);
         password = params.getOrDefault("password", password);
         return new PostgresConfig("jdbc:postgresql://" + hosts + "/" + database, user, password,
@@ -110,7 +116,8 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
                 duration(params, "socketTimeout", Duration.ofSeconds(30)),
                 duration(params, "statementTimeout", Duration.ofSeconds(30)),
                 integer(params, "retries", 5),
-                integer(params, "maxGroupMembers", 1000));
+                integer(params, "maxGroupMembers", 1000),
+                replica == null ? null : "jdbc:postgresql://" + replica + "/" + database);
     }
 
     private static String decode(String s) {
@@ -141,6 +148,7 @@ public record PostgresConfig(String jdbcUrl, String user, String password, Strin
 
     @Override
     public String toString() {
-        return jdbcUrl + "?schema=" + schema + "&user=" + user + "&pool=" + poolSize + "&maxBatch=" + maxBatch;
+        return jdbcUrl + "?schema=" + schema + "&user=" + user + "&pool=" + poolSize + "&maxBatch=" + maxBatch
+                + (replicaJdbcUrl == null ? "" : "&replica=" + replicaJdbcUrl);
     }
 }

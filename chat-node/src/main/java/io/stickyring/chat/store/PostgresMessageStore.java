@@ -49,6 +49,14 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
     private final HikariDataSource writerDs;
     /** Readers never compete with the writer for a connection. */
     private final HikariDataSource ds;
+    /** History pages' pool on the read replica ({@code replica=}), or null. */
+    private final HikariDataSource replicaDs;
+    /** History pages served by the replica / by the primary after the replica failed (tests read them). */
+    final java.util.concurrent.atomic.AtomicLong replicaReads = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong replicaFallbacks = new java.util.concurrent.atomic.AtomicLong();
+    /** Batches committed as one autocommit statement / in an explicit transaction (written by the writer thread). */
+    volatile long oneStatementBatches;
+    volatile long transactionBatches;
 
     public PostgresMessageStore(PostgresConfig config, Clock clock, StoreMetrics metrics) {
         super(config.maxBatch(), config.maxGroupMembers(), TimeUnit.SECONDS.toMillis(60), "user_id");
@@ -74,7 +82,20 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             writerDs.close();
             throw new StoreUnavailableException("cannot connect to PostgreSQL at " + config.jdbcUrl() + ": " + rootMessage(e), e);
         }
+        this.replicaDs = config.replicaJdbcUrl() == null ? null : replicaPool(config);
         startWriter("pg-writer-" + config.schema());
+    }
+
+    /**
+     * The replica's pool: read-only, as many connections as the readers, and it starts even while
+     * the replica is down (initializationFailTimeout -1): the primary answers meanwhile.
+     */
+    private static HikariDataSource replicaPool(PostgresConfig config) {
+        HikariConfig hc = hikari(config, "replica", config.poolSize() - 1);
+        hc.setJdbcUrl(config.replicaJdbcUrl());
+        hc.setReadOnly(true);
+        hc.setInitializationFailTimeout(-1);
+        return new HikariDataSource(hc);
     }
 
     private static HikariConfig hikari(PostgresConfig config, String role, int size) {
@@ -210,41 +231,55 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
     protected void runBatch(List<Op<?>> ops) {
         long start = System.nanoTime();
         Exception failure = null;
-        // First try without looking up resends (one round trip less); if the insert meets an
-        // existing (sender, client id), roll back and redo the batch with the lookup.
+        // First try without looking up resends: a batch of appends only runs as ONE statement in
+        // autocommit (one round trip, the commit included). If the insert meets an existing
+        // (sender, client id) the statement fails as a whole (unique violation, nothing stored) and
+        // the batch is redone in a transaction with the lookup first.
         boolean checkResends = false;
+        boolean appendsOnly = ops.stream().allMatch(op -> op instanceof AppendOp);
         for (int attempt = 0; attempt <= config.retries(); attempt++) {
             Map<String, Conversation> newGroups = new HashMap<>();
+            boolean oneStatement = appendsOnly && !checkResends;
             try (Connection c = writerDs.getConnection()) {
                 try {
-                    c.setAutoCommit(false);
+                    c.setAutoCommit(oneStatement);
                     for (Op<?> op : ops) {
                         op.reset();
                     }
                     apply(c, ops, newGroups, checkResends);
-                    c.commit();
+                    if (!oneStatement) {
+                        c.commit();
+                    }
                 } catch (SQLException | RuntimeException e) {
-                    try {
-                        c.rollback();
-                    } catch (SQLException re) {
-                        e.addSuppressed(re);
+                    if (!oneStatement) {
+                        try {
+                            c.rollback();
+                        } catch (SQLException re) {
+                            e.addSuppressed(re);
+                        }
                     }
                     throw e;
                 }
                 groupCache.putAll(newGroups);
+                if (oneStatement) {
+                    oneStatementBatches++;
+                } else {
+                    transactionBatches++;
+                }
                 metrics.committed(ops.size(), System.nanoTime() - start);
                 for (Op<?> op : ops) {
                     op.complete();
                 }
                 return;
-            } catch (ResendSeen e) {
-                failure = e;
-                if (!checkResends) {
-                    checkResends = true;
-                    attempt--;
-                }
             } catch (SQLException e) {
                 failure = e;
+                if (!checkResends && UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    // A resend of a stored message (or the same id committed meanwhile through another
+                    // node): redo the batch with the lookup, which answers it with the original ack.
+                    checkResends = true;
+                    attempt--;
+                    continue;
+                }
                 if (!retryable(e) || attempt == config.retries()) {
                     break;
                 }
@@ -258,17 +293,12 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         failAll(ops, new StoreUnavailableException("commit failed: " + failure.getMessage(), failure));
     }
 
-    /** The optimistic insert met a stored (sender, client id): redo the batch with the resend lookup. */
-    private static final class ResendSeen extends RuntimeException {
-        ResendSeen() {
-            super("batch holds a resend of a stored message", null, false, false);
-        }
-    }
+    private static final String UNIQUE_VIOLATION = "23505";
 
     /** Deadlock, serialization failure, unique violation: a concurrent writer won; the retry sees its commit. */
     private static boolean retryable(SQLException e) {
         String state = e.getSQLState();
-        return "40P01".equals(state) || "40001".equals(state) || "23505".equals(state);
+        return "40P01".equals(state) || "40001".equals(state) || UNIQUE_VIOLATION.equals(state);
     }
 
     private void apply(Connection c, List<Op<?>> ops, Map<String, Conversation> newGroups, boolean checkResends)
@@ -388,13 +418,47 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
     }
 
     /**
-     * Writes the new messages of a batch in two statements. The first locks and advances the
-     * conversation heads (in id order), adds the members of direct conversations seen for the
-     * first time and inserts the messages numbered from the heads it just locked; the second
-     * locks and advances the users' inbox heads (in id order) and inserts the inbox entries
-     * numbered from them. Each row's number is {@code head - back}, where {@code back} counts the
-     * later rows of the same counter in this batch, so numbers follow queue order.
+     * The one statement that stores a batch's new messages. Its data-modifying CTEs: {@code c} locks
+     * and advances the conversation heads (in id order), {@code mem} adds the members of direct
+     * conversations seen for the first time, {@code m} inserts the messages numbered from the heads
+     * just locked, {@code h} locks and advances the users' inbox heads (in id order) and {@code i}
+     * inserts the inbox entries numbered from them. Each row's number is {@code head - back}, where
+     * {@code back} counts the later rows of the same counter in this batch, so numbers follow queue
+     * order. {@code h} reads {@code (SELECT count(*) FROM c)} first, which runs {@code c} to the end
+     * before the first user row is locked: conversation rows are always locked before user rows,
+     * so batches of two nodes cannot deadlock on counters and a user's inbox order agrees with seq
+     * order within each conversation. The messages insert has no ON CONFLICT: a stored
+     * {@code (sender, client id)} fails the whole statement (nothing of it stays) with a unique
+     * violation. Run in autocommit it is the whole transaction: one round trip, commit included.
+     *
+     * <p>Worked example: a batch holds a1, b1, a2 (conversation a twice). {@code c} moves a's head
+     * from 4 to 6 and b's from 0 to 1; a1 has back 1 (seq 5), a2 back 0 (seq 6), b1 back 0 (seq 1).
      */
+    static final String STORE_FRESH_SQL =
+            "WITH c AS (INSERT INTO conversations AS c (id, kind, title, created_by, created_at, head)"
+                    + " SELECT t.id, t.kind, '', t.created_by, ?, t.n"
+                    + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS t(id, kind, created_by, n) ORDER BY t.id"
+                    + " ON CONFLICT (id) DO UPDATE SET head = c.head + EXCLUDED.head"
+                    + " RETURNING c.id, c.head, c.kind, (c.xmax = 0) AS inserted),"
+                    // Direct ids are dm:<a>:<b> and user ids never contain ':'.
+                    + " mem AS (INSERT INTO members (conv, user_id)"
+                    + " SELECT c.id, u FROM c, unnest(string_to_array(substr(c.id, 4), ':')) AS u"
+                    + " WHERE c.inserted AND c.kind = 'DIRECT' ON CONFLICT DO NOTHING),"
+                    + " m AS (INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
+                    + " SELECT x.conv, c.head - x.back, x.sender, x.client_id, x.body, ?"
+                    + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS x(conv, back, sender, client_id, body)"
+                    + " JOIN c ON c.id = x.conv),"
+                    + " h AS (INSERT INTO inbox_heads AS h (user_id, head)"
+                    + " SELECT t.u, t.n FROM unnest(?::text[], ?::bigint[]) AS t(u, n)"
+                    + " WHERE (SELECT count(*) FROM c) >= 0 ORDER BY t.u"
+                    + " ON CONFLICT (user_id) DO UPDATE SET head = h.head + EXCLUDED.head"
+                    + " RETURNING h.user_id, h.head),"
+                    + " i AS (INSERT INTO inbox (user_id, cursor, conv, seq)"
+                    + " SELECT e.u, h.head - e.back, e.conv, c.head - e.mback"
+                    + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS e(u, back, conv, mback)"
+                    + " JOIN h ON h.user_id = e.u JOIN c ON c.id = e.conv)"
+                    + " SELECT true, c.id, c.head FROM c UNION ALL SELECT false, h.user_id, h.head FROM h";
+
     private void storeFresh(Connection c, List<AppendOp> fresh, TreeMap<String, Long> convCount,
                             TreeMap<String, Long> userCount, Map<String, Conversation.Kind> kinds) throws SQLException {
         long now = clock.millis();
@@ -409,113 +473,70 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             kindNames.add(kinds.get(id).name());
             creators.add(creatorOf.get(id));
         }
-        // back = how many later messages of the same conversation this batch holds.
+        // back = how many later messages of the same conversation (users' entries) this batch holds.
         Map<String, Long> remaining = new HashMap<>(convCount);
-        List<Object> mConv = new ArrayList<>();
-        List<Object> mBack = new ArrayList<>();
-        List<Object> mSender = new ArrayList<>();
-        List<Object> mClient = new ArrayList<>();
-        List<Object> mBody = new ArrayList<>();
-        for (AppendOp a : fresh) {
+        Map<String, Long> userLeft = new HashMap<>(userCount);
+        int n = fresh.size();
+        Object[] mConv = new Object[n];
+        long[] mBack = new long[n];
+        Object[] mSender = new Object[n];
+        Object[] mClient = new Object[n];
+        Object[] mBody = new Object[n];
+        List<Object> iUser = new ArrayList<>();
+        List<Long> iBack = new ArrayList<>();
+        List<Object> iConv = new ArrayList<>();
+        List<Object> iMBack = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            AppendOp a = fresh.get(k);
             long left = remaining.merge(a.conv.id(), -1L, Long::sum);
-            mConv.add(a.conv.id());
-            mBack.add(left);
-            mSender.add(a.req.sender());
-            mClient.add(a.req.clientId());
-            mBody.add(a.req.body());
+            mConv[k] = a.conv.id();
+            mBack[k] = left;
+            mSender[k] = a.req.sender();
+            mClient[k] = a.req.clientId();
+            mBody[k] = a.req.body();
+            for (String u : a.conv.members()) {
+                iUser.add(u);
+                iBack.add(userLeft.merge(u, -1L, Long::sum));
+                iConv.add(a.conv.id());
+                iMBack.add(left);
+            }
         }
         Map<String, Long> head = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "WITH c AS (INSERT INTO conversations AS c (id, kind, title, created_by, created_at, head)"
-                        + " SELECT t.id, t.kind, '', t.created_by, ?, t.n"
-                        + " FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS t(id, kind, created_by, n) ORDER BY t.id"
-                        + " ON CONFLICT (id) DO UPDATE SET head = c.head + EXCLUDED.head"
-                        + " RETURNING c.id, c.head, c.kind, (c.xmax = 0) AS inserted),"
-                        // Direct ids are dm:<a>:<b> and user ids never contain ':'.
-                        + " mem AS (INSERT INTO members (conv, user_id)"
-                        + " SELECT c.id, u FROM c, unnest(string_to_array(substr(c.id, 4), ':')) AS u"
-                        + " WHERE c.inserted AND c.kind = 'DIRECT' ON CONFLICT DO NOTHING),"
-                        + " m AS (INSERT INTO messages (conv, seq, sender, client_id, body, ts)"
-                        + " SELECT x.conv, c.head - x.back, x.sender, x.client_id, x.body, ?"
-                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[]) AS x(conv, back, sender, client_id, body)"
-                        + " JOIN c ON c.id = x.conv"
-                        + " ON CONFLICT (sender, client_id) DO NOTHING RETURNING 1)"
-                        + " SELECT c.id, c.head, (SELECT COUNT(*) FROM m) FROM c")) {
+        Map<String, Long> userHead = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(STORE_FRESH_SQL)) {
             ps.setLong(1, now);
             ps.setArray(2, textArray(c, ids));
             ps.setArray(3, textArray(c, kindNames));
             ps.setArray(4, textArray(c, creators));
             ps.setArray(5, c.createArrayOf("bigint", ids.stream().map(convCount::get).toArray()));
             ps.setLong(6, now);
-            ps.setArray(7, c.createArrayOf("text", mConv.toArray()));
-            ps.setArray(8, c.createArrayOf("bigint", mBack.toArray()));
-            ps.setArray(9, c.createArrayOf("text", mSender.toArray()));
-            ps.setArray(10, c.createArrayOf("text", mClient.toArray()));
-            ps.setArray(11, c.createArrayOf("text", mBody.toArray()));
-            long inserted = -1;
+            ps.setArray(7, c.createArrayOf("text", mConv));
+            ps.setArray(8, c.createArrayOf("bigint", java.util.Arrays.stream(mBack).boxed().toArray()));
+            ps.setArray(9, c.createArrayOf("text", mSender));
+            ps.setArray(10, c.createArrayOf("text", mClient));
+            ps.setArray(11, c.createArrayOf("text", mBody));
+            ps.setArray(12, textArray(c, new ArrayList<>(userCount.keySet())));
+            ps.setArray(13, c.createArrayOf("bigint", userCount.values().toArray()));
+            ps.setArray(14, c.createArrayOf("text", iUser.toArray()));
+            ps.setArray(15, c.createArrayOf("bigint", iBack.toArray()));
+            ps.setArray(16, c.createArrayOf("text", iConv.toArray()));
+            ps.setArray(17, c.createArrayOf("bigint", iMBack.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    head.put(rs.getString(1), rs.getLong(2));
-                    inserted = rs.getLong(3);
-                }
-            }
-            if (inserted != fresh.size()) {
-                // Some (sender, client id) is already stored (committed by now): redo with the lookup.
-                throw new ResendSeen();
-            }
-        }
-        List<StoredMessage> stored = new ArrayList<>(fresh.size());
-        for (int k = 0; k < fresh.size(); k++) {
-            AppendOp a = fresh.get(k);
-            long seq = head.get(a.conv.id()) - (Long) mBack.get(k);
-            stored.add(new StoredMessage(a.conv.id(), seq, a.req.clientId(), a.req.sender(), a.req.body(), now));
-        }
-        // Inbox entries; back = how many later entries of the same user this batch holds.
-        Map<String, Long> userLeft = new HashMap<>(userCount);
-        List<Object> iUser = new ArrayList<>();
-        List<Object> iBack = new ArrayList<>();
-        List<Object> iConv = new ArrayList<>();
-        List<Object> iSeq = new ArrayList<>();
-        for (int k = 0; k < fresh.size(); k++) {
-            StoredMessage m = stored.get(k);
-            for (String u : fresh.get(k).conv.members()) {
-                iUser.add(u);
-                iBack.add(userLeft.merge(u, -1L, Long::sum));
-                iConv.add(m.conv());
-                iSeq.add(m.seq());
-            }
-        }
-        Map<String, Long> userHead = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "WITH h AS (INSERT INTO inbox_heads AS h (user_id, head)"
-                        + " SELECT t.u, t.n FROM unnest(?::text[], ?::bigint[]) AS t(u, n) ORDER BY t.u"
-                        + " ON CONFLICT (user_id) DO UPDATE SET head = h.head + EXCLUDED.head"
-                        + " RETURNING h.user_id, h.head),"
-                        + " i AS (INSERT INTO inbox (user_id, cursor, conv, seq)"
-                        + " SELECT e.u, h.head - e.back, e.conv, e.seq"
-                        + " FROM unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[]) AS e(u, back, conv, seq)"
-                        + " JOIN h ON h.user_id = e.u)"
-                        + " SELECT h.user_id, h.head FROM h")) {
-            ps.setArray(1, textArray(c, new ArrayList<>(userCount.keySet())));
-            ps.setArray(2, c.createArrayOf("bigint", userCount.values().toArray()));
-            ps.setArray(3, c.createArrayOf("text", iUser.toArray()));
-            ps.setArray(4, c.createArrayOf("bigint", iBack.toArray()));
-            ps.setArray(5, c.createArrayOf("text", iConv.toArray()));
-            ps.setArray(6, c.createArrayOf("bigint", iSeq.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    userHead.put(rs.getString(1), rs.getLong(2));
+                    (rs.getBoolean(1) ? head : userHead).put(rs.getString(2), rs.getLong(3));
                 }
             }
         }
         int entry = 0;
-        for (int k = 0; k < fresh.size(); k++) {
+        for (int k = 0; k < n; k++) {
             AppendOp a = fresh.get(k);
+            StoredMessage m = new StoredMessage(a.conv.id(), head.get(a.conv.id()) - mBack[k], a.req.clientId(),
+                    a.req.sender(), a.req.body(), now);
             Map<String, Long> cursors = new LinkedHashMap<>();
             for (String u : a.conv.members()) {
-                cursors.put(u, userHead.get(u) - (Long) iBack.get(entry++));
+                cursors.put(u, userHead.get(u) - iBack.get(entry++));
             }
-            a.result = new AppendResult(Ack.of(stored.get(k)), false, stored.get(k), cursors);
+            a.result = new AppendResult(Ack.of(m), false, m, cursors);
         }
     }
 
@@ -586,6 +607,27 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         }
     }
 
+    /**
+     * History pages go to the replica when there is one (they may lag it by the replication delay);
+     * a replica that fails or cannot be reached within {@code connectTimeout} is skipped for the
+     * primary. Inbox reads, inbox heads and group lookups always read the primary: delivery and
+     * membership need the committed state.
+     */
+    @Override
+    protected <T> T withLaggingReader(Query<T> q) throws SQLException {
+        if (replicaDs != null) {
+            try (Connection c = replicaDs.getConnection()) {
+                T r = q.run(c);
+                replicaReads.incrementAndGet();
+                return r;
+            } catch (SQLException e) {
+                replicaFallbacks.incrementAndGet();
+                log.debug("replica read failed, reading the primary: {}", e.toString());
+            }
+        }
+        return withReader(q);
+    }
+
     @Override
     public long inboxHead(String user) {
         return read(c -> {
@@ -600,6 +642,9 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
 
     @Override
     protected void closeResources() {
+        if (replicaDs != null) {
+            replicaDs.close();
+        }
         ds.close();
         writerDs.close();
     }

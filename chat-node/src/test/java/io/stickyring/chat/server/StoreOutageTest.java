@@ -8,15 +8,12 @@ import io.stickyring.chat.bus.LocalMessageBus;
 import io.stickyring.chat.store.AppendResult;
 import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.Conversations;
-import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.store.ForwardingStore;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.SendRequest;
 import io.stickyring.chat.store.SqliteMessageStore;
 import io.stickyring.chat.store.StoreUnavailableException;
-import io.stickyring.chat.store.StoredMessage;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,12 +28,11 @@ class StoreOutageTest {
     Path dir;
 
     /** Delegates to SQLite; while {@code down}, every write fails as an unreachable database would. */
-    static final class FlakyStore implements MessageStore {
-        final MessageStore real;
+    static final class FlakyStore extends ForwardingStore {
         final AtomicBoolean down = new AtomicBoolean();
 
         FlakyStore(MessageStore real) {
-            this.real = real;
+            super(real);
         }
 
         private <T> CompletableFuture<T> unavailable() {
@@ -45,47 +41,17 @@ class StoreOutageTest {
 
         @Override
         public CompletableFuture<AppendResult> append(SendRequest request) {
-            return down.get() ? unavailable() : real.append(request);
-        }
-
-        @Override
-        public List<InboxEntry> readInbox(String user, long afterCursor, int limit) {
-            return real.readInbox(user, afterCursor, limit);
-        }
-
-        @Override
-        public long inboxHead(String user) {
-            return real.inboxHead(user);
-        }
-
-        @Override
-        public List<StoredMessage> history(String conv, long beforeSeq, int limit) {
-            return real.history(conv, beforeSeq, limit);
+            return down.get() ? unavailable() : inner.append(request);
         }
 
         @Override
         public CompletableFuture<Conversation> createGroup(String creator, Set<String> members, String title) {
-            return down.get() ? unavailable() : real.createGroup(creator, members, title);
-        }
-
-        @Override
-        public Optional<Conversation> conversation(String id) {
-            return real.conversation(id);
-        }
-
-        @Override
-        public List<Conversation> conversationsOf(String user) {
-            return real.conversationsOf(user);
+            return down.get() ? unavailable() : inner.createGroup(creator, members, title);
         }
 
         @Override
         public CompletableFuture<Long> markRead(String conv, String user, long seq) {
-            return down.get() ? unavailable() : real.markRead(conv, user, seq);
-        }
-
-        @Override
-        public void close() {
-            real.close();
+            return down.get() ? unavailable() : inner.markRead(conv, user, seq);
         }
     }
 

@@ -15,18 +15,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * listening (new connects are refused), {@link #restore} listens again on the same port. Used to
  * take PostgreSQL away from one node without touching the machine's shared server.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
-    final int port;
+    public final int port;
 
     private TcpProxy(InetSocketAddress target, int port) {
         this.target = target;
         this.port = port;
     }
 
-    static TcpProxy start(String host, int targetPort) throws IOException {
+    public static TcpProxy start(String host, int targetPort) throws IOException {
         ServerSocket s = listen(0);
         TcpProxy p = new TcpProxy(new InetSocketAddress(host, targetPort), s.getLocalPort());
         p.serve(s);
@@ -96,14 +96,14 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Drops every connection and refuses new ones until {@link #restore}. */
-    void cut() throws IOException {
+    public void cut() throws IOException {
         server.close();
         for (Socket s : open) {
             closeQuietly(s);
         }
     }
 
-    void restore() throws IOException {
+    public void restore() throws IOException {
         serve(listen(port));
     }
 

@@ -98,6 +98,67 @@ class PostgresMessageStoreTest extends MessageStoreContract {
     }
 
     @Test
+    void aBatchOfNewAppendsIsOneAutocommitStatementAndAResendFallsBackToTheLookup() {
+        PostgresMessageStore pg = open(PostgresTestSchemas.newSchema());
+        schemas.add(pg.config().schema());
+        extra.add(pg);
+        String dm = Conversations.dmId("alice", "bob");
+        List<AppendResult> firsts = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            firsts.add(pg.append(new SendRequest(i % 2 == 0 ? "alice" : "bob", "one-" + i, dm, "m" + i)).join());
+        }
+        assertThat(pg.oneStatementBatches).isEqualTo(5);
+        assertThat(pg.transactionBatches).isZero();
+        assertThat(firsts).extracting(r -> r.ack().seq()).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(firsts.get(4).cursors()).containsEntry("alice", 5L).containsEntry("bob", 5L);
+        // A resend fails the optimistic statement as a whole (unique violation, nothing stored) and
+        // is answered by the transaction that looks it up.
+        AppendResult again = pg.append(new SendRequest("bob", "one-3", dm, "m3")).join();
+        assertThat(again.duplicate()).isTrue();
+        assertThat(again.ack()).isEqualTo(firsts.get(2).ack());
+        assertThat(pg.transactionBatches).isEqualTo(1);
+        AppendResult sixth = pg.append(new SendRequest("alice", "one-6", dm, "m6")).join();
+        assertThat(sixth.ack().seq()).isEqualTo(6);
+        assertThat(pg.readInbox("bob", 0, 100)).extracting(InboxEntry::cursor).containsExactlyElementsOf(LongStreamRange.of(1, 6));
+        assertThat(pg.history(dm, Long.MAX_VALUE, 100)).extracting(StoredMessage::id)
+                .containsExactly("one-1", "one-2", "one-3", "one-4", "one-5", "one-6");
+    }
+
+    @Test
+    void historyPagesReadTheReplicaAndThePrimaryWhenTheReplicaIsGone() throws Exception {
+        // The "replica" is the same server reached through a proxy the test can cut.
+        java.net.URI base = java.net.URI.create(PostgresTestSchemas.BASE.replace("postgresql://", "http://"));
+        try (io.stickyring.chat.server.TcpProxy proxy = io.stickyring.chat.server.TcpProxy.start(base.getHost(), base.getPort())) {
+            String s = PostgresTestSchemas.newSchema();
+            schemas.add(s);
+            PostgresMessageStore pg = new PostgresMessageStore(PostgresTestSchemas.config(s,
+                    "connectTimeout=1s&replica=127.0.0.1:" + proxy.port), Clock.systemUTC(), countingMetrics);
+            extra.add(pg);
+            String dm = Conversations.dmId("alice", "bob");
+            for (int i = 1; i <= 3; i++) {
+                pg.append(new SendRequest("alice", "r-" + i, dm, "m" + i)).join();
+            }
+            assertThat(pg.history(dm, Long.MAX_VALUE, 10)).extracting(StoredMessage::seq).containsExactly(1L, 2L, 3L);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+            // Inbox reads never go to the replica (delivery needs the committed state).
+            assertThat(pg.readInbox("bob", 0, 10)).hasSize(3);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+            proxy.cut();
+            assertThat(pg.history(dm, Long.MAX_VALUE, 10)).extracting(StoredMessage::seq).containsExactly(1L, 2L, 3L);
+            assertThat(pg.replicaFallbacks.get()).isEqualTo(1);
+            assertThat(pg.replicaReads.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void replicaSpecIsParsedAndCheckedNamingTheValue() {
+        assertThat(PostgresConfig.parse("postgresql://u@db1:5432/chat?replica=db2:5433,db3", 1).replicaJdbcUrl())
+                .isEqualTo("jdbc:postgresql://db2:5433,db3/chat");
+        assertThat(PostgresConfig.parse("postgresql://u@db1/chat", 1).replicaJdbcUrl()).isNull();
+        assertThatThrownBy(() -> PostgresConfig.parse("postgresql://h/d?replica=a b", 1)).hasMessageContaining("replica (a b)");
+    }
+
+    @Test
     void resendThroughAnotherInstanceGetsTheOriginalAck() {
         store = openFresh();
         MessageStore other = another();
