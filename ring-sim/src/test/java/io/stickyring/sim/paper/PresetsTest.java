@@ -20,7 +20,7 @@ class PresetsTest {
     private static final int TRIALS = 8;
 
     @ParameterizedTest
-    @ValueSource(strings = {"karger", "ring-peak", "jump-growth", "maglev", "disruption", "multiprobe", "bounded"})
+    @ValueSource(strings = {"karger", "ring-peak", "jump-growth", "maglev", "disruption", "multiprobe", "bounded", "anchor"})
     void everyCheckedFigureAgreesWithinItsInterval(String preset) {
         List<Figure> figures = Presets.run(preset, TRIALS, 16);
         assertThat(figures).isNotEmpty();
