@@ -389,12 +389,7 @@ public final class AnchorHash implements ConsistentHash {
     /** Expected shares, weight / total weight: each working bucket gets a key with probability 1/|W|. */
     @Override
     public double[] shares() {
-        double[] share = new double[nodes.size()];
-        double total = size;
-        for (int i = 0; i < share.length; i++) {
-            share[i] = nodes.get(i).weight() / total;
-        }
-        return share;
+        return Nodes.weightShares(nodes);
     }
 
     /** Six int arrays of the anchor size (A, K, W, L, R, owners) plus the node list. */

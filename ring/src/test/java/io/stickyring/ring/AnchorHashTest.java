@@ -23,14 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class AnchorHashTest {
 
-    private static final long[] PROBES = {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE, 0x1234_5678_9abc_def0L};
+    private static final long[] PROBES = NewAlgorithmsTest.PROBES;
 
     private static int[] owners(ConsistentHash h) {
-        int[] out = new int[PROBES.length];
-        for (int i = 0; i < PROBES.length; i++) {
-            out[i] = h.ownerIndex(PROBES[i]);
-        }
-        return out;
+        return NewAlgorithmsTest.owners(h);
     }
 
     /**
