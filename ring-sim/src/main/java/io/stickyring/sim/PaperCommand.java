@@ -54,6 +54,7 @@ import picocli.CommandLine.Spec;
                 "  disruption   Maglev vs ring disruption on one removal",
                 "  multiprobe   multi-probe peak/avg vs probes (Appleton & O'Reilly 2015)",
                 "  bounded      bounded-loads max/mean vs c (Mirrokni et al. 2018)",
+                "  anchor       AnchorHash hashes per lookup, balance, consistency (Mendelson et al., ToN 2021)",
                 "  all          every preset above"})
 public final class PaperCommand implements Callable<Integer> {
 
@@ -63,10 +64,10 @@ public final class PaperCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016 | karger | ring-peak | jump-growth | maglev | disruption | multiprobe | bounded | all")
+    @Parameters(index = "0", paramLabel = "NAME", description = "lamping2014 | maglev2016 | karger | ring-peak | jump-growth | maglev | disruption | multiprobe | bounded | anchor | all")
     String name;
 
-    @Option(names = "--trials", paramLabel = "N", description = "Trials per figure for the presets, >= 2 (default per preset: karger 20, ring-peak 50, jump-growth 20, maglev 20, disruption 30, multiprobe 10, bounded 30).")
+    @Option(names = "--trials", paramLabel = "N", description = "Trials per figure for the presets, >= 2 (default per preset: karger 20, ring-peak 50, jump-growth 20, maglev 20, disruption 30, multiprobe 10, bounded 30, anchor 20).")
     Integer trials;
 
     @Option(names = "--buckets", description = "Buckets/backends (default: 1000).")

@@ -125,4 +125,38 @@ class ProductionCrossCheckTest {
         assertThat(drain.movedKeys()).isCloseTo(0.1, within(tol(0.1)));
         assertThat(drain.fromGone()).isCloseTo(drain.movedConns(), within(1e-12));
     }
+
+    /**
+     * AnchorHash in a scenario follows the history (the paper's transitions): failing m004 (not
+     * the last id) moves only m004's keys, a second failure in the same history too, and a
+     * newcomer takes about 1/9 of the keys, all moved to it. Rebuilding from the member set instead (the
+     * paper's initial state for the new set) would renumber buckets and move keys between
+     * survivors, which the last assertion shows.
+     */
+    @Test
+    void anchorFollowsTheScenarioHistory() {
+        SimResult r = run("anchor", "fail:m004", "fail:m007", "add:1");
+        EventResult fail = r.events().get(1);
+        assertThat(fail.between()).isZero();
+        assertThat(fail.toNew()).isZero();
+        assertThat(fail.fromGone()).isCloseTo(0.1, within(tol(0.1)));
+        assertThat(r.events().get(2).between()).isZero();
+        EventResult join = r.events().get(3);
+        assertThat(join.between()).isZero();
+        assertThat(join.toNew()).isCloseTo(join.movedConns(), within(1e-12));
+        assertThat(join.movedKeys()).isCloseTo(1.0 / 9, within(tol(1.0 / 9)));
+
+        AlgorithmSpec spec = CATALOG.parse("anchor");
+        List<Node> all = Cluster.uniform(10).ringNodes();
+        List<Node> rest = all.stream().filter(n -> !n.id().equals("m004")).toList();
+        ConsistentHash rebuilt = spec.build(rest);
+        ConsistentHash followed = spec.next(spec.build(all), rest);
+        double differ = 0;
+        for (long k : KEYS.keys()) {
+            if (!rebuilt.owner(k).equals(followed.owner(k))) {
+                differ++;
+            }
+        }
+        assertThat(differ / KEYS.size()).isGreaterThan(0.2);
+    }
 }

@@ -151,12 +151,7 @@ public final class DxHash implements ConsistentHash {
     /** Expected shares: every occupied slot is equally likely to be a key's first, so slots / occupied. */
     @Override
     public double[] shares() {
-        double[] share = new double[nodes.size()];
-        double occupied = Nodes.totalWeight(nodes);
-        for (int i = 0; i < share.length; i++) {
-            share[i] = nodes.get(i).weight() / occupied;
-        }
-        return share;
+        return Nodes.weightShares(nodes);
     }
 
     @Override

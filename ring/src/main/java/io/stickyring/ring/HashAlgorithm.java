@@ -21,7 +21,13 @@ public enum HashAlgorithm {
     /** Multi-probe consistent hashing ({@link MultiProbeHash}); one point per unit weight, k probes per key. */
     MULTIPROBE("multiprobe", true, true),
     /** DxHash ({@link DxHash}), pure member-set variant: near-minimal like Maglev, one int per slot. */
-    DXHASH("dxhash", false, true);
+    DXHASH("dxhash", false, true),
+    /**
+     * AnchorHash ({@link AnchorHash}): exactly minimal under its own remove/add transitions, but its
+     * mapping depends on the order of changes, so independently built LB instances would disagree;
+     * study only (ring-sim follows a scenario's history).
+     */
+    ANCHOR("anchor", false, false);
 
     private final String cliName;
     private final boolean minimalDisruption;
@@ -46,7 +52,7 @@ public enum HashAlgorithm {
         return minimalDisruption;
     }
 
-    /** True for the algorithms the LB accepts (all but {@code jump}). */
+    /** True for the algorithms the LB accepts (all but {@code jump} and {@code anchor}). */
     public boolean offeredToLb() {
         return offeredToLb;
     }

@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param maglevTableSize Maglev only: a prime table size, at least the member count (default 65537)
  * @param probes multi-probe only: probes per key, 1..1024 (default {@link MultiProbeHash#DEFAULT_PROBES})
  * @param slots DxHash only: slot count, a power of two >= the total weight (default {@link DxHash#DEFAULT_SLOTS})
+ * @param anchorCapacity AnchorHash only: anchor size a, 1..2^20 and >= the total weight (default {@link AnchorHash#DEFAULT_CAPACITY})
  */
-public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize, int probes, int slots) {
+public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize, int probes, int slots,
+                         int anchorCapacity) {
 
     public HashConfig {
         Objects.requireNonNull(algorithm, "algorithm");
@@ -23,38 +25,44 @@ public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSiz
         MaglevHash.checkTableSize(maglevTableSize);
         MultiProbeHash.checkProbes(probes);
         DxHash.checkSlots(slots);
+        AnchorHash.checkCapacity(anchorCapacity);
     }
 
     /** Default probes. */
     public HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSize) {
-        this(algorithm, vnodes, maglevTableSize, MultiProbeHash.DEFAULT_PROBES, DxHash.DEFAULT_SLOTS);
+        this(algorithm, vnodes, maglevTableSize, MultiProbeHash.DEFAULT_PROBES, DxHash.DEFAULT_SLOTS,
+                AnchorHash.DEFAULT_CAPACITY);
     }
 
     /** Defaults for {@code algorithm}. */
     public static HashConfig of(HashAlgorithm algorithm) {
         return new HashConfig(algorithm, RingHash.DEFAULT_VNODES, MaglevHash.DEFAULT_TABLE_SIZE, MultiProbeHash.DEFAULT_PROBES,
-                DxHash.DEFAULT_SLOTS);
+                DxHash.DEFAULT_SLOTS, AnchorHash.DEFAULT_CAPACITY);
     }
 
-    /** Defaults for the algorithm named {@code name} ({@code ring|maglev|rendezvous|jump|multiprobe|dxhash}). */
+    /** Defaults for the algorithm named {@code name} ({@code ring|maglev|rendezvous|jump|multiprobe|dxhash|anchor}). */
     public static HashConfig of(String name) {
         return of(HashAlgorithm.fromName(name));
     }
 
     public HashConfig withVnodes(int v) {
-        return new HashConfig(algorithm, v, maglevTableSize, probes, slots);
+        return new HashConfig(algorithm, v, maglevTableSize, probes, slots, anchorCapacity);
     }
 
     public HashConfig withMaglevTableSize(int size) {
-        return new HashConfig(algorithm, vnodes, size, probes, slots);
+        return new HashConfig(algorithm, vnodes, size, probes, slots, anchorCapacity);
     }
 
     public HashConfig withSlots(int a) {
-        return new HashConfig(algorithm, vnodes, maglevTableSize, probes, a);
+        return new HashConfig(algorithm, vnodes, maglevTableSize, probes, a, anchorCapacity);
     }
 
     public HashConfig withProbes(int p) {
-        return new HashConfig(algorithm, vnodes, maglevTableSize, p, slots);
+        return new HashConfig(algorithm, vnodes, maglevTableSize, p, slots, anchorCapacity);
+    }
+
+    public HashConfig withAnchorCapacity(int a) {
+        return new HashConfig(algorithm, vnodes, maglevTableSize, probes, slots, a);
     }
 
     /** Builds the algorithm over {@code members}; see each class for the member-set checks. */
@@ -66,6 +74,7 @@ public record HashConfig(HashAlgorithm algorithm, int vnodes, int maglevTableSiz
             case JUMP -> new JumpHash(members);
             case MULTIPROBE -> new MultiProbeHash(members, probes);
             case DXHASH -> new DxHash(members, slots);
+            case ANCHOR -> new AnchorHash(members, anchorCapacity);
         };
     }
 }

@@ -178,12 +178,7 @@ public final class MultiProbeHash implements ConsistentHash {
      */
     @Override
     public double[] shares() {
-        double[] share = new double[nodes.size()];
-        double total = Nodes.totalWeight(nodes);
-        for (int i = 0; i < share.length; i++) {
-            share[i] = nodes.get(i).weight() / total;
-        }
-        return share;
+        return Nodes.weightShares(nodes);
     }
 
     @Override

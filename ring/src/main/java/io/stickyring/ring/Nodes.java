@@ -46,6 +46,16 @@ final class Nodes {
         return total;
     }
 
+    /** weight / total weight per member: the expected share where every unit of weight is equally likely. */
+    static double[] weightShares(List<Node> nodes) {
+        double[] share = new double[nodes.size()];
+        double total = totalWeight(nodes);
+        for (int i = 0; i < share.length; i++) {
+            share[i] = nodes.get(i).weight() / total;
+        }
+        return share;
+    }
+
     static int maxWeight(List<Node> nodes) {
         int max = 0;
         for (Node n : nodes) {

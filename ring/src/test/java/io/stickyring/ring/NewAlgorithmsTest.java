@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class NewAlgorithmsTest {
 
-    private static final long[] PROBES = {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE, 0x1234_5678_9abc_def0L};
+    static final long[] PROBES = {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE, 0x1234_5678_9abc_def0L};
 
-    private static int[] owners(ConsistentHash h) {
+    /** Owner indices at {@link #PROBES}. */
+    static int[] owners(ConsistentHash h) {
         int[] out = new int[PROBES.length];
         for (int i = 0; i < PROBES.length; i++) {
             out[i] = h.ownerIndex(PROBES[i]);

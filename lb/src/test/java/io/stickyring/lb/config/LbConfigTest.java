@@ -53,6 +53,10 @@ class LbConfigTest {
             assertThat(io.stickyring.lb.route.HashFactories.defaults()
                     .build(c.hashConfig(), List.of(io.stickyring.ring.Node.of("a"))).algorithm()).isEqualTo(name);
         }
+        // AnchorHash's mapping depends on the order of changes, so LB instances building from
+        // snapshots would disagree: refused with the accepted list, like jump.
+        assertThatThrownBy(() -> build(b -> b.algorithm = "anchor")).hasMessage(
+                "algorithm (anchor) must be one of ring, maglev, rendezvous, multiprobe, dxhash");
     }
 
     @Test

@@ -32,10 +32,24 @@ public record AlgorithmSpec(String label, String name, Map<String, String> param
         return builder.build(nodes);
     }
 
+    /** The hash for {@code nodes} after {@code previous} (a scenario step); {@link Builder#next}. */
+    public ConsistentHash next(ConsistentHash previous, List<Node> nodes) {
+        return previous == null ? builder.build(nodes) : builder.next(previous, nodes);
+    }
+
     /** Builds the production algorithm for a member set (sorted or not). */
     @FunctionalInterface
     public interface Builder {
         ConsistentHash build(List<Node> nodes);
+
+        /**
+         * The hash for {@code nodes} when the membership changes from {@code previous}'s: a fresh
+         * build for algorithms whose mapping is a function of the member set (all but AnchorHash),
+         * the paper's remove/add transitions for AnchorHash, whose mapping depends on the history.
+         */
+        default ConsistentHash next(ConsistentHash previous, List<Node> nodes) {
+            return build(nodes);
+        }
     }
 
     /**

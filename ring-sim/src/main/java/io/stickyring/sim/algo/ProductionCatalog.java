@@ -1,5 +1,6 @@
 package io.stickyring.sim.algo;
 
+import io.stickyring.ring.AnchorHash;
 import io.stickyring.ring.BoundedLoadHash;
 import io.stickyring.ring.ClientKeys;
 import io.stickyring.ring.ConsistentHash;
@@ -23,7 +24,8 @@ import java.util.Set;
  * {@link HashConfig}), and the LB's client-key derivation ({@link ClientKeys}).
  *
  * <p>Spec text: {@code ring[:vnodes=N]}, {@code maglev[:table=P]}, {@code rendezvous}, {@code jump},
- * {@code bounded[:base=ring|maglev|rendezvous][:c=F][:vnodes=N][:table=P]}. Bounded load wraps the
+ * {@code multiprobe[:probes=K]}, {@code dxhash[:slots=A]}, {@code anchor[:capacity=A]},
+ * {@code bounded[:base=ring|maglev|rendezvous|multiprobe|dxhash][:c=F][:vnodes=N][:table=P]}. Bounded load wraps the
  * base in the production {@link BoundedLoadHash}, fed by the simulator's running per-member loads.
  */
 public final class ProductionCatalog implements AlgorithmCatalog {
@@ -53,7 +55,9 @@ public final class ProductionCatalog implements AlgorithmCatalog {
                 "jump                   jump consistent hash (study only: not offered to the LB)",
                 "multiprobe[:probes=K]  multi-probe consistent hashing, K probes per key (default " + MultiProbeHash.DEFAULT_PROBES + ")",
                 "dxhash[:slots=A]       DxHash, A slots, a power of two >= total weight (default " + DxHash.DEFAULT_SLOTS + ")",
-                "bounded[:base=A][:c=F] bounded loads over A (any but jump, default ring), factor c exact: 1.1 or 11/10 (default 1.25)");
+                "anchor[:capacity=A]    AnchorHash, anchor of A buckets >= total weight (default " + AnchorHash.DEFAULT_CAPACITY
+                        + "); follows the scenario's history (study only: not offered to the LB)",
+                "bounded[:base=A][:c=F] bounded loads over A (any but jump, anchor; default ring), factor c exact: 1.1 or 11/10 (default 1.25)");
     }
 
     @Override
@@ -73,11 +77,11 @@ public final class ProductionCatalog implements AlgorithmCatalog {
             opts.put(kv[0].trim(), kv[1].trim());
         }
         if (name.equals("bounded")) {
-            check(t, opts, Set.of("base", "c", "vnodes", "table", "probes", "slots"));
+            check(t, opts, Set.of("base", "c", "vnodes", "table", "probes", "slots", "capacity"));
             HashAlgorithm base = HashAlgorithm.fromName(opts.getOrDefault("base", "ring"));
-            if (base == HashAlgorithm.JUMP) {
+            if (base == HashAlgorithm.JUMP || base == HashAlgorithm.ANCHOR) {
                 throw new IllegalArgumentException("algorithm '" + t + "': bounded load needs a base with a "
-                        + "preference order over arbitrary members, not jump");
+                        + "preference order over arbitrary members, not " + base.cliName());
             }
             HashConfig config = config(t, base, opts);
             Ratio c;
@@ -97,9 +101,23 @@ public final class ProductionCatalog implements AlgorithmCatalog {
             case MAGLEV -> Set.of("table");
             case MULTIPROBE -> Set.of("probes");
             case DXHASH -> Set.of("slots");
+            case ANCHOR -> Set.of("capacity");
             default -> Set.of();
         });
         HashConfig config = config(t, algorithm, opts);
+        if (algorithm == HashAlgorithm.ANCHOR) {
+            return AlgorithmSpec.stateless(t, algorithm.cliName(), opts, new AlgorithmSpec.Builder() {
+                @Override
+                public ConsistentHash build(List<io.stickyring.ring.Node> nodes) {
+                    return config.build(nodes);
+                }
+
+                @Override
+                public ConsistentHash next(ConsistentHash previous, List<io.stickyring.ring.Node> nodes) {
+                    return previous instanceof AnchorHash anchor ? anchor.next(nodes) : config.build(nodes);
+                }
+            });
+        }
         return AlgorithmSpec.stateless(t, algorithm.cliName(), opts, config::build);
     }
 
@@ -116,6 +134,9 @@ public final class ProductionCatalog implements AlgorithmCatalog {
         }
         if (opts.containsKey("slots")) {
             config = config.withSlots((int) number(t, opts, "slots", 0));
+        }
+        if (opts.containsKey("capacity")) {
+            config = config.withAnchorCapacity((int) number(t, opts, "capacity", 0));
         }
         return config;
     }

@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
  * Runs a scenario over a key set for several algorithms and measures every step.
  *
  * <p>For each algorithm it builds the production hash for the initial ring, assigns every key, then
- * for each step builds the hash for the new ring, re-assigns every key and compares owners. All
+ * for each step builds the hash for the new ring (AnchorHash: from the previous step's, following the
+ * scenario's history), re-assigns every key and compares owners. All
  * algorithms see the same keys and the same steps ({@link Scenario#expand()} is deterministic), so
  * their rows are directly comparable.
  */
@@ -69,7 +70,7 @@ public final class Simulator {
         try {
             // Warm-up: one untimed pass per algorithm, so the first timed row is not measured cold.
             for (AlgorithmSpec algo : algorithms) {
-                measure(algo, keys, scenario.initial(), ids, Progress.NONE, pool);
+                measure(algo, keys, scenario.initial(), ids, Progress.NONE, pool, null);
             }
             double nEff = effectiveSamples(keys);
             for (AlgorithmSpec algo : algorithms) {
@@ -94,7 +95,7 @@ public final class Simulator {
     private void runOne(AlgorithmSpec algo, KeySet keys, Cluster initial, List<Scenario.Expanded> events,
                         List<String> ids, Progress progress, ForkJoinPool pool, List<EventResult> eventResults,
                         List<StepResult> stepResults, List<LoadSnapshot> loads, double nEff) {
-        State cur = measure(algo, keys, initial, ids, progress, pool);
+        State cur = measure(algo, keys, initial, ids, progress, pool, null);
         eventResults.add(new EventResult(algo.label(), 0, "initial", 0, initial.ringNodes().size(), 0, 0, 0, 0, 0, 0,
                 0, 0, LoadStats.of(cur.loads, cur.weights), cur.lookupNs, cur.buildMs,
                 measureMemory ? MemoryEstimate.bytes(cur.hash) : -1, 0, 0, noiseFloor(cur.weights, nEff)));
@@ -108,7 +109,8 @@ public final class Simulator {
             double[] lookups = new double[ev.steps().size()];
             int si = 0;
             for (Step step : ev.steps()) {
-                State next = measure(algo, keys, step.after(), ids, progress, pool);
+                // From the previous step's hash: AnchorHash follows the scenario's history.
+                State next = measure(algo, keys, step.after(), ids, progress, pool, cur.hash);
                 StepResult r = compare(algo, ev, si + 1, step, cur, next, keys, ids);
                 stepResults.add(r);
                 movedKeys += r.movedKeys();
@@ -138,14 +140,14 @@ public final class Simulator {
     }
 
     private State measure(AlgorithmSpec algo, KeySet keys, Cluster cluster, List<String> ids, Progress progress,
-                          ForkJoinPool pool) {
+                          ForkJoinPool pool, ConsistentHash previous) {
         List<Node> nodes = cluster.ringNodes();
         // Builds are timed over BUILD_REPEATS repeats (median): one build is at the mercy of a GC or JIT.
         double[] buildTimes = new double[BUILD_REPEATS];
         ConsistentHash hash = null;
         for (int r = 0; r < BUILD_REPEATS; r++) {
             long b0 = System.nanoTime();
-            hash = algo.build(nodes);
+            hash = algo.next(previous, nodes);
             buildTimes[r] = (System.nanoTime() - b0) / 1e6;
         }
         double buildMs = median(buildTimes);

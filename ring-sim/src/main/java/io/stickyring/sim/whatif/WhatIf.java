@@ -52,7 +52,7 @@ public final class WhatIf {
         view.members().forEach(m -> known.add(m.id()));
         List<Node> after = change.apply(before, known);
         ConsistentHash h0 = algo.build(before);
-        ConsistentHash h1 = algo.build(after);
+        ConsistentHash h1 = algo.next(h0, after);
 
         SplittableRandom rnd = new SplittableRandom(seed);
         long moved = 0;

@@ -20,7 +20,7 @@ class PresetsTest {
     private static final int TRIALS = 8;
 
     @ParameterizedTest
-    @ValueSource(strings = {"karger", "ring-peak", "jump-growth", "maglev", "disruption", "multiprobe", "bounded"})
+    @ValueSource(strings = {"karger", "ring-peak", "jump-growth", "maglev", "disruption", "multiprobe", "bounded", "anchor"})
     void everyCheckedFigureAgreesWithinItsInterval(String preset) {
         // maglev's rendezvous column hashes 655,373 keys over 1,000 members per trial: 3 trials keep it
         // inside the per-test timeout on a loaded 2-core machine.

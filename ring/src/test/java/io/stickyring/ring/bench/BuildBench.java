@@ -23,7 +23,7 @@ public class BuildBench {
     @Param({"10", "100", "1000"})
     int n;
 
-    @Param({"ring", "maglev", "rendezvous", "jump", "multiprobe", "dxhash", "ketama-treemap"})
+    @Param({"ring", "maglev", "rendezvous", "jump", "multiprobe", "dxhash", "anchor", "ketama-treemap"})
     String impl;
 
     private List<Node> members;

@@ -30,7 +30,7 @@ public class LookupBench {
     @Param({"10", "100", "1000"})
     int n;
 
-    @Param({"ring", "maglev", "rendezvous", "jump", "multiprobe", "dxhash", "ketama-treemap", "guava-jump"})
+    @Param({"ring", "maglev", "rendezvous", "jump", "multiprobe", "dxhash", "anchor", "ketama-treemap", "guava-jump"})
     String impl;
 
     private ConsistentHash hash;
