@@ -359,17 +359,9 @@ public final class LbCommand implements Callable<Integer> {
         if (!mode.equals("nft")) {
             throw new IllegalArgumentException("dataplane (" + dataplane + ") must be proxy or nft");
         }
-        if (cfg.keyMode() != KeyMode.ADDRESS) {
-            throw new IllegalArgumentException("key-mode (" + cfg.keyMode() + ") is not supported with --dataplane nft: the kernel hashes the client address");
-        }
-        if (cfg.balanceFactor() != 0 || cfg.maxConnectionsPerMember() != 0 || !cfg.slowStart().isZero()
-                || cfg.proxyProtocol() != ProxyProtocolMode.NONE || cfg.acceptProxyProtocol()) {
-            throw new IllegalArgumentException("--balance-factor, --max-connections-per-member, --slow-start and the PROXY"
-                    + " protocol options need the proxy data plane (the kernel never sees connection counts or payload)");
-        }
-        if (cfg.keepConnectionsOnDown()) {
-            throw new IllegalArgumentException("--keep-connections-on-down is not supported with --dataplane nft: a down"
-                    + " member's flows are deleted so its clients reconnect elsewhere");
+        String unsupported = NftConfig.proxyOnlySettings(cfg);
+        if (unsupported != null) {
+            throw new IllegalArgumentException(unsupported);
         }
         if (!cfg.extraListens().isEmpty()) {
             throw new IllegalArgumentException("listen is given " + cfg.listens().size() + " times: --dataplane nft serves"

@@ -404,6 +404,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (changed.isEmpty()) {
             return List.of();
         }
+        String unsupported = dataPlane == null ? null : NftConfig.proxyOnlySettings(next);
+        if (unsupported != null) {
+            throw new IllegalArgumentException(unsupported + "; nothing was changed");
+        }
         current = next;
         router.reconfigure(next);
         if (changed.contains("backend")) {

@@ -1,5 +1,8 @@
 package io.stickyring.lb.nft;
 
+import io.stickyring.lb.config.LbConfig;
+import io.stickyring.lb.config.ProxyProtocolMode;
+import io.stickyring.ring.KeyMode;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Objects;
@@ -45,6 +48,26 @@ public record NftConfig(String table, InetAddress vip, int port, int slots, bool
         if (slots < 1 || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("nft-slots (" + slots + ") must be in 1.." + MAX_SLOTS);
         }
+    }
+
+    /**
+     * The one line refusing the settings the kernel path cannot honour (at start and on reload), or
+     * null when {@code cfg} has none of them.
+     */
+    public static String proxyOnlySettings(LbConfig cfg) {
+        if (cfg.keyMode() != KeyMode.ADDRESS) {
+            return "key-mode (" + cfg.keyMode() + ") is not supported with --dataplane nft: the kernel hashes the client address";
+        }
+        if (cfg.balanceFactor() != 0 || cfg.maxConnectionsPerMember() != 0 || !cfg.slowStart().isZero()
+                || cfg.proxyProtocol() != ProxyProtocolMode.NONE || cfg.acceptProxyProtocol()) {
+            return "--balance-factor, --max-connections-per-member, --slow-start and the PROXY"
+                    + " protocol options need the proxy data plane (the kernel never sees connection counts or payload)";
+        }
+        if (cfg.keepConnectionsOnDown()) {
+            return "--keep-connections-on-down is not supported with --dataplane nft: a down"
+                    + " member's flows are deleted so its clients reconnect elsewhere";
+        }
+        return null;
     }
 
     public boolean ipv6() {

@@ -1,6 +1,7 @@
 package io.stickyring.lb.nft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.stickyring.lb.LbCommand;
 import io.stickyring.lb.support.LbMain;
@@ -44,21 +45,45 @@ class NftCommandTest {
         assertThat(r[1]).contains("--keep-connections-on-down is not supported with --dataplane nft");
         r = run("--nft-slots", "7", "--backend", "a=10.1.1.2:80");
         assertThat(r[1]).contains("--nft-* options need --dataplane nft");
+        r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--listen", "10.9.9.10:80", "--backend", "a=10.1.1.2:80");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1]).contains("listen is given 2 times: --dataplane nft serves one VIP:PORT per LB");
         r = run("--dataplane", "nft", "--nft-remove");
         assertThat(r[1]).contains("--nft-remove needs --listen VIP:PORT");
     }
 
-    @Test
-    void aHostWithoutTheNftToolGetsOneClearLineAndExitOne() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+    /** Runs the LB in a child JVM behind {@code wrapper}; returns {exit code, all its output}. */
+    private static String[] child(List<String> wrapper, String path) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(wrapper);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), LbMain.class.getName(), "--dataplane=nft",
-                "--listen=10.9.9.9:80", "--backend=a=10.1.1.2:80")).redirectErrorStream(true);
-        pb.environment().put("PATH", "/nonexistent");
+                "--listen=10.9.9.9:80", "--backend=a=10.1.1.2:80"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (path != null) {
+            pb.environment().put("PATH", path);
+        }
         Process lb = pb.start();
         String out = new String(lb.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(lb.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(lb.exitValue()).isEqualTo(1);
-        assertThat(out.lines()).hasSize(1);
-        assertThat(out).startsWith("stickyring lb: --dataplane nft unavailable: the nft command is not available");
+        return new String[] {String.valueOf(lb.exitValue()), out};
+    }
+
+    @Test
+    void aHostWithoutTheNftToolGetsOneClearLineAndExitOne() throws Exception {
+        String[] r = child(List.of(), "/nonexistent");
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[1].lines()).hasSize(1);
+        assertThat(r[1]).startsWith("stickyring lb: --dataplane nft unavailable: the nft command is not available");
+    }
+
+    @Test
+    void withoutCapNetAdminOneClearLineAndExitOne() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "drops CAP_NET_ADMIN from root's capabilities");
+        // setpriv (util-linux): exec the LB without CAP_NET_ADMIN in its bounding and inheritable sets
+        String[] r = child(List.of("setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"), null);
+        assertThat(r[0]).isEqualTo("1");
+        assertThat(r[1].lines()).hasSize(1);
+        assertThat(r[1]).startsWith("stickyring lb: --dataplane nft unavailable: nft cannot read the ruleset"
+                + " (needs nf_tables and CAP_NET_ADMIN):");
     }
 }

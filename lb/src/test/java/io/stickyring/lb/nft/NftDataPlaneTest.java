@@ -1,9 +1,14 @@
 package io.stickyring.lb.nft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.stickyring.lb.LoadBalancer;
+import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.metrics.LbMetrics;
+import io.stickyring.lb.route.KeyFunctions;
+import io.stickyring.lb.source.Membership;
 import io.stickyring.lb.route.HashFactories;
 import io.stickyring.lb.route.Router;
 import io.stickyring.lb.support.LbHarness;
@@ -127,6 +132,26 @@ class NftDataPlaneTest {
         // --nft-counters=false: no per-packet rule in the forward chain
         assertThat(nft("-j", "list", "chain", "ip", "srt", "forward")).doesNotContain("\"rule\"");
         dp2.close();
+    }
+
+    @Test
+    void aReloadInNftModeRefusesProxyOnlySettingsAndAppliesTheRest() throws Exception {
+        List<Member> members = List.of(Member.of("m1", "10.97.0.11", 7000), Member.of("m2", "10.97.0.12", 7000));
+        NftConfig cfg = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 256, false);
+        NftDataPlane dp = NftDataPlane.start(cfg, prefix);
+        LbConfig base = LbHarness.config(members).build();
+        try (LoadBalancer lb = LoadBalancer.start(base, Membership.of(base), HashFactories.defaults(),
+                KeyFunctions.of(base.keyMode(), base.prefixV4(), base.prefixV6()), dp)) {
+            assertThat(lb.proxyAddresses()).isEmpty(); // the kernel serves the VIP: no proxy listener
+            LbConfig.Builder bounded = LbHarness.config(members);
+            bounded.balanceFactor = 1.25;
+            assertThatThrownBy(() -> lb.reload(bounded.build())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("--balance-factor").hasMessageContaining("nothing was changed");
+            assertThat(lb.router().config().balanceFactor()).isZero();
+            LbConfig.Builder rise = LbHarness.config(members);
+            rise.healthRise = 3;
+            assertThat(lb.reload(rise.build())).containsExactly("health-rise");
+        }
     }
 
     @Test

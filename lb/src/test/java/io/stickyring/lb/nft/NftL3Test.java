@@ -89,6 +89,27 @@ class NftL3Test {
     }
 
     @Test
+    void snatServesBackendsWithoutAReturnRouteThroughTheLbAndTheySeeTheLbsAddress() throws Exception {
+        topo = new L3Topology(20);
+        topo.removeBackendReturnRoute();
+        L3Topology.Lb lb = topo.startLb(concat(topo.backendArgs(4), "--nft-snat"));
+        List<TestClient> cs = connectAll(20);
+        for (int i = 0; i < cs.size(); i++) {
+            TestClient c = cs.get(i);
+            // masqueraded: the member saw the LB's backend-side address, not the client's
+            assertThat(c.firstLine().split(" ")[1]).startsWith(topo.lbBackendAddress() + ":");
+            assertThat(c.member()).isEqualTo(lookup(lb, topo.clientIp(i)));
+            assertThat(c.echo("snat " + i)).isEqualTo("snat " + i);
+        }
+    }
+
+    private static List<String> concat(List<String> a, String... b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(b));
+        return out;
+    }
+
+    @Test
     void lookupNamesTheKernelsMemberForTenThousandAddresses() throws Exception {
         topo = new L3Topology(0);
         L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));

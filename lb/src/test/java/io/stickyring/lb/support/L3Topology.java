@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Invariant: {@link #close()} kills every process started here and deletes the three namespaces
  * (with their veth pairs, nft table and conntrack entries) and the host end of the client link,
  * whatever state setup reached. Construction skips the test (JUnit assumption, with the reason) only
- * when not root or when nft, conntrack, ip or python3 is missing.
+ * when not root; as root a missing nft, conntrack, ip or python3 fails it, naming the package.
  */
 public final class L3Topology implements AutoCloseable {
 
@@ -97,8 +97,13 @@ public final class L3Topology implements AutoCloseable {
             throw new IllegalArgumentException("clients (" + clients + ") must be in 0..240");
         }
         assumeTrue("root".equals(System.getProperty("user.name")), "L3 (nft) tests need root: they build network namespaces");
-        for (String tool : List.of("ip", "nft", "conntrack", "python3")) {
-            assumeTrue(run("sh", "-c", "command -v " + tool) == 0, "L3 (nft) tests need '" + tool + "' on PATH");
+        // as root (CI) a missing tool is a failure, not a skip: scripts/test-packages.txt lists them
+        for (String tool : List.of("ip:iproute2", "nft:nftables", "conntrack:conntrack", "python3:python3")) {
+            String cmd = tool.substring(0, tool.indexOf(':'));
+            if (run("sh", "-c", "command -v " + cmd) != 0) {
+                throw new IllegalStateException("L3 (nft) tests need '" + cmd + "' on PATH: install the Debian package "
+                        + tool.substring(tool.indexOf(':') + 1) + " (scripts/test-packages.txt; scripts/ensure-debs.sh)");
+            }
         }
         n = ThreadLocalRandom.current().nextInt(1, 250);
         tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
@@ -249,6 +254,20 @@ public final class L3Topology implements AutoCloseable {
         nft(beNs, "add table ip iso\nadd chain ip iso in { type filter hook input priority 0; }\n"
                 + "add chain ip iso out { type filter hook output priority 0; }\n"
                 + "add rule ip iso in ip daddr " + backendIp(i) + " drop\nadd rule ip iso out ip saddr " + backendIp(i) + " drop\n");
+    }
+
+    /**
+     * Takes away the backends' return route through the LB (their default route): replies to client
+     * addresses then have nowhere to go, as in a topology where the LB is not the backends' gateway.
+     * Only the LB's own address on the backend link ({@link #lbBackendAddress()}) stays reachable.
+     */
+    public void removeBackendReturnRoute() throws Exception {
+        check("ip", "-n", beNs, "route", "del", "default");
+    }
+
+    /** The LB's address on the backend link (the source the backends see with --nft-snat). */
+    public String lbBackendAddress() {
+        return "10.217." + n + ".1";
     }
 
     /** As {@link #isolateBackend} for the IPv6 address of backend {@code i}. */
