@@ -13,8 +13,8 @@ import java.util.HexFormat;
  * map mcount   { type ipv4_addr . inet_service : counter }             member -> its named counter
  * chain prerouting (nat, dstnat)  ip daddr VIP tcp dport P dnat ip to jhash ip saddr mod M seed S map @slots
  * chain output     (nat, -100)    the same, for clients on the LB host itself
- * chain forward    (filter, 0)    count both directions of the VIP's flows per member (unless counters are off)
- * chain postrouting (nat, srcnat) masquerade the VIP's flows, only with --nft-snat
+ * chain forward    (filter, 0)    count both directions of the VIP's flows per member (only with counters on)
+ * chain postrouting (nat, srcnat) masquerade the VIP's flows (only with --nft-snat)
  * </pre>
  * Invariant: {@link #setup} is idempotent and never deletes the table or the slots map ({@code add}
  * of an existing object is a no-op; the rule chains are flushed and refilled in the same
@@ -43,6 +43,14 @@ final class NftScript {
         chain(s, t, "output", "type nat hook output priority -100; policy accept;");
         chain(s, t, "forward", "type filter hook forward priority 0; policy accept;");
         chain(s, t, "postrouting", "type nat hook postrouting priority srcnat; policy accept;");
+        // a base chain is a hook on every packet even when empty: keep only the ones with rules
+        // (deleting a chain touches no flow; an adopted table from a run with the option loses it)
+        if (!c.counters()) {
+            s.append("delete chain ").append(t).append(" forward\n");
+        }
+        if (!c.snat()) {
+            s.append("delete chain ").append(t).append(" postrouting\n");
+        }
         s.append("add rule ").append(t).append(" prerouting ").append(dnat).append('\n');
         s.append("add rule ").append(t).append(" output ").append(dnat).append('\n');
         if (c.counters()) {
