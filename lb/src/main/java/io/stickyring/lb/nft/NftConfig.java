@@ -70,6 +70,11 @@ public record NftConfig(String table, InetAddress vip, int port, int slots, bool
         return null;
     }
 
+    /** The table of the per-member counters ({@code TABLE_stats}), apart so polling it is cheap. */
+    public String statsTable() {
+        return table + "_stats";
+    }
+
     public boolean ipv6() {
         return vip instanceof Inet6Address;
     }

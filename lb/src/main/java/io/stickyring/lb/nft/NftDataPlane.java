@@ -290,9 +290,10 @@ public final class NftDataPlane implements AutoCloseable {
             Map<SlotTable.Target, String> n = names;
             Map<String, String> byCounter = new HashMap<>();
             n.forEach((t, id) -> byCounter.put(NftScript.counterName(t), id));
-            Exec.Result r = exec(List.of("nft", "-j", "list", "counters", "table", config.family(), config.table()),
-                    null, COMMAND_TIMEOUT);
-            if (r.ok()) {
+            // list table (not list counters): only this small table is fetched, not the slot map
+            Exec.Result r = !config.counters() ? null
+                    : exec(List.of("nft", "-j", "list", "table", config.family(), config.statsTable()), null, COMMAND_TIMEOUT);
+            if (r != null && r.ok()) {
                 for (JsonNode e : JSON.readTree(r.out()).path("nftables")) {
                     JsonNode c = e.path("counter");
                     String id = byCounter.get(c.path("name").asText());
@@ -394,7 +395,9 @@ public final class NftDataPlane implements AutoCloseable {
 
     /** Deletes the table (every flow through it breaks): only for the explicit {@code --nft-remove}. */
     public static void remove(NftConfig config) throws IOException {
-        nft(List.of(), "delete table " + config.family() + " " + config.table() + "\n");
+        String f = config.family();
+        nft(List.of(), "delete table " + f + " " + config.table() + "\nadd table " + f + " " + config.statsTable()
+                + "\ndelete table " + f + " " + config.statsTable() + "\n");
     }
 
     /** Stops the data plane thread; the kernel keeps forwarding with the table as it is (static stability). */

@@ -3,6 +3,7 @@ package io.stickyring.lb.nft;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Renders the {@code nft -f} scripts of the data plane (text only; {@link NftDataPlane} runs them).
@@ -10,11 +11,14 @@ import java.util.HexFormat;
  * <p>The table (family {@code ip} or {@code ip6}):
  * <pre>
  * map slots    { typeof jhash ip saddr mod 2 : ip daddr . tcp dport }   slot -> member address . port
- * map mcount   { type ipv4_addr . inet_service : counter }             member -> its named counter
  * chain prerouting (nat, dstnat)  ip daddr VIP tcp dport P dnat ip to jhash ip saddr mod M seed S map @slots
  * chain output     (nat, -100)    the same, for clients on the LB host itself
- * chain forward    (filter, 0)    count both directions of the VIP's flows per member (only with counters on)
  * chain postrouting (nat, srcnat) masquerade the VIP's flows (only with --nft-snat)
+ * </pre>
+ * and, only with counters on, the table {@code TABLE_stats} (listing it does not load the slot map):
+ * <pre>
+ * map mcount   { type ipv4_addr . inet_service : counter }             member -> its named counter
+ * chain forward    (filter, 0)    count both directions of the VIP's flows per member
  * </pre>
  * Invariant: {@link #setup} is idempotent and never deletes the table or the slots map ({@code add}
  * of an existing object is a no-op; the rule chains are flushed and refilled in the same
@@ -34,33 +38,41 @@ final class NftScript {
                 + " seed 0x" + String.format("%08x", seed) + " map @slots";
         String flow = "meta l4proto tcp ct original " + f + " daddr " + c.vip().getHostAddress()
                 + " ct original proto-dst " + c.port();
+        String st = f + " " + c.statsTable();
         StringBuilder s = new StringBuilder();
         s.append("add table ").append(t).append('\n');
         s.append("add map ").append(t).append(" slots { typeof jhash ").append(f).append(" saddr mod 2 : ")
                 .append(f).append(" daddr . tcp dport; }\n");
-        s.append("add map ").append(t).append(" mcount { type ").append(addrType).append(" . inet_service : counter; }\n");
         chain(s, t, "prerouting", "type nat hook prerouting priority dstnat; policy accept;");
         chain(s, t, "output", "type nat hook output priority -100; policy accept;");
         chain(s, t, "forward", "type filter hook forward priority 0; policy accept;");
         chain(s, t, "postrouting", "type nat hook postrouting priority srcnat; policy accept;");
-        // a base chain is a hook on every packet even when empty: keep only the ones with rules
-        // (deleting a chain touches no flow; an adopted table from a run with the option loses it)
-        if (!c.counters()) {
-            s.append("delete chain ").append(t).append(" forward\n");
-        }
+        // A base chain is a hook on every packet even when empty: keep only the ones with rules. The
+        // counters live in a table of their own, because every nft listing of the main table loads
+        // its whole slot map (0.4 CPU s for 65,537 slots), too much for a poll every 2 s. Deleting
+        // a chain, a map or the counters table touches no flow; an adopted table of an older layout
+        // or of a run with other options is brought to this one.
+        s.append("delete chain ").append(t).append(" forward\n");
+        s.append("add map ").append(t).append(" mcount { type ").append(addrType).append(" . inet_service : counter; }\n");
+        s.append("delete map ").append(t).append(" mcount\n");
         if (!c.snat()) {
             s.append("delete chain ").append(t).append(" postrouting\n");
         }
         s.append("add rule ").append(t).append(" prerouting ").append(dnat).append('\n');
         s.append("add rule ").append(t).append(" output ").append(dnat).append('\n');
-        if (c.counters()) {
-            s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction original counter name ")
-                    .append(f).append(" daddr . tcp dport map @mcount\n");
-            s.append("add rule ").append(t).append(" forward ").append(flow).append(" ct direction reply counter name ")
-                    .append(f).append(" saddr . tcp sport map @mcount\n");
-        }
         if (c.snat()) {
             s.append("add rule ").append(t).append(" postrouting ").append(flow).append(" masquerade\n");
+        }
+        s.append("add table ").append(st).append('\n');
+        if (c.counters()) {
+            s.append("add map ").append(st).append(" mcount { type ").append(addrType).append(" . inet_service : counter; }\n");
+            chain(s, st, "forward", "type filter hook forward priority 0; policy accept;");
+            s.append("add rule ").append(st).append(" forward ").append(flow).append(" ct direction original counter name ")
+                    .append(f).append(" daddr . tcp dport map @mcount\n");
+            s.append("add rule ").append(st).append(" forward ").append(flow).append(" ct direction reply counter name ")
+                    .append(f).append(" saddr . tcp sport map @mcount\n");
+        } else {
+            s.append("delete table ").append(st).append('\n');
         }
         return s.toString();
     }
@@ -82,12 +94,13 @@ final class NftScript {
             return "";
         }
         String t = c.family() + " " + c.table();
+        String st = c.family() + " " + c.statsTable();
         StringBuilder s = new StringBuilder();
-        for (SlotTable.Target target : after.targets()) {
+        for (SlotTable.Target target : c.counters() ? after.targets() : List.<SlotTable.Target>of()) {
             // idempotent: adding an existing counter or the same counter element is a no-op
             String name = counterName(target);
-            s.append("add counter ").append(t).append(' ').append(name).append('\n');
-            s.append("add element ").append(t).append(" mcount { ").append(element(target)).append(" : \"")
+            s.append("add counter ").append(st).append(' ').append(name).append('\n');
+            s.append("add element ").append(st).append(" mcount { ").append(element(target)).append(" : \"")
                     .append(name).append("\" }\n");
         }
         elements(s, "delete", t, changed, before);
