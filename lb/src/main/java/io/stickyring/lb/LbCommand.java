@@ -16,6 +16,9 @@ import io.stickyring.ring.KeyMode;
 import io.stickyring.cli.StartupException;
 import io.stickyring.cli.ZkOptions;
 import io.stickyring.membership.zk.ZkSettings;
+import io.stickyring.lb.nft.NftConfig;
+import io.stickyring.lb.nft.NftDataPlane;
+import java.net.InetAddress;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,6 +146,18 @@ public final class LbCommand implements Callable<Integer> {
     String transport;
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "On SIGTERM, wait this long for connections to end (default 30s).")
     String shutdownGrace;
+    @Option(names = "--dataplane", paramLabel = "proxy|nft", description = "Who forwards: the user-space proxy (default) or the kernel (nftables DNAT + conntrack; --listen is the VIP). See docs/lb.md.")
+    String dataplane;
+    @Option(names = "--nft-table", paramLabel = "NAME", description = "nft mode: the nftables table this LB owns (default stickyring).")
+    String nftTable;
+    @Option(names = "--nft-slots", paramLabel = "M", description = "nft mode: jhash slots (default 65537, max 1048576).")
+    Integer nftSlots;
+    @Option(names = "--nft-snat", arity = "0..1", description = "nft mode: masquerade forwarded flows (no return route through the LB needed; hides the client address).")
+    Boolean nftSnat;
+    @Option(names = "--nft-counters", arity = "0..1", description = "nft mode: per-member packet/byte counters, evaluated on every forwarded packet (default true).")
+    Boolean nftCounters;
+    @Option(names = "--nft-remove", description = "nft mode: delete the table (breaks every flow through it) and exit.")
+    boolean nftRemove;
     @Option(names = "--close-log-sample", paramLabel = "FRACTION", description = "Fraction of connection-close log lines kept, 0..1 (default 1).")
     Double closeLogSample;
 
@@ -212,10 +227,14 @@ public final class LbCommand implements Callable<Integer> {
     /** Resolves flags and file, validates, starts the balancer and prints where it listens. */
     Launched launch() {
         PrintWriter err = spec.commandLine().getErr();
+        if (nftRemove) {
+            return removeTable(err);
+        }
         LbConfig cfg;
         ZkSettings zkSettings = null;
+        LbCommand resolved;
         try {
-            LbCommand resolved = resolve();
+            resolved = resolve();
             cfg = resolved.toConfig();
             if (cfg.usesZooKeeper()) {
                 // validates the connect string, cluster name and --zk-* session/retry/auth options
@@ -226,12 +245,40 @@ public final class LbCommand implements Callable<Integer> {
             err.flush();
             return new Launched(null, null, 2);
         }
+        NftConfig nft;
+        try {
+            nft = resolved.nftConfig(cfg);
+        } catch (IllegalArgumentException e) {
+            err.println("stickyring lb: invalid configuration: " + e.getMessage());
+            err.flush();
+            return new Launched(null, null, 2);
+        }
+        NftDataPlane dataPlane = null;
+        if (nft != null) {
+            String missing = NftDataPlane.unavailableReason();
+            if (missing != null) {
+                err.println("stickyring lb: --dataplane nft unavailable: " + StartupException.oneLine(missing));
+                err.flush();
+                return new Launched(null, cfg, 1);
+            }
+            try {
+                dataPlane = NftDataPlane.start(nft);
+            } catch (Exception e) {
+                err.println("stickyring lb: cannot set up the nft table " + nft.family() + " " + nft.table() + ": "
+                        + StartupException.reason(e));
+                err.flush();
+                return new Launched(null, cfg, 1);
+            }
+        }
         LoadBalancer lb;
         try {
             Membership membership = zkSettings == null ? Membership.of(cfg) : Membership.zooKeeper(zkSettings);
             lb = LoadBalancer.start(cfg, membership, HashFactories.defaults(),
-                    KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()));
+                    KeyFunctions.of(cfg.keyMode(), cfg.prefixV4(), cfg.prefixV6()), dataPlane);
         } catch (Exception e) {
+            if (dataPlane != null) {
+                dataPlane.close(); // the table stays in the kernel as it was
+            }
             // typically a listener address already in use or not local: one line naming the flag
             int code = e instanceof StartupException s ? s.exitCode() : StartupException.ENVIRONMENT;
             err.println("stickyring lb: cannot start: " + StartupException.reason(e));
@@ -242,12 +289,82 @@ public final class LbCommand implements Callable<Integer> {
             return new Launched(null, cfg, code);
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (dataPlane != null) {
+            out.println("stickyring lb: kernel data plane (nft table " + nft.family() + " " + nft.table() + ", "
+                    + nft.slots() + " slots, seed 0x" + String.format("%08x", dataPlane.seed()) + ") for "
+                    + cfg.listen() + ", admin on http://"
+                    + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
+            out.flush();
+            return new Launched(lb, cfg, 0);
+        }
         out.println("stickyring lb: proxy on " + String.join(", ", lb.proxyAddresses().stream()
                         .map(a -> new HostPort(a.getHostString(), a.getPort()).toString()).toList())
                 + " (" + lb.transportName() + "), admin on http://"
                 + new HostPort(lb.adminAddress().getHostString(), lb.adminAddress().getPort()) + "/");
         out.flush();
         return new Launched(lb, cfg, 0);
+    }
+
+    /** {@code --nft-remove}: deletes the table named by --nft-table in the family of the --listen address. */
+    private Launched removeTable(PrintWriter err) {
+        NftConfig nft;
+        try {
+            if (dataplane == null || !dataplane.equalsIgnoreCase("nft")) {
+                throw new IllegalArgumentException("--nft-remove needs --dataplane nft");
+            }
+            if (listen == null) {
+                throw new IllegalArgumentException("--nft-remove needs --listen VIP:PORT (its family picks ip or ip6)");
+            }
+            if (listen.size() != 1) {
+                throw new IllegalArgumentException("--nft-remove takes one --listen VIP:PORT, not " + listen.size());
+            }
+            HostPort l = HostPort.parse("--listen", listen.get(0));
+            nft = new NftConfig(nftTable == null ? NftConfig.DEFAULT_TABLE : nftTable, KeyFunctions.parseLiteral(l.host()),
+                    l.port(), NftConfig.DEFAULT_SLOTS, false);
+        } catch (IllegalArgumentException e) {
+            err.println("stickyring lb: invalid configuration: " + e.getMessage());
+            err.flush();
+            return new Launched(null, null, 2);
+        }
+        try {
+            NftDataPlane.remove(nft);
+        } catch (Exception e) {
+            err.println("stickyring lb: cannot remove nft table " + nft.family() + " " + nft.table() + ": " + e.getMessage());
+            err.flush();
+            return new Launched(null, null, 1);
+        }
+        spec.commandLine().getOut().println("stickyring lb: removed nft table " + nft.family() + " " + nft.table());
+        spec.commandLine().getOut().flush();
+        return new Launched(null, null, 0);
+    }
+
+    /**
+     * The nft data plane settings for {@code --dataplane nft}, or null in proxy mode; refuses the
+     * proxy-only options that the kernel path cannot honour, naming them.
+     */
+    NftConfig nftConfig(LbConfig cfg) {
+        String mode = dataplane == null ? "proxy" : dataplane.toLowerCase(Locale.ROOT);
+        if (mode.equals("proxy")) {
+            if (nftTable != null || nftSlots != null || nftSnat != null || nftCounters != null || nftRemove) {
+                throw new IllegalArgumentException("--nft-* options need --dataplane nft");
+            }
+            return null;
+        }
+        if (!mode.equals("nft")) {
+            throw new IllegalArgumentException("dataplane (" + dataplane + ") must be proxy or nft");
+        }
+        String unsupported = NftConfig.proxyOnlySettings(cfg);
+        if (unsupported != null) {
+            throw new IllegalArgumentException(unsupported);
+        }
+        if (!cfg.extraListens().isEmpty()) {
+            throw new IllegalArgumentException("listen is given " + cfg.listens().size() + " times: --dataplane nft serves"
+                    + " one VIP:PORT per LB (run one LB per VIP, each with its own --nft-table)");
+        }
+        InetAddress vip = KeyFunctions.parseLiteral(cfg.listen().host());
+        return new NftConfig(nftTable == null ? NftConfig.DEFAULT_TABLE : nftTable, vip, cfg.listen().port(),
+                nftSlots == null ? NftConfig.DEFAULT_SLOTS : nftSlots, nftSnat != null && nftSnat,
+                nftCounters == null || nftCounters);
     }
 
     /** This command's values with the YAML file (if any) underneath; flags win (cli's ConfigFile). */
@@ -287,6 +404,9 @@ public final class LbCommand implements Callable<Integer> {
         if (connectTries != null) b.connectTries = connectTries;
         if (downBackoffMin != null) b.downBackoffMin = duration("down-backoff-min", downBackoffMin);
         if (downBackoffMax != null) b.downBackoffMax = duration("down-backoff-max", downBackoffMax);
+        if (healthCheck == null && dataplane != null && dataplane.equalsIgnoreCase("nft")) {
+            b.healthCheck = HealthCheckMode.TCP; // the kernel path sees no connect failures: active checks are the only signal
+        }
         if (healthCheck != null) b.healthCheck = named("health-check", healthCheck, s -> HealthCheckMode.valueOf(s.toUpperCase(Locale.ROOT)));
         if (healthPath != null) b.healthPath = healthPath;
         if (healthInterval != null) b.healthInterval = duration("health-interval", healthInterval);

@@ -19,6 +19,8 @@ import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.health.HealthChecker;
 import io.stickyring.lb.metrics.LbMetrics;
+import io.stickyring.lb.nft.NftConfig;
+import io.stickyring.lb.nft.NftDataPlane;
 import io.stickyring.lb.proxy.CloseLog;
 import io.stickyring.lb.proxy.ConnectionLimiter;
 import io.stickyring.lb.proxy.ProxyConnection;
@@ -88,10 +90,14 @@ public final class LoadBalancer implements AutoCloseable {
     private final CountDownLatch firstViewApplied = new CountDownLatch(1);
     private Channel adminChannel;
     private volatile boolean closed;
+    /** The kernel data plane in {@code --dataplane nft} mode (no proxy listener then), else null. */
+    private final NftDataPlane dataPlane;
 
-    private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction) {
+    private LoadBalancer(LbConfig config, Membership membership, HashFactory hashFactory, KeyFunction keyFunction,
+                         NftDataPlane dataPlane) {
         this.config = config;
         this.current = config;
+        this.dataPlane = dataPlane;
         this.membership = membership;
         this.transport = NettyTransport.select(config.transport());
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
@@ -121,7 +127,18 @@ public final class LoadBalancer implements AutoCloseable {
     /** Starts the source, applies its first view, binds the listeners and starts health checks. */
     public static LoadBalancer start(LbConfig config, Membership membership, HashFactory hashFactory,
                                      KeyFunction keyFunction) throws Exception {
-        LoadBalancer lb = new LoadBalancer(config, membership, hashFactory, keyFunction);
+        return start(config, membership, hashFactory, keyFunction, null);
+    }
+
+    /**
+     * As {@link #start(LbConfig, Membership, HashFactory, KeyFunction)}, with the kernel doing the
+     * forwarding when {@code dataPlane} is not null: every routing table the router publishes goes to
+     * it, no proxy listener is bound, and /lookup hashes clients as the kernel does. The LB owns
+     * {@code dataPlane} from here on (closes it; the kernel table stays).
+     */
+    public static LoadBalancer start(LbConfig config, Membership membership, HashFactory hashFactory,
+                                     KeyFunction keyFunction, NftDataPlane dataPlane) throws Exception {
+        LoadBalancer lb = new LoadBalancer(config, membership, hashFactory, keyFunction, dataPlane);
         try {
             lb.doStart();
         } catch (Exception | Error e) {
@@ -132,6 +149,10 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private void doStart() throws Exception {
+        if (dataPlane != null) {
+            dataPlane.bindMetrics(metrics.registry());
+            router.onPublish(dataPlane::publish);
+        }
         MembershipSource source = membership.source();
         // The source calls listeners one at a time in publication order, and the control thread runs
         // tasks in submission order, so the router applies views exactly in the order the source chose.
@@ -140,9 +161,16 @@ public final class LoadBalancer implements AutoCloseable {
         if (!firstViewApplied.await(INITIAL_VIEW_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
             log.warn("no membership view within {}s; not ready until one arrives", INITIAL_VIEW_WAIT.toSeconds());
         }
-        bindListeners();
+        if (dataPlane == null) {
+            bindListeners();
+        } else {
+            // no proxy listener: the kernel serves the VIP; the first table is in the kernel before
+            // the admin API reports ready
+            dataPlane.awaitIdle(NftDataPlane.COMMAND_TIMEOUT.multipliedBy(2));
+        }
         adminChannel = bind(new ServerBootstrap().group(adminGroup).channel(transport.serverChannel())
-                .childHandler(new AdminInitializer(new AdminApi(router, metrics, proxy.keyFunction, membership.admin(),
+                .childHandler(new AdminInitializer(new AdminApi(router, metrics,
+                        dataPlane == null ? proxy.keyFunction : dataPlane.keyFunction(), membership.admin(),
                         () -> membership.source().badMembers(),
                         config.adminToken(), blocking, proxy.openConnections()))),
                 config.admin().toSocketAddress(), "admin");
@@ -150,6 +178,13 @@ public final class LoadBalancer implements AutoCloseable {
             health.start();
         }
         control.scheduleWithFixedDelay(this::housekeeping, 1, 1, TimeUnit.SECONDS);
+        if (dataPlane != null) {
+            NftConfig n = dataPlane.config();
+            log.info("stickyring lb: kernel data plane, table {} {}, VIP {} ({} slots), admin on {}, {} members in view v{}",
+                    n.family(), n.table(), config.listen(), n.slots(), adminAddress(),
+                    router.table().members().size(), router.table().view().version());
+            return;
+        }
         log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
                 proxyAddress(), transport.name(), listeners.size(), adminAddress(), router.table().members().size(),
                 router.table().view().version());
@@ -305,14 +340,19 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** The first proxy listener's bound address. */
+    /** The first proxy listener's bound address; null in nft mode, where the kernel serves the VIP. */
     public InetSocketAddress proxyAddress() {
-        return proxyAddresses.get(0);
+        return proxyAddresses.isEmpty() ? null : proxyAddresses.get(0);
     }
 
     /** Every proxy listener's bound address, in {@code --listen} order (one per address, not per SO_REUSEPORT socket). */
     public List<InetSocketAddress> proxyAddresses() {
         return List.copyOf(proxyAddresses);
+    }
+
+    /** The kernel data plane, or null in proxy mode. */
+    public NftDataPlane dataPlane() {
+        return dataPlane;
     }
 
     public InetSocketAddress adminAddress() {
@@ -363,6 +403,10 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (changed.isEmpty()) {
             return List.of();
+        }
+        String unsupported = dataPlane == null ? null : NftConfig.proxyOnlySettings(next);
+        if (unsupported != null) {
+            throw new IllegalArgumentException(unsupported + "; nothing was changed");
         }
         current = next;
         router.reconfigure(next);
@@ -425,6 +469,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
         if (health != null) {
             health.close();
+        }
+        if (dataPlane != null) {
+            dataPlane.close(); // the kernel keeps forwarding with the last table
         }
         if (adminChannel != null) {
             adminChannel.close().awaitUninterruptibly();

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,8 @@ public final class Router {
     private volatile HealthPolicy policy;
 
     private volatile RoutingTable table;
+    /** Told of every newly published table (the nft data plane mirrors it into the kernel). */
+    private volatile Consumer<RoutingTable> onPublish = t -> { };
     private final Map<String, MemberRuntime> members = new ConcurrentHashMap<>();
     private MembershipView view;
 
@@ -68,6 +71,14 @@ public final class Router {
     /** The current snapshot (one volatile read). */
     public RoutingTable table() {
         return table;
+    }
+
+    /**
+     * Registers the one consumer told of each table right after it is published (under this object's
+     * monitor, so it must only hand the table off, never block).
+     */
+    public void onPublish(Consumer<RoutingTable> listener) {
+        this.onPublish = listener;
     }
 
     public MemberRuntime member(String id) {
@@ -320,6 +331,7 @@ public final class Router {
         BoundedLoadHash bounded = hash != null && c.balanceFactor() > 0
                 ? new BoundedLoadHash(hash, c.balanceFactor(), new LiveLoads(ring)) : null;
         table = new RoutingTable(view, hash, bounded, ring, List.copyOf(all), RoutingTable.Pick.of(c), nanoClock);
+        onPublish.accept(table);
         metrics.ringRebuilds.inc();
         metrics.ringRebuildSeconds.observe((System.nanoTime() - t0) / 1e9);
         metrics.ringMembers.set(ring.length);

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# L3 benchmark: the kernel data plane (stickyring lb --dataplane nft) against the proxies and the
+# kernel's own floor, in one namespace topology, one run.
+#
+#   client ns (wrk) --- LB ns "lbd" 10.230.1.1 | 10.231.1.1  --- backend ns 10.231.1.11 (NGINX, 1 worker, port 80)
+#                   --- LB ns "lbn" 10.230.2.1 | 10.231.2.1  --- backend ns 10.231.2.11
+#                   --- LB ns "lbl" 10.230.3.1 | 10.231.3.1  --- backend ns 10.231.3.11
+#                   --- LB ns "lbs" 10.230.4.1 | 10.231.4.1  --- backend ns 10.231.4.11
+# (one veth pair per link; the backend routes each client subnet 10.230.i.0/24 back via LB ns i)
+#
+# Targets, each reached from the client namespace through its own LB namespace, so no target's
+# rules or conntrack table are on another target's path:
+#   direct     : lbd forwards to the backend (plain routing: no NAT, no nftables, no conntrack)
+#   haproxy    : HAProxy in lbd, nbthread 2, balance source + hash-type consistent
+#   proxy      : stickyring lb (proxy data plane) in lbd, --io-threads 2
+#   nft        : stickyring lb --dataplane nft in lbn: VIP 10.232.2.1:80, 65,537 jhash slots, counters
+#   nft-lean   : the same in lbl with --nft-counters=false: VIP 10.232.3.1:80
+#   nft-static : lbs holds only a minimal hand-written rule set: one jhash DNAT rule over a 4-entry
+#                inline map, no counters, no control plane (the floor of this kernel path): VIP 10.232.4.1:80
+#
+# CPU budget: every process of the run (wrk, NGINX, HAProxy, the stickyring JVMs, and the kernel's
+# forwarding work done on their behalf) runs in one cpu cgroup with a quota of BENCH_CPUS cores
+# (default 1, 10 ms period) and a high share. On this shared 2-core machine a target's rate then
+# reflects its CPU cost per operation, not how many runnable threads it puts against the other
+# sessions' load (without the budget, a target with more threads got a larger slice of the contended
+# CPUs: plain routing, whose forwarding runs in the two endpoints' threads, measured 0.16-0.44x
+# HAProxy, which has two threads of its own; see docs/lb.md, L3 benchmark). BENCH_CPUS=0: no cgroup.
+#
+# Metrics per target: bulk MiB/s (wrk -t2 -c4, 4 MiB file), keep-alive req/s (wrk -t2 -c32), new
+# conn/s (wrk -t2 -c16, Connection: close), p50/p99 us (wrk -t1 -c1). ROUNDS interleaved rounds
+# (default 3) in rotated order; the table has medians, min..max spreads and per-round ratios;
+# written to bench/results/l3-<date>-<HHMM>.md. Also reported: CPU seconds of the nft LB JVMs
+# (the control plane) and of ksoftirqd (softirq work outside the budget) over the run.
+#
+# Needs root (ip netns, cgroups), nftables, conntrack, haproxy, nginx, wrk (installed with apt-get if
+# missing). Every address is inside the namespaces this script creates; they are deleted on exit.
+# conntrack's TIME_WAIT timeout is 10 s in the nft namespaces so the new-connection steps do not
+# fill the table (docs/lb.md, "conntrack table"); everything else is default.
+#
+# Usage: [ROUNDS=3] [BENCH_CPUS=1] bench/lb/l3.sh [SECONDS_PER_STEP (default 4)]
+# Run it under `flock /work/bench.lock` on a shared machine.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+DUR="${1:-4}"
+ROUNDS="${ROUNDS:-3}"
+BENCH_CPUS="${BENCH_CPUS:-1}"
+WORK="$(mktemp -d /tmp/stickyring-l3-bench.XXXXXX)"
+chmod 755 "$WORK"
+DATE="$(date -u +%Y-%m-%d)"
+OUT="$ROOT/bench/results/l3-$DATE-$(date -u +%H%M).md"
+TAG="$$"
+CL="srb-cl-$TAG"; BE="srb-be-$TAG"
+LBNS=("srb-lbd-$TAG" "srb-lbn-$TAG" "srb-lbl-$TAG" "srb-lbs-$TAG")
+CG="/sys/fs/cgroup/cpu/stickyring-l3-$TAG"
+PIDS=()
+
+cleanup() {
+  # each PID is the subshell of `inns NS CMD &`; its child (ip netns exec -> CMD) is the process
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] || continue
+    pkill -P "$p" 2>/dev/null || true
+    kill "$p" 2>/dev/null || true
+  done
+  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
+  sleep 0.5
+  for ns in "$CL" "$BE" "${LBNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  if [ -d "$CG" ]; then
+    # move this shell back to the root group, then remove the (now empty) budget group
+    echo $$ > /sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
+    for _ in $(seq 1 50); do rmdir "$CG" 2>/dev/null && break; sleep 0.1; done
+  fi
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "bench/lb/l3.sh needs root (network namespaces)" >&2; exit 1; }
+need=()
+for t in nft:nftables conntrack:conntrack haproxy:haproxy nginx:nginx wrk:wrk; do
+  command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >/dev/null
+fi
+
+JAR="$ROOT/dist/target/stickyring.jar"
+if [ ! -f "$JAR" ]; then
+  (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
+fi
+
+# --- CPU budget: this shell and everything it starts from here on
+BUDGET="none (BENCH_CPUS=0)"
+if [ "$BENCH_CPUS" != 0 ]; then
+  [ -d /sys/fs/cgroup/cpu ] || { echo "no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (BENCH_CPUS=0 runs without a budget)" >&2; exit 1; }
+  mkdir "$CG"
+  echo 10000 > "$CG/cpu.cfs_period_us"
+  echo "$(python3 -c "print(int($BENCH_CPUS * 10000))")" > "$CG/cpu.cfs_quota_us"
+  echo 262144 > "$CG/cpu.shares"
+  echo $$ > "$CG/cgroup.procs"
+  BUDGET="$BENCH_CPUS core(s): cgroup v1 cpu.cfs_quota_us $(cat "$CG/cpu.cfs_quota_us") per $(cat "$CG/cpu.cfs_period_us") us, cpu.shares 262144"
+fi
+
+# --- topology
+for ns in "$CL" "$BE" "${LBNS[@]}"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+for i in 1 2 3 4; do
+  L="${LBNS[$((i - 1))]}"
+  ip link add srbc$i-$TAG type veth peer name srbl$i-$TAG
+  ip link set srbc$i-$TAG netns "$CL"; ip link set srbl$i-$TAG netns "$L"
+  ip link add srba$i-$TAG type veth peer name srbb$i-$TAG
+  ip link set srba$i-$TAG netns "$L"; ip link set srbb$i-$TAG netns "$BE"
+  ip -n "$CL" addr add 10.230.$i.2/24 dev srbc$i-$TAG; ip -n "$CL" link set srbc$i-$TAG up
+  ip -n "$L" addr add 10.230.$i.1/24 dev srbl$i-$TAG; ip -n "$L" link set srbl$i-$TAG up
+  ip -n "$L" addr add 10.231.$i.1/24 dev srba$i-$TAG; ip -n "$L" link set srba$i-$TAG up
+  ip -n "$BE" addr add 10.231.$i.11/24 dev srbb$i-$TAG; ip -n "$BE" link set srbb$i-$TAG up
+  ip -n "$BE" route add 10.230.$i.0/24 via 10.231.$i.1
+  ip netns exec "$L" sysctl -qw net.ipv4.ip_forward=1
+done
+ip -n "$CL" route add 10.231.1.0/24 via 10.230.1.1       # direct
+ip -n "$CL" route add 10.232.2.1/32 via 10.230.2.1       # nft VIP
+ip -n "$CL" route add 10.232.3.1/32 via 10.230.3.1       # nft-lean VIP
+ip -n "$CL" route add 10.232.4.1/32 via 10.230.4.1       # nft-static VIP
+inns() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+incl() { ip netns exec "$CL" "$@"; }
+
+wait_port() { # NS HOST PORT: wait up to 30 s for a listener
+  for _ in $(seq 1 300); do
+    ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$2:$3 did not open in $1" >&2; return 1
+}
+
+# --- backend: NGINX HTTP, one worker, tiny and 4 MiB responses (as bench/lb/run.sh), on every link
+mkdir -p "$WORK/www"
+head -c $((4 * 1024 * 1024)) /dev/zero > "$WORK/www/big"
+chmod -R a+rX "$WORK/www"
+cat > "$WORK/backend.conf" <<CONF
+worker_processes 1;
+pid $WORK/backend.pid;
+error_log $WORK/backend-error.log warn;
+events { worker_connections 8000; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  client_body_temp_path $WORK/tmp-body;
+  proxy_temp_path $WORK/tmp-proxy;
+  fastcgi_temp_path $WORK/tmp-fcgi;
+  uwsgi_temp_path $WORK/tmp-uwsgi;
+  scgi_temp_path $WORK/tmp-scgi;
+  server {
+    listen 80 reuseport backlog=4096;
+    location = /small { return 200 "ok\n"; }
+    location = /big { root $WORK/www; }
+  }
+}
+CONF
+inns "$BE" nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
+for i in 1 2 3 4; do wait_port "${LBNS[$((i - 1))]}" 10.231.$i.11 80; done
+
+LBD="${LBNS[0]}"
+# --- HAProxy in lbd
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 2
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 10.230.1.1:8081
+  default_backend be
+backend be
+  balance source
+  hash-type consistent
+  server b1 10.231.1.11:80
+CONF
+inns "$LBD" haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
+PIDS+=($!)
+
+# --- stickyring, proxy data plane, in lbd
+JOPTS=(-Xms256m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml")
+inns "$LBD" java "${JOPTS[@]}" -jar "$JAR" lb --listen 10.230.1.1:8082 --admin 127.0.0.1:9092 --backend b1=10.231.1.11:80 \
+  --io-threads 2 --accept-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/proxy.log" 2>&1 &
+PIDS+=($!)
+
+# --- stickyring, kernel data plane (the JVM only keeps the table; the kernel forwards)
+for i in 2 3; do
+  inns "${LBNS[$((i - 1))]}" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10 2>/dev/null || true
+done
+inns "${LBNS[1]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --listen 10.232.2.1:80 --admin 127.0.0.1:9093 \
+  --nft-table srbench --backend b1=10.231.2.11:80 > "$WORK/nft.log" 2>&1 &
+PIDS+=($!); NFT_PID=$!
+inns "${LBNS[2]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --nft-counters=false --listen 10.232.3.1:80 --admin 127.0.0.1:9094 \
+  --nft-table srbenchlean --backend b1=10.231.3.11:80 > "$WORK/nft-lean.log" 2>&1 &
+PIDS+=($!); LEAN_PID=$!
+
+# --- the floor: a minimal static rule set, same jhash DNAT, no counters, no control plane
+inns "${LBNS[3]}" nft -f - <<'NFT'
+table ip static {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr 10.232.4.1 tcp dport 80 dnat ip to jhash ip saddr mod 4 seed 0x1 map { 0 : 10.231.4.11 . 80, 1 : 10.231.4.11 . 80, 2 : 10.231.4.11 . 80, 3 : 10.231.4.11 . 80 }
+  }
+}
+NFT
+inns "${LBNS[3]}" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+
+wait_port "$LBD" 10.230.1.1 8081; wait_port "$LBD" 10.230.1.1 8082
+for f in nft nft-lean; do
+  for _ in $(seq 1 600); do grep -q 'kernel data plane' "$WORK/$f.log" && break; sleep 0.1; done
+  grep -q 'kernel data plane' "$WORK/$f.log" || { echo "$f did not start:"; cat "$WORK/$f.log"; exit 1; }
+done
+
+# wrk helpers: print one number (as bench/lb/run.sh)
+rps()      { awk '/Requests\/sec/ {print $2}'; }
+mibps()    { awk '/Transfer\/sec/ { v=$2; u=substr(v,length(v)-1); n=substr(v,1,length(v)-2);
+                if (u=="GB") n*=1024; else if (u=="KB") n/=1024; else if (u=="MB") n=n; print n }'; }
+pct()      { awk -v p="$1" '$1==p { v=$2; if (v ~ /us$/) n=substr(v,1,length(v)-2); else if (v ~ /ms$/) n=substr(v,1,length(v)-2)*1000; else if (v ~ /s$/) n=substr(v,1,length(v)-1)*1000000; print n }'; }
+# CPU seconds (user+system) of a process and its threads; of all ksoftirqd threads
+cpu_of()   { awk '{print ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+softirqd() { for p in $(pgrep -x 'ksoftirqd/[0-9]+' || true); do cpu_of "$p"; done | awk '{s+=$1} END {print s+0}'; }
+jvm_of()   { pgrep -P "$1" java 2>/dev/null | head -1 || true; }   # ip netns exec's java child, if any
+
+declare -A R
+TARGETS=(direct haproxy proxy nft nft-lean nft-static)
+url_of() { case "$1" in direct) echo "http://10.231.1.11:80";; haproxy) echo "http://10.230.1.1:8081";;
+  proxy) echo "http://10.230.1.1:8082";; nft) echo "http://10.232.2.1:80";; nft-lean) echo "http://10.232.3.1:80";; nft-static) echo "http://10.232.4.1:80";; esac; }
+
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "warming up ... (budget: $BUDGET)"
+for t in "${TARGETS[@]}"; do
+  u=$(url_of "$t")
+  w=2; [ "$t" = proxy ] && w=6   # the JVM proxy gets JIT warm-up
+  incl wrk -t2 -c16 -d${w}s "$u/small" >/dev/null
+  incl wrk -t2 -c16 -d${w}s -H "Connection: close" "$u/small" >/dev/null
+  incl wrk -t2 -c4 -d1s "$u/big" >/dev/null
+done
+
+NFT_JVM=$(jvm_of "$NFT_PID"); NFT_JVM=${NFT_JVM:-$NFT_PID}
+LEAN_JVM=$(jvm_of "$LEAN_PID"); LEAN_JVM=${LEAN_JVM:-$LEAN_PID}
+CP0_NFT=$(cpu_of "$NFT_JVM"); CP0_LEAN=$(cpu_of "$LEAN_JVM"); SI0=$(softirqd); T0=$(date +%s)
+N=${#TARGETS[@]}
+ROUND_LOAD=()
+for round in $(seq 1 "$ROUNDS"); do
+  order=("${TARGETS[@]:$((round % N))}" "${TARGETS[@]:0:$((round % N))}")
+  ROUND_LOAD+=("$(cut -d' ' -f1 /proc/loadavg)")
+  echo "== round $round/$ROUNDS (order: ${order[*]}; load ${ROUND_LOAD[-1]})"
+  for t in "${order[@]}"; do
+    u=$(url_of "$t")
+    R[$t,bulk,$round]=$(incl wrk -t2 -c4 -d"${DUR}s" "$u/big" | mibps)
+    R[$t,rps,$round]=$(incl wrk -t2 -c32 -d"${DUR}s" "$u/small" | rps)
+    R[$t,conn,$round]=$(incl wrk -t2 -c16 -d"${DUR}s" -H 'Connection: close' "$u/small" | rps)
+    lat=$(incl wrk -t1 -c1 -d"${DUR}s" --latency "$u/small")
+    R[$t,p50,$round]=$(echo "$lat" | pct 50%)
+    R[$t,p99,$round]=$(echo "$lat" | pct 99%)
+    echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]}, conn/s ${R[$t,conn,$round]}, p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us"
+  done
+done
+T1=$(date +%s)
+CP_NFT=$(python3 -c "print(f'{$(cpu_of "$NFT_JVM") - $CP0_NFT:.1f}')")
+CP_LEAN=$(python3 -c "print(f'{$(cpu_of "$LEAN_JVM") - $CP0_LEAN:.1f}')")
+SI=$(python3 -c "print(f'{$(softirqd) - $SI0:.1f}')")
+NFT_FLOWS=$(inns "${LBNS[1]}" conntrack -C 2>/dev/null || echo "?")
+
+stat_of() { # median and min..max of the given numbers
+  python3 -c "
+import sys
+v=sorted(float(x) for x in sys.argv[1:])
+m=v[len(v)//2] if len(v)%2 else (v[len(v)//2-1]+v[len(v)//2])/2
+print(f'{m:g} ({v[0]:g}..{v[-1]:g})')" "$@"; }
+rounds() { local out=(); for r in $(seq 1 "$ROUNDS"); do out+=("${R[$1,$2,$r]}"); done; echo "${out[*]}"; }
+# ratio over rounds: median and min..max of the per-round ratios
+rratio() { python3 -c "
+a=[float(x) for x in '$1'.split()]; b=[float(x) for x in '$2'.split()]
+r=sorted(x/y for x,y in zip(a,b) if y)
+m=r[len(r)//2] if len(r)%2 else (r[len(r)//2-1]+r[len(r)//2])/2
+print(f'{m:.2f} ({r[0]:.2f}..{r[-1]:.2f})')"; }
+
+{
+  echo "# L3 benchmark (kernel data plane), $DATE"
+  echo
+  echo "Command: \`ROUNDS=$ROUNDS BENCH_CPUS=$BENCH_CPUS bench/lb/l3.sh $DUR\` (each step ${DUR}s, $ROUNDS interleaved rounds; wrk in a client"
+  echo "namespace, one NGINX HTTP backend with 1 worker in a backend namespace; every target through its own LB namespace)."
+  echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), nft $(nft --version | awk '{print $2}')."
+  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2; stickyring proxy --io-threads 2; stickyring nft 65,537 slots (nft-lean: --nft-counters=false);"
+  echo "nft-static = one jhash DNAT rule over a 4-entry inline map, alone in its namespace. conntrack TIME_WAIT 10 s in the nft namespaces."
+  echo "CPU budget for everything the run starts: $BUDGET."
+  echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): ${ROUND_LOAD[*]}; at end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
+  echo "Over the $((T1 - T0)) s of measuring: nft LB JVM (control plane) ${CP_NFT} CPU s, nft-lean JVM ${CP_LEAN} CPU s, ksoftirqd ${SI} CPU s;"
+  echo "flows tracked in the nft namespace at the end: $NFT_FLOWS."
+  echo
+  echo "Median of $ROUNDS rounds (min..max):"
+  echo
+  echo "| target | bulk MiB/s (4 conns) | req/s keep-alive (32 conns) | new conn/s (16 clients) | p50 us (1 conn) | p99 us (1 conn) |"
+  echo "|---|---|---|---|---|---|"
+  for t in "${TARGETS[@]}"; do
+    echo "| $t | $(stat_of $(rounds $t bulk)) | $(stat_of $(rounds $t rps)) | $(stat_of $(rounds $t conn)) | $(stat_of $(rounds $t p50)) | $(stat_of $(rounds $t p99)) |"
+  done
+  echo
+  echo "Ratios, median of the per-round ratios (min..max); higher is better except p99 (lower is better):"
+  echo
+  echo "| metric | nft / HAProxy | nft / nft-static | nft-lean / nft-static | nft-lean / HAProxy | nft-static / HAProxy | nft / direct | nft / proxy | HAProxy / direct |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for m in bulk rps conn p99; do
+    echo "| $m | $(rratio "$(rounds nft $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft-static $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds direct $m)") | $(rratio "$(rounds nft $m)" "$(rounds proxy $m)") | $(rratio "$(rounds haproxy $m)" "$(rounds direct $m)") |"
+  done
+} > "$OUT"
+echo
+cat "$OUT"
+echo "written to $OUT"
