@@ -33,6 +33,26 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
                         Class<? extends ServerChannel> serverChannel,
                         Class<? extends SocketChannel> socketChannel) {
 
+    /**
+     * Sends FIN on {@code d} (the caller has nothing queued on it). On epoll this is the
+     * shutdown(SHUT_WR) system call on the socket itself: Netty's {@code shutdownOutput()} builds a
+     * ChannelOutputShutdownException with a full stack trace on every call, even a successful one.
+     * Netty's channel still sees the output as shut ({@code isOutputShutdown()} reads the socket's
+     * state). A failing shutdown (the peer reset meanwhile) closes the channel. Other transports use
+     * Netty's call.
+     */
+    public static void shutdownOutput(io.netty.channel.socket.DuplexChannel d) {
+        if (d instanceof EpollSocketChannel ep && ep.fd() instanceof io.netty.channel.unix.Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (java.io.IOException e) {
+                d.close();
+            }
+            return;
+        }
+        d.shutdownOutput(d.voidPromise());
+    }
+
     public static NettyTransport select(TransportKind kind) {
         switch (kind) {
             case IO_URING -> {

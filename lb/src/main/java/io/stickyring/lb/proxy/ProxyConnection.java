@@ -4,14 +4,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.unix.Socket;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannelConfig;
+import io.stickyring.cli.NettyTransport;
 import io.stickyring.lb.route.CloseReason;
 import io.stickyring.lb.route.MemberRuntime;
 import io.stickyring.lb.route.TrackedConnection;
-import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
@@ -188,24 +186,13 @@ public final class ProxyConnection implements TrackedConnection {
     }
 
     /**
-     * Sends FIN on {@code d} (nothing is queued on it). On epoll this is the shutdown(SHUT_WR) system
-     * call on the socket itself: Netty's {@code shutdownOutput()} builds a ChannelOutputShutdownException
-     * with a full stack trace on every call, even a successful one, for a ChannelOutputShutdownEvent no
-     * handler here reads (JFR: the only stack trace left per proxied connection). Netty's channel still
-     * sees the output as shut ({@code isOutputShutdown()} reads the socket's state), and nothing is
-     * written to {@code d} afterwards: its peer side has sent FIN, so it has nothing more to relay. A
-     * failing shutdown (the peer reset meanwhile) closes the channel. Other transports use Netty's call.
+     * Sends FIN on {@code d} (nothing is queued on it): its peer side has sent FIN, so nothing more is
+     * written to it. On epoll the system call directly, without the exception Netty's call builds for
+     * an event no handler here reads (JFR: the only stack trace left per proxied connection); see
+     * {@link NettyTransport#shutdownOutput}.
      */
     static void shutdownOutput(DuplexChannel d) {
-        if (d instanceof EpollSocketChannel ep && ep.fd() instanceof Socket socket) {
-            try {
-                socket.shutdown(false, true);
-            } catch (IOException e) {
-                d.close();
-            }
-            return;
-        }
-        d.shutdownOutput(d.voidPromise());
+        NettyTransport.shutdownOutput(d);
     }
 
     String describe() {
