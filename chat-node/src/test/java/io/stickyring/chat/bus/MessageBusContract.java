@@ -1,5 +1,6 @@
 package io.stickyring.chat.bus;
 
+import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -35,6 +36,7 @@ public abstract class MessageBusContract {
     void closeBus() {
         if (bus != null) {
             bus.close();
+            BusSubscriptions.forget(bus);
         }
     }
 
@@ -43,12 +45,33 @@ public abstract class MessageBusContract {
     }
 
     @Test
+    void theBusHandsEventsToItsOneSinkWithoutPerUserSubscribers() throws Exception {
+        bus = open();
+        MessageBus peer = openPeer();
+        try {
+            List<BusEvent> sunk = new CopyOnWriteArrayList<>();
+            peer.deliverTo(sunk::add);
+            MessageBus.Subscription interest = peer.interest("erin");
+            MessageBus.Subscription again = peer.interest("erin");
+            interest.close();
+            bus.publishAll(List.of(delivery("erin", 1), delivery("erin", 2)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sunk.size() >= 2);
+            assertThat(sunk).containsExactly(delivery("erin", 1), delivery("erin", 2));
+            again.close();
+        } finally {
+            if (peer != bus) {
+                peer.close();
+            }
+        }
+    }
+
+    @Test
     void subscriberGetsItsUsersEventsInOrder() throws Exception {
         bus = open();
         List<BusEvent> got = new CopyOnWriteArrayList<>();
         List<BusEvent> other = new CopyOnWriteArrayList<>();
-        bus.subscribe("bob", got::add);
-        bus.subscribe("carol", other::add);
+        subscribe(bus, "bob", got::add);
+        subscribe(bus, "carol", other::add);
         bus.publishAll(List.of(delivery("bob", 1), delivery("bob", 2),
                 new BusEvent.Typing("bob", "dm:a:b", "a"), new BusEvent.Receipt("bob", "dm:a:b", "a", 2)));
         await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 4);
@@ -62,8 +85,8 @@ public abstract class MessageBusContract {
         bus = open();
         List<BusEvent> one = new CopyOnWriteArrayList<>();
         List<BusEvent> two = new CopyOnWriteArrayList<>();
-        bus.subscribe("bob", one::add);
-        bus.subscribe("bob", two::add);
+        subscribe(bus, "bob", one::add);
+        subscribe(bus, "bob", two::add);
         bus.publish(delivery("bob", 7));
         await().atMost(Duration.ofSeconds(10)).until(() -> one.size() == 1 && two.size() == 1);
     }
@@ -73,8 +96,8 @@ public abstract class MessageBusContract {
         bus = open();
         List<BusEvent> gone = new CopyOnWriteArrayList<>();
         List<BusEvent> stays = new CopyOnWriteArrayList<>();
-        MessageBus.Subscription s = bus.subscribe("bob", gone::add);
-        bus.subscribe("bob", stays::add);
+        MessageBus.Subscription s = subscribe(bus, "bob", gone::add);
+        subscribe(bus, "bob", stays::add);
         s.close();
         s.close();
         bus.publish(delivery("bob", 1));
@@ -89,7 +112,7 @@ public abstract class MessageBusContract {
         MessageBus peer = openPeer();
         try {
             List<BusEvent> got = new CopyOnWriteArrayList<>();
-            peer.subscribe("dave", got::add);
+            subscribe(peer, "dave", got::add);
             bus.publish(delivery("dave", 42));
             await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
             assertThat(got).containsExactly(delivery("dave", 42));
