@@ -44,11 +44,28 @@ public abstract class MessageBusContract {
         return new BusEvent.Delivery(user, cursor, new StoredMessage("dm:a:b", cursor, "id" + cursor, "a", "body", 1L));
     }
 
-    @Test
-    void theBusHandsEventsToItsOneSinkWithoutPerUserSubscribers() throws Exception {
+    /** A test that runs against a second handle on the bus ({@link #openPeer}). */
+    protected interface PeerTest {
+        void run(MessageBus peer) throws Exception;
+    }
+
+    /** Opens the bus and a peer handle, runs {@code test}, closes the peer if it is a different handle. */
+    protected final void withPeer(PeerTest test) throws Exception {
         bus = open();
         MessageBus peer = openPeer();
         try {
+            test.run(peer);
+        } finally {
+            if (peer != bus) {
+                peer.close();
+                BusSubscriptions.forget(peer);
+            }
+        }
+    }
+
+    @Test
+    void theBusHandsEventsToItsOneSinkWithoutPerUserSubscribers() throws Exception {
+        withPeer(peer -> {
             List<BusEvent> sunk = new CopyOnWriteArrayList<>();
             peer.deliverTo(sunk::add);
             MessageBus.Subscription interest = peer.interest("erin");
@@ -58,11 +75,7 @@ public abstract class MessageBusContract {
             await().atMost(Duration.ofSeconds(10)).until(() -> sunk.size() >= 2);
             assertThat(sunk).containsExactly(delivery("erin", 1), delivery("erin", 2));
             again.close();
-        } finally {
-            if (peer != bus) {
-                peer.close();
-            }
-        }
+        });
     }
 
     @Test
@@ -108,19 +121,13 @@ public abstract class MessageBusContract {
 
     @Test
     void anEventPublishedOnOneHandleReachesASubscriberOnAnother() throws Exception {
-        bus = open();
-        MessageBus peer = openPeer();
-        try {
+        withPeer(peer -> {
             List<BusEvent> got = new CopyOnWriteArrayList<>();
             subscribe(peer, "dave", got::add);
             bus.publish(delivery("dave", 42));
             await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
             assertThat(got).containsExactly(delivery("dave", 42));
-        } finally {
-            if (peer != bus) {
-                peer.close();
-            }
-        }
+        });
     }
 
     @Test
