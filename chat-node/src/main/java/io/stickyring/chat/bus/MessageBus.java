@@ -4,21 +4,36 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Fan-out of {@link BusEvent}s to whichever node holds each recipient's sessions. Implementations:
- * {@link LocalMessageBus} (one process) and, in cluster mode, NATS; each runs the same contract
- * test suite ({@code MessageBusContract} in the test sources).
+ * Carries {@link BusEvent}s to whichever node holds each recipient's sessions. Implementations:
+ * {@link LocalMessageBus} (one process), {@link SqliteTailBus} and, in cluster mode, NATS; each runs
+ * the same contract test suite ({@code MessageBusContract} in the test sources).
  *
- * <p>Contract: an event published for user U after a {@link #subscribe} for U has returned reaches
- * that subscriber at most once and in publish order per publisher (best effort: the bus is a fast
- * hint, the store is the truth, so a lost event costs latency, never data). Handlers run on a bus
- * thread and must not block.
+ * <p>A bus keeps no per-user subscriber lists: it hands every event it delivers on this node to one
+ * sink ({@link #deliverTo}, the node's session registry), which fans it out to the user's sessions.
+ * {@link #interest} only tells the bus which users this node wants (a cluster bus subscribes to
+ * their subjects); a bus may also hand the sink events for users without interest, which the sink
+ * drops.
+ *
+ * <p>Contract: an event published for user U after an {@link #interest} in U has returned reaches
+ * the sink at most once and in publish order per publisher (best effort: the bus is a fast hint,
+ * the store is the truth, so a lost event costs latency, never data). The sink runs on a bus thread
+ * and must not block.
  */
 public interface MessageBus extends AutoCloseable {
 
-    /** Starts delivering events for {@code user} to {@code handler} until the subscription is closed. */
-    Subscription subscribe(String user, Consumer<BusEvent> handler);
+    /**
+     * Sets the one receiver of every event this bus delivers on this node (replacing any earlier
+     * one); until it is set, events are dropped. Set it before declaring any {@link #interest}.
+     */
+    void deliverTo(Consumer<BusEvent> sink);
 
-    /** Publishes one event to the subscribers of {@code event.user()}. Never blocks on slow subscribers. */
+    /**
+     * Declares that this node wants {@code user}'s events until the returned handle is closed.
+     * Declarations for one user may overlap; interest ends when the last is closed.
+     */
+    Subscription interest(String user);
+
+    /** Publishes one event for {@code event.user()}. Never blocks on slow receivers. */
     void publish(BusEvent event);
 
     /** Publishes several events (implementations may batch). */

@@ -28,17 +28,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster {@link MessageBus} over core NATS: interest-based routing with one subject per user
- * ({@link NatsConfig#subject}). A node subscribes to a user's subject only while that user has a
- * listener here, so a publish reaches exactly the nodes holding the user's sessions.
+ * ({@link NatsConfig#subject}). A node subscribes to a user's subject only while it declared
+ * {@link #interest} in that user (the session registry does, while the user has a session here), so
+ * a publish reaches exactly the nodes holding the user's sessions. Every event is handed to the one
+ * sink ({@link #deliverTo}); the bus keeps the set of wanted users, never their listeners.
  *
- * <p>Local first: the connection is {@code noEcho}, and an event for a user with listeners on this
- * node is handed to them directly, so same-node delivery costs no network hop and survives a NATS
- * outage; other nodes get it through NATS. Each listener therefore sees an event once.
+ * <p>Local first: the connection is {@code noEcho}, and every event published here is handed to the
+ * sink directly, so same-node delivery costs no network hop and survives a NATS outage; other nodes
+ * get it through NATS. The sink therefore sees an event once.
  *
  * <p>NATS is a hint, the store is the truth. While the connection is down (and for two rounds
  * after it comes back, to cover pushes other nodes flushed before this node re-subscribed), a
- * fallback thread checks the store every {@code fallbackSync} for each locally subscribed user and,
- * when the inbox head moved, hands the listeners a {@link BusEvent.Delivery} for the head entry; a
+ * fallback thread checks the store every {@code fallbackSync} for each wanted user and,
+ * when the inbox head moved, hands the sink a {@link BusEvent.Delivery} for the head entry; a
  * session behind by more than one reads the gap from the store (its usual gap repair), one that
  * already has it drops it by cursor. The connection reconnects forever; its state is exported as
  * metrics ({@code stickyring_chat_bus_*}).
@@ -49,10 +51,12 @@ public final class NatsMessageBus implements MessageBus {
 
     private final NatsConfig config;
     private final MessageStore store;
-    /** Set once by the first CONNECTED event; until then events go only to local listeners. */
+    /** Set once by the first CONNECTED event; until then events go only to this node's sink. */
     private volatile Connection connection;
     private Dispatcher dispatcher;
-    private final Map<String, List<Consumer<BusEvent>>> local = new ConcurrentHashMap<>();
+    /** Users this node wants, with how many open {@link #interest} handles each; written under its lock. */
+    private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
+    private volatile Consumer<BusEvent> sink = e -> { };
     /** Listeners of other nodes' group membership changes ({@link #subscribeGroupChanges}). */
     private final List<Consumer<String>> groupListeners = new CopyOnWriteArrayList<>();
     private final Map<String, Long> fallbackHeads = new ConcurrentHashMap<>();
@@ -161,7 +165,7 @@ public final class NatsMessageBus implements MessageBus {
 
     /** First connection: create the dispatcher and send the interest of every user seen so far. */
     private void attach(Connection conn) {
-        synchronized (local) {
+        synchronized (wanted) {
             if (connection != null) {
                 return;
             }
@@ -171,7 +175,7 @@ public final class NatsMessageBus implements MessageBus {
             }
             dispatcher = conn.createDispatcher(this::onMessage);
             dispatcher.subscribe(config.groupsSubject());
-            for (String user : local.keySet()) {
+            for (String user : wanted.keySet()) {
                 dispatcher.subscribe(config.subject(user));
             }
             connection = conn;
@@ -187,40 +191,48 @@ public final class NatsMessageBus implements MessageBus {
     }
 
     @Override
-    public Subscription subscribe(String user, Consumer<BusEvent> handler) {
-        synchronized (local) {
-            List<Consumer<BusEvent>> list = local.get(user);
-            if (list == null) {
-                list = new CopyOnWriteArrayList<>();
-                local.put(user, list);
+    public void deliverTo(Consumer<BusEvent> sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public Subscription interest(String user) {
+        synchronized (wanted) {
+            Integer open = wanted.get(user);
+            wanted.put(user, open == null ? 1 : open + 1);
+            if (open == null) {
                 // jnats remembers the interest and re-sends it after a reconnect.
                 if (dispatcher != null) {
                     dispatcher.subscribe(config.subject(user));
                     fallback.execute(() -> confirmSubscription(user));
                 }
-                subscribedUsers.set(local.size());
+                subscribedUsers.set(wanted.size());
             }
-            list.add(handler);
         }
         return new Subscription() {
             private boolean done;
 
             @Override
             public void close() {
-                synchronized (local) {
+                synchronized (wanted) {
                     if (done) {
                         return;
                     }
                     done = true;
-                    List<Consumer<BusEvent>> list = local.get(user);
-                    if (list != null && list.remove(handler) && list.isEmpty()) {
-                        local.remove(user);
-                        fallbackHeads.remove(user);
-                        if (!closed && dispatcher != null) {
-                            dispatcher.unsubscribe(config.subject(user));
-                        }
-                        subscribedUsers.set(local.size());
+                    Integer open = wanted.get(user);
+                    if (open == null) {
+                        return;
                     }
+                    if (open > 1) {
+                        wanted.put(user, open - 1);
+                        return;
+                    }
+                    wanted.remove(user);
+                    fallbackHeads.remove(user);
+                    if (!closed && dispatcher != null) {
+                        dispatcher.unsubscribe(config.subject(user));
+                    }
+                    subscribedUsers.set(wanted.size());
                 }
             }
         };
@@ -306,16 +318,10 @@ public final class NatsMessageBus implements MessageBus {
     }
 
     private void deliverLocally(BusEvent event) {
-        List<Consumer<BusEvent>> list = local.get(event.user());
-        if (list == null) {
-            return;
-        }
-        for (Consumer<BusEvent> h : list) {
-            try {
-                h.accept(event);
-            } catch (RuntimeException e) {
-                log.warn("bus subscriber for {} failed: {}", event.user(), e.toString());
-            }
+        try {
+            sink.accept(event);
+        } catch (RuntimeException e) {
+            log.warn("bus sink for {} failed: {}", event.user(), e.toString());
         }
     }
 
@@ -326,7 +332,7 @@ public final class NatsMessageBus implements MessageBus {
      */
     private void confirmSubscription(String user) {
         Connection conn = connection;
-        if (closed || store == null || conn == null || !local.containsKey(user)
+        if (closed || store == null || conn == null || !wanted.containsKey(user)
                 || conn.getStatus() != Connection.Status.CONNECTED) {
             // Down: the fallback rounds cover this user.
             return;
@@ -353,12 +359,12 @@ public final class NatsMessageBus implements MessageBus {
         if (!down) {
             resyncRounds.decrementAndGet();
         }
-        for (String user : local.keySet()) {
+        for (String user : wanted.keySet()) {
             checkStore(user);
         }
     }
 
-    /** Hands {@code user}'s listeners the inbox head entry if the head moved since the last check. */
+    /** Hands the sink {@code user}'s inbox head entry if the head moved since the last check. */
     private void checkStore(String user) {
         try {
             fallbackChecks.inc();
@@ -382,7 +388,7 @@ public final class NatsMessageBus implements MessageBus {
 
     /**
      * Blocks until every subscription made so far is registered at the server (one round trip), or
-     * the timeout passes; false if not connected. {@link #subscribe} does not wait for that (it runs
+     * the timeout passes; false if not connected. {@link #interest} does not wait for that (it runs
      * on event loops): a cross-node push published within that round trip is healed by the store
      * check that follows each new subscription instead.
      */
@@ -420,10 +426,11 @@ public final class NatsMessageBus implements MessageBus {
         closed = true;
         fallback.shutdownNow();
         Connection conn;
-        synchronized (local) {
-            local.clear();
+        synchronized (wanted) {
+            wanted.clear();
             conn = connection;
         }
+        sink = e -> { };
         if (conn != null) {
             closeQuietly(conn);
         }

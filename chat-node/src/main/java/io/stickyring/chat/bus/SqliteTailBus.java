@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * The in-process bus plus a tail of the shared SQLite file: for several node processes on one
  * machine sharing one database ({@code --bus sqlite}). Every {@code interval} it reads the inbox
  * rows committed since the last poll (by any process) and publishes them as deliveries to this
- * process's subscribers. Deliveries this process published itself arrive a second time and are
+ * process's sink (the node's session registry). Deliveries this process published itself arrive a second time and are
  * dropped by the sessions' cursor check; a user with no session here costs nothing.
  * Cross-process latency is about one interval; within a process, pushes are immediate.
  */
@@ -63,8 +63,13 @@ public final class SqliteTailBus implements MessageBus {
     }
 
     @Override
-    public Subscription subscribe(String user, Consumer<BusEvent> handler) {
-        return local.subscribe(user, handler);
+    public void deliverTo(Consumer<BusEvent> sink) {
+        local.deliverTo(sink);
+    }
+
+    @Override
+    public Subscription interest(String user) {
+        return local.interest(user);
     }
 
     @Override

@@ -2,6 +2,9 @@ package io.stickyring.chat.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stickyring.chat.store.StoredMessage;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LocalMessageBusTest extends MessageBusContract {
@@ -11,12 +14,16 @@ class LocalMessageBusTest extends MessageBusContract {
     }
 
     @Test
-    void lastUnsubscribeForgetsTheUser() {
+    void publishHandsTheEventToTheSinkOnThePublishingThreadAndClosingStopsIt() {
         LocalMessageBus local = new LocalMessageBus();
         bus = local;
-        MessageBus.Subscription s = local.subscribe("bob", e -> { });
-        assertThat(local.subscribedUsers()).isEqualTo(1);
-        s.close();
-        assertThat(local.subscribedUsers()).isZero();
+        List<String> threads = new ArrayList<>();
+        local.deliverTo(e -> threads.add(Thread.currentThread().getName()));
+        BusEvent e = new BusEvent.Delivery("bob", 1, new StoredMessage("dm:a:b", 1, "id1", "a", "body", 1L));
+        local.publish(e);
+        assertThat(threads).containsExactly(Thread.currentThread().getName());
+        local.close();
+        local.publish(e);
+        assertThat(threads).hasSize(1);
     }
 }

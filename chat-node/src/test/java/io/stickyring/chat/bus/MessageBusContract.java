@@ -1,5 +1,6 @@
 package io.stickyring.chat.bus;
 
+import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -35,6 +36,7 @@ public abstract class MessageBusContract {
     void closeBus() {
         if (bus != null) {
             bus.close();
+            BusSubscriptions.forget(bus);
         }
     }
 
@@ -42,13 +44,47 @@ public abstract class MessageBusContract {
         return new BusEvent.Delivery(user, cursor, new StoredMessage("dm:a:b", cursor, "id" + cursor, "a", "body", 1L));
     }
 
+    /** A test that runs against a second handle on the bus ({@link #openPeer}). */
+    protected interface PeerTest {
+        void run(MessageBus peer) throws Exception;
+    }
+
+    /** Opens the bus and a peer handle, runs {@code test}, closes the peer if it is a different handle. */
+    protected final void withPeer(PeerTest test) throws Exception {
+        bus = open();
+        MessageBus peer = openPeer();
+        try {
+            test.run(peer);
+        } finally {
+            if (peer != bus) {
+                peer.close();
+                BusSubscriptions.forget(peer);
+            }
+        }
+    }
+
+    @Test
+    void theBusHandsEventsToItsOneSinkWithoutPerUserSubscribers() throws Exception {
+        withPeer(peer -> {
+            List<BusEvent> sunk = new CopyOnWriteArrayList<>();
+            peer.deliverTo(sunk::add);
+            MessageBus.Subscription interest = peer.interest("erin");
+            MessageBus.Subscription again = peer.interest("erin");
+            interest.close();
+            bus.publishAll(List.of(delivery("erin", 1), delivery("erin", 2)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sunk.size() >= 2);
+            assertThat(sunk).containsExactly(delivery("erin", 1), delivery("erin", 2));
+            again.close();
+        });
+    }
+
     @Test
     void subscriberGetsItsUsersEventsInOrder() throws Exception {
         bus = open();
         List<BusEvent> got = new CopyOnWriteArrayList<>();
         List<BusEvent> other = new CopyOnWriteArrayList<>();
-        bus.subscribe("bob", got::add);
-        bus.subscribe("carol", other::add);
+        subscribe(bus, "bob", got::add);
+        subscribe(bus, "carol", other::add);
         bus.publishAll(List.of(delivery("bob", 1), delivery("bob", 2),
                 new BusEvent.Typing("bob", "dm:a:b", "a"), new BusEvent.Receipt("bob", "dm:a:b", "a", 2)));
         await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 4);
@@ -62,8 +98,8 @@ public abstract class MessageBusContract {
         bus = open();
         List<BusEvent> one = new CopyOnWriteArrayList<>();
         List<BusEvent> two = new CopyOnWriteArrayList<>();
-        bus.subscribe("bob", one::add);
-        bus.subscribe("bob", two::add);
+        subscribe(bus, "bob", one::add);
+        subscribe(bus, "bob", two::add);
         bus.publish(delivery("bob", 7));
         await().atMost(Duration.ofSeconds(10)).until(() -> one.size() == 1 && two.size() == 1);
     }
@@ -73,8 +109,8 @@ public abstract class MessageBusContract {
         bus = open();
         List<BusEvent> gone = new CopyOnWriteArrayList<>();
         List<BusEvent> stays = new CopyOnWriteArrayList<>();
-        MessageBus.Subscription s = bus.subscribe("bob", gone::add);
-        bus.subscribe("bob", stays::add);
+        MessageBus.Subscription s = subscribe(bus, "bob", gone::add);
+        subscribe(bus, "bob", stays::add);
         s.close();
         s.close();
         bus.publish(delivery("bob", 1));
@@ -85,19 +121,13 @@ public abstract class MessageBusContract {
 
     @Test
     void anEventPublishedOnOneHandleReachesASubscriberOnAnother() throws Exception {
-        bus = open();
-        MessageBus peer = openPeer();
-        try {
+        withPeer(peer -> {
             List<BusEvent> got = new CopyOnWriteArrayList<>();
-            peer.subscribe("dave", got::add);
+            subscribe(peer, "dave", got::add);
             bus.publish(delivery("dave", 42));
             await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
             assertThat(got).containsExactly(delivery("dave", 42));
-        } finally {
-            if (peer != bus) {
-                peer.close();
-            }
-        }
+        });
     }
 
     @Test

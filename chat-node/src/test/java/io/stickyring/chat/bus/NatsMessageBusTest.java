@@ -1,5 +1,6 @@
 package io.stickyring.chat.bus;
 
+import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -44,8 +45,8 @@ class NatsMessageBusTest extends MessageBusContract {
     }
 
     /**
-     * Another node's connection. Its subscribe also waits until the server registered the interest:
-     * production subscribe does not wait (it runs on event loops) and heals that round trip's window
+     * Another node's connection. Its interest also waits until the server registered the interest:
+     * production interest does not wait (it runs on event loops) and heals that round trip's window
      * from the store instead, which this store-less contract test cannot use.
      */
     @Override
@@ -53,8 +54,13 @@ class NatsMessageBusTest extends MessageBusContract {
         NatsMessageBus peer = (NatsMessageBus) open();
         return new MessageBus() {
             @Override
-            public Subscription subscribe(String user, java.util.function.Consumer<BusEvent> handler) {
-                Subscription s = peer.subscribe(user, handler);
+            public void deliverTo(java.util.function.Consumer<BusEvent> sink) {
+                peer.deliverTo(sink);
+            }
+
+            @Override
+            public Subscription interest(String user) {
+                Subscription s = peer.interest(user);
                 assertThat(peer.awaitInterest(Duration.ofSeconds(5))).isTrue();
                 return s;
             }
@@ -80,7 +86,11 @@ class NatsMessageBusTest extends MessageBusContract {
     @AfterEach
     void closeAll() throws Exception {
         for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
+            AutoCloseable c = toClose.get(i);
+            c.close();
+            if (c instanceof MessageBus b) {
+                BusSubscriptions.forget(b);
+            }
         }
     }
 
@@ -95,9 +105,9 @@ class NatsMessageBusTest extends MessageBusContract {
         List<BusEvent> onA = new CopyOnWriteArrayList<>();
         List<BusEvent> onB = new CopyOnWriteArrayList<>();
         List<BusEvent> carolOnB = new CopyOnWriteArrayList<>();
-        a.subscribe("bob", onA::add);
-        b.subscribe("bob", onB::add);
-        MessageBus.Subscription carol = b.subscribe("carol", carolOnB::add);
+        subscribe(a, "bob", onA::add);
+        subscribe(b, "bob", onB::add);
+        MessageBus.Subscription carol = subscribe(b, "carol", carolOnB::add);
         carol.close();
         // Subscriptions are asynchronous on the wire: wait until a probe crosses before counting.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -134,8 +144,8 @@ class NatsMessageBusTest extends MessageBusContract {
         MessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
         List<BusEvent> dotted = new CopyOnWriteArrayList<>();
         List<BusEvent> plain = new CopyOnWriteArrayList<>();
-        b.subscribe(".a.b.", dotted::add);
-        b.subscribe("a", plain::add);
+        subscribe(b, ".a.b.", dotted::add);
+        subscribe(b, "a", plain::add);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             a.publish(delivery(".a.b.", 1));
             return !dotted.isEmpty();
@@ -167,7 +177,7 @@ class NatsMessageBusTest extends MessageBusContract {
             MessageBus a = openOn(nats.url(), store, null, fast);
             NatsMessageBus b = openOn(nats.url(), store, registryB, fast);
             List<BusEvent> bob = new CopyOnWriteArrayList<>();
-            b.subscribe("bob", bob::add);
+            subscribe(b, "bob", bob::add);
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 a.publish(delivery("bob", 0));
                 return !bob.isEmpty();
@@ -207,7 +217,7 @@ class NatsMessageBusTest extends MessageBusContract {
             NatsMessageBus b = openOn(nats.url(), store, reg, "&fallbackSync=100ms&reconnectWait=100ms");
             assertThat(b.isConnected()).isFalse();
             List<BusEvent> bob = new CopyOnWriteArrayList<>();
-            b.subscribe("bob", bob::add);
+            subscribe(b, "bob", bob::add);
             store.append(new SendRequest("alice", "x1", Conversations.dmId("alice", "bob"), "hi")).join();
             await().atMost(Duration.ofSeconds(10)).until(() -> !bob.isEmpty());
             nats.restart();

@@ -1,5 +1,6 @@
 package io.stickyring.chat.bus;
 
+import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,7 +46,7 @@ class SqliteTailBusTest extends MessageBusContract {
         }
         bus = open();
         List<BusEvent> got = new CopyOnWriteArrayList<>();
-        bus.subscribe("bob", got::add);
+        subscribe(bus, "bob", got::add);
         try (SqliteMessageStore otherProcess = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("chat.db")))) {
             otherProcess.append(new SendRequest("alice", "new", dm, "from elsewhere")).join();
             await().atMost(Duration.ofSeconds(10)).until(() -> !got.isEmpty());
