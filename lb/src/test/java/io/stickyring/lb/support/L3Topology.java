@@ -1,5 +1,6 @@
 package io.stickyring.lb.support;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
@@ -346,23 +347,21 @@ public final class L3Topology implements AutoCloseable {
         }, "l3-lb-output");
         reader.setDaemon(true);
         reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            if (!p.isAlive()) {
-                throw new IOException("lb exited " + p.exitValue() + ": " + String.join("\n", lb.output));
-            }
-            try {
-                if (lb.get("/readyz").contains("\"ready\" : true")) {
-                    return lb;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("lb not ready in 60s: " + String.join("\n", lb.output));
-            }
-            Thread.sleep(100); // polling a child process's readiness, bounded by the deadline
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .failFast("lb exited", () -> !p.isAlive())
+                    .until(() -> {
+                        try {
+                            return lb.get("/readyz").contains("\"ready\" : true");
+                        } catch (IOException e) {
+                            return false; // not listening yet
+                        }
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+            throw new IOException((p.isAlive() ? "lb not ready in 60s: " : "lb exited " + p.exitValue() + ": ")
+                    + String.join("\n", lb.output), e);
         }
+        return lb;
     }
 
     /** Sends a SYN from each source address (in 10.219.0.0/16) to the VIP from the spoofing namespace. */
