@@ -131,29 +131,8 @@ wait_port() { # NS HOST PORT: wait up to 30 s for a listener
 }
 
 # --- backend: NGINX HTTP, one worker, tiny and 4 MiB responses (as bench/lb/run.sh), on every link
-mkdir -p "$WORK/www"
-head -c $((4 * 1024 * 1024)) /dev/zero > "$WORK/www/big"
-chmod -R a+rX "$WORK/www"
-cat > "$WORK/backend.conf" <<CONF
-worker_processes 1;
-pid $WORK/backend.pid;
-error_log $WORK/backend-error.log warn;
-events { worker_connections 8000; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  client_body_temp_path $WORK/tmp-body;
-  proxy_temp_path $WORK/tmp-proxy;
-  fastcgi_temp_path $WORK/tmp-fcgi;
-  uwsgi_temp_path $WORK/tmp-uwsgi;
-  scgi_temp_path $WORK/tmp-scgi;
-  server {
-    listen 80 reuseport backlog=4096;
-    location = /small { return 200 "ok\n"; }
-    location = /big { root $WORK/www; }
-  }
-}
-CONF
+. "$(dirname "${BASH_SOURCE[0]}")/nginx-backend.sh"
+nginx_backend_conf "$WORK" "80"
 inns "$BE" nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
 for i in 1 2 3 4; do wait_port "${LBNS[$((i - 1))]}" 10.231.$i.11 80; done
 

@@ -37,21 +37,11 @@ out_json="$root/bench/results/transports-$stamp.json"
 out_md="$root/bench/results/transports-$stamp.md"
 mkdir -p "$tmp"
 pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 50); do
-    alive=0; for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
-  done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/chat/common.sh
+. "$root/bench/chat/common.sh"   # stop_all (TERM, then KILL, then rm $tmp) and ensure_jar
+trap stop_all EXIT
+ensure_jar
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
 wait_for() { # FILE REGEX -> prints the first match
   for _ in $(seq 1 600); do
     local m; m="$(grep -oE "$2" "$1" | head -1)" || true
