@@ -123,7 +123,7 @@ EOF
 server-id: $i
 ensemble: $ensemble
 data: $run/zk$i
-tick-time-ms: 1000
+tick-time: 1s
 EOF
     start "zk$i" io.stickyring.dist.Main zk --config "$run/zk$i.yaml"
   done

@@ -1,5 +1,6 @@
-# Shared by bench/chat/run.sh and bench/cluster/run.sh, sourced once `root` is set: where a run
-# writes, the processes its EXIT trap stops, the jar it runs and the load client it compiles.
+# Shared by the chat-side bench scripts (bench/chat, bench/cluster, bench/transports, bench/clients,
+# bench/drills), sourced once `root` is set: where a run writes, the processes its EXIT trap stops,
+# the jar it runs, how it waits for a process's line, and the load client it compiles.
 
 # bench_setup NAME -> SECRET (also exported as STICKYRING_SECRET), JAR, tmp (deleted at exit), stamp, OUT_DIR, out_json, out_md; pids=()
 bench_setup() {
@@ -15,12 +16,29 @@ bench_setup() {
   pids=()
 }
 
-# stop_all: TERM then KILL every process in pids, delete tmp (call from the EXIT trap)
+# stop_all: TERM every process in pids, wait up to STOP_WAIT tenths of a second (default 50) for
+# them to exit, KILL what is left, delete tmp (call from the EXIT trap)
 stop_all() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  sleep 0.5
+  for _ in $(seq 1 "${STOP_WAIT:-50}"); do
+    local alive=0 p
+    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
+}
+
+# wait_for FILE REGEX [TENTHS]: print the first match of REGEX in FILE (a process's log), polling
+# every 0.1 s for at most TENTHS (default 600); on timeout show the log's tail and exit 1
+wait_for() {
+  for _ in $(seq 1 "${3:-600}"); do
+    local m; m="$(grep -oE "$2" "$1" | head -1)" || true
+    [ -n "$m" ] && { echo "$m"; return 0; }
+    sleep 0.1
+  done
+  echo "timed out waiting for /$2/ in $1:" >&2; tail -20 "$1" >&2; exit 1
 }
 
 # ensure_jar: (re)build the jar when missing or older than any main source (not with STICKYRING_JAR)

@@ -37,30 +37,12 @@ out_md="$root/bench/results/loadgen-$stamp.md"
 mkdir -p "$tmp"
 (umask 077 && printf '%s\n' "$SECRET" >"$tmp/secret")
 pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 50); do
-    alive=0; for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
-  done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/chat/common.sh
+. "$root/bench/chat/common.sh"   # stop_all (TERM, wait, KILL, rm $tmp), ensure_jar, wait_for
+trap stop_all EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
+ensure_jar
 
-wait_for() { # FILE REGEX -> prints the first match
-  for _ in $(seq 1 600); do
-    local m; m="$(grep -oE "$2" "$1" | head -1)" || true
-    [ -n "$m" ] && { echo "$m"; return 0; }
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1:" >&2; tail -20 "$1" >&2; exit 1
-}
 
 backends=()
 for i in $(seq 1 "$NODES"); do

@@ -11,30 +11,12 @@ tmp="$root/bench/results/tmp/drill-$$"
 mkdir -p "$tmp" "$root/bench/results"
 pids=()
 failures=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 200); do
-    alive=0; for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
-  done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/chat/common.sh
+. "$root/bench/chat/common.sh"   # stop_all (TERM, wait, KILL, rm $tmp), ensure_jar, wait_for
+STOP_WAIT=200                    # a demo with several nodes drains for up to 20 s
+trap stop_all EXIT
 
-if [ ! -f "$JAR" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$JAR" -print -quit)" ]; then
-  echo "building $JAR ..." >&2
-  mvn -B -q -pl dist -am package -DskipTests >&2
-fi
-
-wait_for() { # FILE REGEX [TENTHS] -> prints the first match
-  for _ in $(seq 1 "${3:-900}"); do
-    local m; m="$(grep -oE "$2" "$1" | head -1)" || true
-    [ -n "$m" ] && { echo "$m"; return 0; }
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1:" >&2; tail -20 "$1" >&2; exit 1
-}
+ensure_jar
 
 start_demo() { # NODES
   java -Xmx512m "$LOG" -jar "$JAR" demo --nodes "$1" --port 0 --admin-port 0 --control-port 0 \

@@ -38,18 +38,10 @@ out_md="$root/bench/results/transports-$stamp.md"
 mkdir -p "$tmp"
 pids=()
 # shellcheck source=bench/chat/common.sh
-. "$root/bench/chat/common.sh"   # stop_all (TERM, then KILL, then rm $tmp) and ensure_jar
+. "$root/bench/chat/common.sh"   # stop_all (TERM, then KILL, then rm $tmp), ensure_jar, wait_for
 trap stop_all EXIT
 ensure_jar
 
-wait_for() { # FILE REGEX -> prints the first match
-  for _ in $(seq 1 600); do
-    local m; m="$(grep -oE "$2" "$1" | head -1)" || true
-    [ -n "$m" ] && { echo "$m"; return 0; }
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1:" >&2; tail -20 "$1" >&2; exit 1
-}
 
 # shellcheck source=bench/transports/node-args.sh
 . "$root/bench/transports/node-args.sh"

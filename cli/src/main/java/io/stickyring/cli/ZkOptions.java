@@ -63,7 +63,30 @@ public final class ZkOptions {
         Duration max = duration("--zk-retry-max-sleep", retryMaxSleep, ZkSettings.DEFAULT_RETRY_MAX_SLEEP);
         int attempts = retryMaxAttempts != null ? retryMaxAttempts : ZkSettings.DEFAULT_RETRY_MAX_ATTEMPTS;
         String digest = auth != null ? auth : env.apply(AUTH_ENV);
-        return new ZkSettings(connectString, cluster, session, connection, base, max, attempts, digest == null ? "" : digest);
+        return new ZkSettings(connectString("--zk", connectString), cluster, session, connection, base, max, attempts, digest == null ? "" : digest);
+    }
+
+    /**
+     * Checks a ZooKeeper connect string {@code HOST:PORT[,HOST:PORT...][/CHROOT]} with the one
+     * address grammar of every flag ({@link HostPort#parseConnectable}: IPv6 in brackets, port
+     * 1..65535) and returns it unchanged; the chroot is checked by {@link ZkSettings}.
+     *
+     * @throws IllegalArgumentException "--zk (VALUE): REASON"
+     */
+    public static String connectString(String flag, String text) {
+        String s = text == null ? "" : text;
+        int slash = s.indexOf('/');
+        String hosts = slash < 0 ? s : s.substring(0, slash);
+        for (String entry : hosts.split(",", -1)) {
+            try {
+                HostPort.parseConnectable(flag, entry);
+            } catch (IllegalArgumentException e) {
+                String reason = e.getMessage().substring(e.getMessage().indexOf("): ") + 3);
+                throw new IllegalArgumentException(flag + " (" + text + "): entry '" + entry + "': " + reason
+                        + " (a connect string is HOST:PORT[,HOST:PORT...][/CHROOT])", e);
+            }
+        }
+        return text;
     }
 
     private static Duration duration(String flag, String value, Duration fallback) {

@@ -52,4 +52,20 @@ class ZkOptionsTest {
         assertThatThrownBy(() -> parse("--zk-session-timeout", "20m").toSettings("h:1", "c", k -> null))
                 .hasMessageContaining("sessionTimeout (1200000 ms) must be <= 600000 ms");
     }
+
+    /** The connect string's hosts use the one HOST:PORT grammar of every flag, named as --zk. */
+    @Test
+    void connectStringUsesTheOneAddressGrammar() {
+        assertThat(parse().toSettings("a:1,[::1]:2181/apps/chat", "c", k -> null).hosts()).isEqualTo("a:1,[::1]:2181");
+        assertThatThrownBy(() -> parse().toSettings("host", "c", k -> null))
+                .hasMessageStartingWith("--zk (host): entry 'host': must be HOST:PORT or [IPv6]:PORT");
+        assertThatThrownBy(() -> parse().toSettings("h:1,,h:2", "c", k -> null)).hasMessageContaining("--zk (h:1,,h:2): entry ''");
+        assertThatThrownBy(() -> parse().toSettings("h:99999", "c", k -> null))
+                .hasMessageContaining("--zk (h:99999): entry 'h:99999': port (99999) must be in 1..65535");
+        assertThatThrownBy(() -> parse().toSettings("h:0", "c", k -> null)).hasMessageContaining("port (0) must be in 1..65535");
+        // Before the grammar moved here, ZkSettings' own pattern let a bare IPv6 literal through.
+        assertThatThrownBy(() -> parse().toSettings("::1:2181", "c", k -> null))
+                .hasMessageContaining("--zk (::1:2181): entry '::1:2181': write an IPv6 host in brackets, e.g. [::1]:2181");
+        assertThatThrownBy(() -> parse().toSettings("h:1/a//b", "c", k -> null)).hasMessageContaining("chroot '/a//b'");
+    }
 }

@@ -3,6 +3,7 @@ package io.stickyring.dist;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.stickyring.cli.ConfigOption;
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.membership.zk.EmbeddedZooKeeper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
  * serves, then runs until SIGTERM or Ctrl-C, which stop it cleanly (data stays in {@code --data}).
  *
  * <p>Settings come from flags, else the optional YAML {@code --config} file (keys are the flag names
- * without dashes: {@code host}, {@code port}, {@code data}, {@code tick-time-ms},
+ * without dashes: {@code host}, {@code port}, {@code data}, {@code tick-time},
  * {@code max-client-cnxns}, {@code server-id}, {@code ensemble} as a list), else the defaults. With {@code --server-id N --ensemble H:P:E:C,...} it runs
  * server N of a ZooKeeper ensemble instead (host and client port from its entry) and also prints
  * {@code ensemble=CONNECT} (the connect string of every server).
@@ -54,8 +55,13 @@ public final class ZkCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Snapshot and transaction-log directory, created if missing (default: ./zk-data).")
     Path data;
 
-    @Option(names = "--tick-time-ms", paramLabel = "MS", description = "ZooKeeper tick; sessions may last 2..20 ticks (default: 2000).")
-    Integer tickTimeMs;
+    @Option(names = "--tick-time", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "ZooKeeper tick, sessions may last 2..20 ticks (default: 2s).")
+    Duration tickTime;
+
+    /** The old spelling, kept only to refuse it with the new one's name. */
+    @Option(names = "--tick-time-ms", hidden = true)
+    String oldTickTimeMs;
 
     @Option(names = "--max-client-cnxns", paramLabel = "N", description = "Connections per client IP, 0 = unlimited (default: 0).")
     Integer maxClientCnxns;
@@ -110,13 +116,14 @@ public final class ZkCommand implements Callable<Integer> {
         String h = c.host != null ? c.host : EmbeddedZooKeeper.Config.DEFAULT_HOST;
         int p = c.port != null ? c.port : EmbeddedZooKeeper.Config.DEFAULT_PORT;
         Path d = c.data != null ? c.data : DEFAULT_DATA;
-        int tick = c.tickTimeMs != null ? c.tickTimeMs : (int) EmbeddedZooKeeper.Config.DEFAULT_TICK_TIME.toMillis();
-        int max = c.maxClientCnxns != null ? c.maxClientCnxns : 0;
-        if (tick < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--tick-time-ms (" + tick + ") must be >= 1");
+        if (c.oldTickTimeMs != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tick-time-ms (" + c.oldTickTimeMs
+                    + ") was replaced by --tick-time DURATION, e.g. --tick-time " + c.oldTickTimeMs + "ms (key tick-time in --config)");
         }
+        Duration tick = c.tickTime != null ? c.tickTime : EmbeddedZooKeeper.Config.DEFAULT_TICK_TIME;
+        int max = c.maxClientCnxns != null ? c.maxClientCnxns : 0;
         try {
-            return new EmbeddedZooKeeper.Config(h, p, d, Duration.ofMillis(tick), max, EmbeddedZooKeeper.Config.DEFAULT_START_TIMEOUT);
+            return new EmbeddedZooKeeper.Config(h, p, d, tick, max, EmbeddedZooKeeper.Config.DEFAULT_START_TIMEOUT);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -41,7 +41,7 @@ class SubcommandConfigTest {
             "demo, adminPort, admin-port",
             "lb, drainTimeout, drain-timeout",
             "node, drainPeriod, drain-period",
-            "zk, tickTimeMs, tick-time-ms",
+            "zk, tickTime, tick-time",
             "loadgen, groupSize, group-size",
             "token --user u, secretFile, secret-file",
             "sim run, keyMode, key-mode",

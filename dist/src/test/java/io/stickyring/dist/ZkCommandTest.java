@@ -78,9 +78,28 @@ class ZkCommandTest {
     }
 
     @Test
+    void tickTimeIsADurationAndTheOldMillisecondFlagNamesIt() throws Exception {
+        Result oldFlag = run("zk", "--data", dir.toString(), "--tick-time-ms", "500");
+        assertThat(oldFlag.code).isEqualTo(2);
+        assertThat(oldFlag.err).contains("--tick-time-ms (500) was replaced by --tick-time DURATION, e.g. --tick-time 500ms");
+        Path yaml = dir.resolve("old.yaml");
+        Files.writeString(yaml, "tick-time-ms: 500\n");
+        assertThat(run("zk", "--config", yaml.toString()).err).contains("was replaced by --tick-time DURATION");
+        Result bare = run("zk", "--data", dir.toString(), "--tick-time", "500");
+        assertThat(bare.code).isEqualTo(2);
+        assertThat(bare.err).contains("'500' needs a unit, e.g. 500ms or 500s");
+        Result zero = run("zk", "--data", dir.toString(), "--tick-time", "0");
+        assertThat(zero.code).isEqualTo(2);
+        assertThat(zero.err).contains("tickTime (0 ms) must be in 1..60000 ms");
+        ZkCommand command = new ZkCommand();
+        new CommandLine(command).parseArgs("--tick-time", "1s500ms");
+        assertThat(command.resolveConfig().tickTime()).isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
     void flagsOverrideTheConfigFileWhichOverridesDefaults() throws Exception {
         Path yaml = dir.resolve("zk.yaml");
-        Files.writeString(yaml, "port: 12345\ndata: /from/file\ntick-time-ms: 500\n");
+        Files.writeString(yaml, "port: 12345\ndata: /from/file\ntick-time: 500ms\n");
         ZkCommand command = new ZkCommand();
         new CommandLine(command).parseArgs("--config", yaml.toString(), "--port", "0");
         var config = command.resolveConfig();
@@ -136,7 +155,7 @@ class ZkCommandTest {
         static ZkProcess start(Path data) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "zk", "--port", "0", "--data", data.toString(), "--tick-time-ms", "200"));
+                    Main.class.getName(), "zk", "--port", "0", "--data", data.toString(), "--tick-time", "200ms"));
             pb.redirectErrorStream(true);
             return new ZkProcess(pb.start());
         }

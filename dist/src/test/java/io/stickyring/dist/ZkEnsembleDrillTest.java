@@ -318,7 +318,7 @@ class ZkEnsembleDrillTest {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "zk",
-                    "--server-id", Integer.toString(id), "--ensemble", ensemble, "--data", data.toString(), "--tick-time-ms", "500"));
+                    "--server-id", Integer.toString(id), "--ensemble", ensemble, "--data", data.toString(), "--tick-time", "500ms"));
             pb.redirectErrorStream(true);
             try {
                 process = pb.start();

@@ -1,5 +1,6 @@
 package io.stickyring.sim;
 
+import io.stickyring.cli.DurationConverter;
 import io.stickyring.sim.algo.AlgorithmSpec;
 import io.stickyring.sim.algo.ProductionCatalog;
 import io.stickyring.sim.report.Fmt;
@@ -81,8 +82,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token for the LB admin API (default: $STICKYRING_ADMIN_TOKEN if set).")
     String token = System.getenv("STICKYRING_ADMIN_TOKEN");
 
-    @Option(names = "--timeout", defaultValue = "5", description = "HTTP timeout in seconds (default ${DEFAULT-VALUE}).")
-    int timeoutSeconds;
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "HTTP timeout per request to the LB (default ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     @Override
     public Integer call() throws Exception {
@@ -96,6 +98,9 @@ public final class WhatIfCommand implements Callable<Integer> {
     private Integer execute() throws Exception {
         if ((lb == null) == (membersFile == null)) {
             throw new IllegalArgumentException("give exactly one of --lb URL or --members-file FILE");
+        }
+        if (timeout.isZero()) {
+            throw new IllegalArgumentException("--timeout (0): must be longer than 0, e.g. 5s");
         }
         Map<String, Integer> adds = new LinkedHashMap<>();
         for (String a : add) {
@@ -111,7 +116,7 @@ public final class WhatIfCommand implements Callable<Integer> {
             weights.put(kv[0].trim(), io.stickyring.cli.MemberSpec.weight("--weight", w, kv[1]));
         }
         Change change = new Change(remove, drain, adds, weights);
-        AdminClient client = lb == null ? null : new AdminClient(lb, token, Duration.ofSeconds(timeoutSeconds));
+        AdminClient client = lb == null ? null : new AdminClient(lb, token, timeout);
         String base = client == null ? null : client.base();
         LbView view = membersFile != null ? LbView.parse(Files.readString(membersFile), membersFile.toString())
                 : LbView.parse(client.get("/members", true), base + "/members");

@@ -242,9 +242,23 @@ class WhatIfTest {
         routes.put("/members", "{\"oops\":1}");
         assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "m000").err()).contains("expected {\"version\"");
         server.stop(0);
-        CliTest.Run down = CliTest.sim("whatif", "--lb", base, "--remove", "m000", "--timeout", "2");
+        CliTest.Run down = CliTest.sim("whatif", "--lb", base, "--remove", "m000", "--timeout", "2s");
         assertThat(down.code()).isNotZero();
         assertThat(down.err()).contains("GET " + base + "/members failed");
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0); // for @AfterEach
+    }
+
+    @Test
+    void timeoutIsADurationAndBoundsASilentLb() throws Exception {
+        assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "m000", "--timeout", "2").err())
+                .contains("'2' needs a unit, e.g. 2ms or 2s");
+        assertThat(CliTest.sim("whatif", "--lb", base, "--remove", "m000", "--timeout", "0").err())
+                .contains("--timeout (0): must be longer than 0");
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String url = "http://127.0.0.1:" + silent.getLocalPort();
+            CliTest.Run r = CliTest.sim("whatif", "--lb", url, "--remove", "m000", "--timeout", "300ms");
+            assertThat(r.code()).isNotZero();
+            assertThat(r.err()).contains("GET " + url + "/members failed").containsIgnoringCase("timed out");
+        }
     }
 }
