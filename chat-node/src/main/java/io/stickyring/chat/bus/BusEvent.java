@@ -2,7 +2,7 @@ package io.stickyring.chat.bus;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.StoredMessage;
 
 /**
  * What the bus carries to the node(s) holding a user's sessions. Every event names its target

@@ -10,7 +10,7 @@ import io.nats.client.Options;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.model.InboxEntry;
 import io.stickyring.chat.store.MessageStore;
 import java.io.IOException;
 import java.util.List;

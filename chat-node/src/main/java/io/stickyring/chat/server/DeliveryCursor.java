@@ -1,7 +1,7 @@
 package io.stickyring.chat.server;
 
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

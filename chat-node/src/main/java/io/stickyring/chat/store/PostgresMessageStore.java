@@ -2,6 +2,12 @@ package io.stickyring.chat.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

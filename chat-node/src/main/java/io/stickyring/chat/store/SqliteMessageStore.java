@@ -1,5 +1,11 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

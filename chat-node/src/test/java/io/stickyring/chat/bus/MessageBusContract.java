@@ -4,7 +4,7 @@ import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.StoredMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,8 +3,8 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
