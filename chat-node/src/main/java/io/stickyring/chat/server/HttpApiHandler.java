@@ -244,13 +244,25 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void onEvent(BusEvent event) {
             if (event instanceof BusEvent.Delivery d && d.cursor() > cursor) {
-                ctx.executor().execute(() -> {
-                    woken = true;
-                    if (timer != null) {
-                        finish(true);
+                wake();
+            } else if (event instanceof BusEvent.Resync rs) {
+                // The bus may have lost a push: the inbox head says whether there is something to answer with.
+                node.service().inboxHead(user).thenAccept(head -> {
+                    if (head > cursor) {
+                        rs.healed().run();
+                        wake();
                     }
                 });
             }
+        }
+
+        private void wake() {
+            ctx.executor().execute(() -> {
+                woken = true;
+                if (timer != null) {
+                    finish(true);
+                }
+            });
         }
 
         /** Stops waiting; with {@code read}, reads the store again and answers. Runs once. */

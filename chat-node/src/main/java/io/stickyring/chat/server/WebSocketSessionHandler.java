@@ -381,6 +381,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         if (event instanceof BusEvent.Delivery d) {
             cursor.offer(d.cursor(), d.message());
+        } else if (event instanceof BusEvent.Resync rs) {
+            cursor.resync(rs.healed());
         } else if (event instanceof BusEvent.Receipt r && ch.isWritable()) {
             write(Frames.receipt(r.conv(), r.reader(), r.seq()), true);
         } else if (event instanceof BusEvent.Typing ty && ch.isWritable()) {

@@ -4,6 +4,7 @@ import io.stickyring.chat.model.Ack;
 import io.stickyring.chat.model.AppendResult;
 import io.stickyring.chat.model.Conversation;
 import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.InboxFeed;
 import io.stickyring.chat.model.RejectedException;
 import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.model.StoredMessage;
@@ -79,6 +80,15 @@ public interface MessageStore extends AutoCloseable {
 
     /** Records that {@code user} has read {@code conv} up to {@code seq} (monotonic: never moves back). */
     CompletableFuture<Long> markRead(String conv, String user, long seq);
+
+    /**
+     * Every inbox entry in commit order across all the processes that write this store, if the store
+     * can give it: what {@code --bus sqlite} tails (several node processes on one SQLite file).
+     * Empty by default (a store that is not shared that way, or that has a bus of its own).
+     */
+    default Optional<InboxFeed> inboxFeed() {
+        return Optional.empty();
+    }
 
     /** Flushes queued writes (each completes or fails) and releases resources. Idempotent. */
     @Override

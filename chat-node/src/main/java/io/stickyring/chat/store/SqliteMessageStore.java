@@ -3,6 +3,7 @@ package io.stickyring.chat.store;
 import io.stickyring.chat.model.Ack;
 import io.stickyring.chat.model.AppendResult;
 import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.InboxFeed;
 import io.stickyring.chat.model.RejectedException;
 import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.model.StoredMessage;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * that another connection committed in between). Readers use a small pool of separate
  * connections, which WAL lets read concurrently with the writer.
  */
-public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStore.Op<?>> {
+public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStore.Op<?>> implements InboxFeed {
     private static final Logger log = LoggerFactory.getLogger(SqliteMessageStore.class);
 
     /** Validated store settings. */
@@ -498,10 +500,14 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
         }
     }
 
-    /** One inbox row in insertion (commit) order, for tailing the file from another process. */
-    public record TailEntry(long rowid, String user, long cursor, StoredMessage message) { }
+    /** Its own inbox rows, by row id: other processes writing the same file show up in it. */
+    @Override
+    public Optional<InboxFeed> inboxFeed() {
+        return Optional.of(this);
+    }
 
     /** The newest inbox row id (0 when empty): where a tail starts. */
+    @Override
     public long inboxTailPosition() {
         return read(c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(rowid), 0) FROM inbox")) {
@@ -515,7 +521,8 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
      * Inbox rows committed after row {@code afterRowid}, in row order. Writers of one file are
      * serialized by SQLite's write lock, so row ids grow in commit order and a tail misses nothing.
      */
-    public List<TailEntry> inboxAfter(long afterRowid, int limit) {
+    @Override
+    public List<InboxFeed.Entry> inboxAfter(long afterRowid, int limit) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT i.rowid, i.user, i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
@@ -523,10 +530,10 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
                             + " WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?")) {
                 ps.setLong(1, afterRowid);
                 ps.setInt(2, limit);
-                List<TailEntry> out = new ArrayList<>();
+                List<InboxFeed.Entry> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new TailEntry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
+                        out.add(new InboxFeed.Entry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
                     }
                 }
                 return out;
