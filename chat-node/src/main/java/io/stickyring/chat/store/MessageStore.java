@@ -2,6 +2,7 @@ package io.stickyring.chat.store;
 
 import io.stickyring.chat.model.Ack;
 import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.AppendRules;
 import io.stickyring.chat.model.Conversation;
 import io.stickyring.chat.model.InboxEntry;
 import io.stickyring.chat.model.InboxFeed;
@@ -18,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link SqliteMessageStore} (embedded) and, in cluster mode, a PostgreSQL store; each runs the
  * same contract test suite ({@code MessageStoreContract} in the test sources).
  *
- * <p>Invariants every implementation keeps:
+ * <p>Appends follow the model's {@link AppendRules} (idempotence, membership before any write,
+ * direct conversations created by their first message, dense numbering): a store runs them inside
+ * its write transaction and supplies only the SQL. Invariants every implementation keeps:
  * <ul>
  *   <li>{@link #append} completes only after the message, its conversation seq and every member's
  *       inbox entry are committed durably (fsync'd); a failure completes exceptionally with

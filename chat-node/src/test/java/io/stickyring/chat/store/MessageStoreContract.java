@@ -187,6 +187,20 @@ public abstract class MessageStoreContract {
     }
 
     @Test
+    void aRefusedSendToADirectConversationLeavesNoTrace() throws Exception {
+        store = openFresh();
+        String dm = Conversations.dmId("alice", "bob");
+        assertThat(rejectionCode(store.append(new SendRequest("mallory", id(), dm, "x")))).isEqualTo("not_member");
+        // Membership is decided before anything is written: the direct conversation got no rows.
+        assertThat(store.conversationsOf("alice")).isEmpty();
+        assertThat(store.conversationsOf("bob")).isEmpty();
+        assertThat(store.inboxHead("alice")).isZero();
+        // Its first stored message creates it, for both members.
+        join(store.append(new SendRequest("alice", id(), dm, "hi")));
+        assertThat(store.conversationsOf("bob")).extracting(Conversation::id).containsExactly(dm);
+    }
+
+    @Test
     void nonMemberIsRejectedAndNothingIsStored() throws Exception {
         store = openFresh();
         String dm = Conversations.dmId("alice", "bob");
