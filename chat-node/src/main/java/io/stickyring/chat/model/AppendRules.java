@@ -25,9 +25,9 @@ import java.util.Set;
  *       implicitly; its conversation row (created by that message's sender) and its two member
  *       rows are written in the transaction of its first stored message, not before.</li>
  *   <li><b>Dense numbering.</b> A stored message takes its conversation's next seq, then every
- *       member (the sender included, so the sender's other devices see it; in member order) takes
- *       the next cursor of their inbox. Seq and cursors start at 1 and never skip; within a batch
- *       they follow queue order.</li>
+ *       member (the sender included, so the sender's other devices see it) takes the next cursor
+ *       of their inbox. Seq and cursors start at 1 and never skip; within a batch they follow
+ *       queue order, so each user's inbox agrees with seq order in every conversation.</li>
  * </ol>
  * One instance per transaction attempt (it remembers what the batch decided so far); writer
  * thread only.
