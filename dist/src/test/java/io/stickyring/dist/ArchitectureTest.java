@@ -1,5 +1,6 @@
 package io.stickyring.dist;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +22,9 @@ import org.junit.jupiter.api.Test;
  *                                            ring-sim gets the parsers without Curator or Netty)
  *   lb  -/-  chat-node (either way)   ring-sim -/- lb, chat-node   membership -/- lb, chat-node, ring-sim
  * </pre>
+ * Inside chat-node, packages: {@code model} (the domain: messages, acks, conversations, inbox
+ * entries, the append rules) depends on the JDK only; {@code store} (persistence) on {@code model}
+ * only; {@code protocol}, {@code bus} and {@code auth} never on {@code store}.
  * Maven already refuses an import of a module that is not a dependency; these rules also catch a
  * dependency added to a pom that the architecture does not allow.
  */
@@ -106,6 +110,32 @@ class ArchitectureTest {
             noClasses().should().haveSimpleName("HostPort").orShould().haveSimpleName("YamlDefaults")
                     .orShould().haveSimpleName("YamlArgs").allowEmptyShould(true).check(module(m));
         }
+    }
+
+    @Test
+    void chatModelDependsOnTheJdkOnly() {
+        classes().that().resideInAPackage("io.stickyring.chat.model..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.stickyring.chat.model..")
+                .because("the chat domain (messages, acks, conversations, the append rules) is what every other package shares")
+                .check(module("chat-node"));
+    }
+
+    @Test
+    void chatStoreIsPersistenceBelowTheModel() {
+        noClasses().that().resideInAPackage("io.stickyring.chat.store..")
+                .should().dependOnClassesThat(resideInAPackage("io.stickyring.chat..")
+                        .and(resideInAPackage("io.stickyring.chat.store..").negate())
+                        .and(resideInAPackage("io.stickyring.chat.model..").negate()))
+                .because("a store executes the model's rules in SQL; it knows no bus, protocol or server")
+                .check(module("chat-node"));
+    }
+
+    @Test
+    void chatProtocolBusAndAuthDoNotImportTheStore() {
+        noClasses().that().resideInAnyPackage("io.stickyring.chat.protocol..", "io.stickyring.chat.bus..", "io.stickyring.chat.auth..")
+                .should().dependOnClassesThat().resideInAPackage("io.stickyring.chat.store..")
+                .because("they speak the model; which store persists it is the server's wiring")
+                .check(module("chat-node"));
     }
 
     @Test

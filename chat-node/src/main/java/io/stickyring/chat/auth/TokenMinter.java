@@ -11,7 +11,7 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Conversations;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;

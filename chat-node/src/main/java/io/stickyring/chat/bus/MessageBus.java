@@ -16,8 +16,10 @@ import java.util.function.Consumer;
  *
  * <p>Contract: an event published for user U after an {@link #interest} in U has returned reaches
  * the sink at most once and in publish order per publisher (best effort: the bus is a fast hint,
- * the store is the truth, so a lost event costs latency, never data). The sink runs on a bus thread
- * and must not block.
+ * the store is the truth, so a lost event costs latency, never data). A bus that may have lost
+ * events for a user without a later one revealing the gap hands the sink a {@link BusEvent.Resync}
+ * for that user instead of reading the store itself. The sink runs on a bus thread and must not
+ * block.
  */
 public interface MessageBus extends AutoCloseable {
 

@@ -10,8 +10,6 @@ import io.nats.client.Options;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.MessageStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +35,19 @@ import org.slf4j.LoggerFactory;
  * sink directly, so same-node delivery costs no network hop and survives a NATS outage; other nodes
  * get it through NATS. The sink therefore sees an event once.
  *
- * <p>NATS is a hint, the store is the truth. While the connection is down (and for two rounds
- * after it comes back, to cover pushes other nodes flushed before this node re-subscribed), a
- * fallback thread checks the store every {@code fallbackSync} for each wanted user and,
- * when the inbox head moved, hands the sink a {@link BusEvent.Delivery} for the head entry; a
- * session behind by more than one reads the gap from the store (its usual gap repair), one that
- * already has it drops it by cursor. The connection reconnects forever; its state is exported as
- * metrics ({@code stickyring_chat_bus_*}).
+ * <p>NATS is a hint, the store is the truth, and this bus never reads the store. While the
+ * connection is down (and for two rounds after it comes back, to cover pushes other nodes flushed
+ * before this node re-subscribed), a fallback thread hands the sink a {@link BusEvent.Resync} for
+ * each wanted user every {@code fallbackSync}, and one more once a new subscription is registered
+ * at the server. Each session then heals from the store the way it heals any gap (the server's
+ * {@code DeliveryCursor}: read the inbox head, read what lies after its cursor). The connection
+ * reconnects forever; its state is exported as metrics ({@code stickyring_chat_bus_*}).
  */
 public final class NatsMessageBus implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(NatsMessageBus.class);
     private static final int RESYNC_ROUNDS_AFTER_RECONNECT = 2;
 
     private final NatsConfig config;
-    private final MessageStore store;
     /** Set once by the first CONNECTED event; until then events go only to this node's sink. */
     private volatile Connection connection;
     private Dispatcher dispatcher;
@@ -59,7 +56,6 @@ public final class NatsMessageBus implements MessageBus {
     private volatile Consumer<BusEvent> sink = e -> { };
     /** Listeners of other nodes' group membership changes ({@link #subscribeGroupChanges}). */
     private final List<Consumer<String>> groupListeners = new CopyOnWriteArrayList<>();
-    private final Map<String, Long> fallbackHeads = new ConcurrentHashMap<>();
     private final AtomicInteger resyncRounds = new AtomicInteger();
     private final AtomicBoolean up = new AtomicBoolean();
     private final AtomicBoolean everUp = new AtomicBoolean();
@@ -79,12 +75,11 @@ public final class NatsMessageBus implements MessageBus {
 
     /**
      * Connects (or keeps trying in the background if NATS is down at start: the node serves anyway,
-     * delivering through the fallback). {@code store} feeds the fallback (null: no fallback);
-     * {@code registry} receives the bus metrics (null: a private registry).
+     * delivering through the fallback's resync hints); {@code registry} receives the bus metrics
+     * (null: a private registry).
      */
-    public NatsMessageBus(NatsConfig config, MessageStore store, PrometheusRegistry registry) {
+    public NatsMessageBus(NatsConfig config, PrometheusRegistry registry) {
         this.config = config;
-        this.store = store;
         PrometheusRegistry r = registry != null ? registry : new PrometheusRegistry();
         connected = Gauge.builder().name("stickyring_chat_bus_connected")
                 .help("1 while the NATS connection is up, 0 while it is down or reconnecting").register(r);
@@ -103,9 +98,9 @@ public final class NatsMessageBus implements MessageBus {
         subscribedUsers = Gauge.builder().name("stickyring_chat_bus_subscribed_users")
                 .help("Users with a NATS subscription on this node (users with a session here)").register(r);
         fallbackChecks = Counter.builder().name("stickyring_chat_bus_fallback_checks")
-                .help("Store checks of a subscribed user's inbox head while NATS was down or just back").register(r);
+                .help("Resync hints handed to a subscribed user's sessions (NATS down, just back, new subscription); each checks the store").register(r);
         fallbackDeliveries = Counter.builder().name("stickyring_chat_bus_fallback_deliveries")
-                .help("Deliveries made from the store because the inbox head moved while NATS was down").register(r);
+                .help("Resync hints whose store check found messages the bus had not delivered (one per session)").register(r);
 
         Options options = new Options.Builder()
                 .servers(config.servers().toArray(String[]::new))
@@ -228,7 +223,6 @@ public final class NatsMessageBus implements MessageBus {
                         return;
                     }
                     wanted.remove(user);
-                    fallbackHeads.remove(user);
                     if (!closed && dispatcher != null) {
                         dispatcher.unsubscribe(config.subject(user));
                     }
@@ -327,12 +321,12 @@ public final class NatsMessageBus implements MessageBus {
 
     /**
      * A push published before the server registered this new interest is lost; once a round trip
-     * proves the interest is registered, one store check hands the session anything committed
-     * before then (it drops what it already has by cursor).
+     * proves the interest is registered, one resync hint has the sessions read anything committed
+     * before then from the store.
      */
     private void confirmSubscription(String user) {
         Connection conn = connection;
-        if (closed || store == null || conn == null || !wanted.containsKey(user)
+        if (closed || conn == null || !wanted.containsKey(user)
                 || conn.getStatus() != Connection.Status.CONNECTED) {
             // Down: the fallback rounds cover this user.
             return;
@@ -343,47 +337,30 @@ public final class NatsMessageBus implements MessageBus {
             // Down: the fallback rounds cover this user.
             return;
         }
-        checkStore(user);
+        resync(user);
     }
 
     /** One fallback pass: only while NATS is down, or for a few rounds after it came back. */
     private void fallbackRound() {
-        if (closed || store == null) {
+        if (closed) {
             return;
         }
         boolean down = !isConnected();
         if (!down && resyncRounds.get() == 0) {
-            fallbackHeads.clear();
             return;
         }
         if (!down) {
             resyncRounds.decrementAndGet();
         }
         for (String user : wanted.keySet()) {
-            checkStore(user);
+            resync(user);
         }
     }
 
-    /** Hands the sink {@code user}'s inbox head entry if the head moved since the last check. */
-    private void checkStore(String user) {
-        try {
-            fallbackChecks.inc();
-            long head = store.inboxHead(user);
-            Long seen = fallbackHeads.put(user, head);
-            if (seen != null && seen >= head || head == 0) {
-                return;
-            }
-            List<InboxEntry> last = store.readInbox(user, head - 1, 1);
-            if (!last.isEmpty()) {
-                fallbackDeliveries.inc();
-                InboxEntry e = last.get(0);
-                deliverLocally(new BusEvent.Delivery(user, e.cursor(), e.message()));
-            }
-        } catch (RuntimeException e) {
-            // Store down too: nothing to deliver from; try again next round.
-            fallbackHeads.remove(user);
-            log.debug("fallback check for {} failed: {}", user, e.toString());
-        }
+    /** Tells {@code user}'s sessions that pushes may have been lost: each checks the store itself. */
+    private void resync(String user) {
+        fallbackChecks.inc();
+        deliverLocally(new BusEvent.Resync(user, fallbackDeliveries::inc));
     }
 
     /**

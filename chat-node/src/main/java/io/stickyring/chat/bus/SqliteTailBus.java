@@ -1,7 +1,6 @@
 package io.stickyring.chat.bus;
 
-import io.stickyring.chat.store.SqliteMessageStore;
-import io.stickyring.chat.store.StoreUnavailableException;
+import io.stickyring.chat.model.InboxFeed;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -11,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The in-process bus plus a tail of the shared SQLite file: for several node processes on one
  * machine sharing one database ({@code --bus sqlite}). Every {@code interval} it reads the inbox
- * rows committed since the last poll (by any process) and publishes them as deliveries to this
+ * entries committed since the last poll (by any process) from the store's {@link InboxFeed} and
+ * publishes them as deliveries to this
  * process's sink (the node's session registry). Deliveries this process published itself arrive a second time and are
  * dropped by the sessions' cursor check; a user with no session here costs nothing.
  * Cross-process latency is about one interval; within a process, pushes are immediate.
@@ -21,19 +21,19 @@ public final class SqliteTailBus implements MessageBus {
     private static final int BATCH = 1000;
 
     private final LocalMessageBus local = new LocalMessageBus();
-    private final SqliteMessageStore store;
+    private final InboxFeed feed;
     private final long intervalMillis;
     private final Thread poller;
     private volatile boolean closed;
     private long position;
 
-    public SqliteTailBus(SqliteMessageStore store, Duration interval) {
-        this.store = store;
+    public SqliteTailBus(InboxFeed feed, Duration interval) {
+        this.feed = feed;
         this.intervalMillis = interval.toMillis();
         if (intervalMillis < 1) {
             throw new IllegalArgumentException("tail interval (" + interval + ") must be >= 1 ms");
         }
-        this.position = store.inboxTailPosition();
+        this.position = feed.inboxTailPosition();
         this.poller = new Thread(this::pollLoop, "sqlite-tail-bus");
         poller.setDaemon(true);
         poller.start();
@@ -43,13 +43,14 @@ public final class SqliteTailBus implements MessageBus {
         while (!closed) {
             int n = 0;
             try {
-                List<SqliteMessageStore.TailEntry> rows = store.inboxAfter(position, BATCH);
-                for (SqliteMessageStore.TailEntry r : rows) {
+                List<InboxFeed.Entry> rows = feed.inboxAfter(position, BATCH);
+                for (InboxFeed.Entry r : rows) {
                     local.publish(new BusEvent.Delivery(r.user(), r.cursor(), r.message()));
-                    position = r.rowid();
+                    position = r.position();
                 }
                 n = rows.size();
-            } catch (StoreUnavailableException e) {
+            } catch (RuntimeException e) {
+                // The store could not be read (locked, closing): the next poll tries again from the same position.
                 log.debug("tail poll failed: {}", e.toString());
             }
             if (n < BATCH) {

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stickyring.chat.store.Ack;
-import io.stickyring.chat.store.Conversation;
-import io.stickyring.chat.store.RejectedException;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
 
 /**

@@ -85,7 +85,7 @@ public final class ChatNode implements AutoCloseable {
         this.store = routing != null ? routing.store() : opened;
         try {
             this.bus = givenBus != null ? givenBus
-                    : StartupException.forFlag("--bus", () -> MessageBuses.open(config.bus(), store, metrics.registry()));
+                    : StartupException.forFlag("--bus", () -> MessageBuses.open(config.bus(), store.inboxFeed().orElse(null), metrics.registry()));
             if (routing != null) {
                 routing.publishDeliveriesWith(bus);
             }

@@ -1,7 +1,7 @@
 package io.stickyring.chat.server;
 
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,6 +16,11 @@ import java.util.concurrent.CompletableFuture;
  * while the device was not reading) is healed by reading the store after {@code sent}, in batches
  * of {@code batch}. So each device gets every message of its inbox exactly once per session, in
  * cursor order, and a lost push costs latency, never data.
+ *
+ * <p>This is the node's one place that heals delivery from the store. A bus that may have lost
+ * pushes without any later push revealing the gap (NATS down, just back, a subscription just made)
+ * does not read the store itself: it sends a resync hint, and {@link #resync} reads the inbox head
+ * and heals like any other gap.
  *
  * <p>Resume: {@link #open} and {@link #sync} restart delivery after the device's cursor, clamped to
  * the inbox head (a cursor beyond it, e.g. after a store reset, would hide new messages). Each
@@ -84,6 +89,7 @@ final class DeliveryCursor {
     private boolean stopped;
     private int generation;
     private Long deferredSync;
+    private Runnable deferredResync;
 
     DeliveryCursor(Loop loop, Inbox inbox, Output out, int batch) {
         if (batch < 1) {
@@ -128,6 +134,33 @@ final class DeliveryCursor {
         pump();
     }
 
+    /**
+     * The bus may have lost pushes: read the inbox head and deliver what lies between {@code sent}
+     * and it, running {@code healed} if there is any. Before the welcome the hint waits for it (the
+     * hello's own head read may predate the lost push). A failed head read is dropped: the bus
+     * hints again on its next round.
+     */
+    void resync(Runnable healed) {
+        if (stopped) {
+            return;
+        }
+        if (!welcomed) {
+            deferredResync = healed;
+            return;
+        }
+        inbox.head().whenComplete((head, err) -> loop.execute(() -> onResyncHead(head, err, healed)));
+    }
+
+    private void onResyncHead(Long head, Throwable err, Runnable healed) {
+        if (stopped || err != null || head <= sent) {
+            return;
+        }
+        healed.run();
+        // Only raises the target: a restart meanwhile set sent and pendingMax from its own head.
+        pendingMax = Math.max(pendingMax, head);
+        pump();
+    }
+
     /** The channel drained below its low watermark: continue where a full buffer stopped us. */
     void writable() {
         pump();
@@ -163,6 +196,11 @@ final class DeliveryCursor {
         if (welcome) {
             out.welcome(head);
             welcomed = true;
+            if (deferredResync != null) {
+                Runnable healed = deferredResync;
+                deferredResync = null;
+                resync(healed);
+            }
             if (deferredSync != null) {
                 long c = deferredSync;
                 deferredSync = null;

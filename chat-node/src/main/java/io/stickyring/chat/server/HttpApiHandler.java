@@ -18,10 +18,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.RejectedException;
 import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.RejectedException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +81,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     throw new RejectedException("not_found", "dev login is off on this node; get a token from your backend (docs/security.md)");
                 }
                 String user = Frames.text(body(req), "user");
-                if (user == null || !io.stickyring.chat.store.Conversations.validUser(user)) {
+                if (user == null || !io.stickyring.chat.model.Conversations.validUser(user)) {
                     throw new RejectedException(ErrorCodes.BAD_REQUEST, "login needs 'user' matching [A-Za-z0-9_.@-]{1,64}, got '" + user + "'");
                 }
                 json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
@@ -244,13 +244,25 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         @Override
         public void onEvent(BusEvent event) {
             if (event instanceof BusEvent.Delivery d && d.cursor() > cursor) {
-                ctx.executor().execute(() -> {
-                    woken = true;
-                    if (timer != null) {
-                        finish(true);
+                wake();
+            } else if (event instanceof BusEvent.Resync rs) {
+                // The bus may have lost a push: the inbox head says whether there is something to answer with.
+                node.service().inboxHead(user).thenAccept(head -> {
+                    if (head > cursor) {
+                        rs.healed().run();
+                        wake();
                     }
                 });
             }
+        }
+
+        private void wake() {
+            ctx.executor().execute(() -> {
+                woken = true;
+                if (timer != null) {
+                    finish(true);
+                }
+            });
         }
 
         /** Stops waiting; with {@code read}, reads the store again and answers. Runs once. */

@@ -2,8 +2,8 @@ package io.stickyring.chat.server;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -14,12 +14,12 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.StoredMessage;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.Ack;
-import io.stickyring.chat.store.RejectedException;
-import io.stickyring.chat.store.StoredMessage;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -381,6 +381,8 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         }
         if (event instanceof BusEvent.Delivery d) {
             cursor.offer(d.cursor(), d.message());
+        } else if (event instanceof BusEvent.Resync rs) {
+            cursor.resync(rs.healed());
         } else if (event instanceof BusEvent.Receipt r && ch.isWritable()) {
             write(Frames.receipt(r.conv(), r.reader(), r.seq()), true);
         } else if (event instanceof BusEvent.Typing ty && ch.isWritable()) {

@@ -1,5 +1,10 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.StoredMessage;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,5 +1,14 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.AppendRules;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.InboxFeed;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -10,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link SqliteMessageStore} (embedded) and, in cluster mode, a PostgreSQL store; each runs the
  * same contract test suite ({@code MessageStoreContract} in the test sources).
  *
- * <p>Invariants every implementation keeps:
+ * <p>Appends follow the model's {@link AppendRules} (idempotence, membership before any write,
+ * direct conversations created by their first message, dense numbering): a store runs them inside
+ * its write transaction and supplies only the SQL. Invariants every implementation keeps:
  * <ul>
  *   <li>{@link #append} completes only after the message, its conversation seq and every member's
  *       inbox entry are committed durably (fsync'd); a failure completes exceptionally with
@@ -72,6 +83,15 @@ public interface MessageStore extends AutoCloseable {
 
     /** Records that {@code user} has read {@code conv} up to {@code seq} (monotonic: never moves back). */
     CompletableFuture<Long> markRead(String conv, String user, long seq);
+
+    /**
+     * Every inbox entry in commit order across all the processes that write this store, if the store
+     * can give it: what {@code --bus sqlite} tails (several node processes on one SQLite file).
+     * Empty by default (a store that is not shared that way, or that has a bus of its own).
+     */
+    default Optional<InboxFeed> inboxFeed() {
+        return Optional.empty();
+    }
 
     /** Flushes queued writes (each completes or fails) and releases resources. Idempotent. */
     @Override

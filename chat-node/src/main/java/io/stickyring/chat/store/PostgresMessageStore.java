@@ -2,6 +2,12 @@ package io.stickyring.chat.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.AppendRules;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,9 +17,9 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -160,8 +166,8 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
 
     private static final class AppendOp extends Op<AppendResult> {
         final SendRequest req;
-        AppendOp firstInBatch;
-        Conversation conv;
+        /** What the append rules decided for it in the current attempt. */
+        AppendRules.Send send;
 
         AppendOp(SendRequest req) {
             this.req = req;
@@ -170,8 +176,7 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         @Override
         void reset() {
             super.reset();
-            firstInBatch = null;
-            conv = null;
+            send = null;
         }
     }
 
@@ -364,55 +369,34 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
                 }
             }
         }
-        // 2. Which appends are new; membership; how much each counter must move.
-        Map<String, AppendOp> firstByKey = new HashMap<>();
-        List<AppendOp> fresh = new ArrayList<>();
-        TreeMap<String, Long> convCount = new TreeMap<>();
-        TreeMap<String, Long> userCount = new TreeMap<>();
-        Map<String, Conversation.Kind> kinds = new HashMap<>();
+        // 2. The append rules decide each send, in queue order; one statement stores the fresh ones.
+        AppendRules rules = new AppendRules();
+        AppendRules.Lookup<SQLException> lookup = new AppendRules.Lookup<>() {
+            @Override
+            public Optional<StoredMessage> committed(String sender, String clientId) {
+                return Optional.ofNullable(stored.get(key(sender, clientId)));
+            }
+
+            @Override
+            public Optional<Conversation> conversation(String id) throws SQLException {
+                Conversation changed = newGroups.get(id);
+                return changed != null ? Optional.of(changed) : conversationOn(c, id);
+            }
+        };
         for (AppendOp a : appends) {
-            String k = key(a.req.sender(), a.req.clientId());
-            StoredMessage m = stored.get(k);
-            if (m != null) {
-                metrics.dedupHit();
-                a.result = new AppendResult(Ack.of(m), true, m, Map.of());
-                continue;
-            }
-            AppendOp first = firstByKey.get(k);
-            if (first != null) {
-                a.firstInBatch = first;
-                continue;
-            }
-            Conversation conv = newGroups.get(a.req.conv());
-            if (conv == null) {
-                conv = conversationOn(c, a.req.conv()).orElse(null);
-            }
-            if (conv == null) {
-                a.rejection = new RejectedException("unknown_conversation", "no conversation '" + a.req.conv() + "'");
-                continue;
-            }
-            if (!conv.hasMember(a.req.sender())) {
-                a.rejection = new RejectedException("not_member",
-                        "user '" + a.req.sender() + "' is not a member of '" + a.req.conv() + "'");
-                continue;
-            }
-            firstByKey.put(k, a);
-            a.conv = conv;
-            fresh.add(a);
-            convCount.merge(conv.id(), 1L, Long::sum);
-            kinds.put(conv.id(), conv.kind());
-            for (String u : conv.members()) {
-                userCount.merge(u, 1L, Long::sum);
-            }
+            a.send = rules.decide(a.req, lookup);
+            a.rejection = a.send.rejection().orElse(null);
         }
+        List<AppendRules.Send> fresh = rules.fresh();
         if (!fresh.isEmpty()) {
-            storeFresh(c, fresh, convCount, userCount, kinds);
+            storeFresh(c, rules, fresh);
         }
         for (AppendOp a : appends) {
-            if (a.firstInBatch != null) {
-                AppendResult orig = a.firstInBatch.result;
+            if (a.send.duplicate()) {
                 metrics.dedupHit();
-                a.result = new AppendResult(orig.ack(), true, orig.message(), Map.of());
+                a.result = a.send.result();
+            } else if (a.send.fresh()) {
+                a.result = a.send.result();
             }
         }
     }
@@ -459,12 +443,27 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
                     + " JOIN h ON h.user_id = e.u JOIN c ON c.id = e.conv)"
                     + " SELECT true, c.id, c.head FROM c UNION ALL SELECT false, h.user_id, h.head FROM h";
 
-    private void storeFresh(Connection c, List<AppendOp> fresh, TreeMap<String, Long> convCount,
-                            TreeMap<String, Long> userCount, Map<String, Conversation.Kind> kinds) throws SQLException {
+    /**
+     * Stores the batch's fresh sends with {@link #STORE_FRESH_SQL} and numbers them (rule 4) from the
+     * heads it returns: a conversation's first seq in this batch is its new head minus its count in
+     * the batch, plus one; likewise each user's first cursor. That is the statement's
+     * {@code head - back} in queue order, so the results name exactly the rows stored.
+     */
+    private void storeFresh(Connection c, AppendRules rules, List<AppendRules.Send> fresh) throws SQLException {
         long now = clock.millis();
+        // How much each counter moves; TreeMaps: the statement locks rows in id order.
+        TreeMap<String, Long> convCount = new TreeMap<>();
+        TreeMap<String, Long> userCount = new TreeMap<>();
+        Map<String, Conversation.Kind> kinds = new HashMap<>();
         Map<String, String> creatorOf = new HashMap<>();
-        for (AppendOp a : fresh) {
-            creatorOf.putIfAbsent(a.conv.id(), a.req.sender());
+        for (AppendRules.Send s : fresh) {
+            Conversation conv = s.conversation();
+            convCount.merge(conv.id(), 1L, Long::sum);
+            kinds.put(conv.id(), conv.kind());
+            creatorOf.putIfAbsent(conv.id(), s.request().sender()); // rule 3: created by its first message's sender
+            for (String u : conv.members()) {
+                userCount.merge(u, 1L, Long::sum);
+            }
         }
         List<String> ids = new ArrayList<>(convCount.keySet());
         List<String> kindNames = new ArrayList<>();
@@ -487,22 +486,23 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         List<Object> iConv = new ArrayList<>();
         List<Object> iMBack = new ArrayList<>();
         for (int k = 0; k < n; k++) {
-            AppendOp a = fresh.get(k);
-            long left = remaining.merge(a.conv.id(), -1L, Long::sum);
-            mConv[k] = a.conv.id();
+            AppendRules.Send s = fresh.get(k);
+            String conv = s.conversation().id();
+            long left = remaining.merge(conv, -1L, Long::sum);
+            mConv[k] = conv;
             mBack[k] = left;
-            mSender[k] = a.req.sender();
-            mClient[k] = a.req.clientId();
-            mBody[k] = a.req.body();
-            for (String u : a.conv.members()) {
+            mSender[k] = s.request().sender();
+            mClient[k] = s.request().clientId();
+            mBody[k] = s.request().body();
+            for (String u : s.conversation().members()) {
                 iUser.add(u);
                 iBack.add(userLeft.merge(u, -1L, Long::sum));
-                iConv.add(a.conv.id());
+                iConv.add(conv);
                 iMBack.add(left);
             }
         }
-        Map<String, Long> head = new HashMap<>();
-        Map<String, Long> userHead = new HashMap<>();
+        Map<String, Long> nextSeq = new HashMap<>();
+        Map<String, Long> nextCursor = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(STORE_FRESH_SQL)) {
             ps.setLong(1, now);
             ps.setArray(2, textArray(c, ids));
@@ -523,20 +523,26 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             ps.setArray(17, c.createArrayOf("bigint", iMBack.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    (rs.getBoolean(1) ? head : userHead).put(rs.getString(2), rs.getLong(3));
+                    boolean isConv = rs.getBoolean(1);
+                    String id = rs.getString(2);
+                    long count = (isConv ? convCount : userCount).get(id);
+                    (isConv ? nextSeq : nextCursor).put(id, rs.getLong(3) - count + 1);
                 }
             }
         }
-        int entry = 0;
-        for (int k = 0; k < n; k++) {
-            AppendOp a = fresh.get(k);
-            StoredMessage m = new StoredMessage(a.conv.id(), head.get(a.conv.id()) - mBack[k], a.req.clientId(),
-                    a.req.sender(), a.req.body(), now);
-            Map<String, Long> cursors = new LinkedHashMap<>();
-            for (String u : a.conv.members()) {
-                cursors.put(u, userHead.get(u) - iBack.get(entry++));
+        AppendRules.Counters<RuntimeException> counters = new AppendRules.Counters<>() {
+            @Override
+            public long nextSeq(String conv) {
+                return nextSeq.merge(conv, 1L, Long::sum) - 1;
             }
-            a.result = new AppendResult(Ack.of(m), false, m, cursors);
+
+            @Override
+            public long nextCursor(String user) {
+                return nextCursor.merge(user, 1L, Long::sum) - 1;
+            }
+        };
+        for (AppendRules.Send s : fresh) {
+            rules.number(s, now, counters);
         }
     }
 

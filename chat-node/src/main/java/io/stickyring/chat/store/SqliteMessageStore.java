@@ -1,5 +1,12 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.AppendRules;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.InboxFeed;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,10 +18,10 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * that another connection committed in between). Readers use a small pool of separate
  * connections, which WAL lets read concurrently with the writer.
  */
-public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStore.Op<?>> {
+public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStore.Op<?>> implements InboxFeed {
     private static final Logger log = LoggerFactory.getLogger(SqliteMessageStore.class);
 
     /** Validated store settings. */
@@ -179,21 +186,45 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
         abstract T apply(Batch batch) throws SQLException;
     }
 
-    /** Per-batch scratch state: counters and dedup keys assigned but not yet committed. */
-    private final class Batch {
+    /**
+     * Per-batch scratch state: the append rules' memory of this batch, counters assigned but not yet
+     * committed, conversations created or changed in it. It answers the rules' questions on the
+     * writer connection, inside the batch's transaction.
+     */
+    private final class Batch implements AppendRules.Lookup<SQLException>, AppendRules.Counters<SQLException> {
+        final AppendRules rules = new AppendRules();
         final Map<String, Long> seq = new HashMap<>();
         final Map<String, Long> cursor = new HashMap<>();
-        final Map<String, AppendResult> byKey = new HashMap<>();
         final Map<String, Conversation> newConvs = new HashMap<>();
 
-        long takeSeq(String conv) throws SQLException {
+        @Override
+        public Optional<StoredMessage> committed(String sender, String clientId) throws SQLException {
+            PreparedStatement ps = ws("SELECT conv, seq, body, ts FROM messages WHERE sender = ? AND client_id = ?");
+            ps.setString(1, sender);
+            ps.setString(2, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next()
+                        ? Optional.of(new StoredMessage(rs.getString(1), rs.getLong(2), clientId, sender, rs.getString(3), rs.getLong(4)))
+                        : Optional.empty();
+            }
+        }
+
+        @Override
+        public Optional<Conversation> conversation(String id) {
+            Conversation c = newConvs.get(id);
+            return c != null ? Optional.of(c) : SqliteMessageStore.this.conversation(id);
+        }
+
+        @Override
+        public long nextSeq(String conv) throws SQLException {
             long next = seq.containsKey(conv) ? seq.get(conv) : committedNext(nextSeq, conv,
                     "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv = ?");
             seq.put(conv, next + 1);
             return next;
         }
 
-        long takeCursor(String user) throws SQLException {
+        @Override
+        public long nextCursor(String user) throws SQLException {
             long next = cursor.containsKey(user) ? cursor.get(user) : committedNext(nextCursor, user,
                     "SELECT COALESCE(MAX(cursor), 0) FROM inbox WHERE user = ?");
             cursor.put(user, next + 1);
@@ -238,33 +269,21 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
         }).future;
     }
 
+    /** The append rules ({@link AppendRules}) on this store's SQL, one statement per row. */
     private AppendResult doAppend(Batch b, SendRequest req) throws SQLException {
-        String key = req.sender() + '\u0000' + req.clientId();
-        AppendResult inBatch = b.byKey.get(key);
-        if (inBatch != null) {
+        AppendRules.Send send = b.rules.decide(req, b);
+        if (send.duplicate()) {
             metrics.dedupHit();
-            return new AppendResult(inBatch.ack(), true, inBatch.message(), Map.of());
+            return send.result();
         }
-        {
-            PreparedStatement ps = ws(
-                "SELECT conv, seq, body, ts FROM messages WHERE sender = ? AND client_id = ?");
-            ps.setString(1, req.sender());
-            ps.setString(2, req.clientId());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    metrics.dedupHit();
-                    StoredMessage m = new StoredMessage(rs.getString(1), rs.getLong(2), req.clientId(), req.sender(),
-                            rs.getString(3), rs.getLong(4));
-                    return new AppendResult(Ack.of(m), true, m, Map.of());
-                }
-            }
+        if (send.rejection().isPresent()) {
+            throw send.rejection().get();
         }
-        Conversation conv = conversationForWrite(b, req.conv());
-        if (!conv.hasMember(req.sender())) {
-            throw new RejectedException("not_member", "user '" + req.sender() + "' is not a member of '" + req.conv() + "'");
+        if (send.opensDirect()) {
+            openDirect(b, send.conversation(), req.sender());
         }
-        long seq = b.takeSeq(conv.id());
-        StoredMessage m = new StoredMessage(conv.id(), seq, req.clientId(), req.sender(), req.body(), clock.millis());
+        AppendResult result = b.rules.number(send, clock.millis(), b);
+        StoredMessage m = result.message();
         {
             PreparedStatement ps = ws(
                 "INSERT INTO messages (conv, seq, sender, client_id, body, ts) VALUES (?, ?, ?, ?, ?, ?)");
@@ -276,49 +295,45 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
             ps.setLong(6, m.ts());
             ps.executeUpdate();
         }
-        Map<String, Long> cursors = new LinkedHashMap<>();
         {
             PreparedStatement ps = ws(
                 "INSERT INTO inbox (user, cursor, conv, seq) VALUES (?, ?, ?, ?)");
-            for (String member : conv.members()) {
-                long c = b.takeCursor(member);
-                cursors.put(member, c);
-                ps.setString(1, member);
-                ps.setLong(2, c);
+            for (Map.Entry<String, Long> e : result.cursors().entrySet()) {
+                ps.setString(1, e.getKey());
+                ps.setLong(2, e.getValue());
                 ps.setString(3, m.conv());
                 ps.setLong(4, m.seq());
                 ps.addBatch();
             }
             ps.executeBatch();
         }
-        AppendResult result = new AppendResult(Ack.of(m), false, m, cursors);
-        b.byKey.put(key, result);
         return result;
     }
 
-    /** Resolves a conversation on the writer thread; a direct one gets its rows on first use. */
+    /** Resolves a conversation on the writer thread (read marks, leaves); a direct one gets its rows on first use. */
     private Conversation conversationForWrite(Batch b, String id) throws SQLException {
-        Conversation c = b.newConvs.get(id);
-        if (c == null) {
-            c = conversation(id).orElse(null);
-        }
-        if (c == null) {
-            throw new RejectedException("unknown_conversation", "no conversation '" + id + "'");
-        }
-        if (c.kind() == Conversation.Kind.DIRECT && !b.newConvs.containsKey(id)) {
-            {
-            PreparedStatement ps = ws(
-                    "INSERT OR IGNORE INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'DIRECT', '', ?, ?)");
-                ps.setString(1, id);
-                ps.setString(2, c.members().get(0));
-                ps.setLong(3, clock.millis());
-                if (ps.executeUpdate() > 0) {
-                    insertMembers(id, c.members());
-                }
-            }
-            b.newConvs.put(id, c);
+        Conversation c = b.conversation(id).orElseThrow(
+                () -> new RejectedException("unknown_conversation", "no conversation '" + id + "'"));
+        if (c.kind() == Conversation.Kind.DIRECT) {
+            openDirect(b, c, c.members().get(0));
         }
         return c;
+    }
+
+    /** Writes a direct conversation's row and member rows unless they exist (once per batch). */
+    private void openDirect(Batch b, Conversation c, String createdBy) throws SQLException {
+        if (b.newConvs.containsKey(c.id())) {
+            return;
+        }
+        PreparedStatement ps = ws(
+                "INSERT OR IGNORE INTO conversations (id, kind, title, created_by, created_at) VALUES (?, 'DIRECT', '', ?, ?)");
+        ps.setString(1, c.id());
+        ps.setString(2, createdBy);
+        ps.setLong(3, clock.millis());
+        if (ps.executeUpdate() > 0) {
+            insertMembers(c.id(), c.members());
+        }
+        b.newConvs.put(c.id(), c);
     }
 
     private void insertMembers(String conv, List<String> members) throws SQLException {
@@ -492,10 +507,14 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
         }
     }
 
-    /** One inbox row in insertion (commit) order, for tailing the file from another process. */
-    public record TailEntry(long rowid, String user, long cursor, StoredMessage message) { }
+    /** Its own inbox rows, by row id: other processes writing the same file show up in it. */
+    @Override
+    public Optional<InboxFeed> inboxFeed() {
+        return Optional.of(this);
+    }
 
     /** The newest inbox row id (0 when empty): where a tail starts. */
+    @Override
     public long inboxTailPosition() {
         return read(c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(rowid), 0) FROM inbox")) {
@@ -509,7 +528,8 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
      * Inbox rows committed after row {@code afterRowid}, in row order. Writers of one file are
      * serialized by SQLite's write lock, so row ids grow in commit order and a tail misses nothing.
      */
-    public List<TailEntry> inboxAfter(long afterRowid, int limit) {
+    @Override
+    public List<InboxFeed.Entry> inboxAfter(long afterRowid, int limit) {
         return read(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT i.rowid, i.user, i.cursor, m.conv, m.seq, m.sender, m.client_id, m.body, m.ts FROM inbox i"
@@ -517,10 +537,10 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
                             + " WHERE i.rowid > ? ORDER BY i.rowid LIMIT ?")) {
                 ps.setLong(1, afterRowid);
                 ps.setInt(2, limit);
-                List<TailEntry> out = new ArrayList<>();
+                List<InboxFeed.Entry> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new TailEntry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
+                        out.add(new InboxFeed.Entry(rs.getLong(1), rs.getString(2), rs.getLong(3), message(rs, 4)));
                     }
                 }
                 return out;

@@ -16,8 +16,20 @@ final class BusSubscriptions {
     private BusSubscriptions() {
     }
 
-    /** Delivers {@code user}'s events arriving on {@code bus} to {@code handler} until closed. */
+    /**
+     * Delivers {@code user}'s events arriving on {@code bus} to {@code handler} until closed, except
+     * {@link BusEvent.Resync} hints (a bus's own word to its sessions, not a published event).
+     */
     static MessageBus.Subscription subscribe(MessageBus bus, String user, Consumer<BusEvent> handler) {
+        return subscribeAll(bus, user, e -> {
+            if (!(e instanceof BusEvent.Resync)) {
+                handler.accept(e);
+            }
+        });
+    }
+
+    /** As {@link #subscribe}, resync hints included. */
+    static MessageBus.Subscription subscribeAll(MessageBus bus, String user, Consumer<BusEvent> handler) {
         SessionRegistry registry = REGISTRIES.computeIfAbsent(bus, b -> new SessionRegistry(b, e -> { }));
         return registry.attach(user, handler::accept);
     }

@@ -2,7 +2,7 @@ package io.stickyring.chat.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.stickyring.chat.bus;
 
 import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
+import static io.stickyring.chat.bus.BusSubscriptions.subscribeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,13 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import io.stickyring.chat.store.AppendResult;
-import io.stickyring.chat.store.Conversations;
-import io.stickyring.chat.store.MessageStore;
-import io.stickyring.chat.store.SendRequest;
-import io.stickyring.chat.store.SqliteMessageStore;
-import io.stickyring.chat.store.StoredMessage;
-import java.nio.file.Path;
+import io.stickyring.chat.model.StoredMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,23 +18,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the bus contract on NATS (the machine's shared server, a subject prefix unique to each
  * test), plus what only a cluster bus has: delivery between two connections, interest-based
- * routing, no echo duplicates, and delivery through the store while a private NATS is stopped.
+ * routing, no echo duplicates, and resync hints (never a store read) while a private NATS is
+ * stopped. That a hint reaches the store through the session's {@code DeliveryCursor} is
+ * {@code WebSocketSessionHandlerTest}'s and {@code ClusterOutageTest}'s subject.
  */
 @Timeout(90)
 class NatsMessageBusTest extends MessageBusContract {
     private final String prefix = NatsTestServer.uniquePrefix();
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    @TempDir
-    Path dir;
 
     @Override
     protected MessageBus open() {
-        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, "");
         await().atMost(Duration.ofSeconds(10)).until(b::isConnected);
         return b;
     }
@@ -47,7 +41,7 @@ class NatsMessageBusTest extends MessageBusContract {
     /**
      * Another node's connection. Its interest also waits until the server registered the interest:
      * production interest does not wait (it runs on event loops) and heals that round trip's window
-     * from the store instead, which this store-less contract test cannot use.
+     * with a resync hint to the sessions, which read the store; this test has no sessions.
      */
     @Override
     protected MessageBus openPeer() {
@@ -77,8 +71,8 @@ class NatsMessageBusTest extends MessageBusContract {
         };
     }
 
-    private NatsMessageBus openOn(String url, MessageStore store, PrometheusRegistry registry, String extra) {
-        NatsMessageBus b = new NatsMessageBus(NatsConfig.parse(url + "?prefix=" + prefix + extra), store, registry);
+    private NatsMessageBus openOn(String url, PrometheusRegistry registry, String extra) {
+        NatsMessageBus b = new NatsMessageBus(NatsConfig.parse(url + "?prefix=" + prefix + extra), registry);
         toClose.add(b);
         return b;
     }
@@ -100,8 +94,8 @@ class NatsMessageBusTest extends MessageBusContract {
 
     @Test
     void eventsCrossConnectionsOncePerListenerAndOnlyWhereThereIsInterest() {
-        MessageBus a = openOn(NatsTestServer.SHARED, null, null, "");
-        MessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        MessageBus a = openOn(NatsTestServer.SHARED, null, "");
+        MessageBus b = openOn(NatsTestServer.SHARED, null, "");
         List<BusEvent> onA = new CopyOnWriteArrayList<>();
         List<BusEvent> onB = new CopyOnWriteArrayList<>();
         List<BusEvent> carolOnB = new CopyOnWriteArrayList<>();
@@ -140,8 +134,8 @@ class NatsMessageBusTest extends MessageBusContract {
         NatsConfig c = NatsConfig.parse("nats://h:1?prefix=p");
         assertThat(c.subject("a.b")).isEqualTo("p.u.a~b");
         assertThat(c.subject("a.b")).isNotEqualTo(c.subject("a"));
-        MessageBus a = openOn(NatsTestServer.SHARED, null, null, "");
-        MessageBus b = openOn(NatsTestServer.SHARED, null, null, "");
+        MessageBus a = openOn(NatsTestServer.SHARED, null, "");
+        MessageBus b = openOn(NatsTestServer.SHARED, null, "");
         List<BusEvent> dotted = new CopyOnWriteArrayList<>();
         List<BusEvent> plain = new CopyOnWriteArrayList<>();
         subscribe(b, ".a.b.", dotted::add);
@@ -169,32 +163,32 @@ class NatsMessageBusTest extends MessageBusContract {
     }
 
     @Test
-    void whileNatsIsDownDeliveryComesFromTheStoreAndMetricsShowTheOutage() throws Exception {
-        try (NatsTestServer nats = NatsTestServer.start();
-             MessageStore store = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("s.db")))) {
+    void whileNatsIsDownSessionsGetResyncHintsAndMetricsShowTheOutage() throws Exception {
+        try (NatsTestServer nats = NatsTestServer.start()) {
             PrometheusRegistry registryB = new PrometheusRegistry();
             String fast = "&fallbackSync=100ms&reconnectWait=100ms";
-            MessageBus a = openOn(nats.url(), store, null, fast);
-            NatsMessageBus b = openOn(nats.url(), store, registryB, fast);
+            MessageBus a = openOn(nats.url(), null, fast);
+            NatsMessageBus b = openOn(nats.url(), registryB, fast);
             List<BusEvent> bob = new CopyOnWriteArrayList<>();
-            subscribe(b, "bob", bob::add);
+            subscribeAll(b, "bob", bob::add);
             await().atMost(Duration.ofSeconds(10)).until(() -> {
                 a.publish(delivery("bob", 0));
-                return !bob.isEmpty();
+                return bob.stream().anyMatch(e -> e instanceof BusEvent.Delivery);
             });
-            bob.clear();
             assertThat(gauge(registryB, "stickyring_chat_bus_connected")).isEqualTo(1);
 
             nats.stop();
             await().atMost(Duration.ofSeconds(10)).until(() -> gauge(registryB, "stickyring_chat_bus_connected") == 0);
             assertThat(counter(registryB, "stickyring_chat_bus_disconnects")).isEqualTo(1);
-            // Node A stores and publishes into the void; B's session still gets it, from the store.
-            String dm = Conversations.dmId("alice", "bob");
-            AppendResult r = store.append(new SendRequest("alice", "m1", dm, "during outage")).join();
-            a.publish(new BusEvent.Delivery("bob", r.cursors().get("bob"), r.message()));
-            await().atMost(Duration.ofSeconds(10)).until(() -> bob.stream().anyMatch(e -> e instanceof BusEvent.Delivery d
-                    && d.message().id().equals("m1")));
-            assertThat(counter(registryB, "stickyring_chat_bus_fallback_deliveries")).isGreaterThanOrEqualTo(1);
+            // Node A publishes into the void; B cannot know what it lost, so it tells bob's sessions
+            // to check the store, every round, and counts the hints that found something.
+            bob.clear();
+            a.publish(delivery("bob", 1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> bob.stream().filter(e -> e instanceof BusEvent.Resync).count() >= 2);
+            assertThat(bob).allMatch(e -> e instanceof BusEvent.Resync && e.user().equals("bob"));
+            assertThat(counter(registryB, "stickyring_chat_bus_fallback_checks")).isGreaterThanOrEqualTo(2);
+            ((BusEvent.Resync) bob.get(0)).healed().run();
+            assertThat(counter(registryB, "stickyring_chat_bus_fallback_deliveries")).isEqualTo(1);
 
             nats.restart();
             await().atMost(Duration.ofSeconds(20)).until(() -> gauge(registryB, "stickyring_chat_bus_connected") == 1);
@@ -209,17 +203,16 @@ class NatsMessageBusTest extends MessageBusContract {
     }
 
     @Test
-    void natsDownAtStartStillServesThroughTheStore() throws Exception {
+    void natsDownAtStartStillHintsTheSessions() throws Exception {
         NatsTestServer nats = NatsTestServer.start();
         nats.stop();
-        try (MessageStore store = new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("t.db")))) {
+        try {
             PrometheusRegistry reg = new PrometheusRegistry();
-            NatsMessageBus b = openOn(nats.url(), store, reg, "&fallbackSync=100ms&reconnectWait=100ms");
+            NatsMessageBus b = openOn(nats.url(), reg, "&fallbackSync=100ms&reconnectWait=100ms");
             assertThat(b.isConnected()).isFalse();
             List<BusEvent> bob = new CopyOnWriteArrayList<>();
-            subscribe(b, "bob", bob::add);
-            store.append(new SendRequest("alice", "x1", Conversations.dmId("alice", "bob"), "hi")).join();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !bob.isEmpty());
+            subscribeAll(b, "bob", bob::add);
+            await().atMost(Duration.ofSeconds(10)).until(() -> bob.stream().anyMatch(e -> e instanceof BusEvent.Resync));
             nats.restart();
             await().atMost(Duration.ofSeconds(20)).until(b::isConnected);
             assertThat(gauge(reg, "stickyring_chat_bus_connected")).isEqualTo(1);

@@ -4,8 +4,8 @@ import static io.stickyring.chat.bus.BusSubscriptions.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stickyring.chat.store.Conversations;
-import io.stickyring.chat.store.SendRequest;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.store.SqliteMessageStore;
 import java.nio.file.Path;
 import java.time.Duration;

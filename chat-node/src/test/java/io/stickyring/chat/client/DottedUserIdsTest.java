@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.stickyring.chat.auth.TokenMinter;
+import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.server.ChatNode;
-import io.stickyring.chat.store.Conversations;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;

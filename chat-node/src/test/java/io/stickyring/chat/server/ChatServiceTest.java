@@ -3,8 +3,8 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickyring.chat.bus.BusEvent;
-import io.stickyring.chat.store.Ack;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.Conversations;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.NatsTestServer;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.NatsTestServer;
+import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.store.Conversations;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

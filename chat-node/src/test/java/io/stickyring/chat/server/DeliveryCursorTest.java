@@ -3,8 +3,8 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,6 +190,38 @@ class DeliveryCursorTest {
         c.offer(1, message(1)); // the lost one arrives after all
         assertThat(out).containsExactly("msg 1", "msg 2");
         assertThat(reads).isEmpty();
+    }
+
+    @Test
+    void aResyncHintReadsTheHeadAndHealsWhatNoPushBrought() {
+        DeliveryCursor c = openedAt(0);
+        java.util.concurrent.atomic.AtomicInteger healed = new java.util.concurrent.atomic.AtomicInteger();
+        append(1, 2); // committed while the bus was down: no push at all
+        c.resync(healed::incrementAndGet);
+        answerHead();
+        answerReads();
+        assertThat(out).containsExactly("msg 1", "msg 2");
+        assertThat(healed).hasValue(1);
+        c.resync(healed::incrementAndGet); // nothing new: no read, not counted
+        answerHead();
+        assertThat(reads).isEmpty();
+        assertThat(healed).hasValue(1);
+    }
+
+    @Test
+    void aResyncHintBeforeTheWelcomeRunsRightAfterIt() {
+        append(1);
+        DeliveryCursor c = cursor(100);
+        c.open(0);
+        java.util.concurrent.atomic.AtomicInteger healed = new java.util.concurrent.atomic.AtomicInteger();
+        c.resync(healed::incrementAndGet);
+        assertThat(heads).as("only the hello's head read").hasSize(1);
+        answerHead(); // head 1; the push of 2 is lost after this read
+        append(2);
+        answerHead(); // the deferred resync's head read sees 2
+        answerReads();
+        assertThat(out).containsExactly("welcome 1", "msg 1", "msg 2", "synced 2");
+        assertThat(healed).hasValue(1);
     }
 
     @Test

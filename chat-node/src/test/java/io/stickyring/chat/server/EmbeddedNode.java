@@ -32,6 +32,8 @@ final class EmbeddedNode implements AutoCloseable {
     final ChatMetrics metrics = new ChatMetrics();
     final HeldStore held;
     final MessageStore store;
+    /** The node's bus: a test hands its sink an event with {@code bus.publish}. */
+    final LocalMessageBus bus = new LocalMessageBus();
     final ChatService service;
     final TokenService tokens;
     final NodeContext context;
@@ -41,7 +43,7 @@ final class EmbeddedNode implements AutoCloseable {
         config = TestNodes.config(dir, "e1").with(change).build();
         held = new HeldStore(new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("e1.db")), Clock.systemUTC(), metrics));
         store = held.store;
-        service = new ChatService(store, new LocalMessageBus(), Runnable::run, config, metrics);
+        service = new ChatService(store, bus, Runnable::run, config, metrics);
         tokens = new TokenService(config.tokenSettings(), Clock.systemUTC());
         context = new NodeContext(config, service, service.registry(), tokens,
                 new RateLimiter(config.ratePerSecond(), config.rateBurst(), System::nanoTime), metrics,

@@ -3,8 +3,12 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.bus.LocalMessageBus;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.store.SqliteMessageStore;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,26 @@ class HttpApiTest {
         // Woken by the push, not by the 15 s timeout.
         assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(10));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !node.hasListener("bob"));
+    }
+
+    @Test
+    void longPollWakesOnAResyncHintWhenThePushWasLost() throws Exception {
+        node.close();
+        LocalMessageBus bus = new LocalMessageBus();
+        node = ChatNode.start(TestNodes.config(dir, "n2").build(),
+                new SqliteMessageStore(SqliteMessageStore.Config.defaults(dir.resolve("n2.db"))), bus);
+        base = "http://127.0.0.1:" + node.address().getPort();
+        String bob = login("bob");
+        CompletableFuture<Res> waiting = CompletableFuture.supplyAsync(() -> call("GET", "/api/poll?cursor=0&wait=30", bob, null));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> node.hasListener("bob"));
+        // Committed where no push reaches this node (the NATS bus was down): only the hint comes.
+        node.store().append(new SendRequest("alice", "lost", DM, "no push")).join();
+        AtomicInteger healed = new AtomicInteger();
+        bus.publish(new BusEvent.Resync("bob", healed::incrementAndGet));
+        // Well before the 30 s wait ends: woken by the hint.
+        Res r = waiting.orTimeout(15, TimeUnit.SECONDS).join();
+        assertThat(r.json().get("messages").get(0).get("id").asText()).isEqualTo("lost");
+        assertThat(healed).hasValue(1);
     }
 
     @Test

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.auth.TokenService;
-import io.stickyring.chat.store.Conversations;
-import io.stickyring.chat.store.InboxEntry;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.SqliteMessageStore;
-import io.stickyring.chat.store.StoredMessage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Conversations;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -2,8 +2,8 @@ package io.stickyring.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stickyring.chat.store.InboxEntry;
-import io.stickyring.chat.store.StoredMessage;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.StoredMessage;
 import org.junit.jupiter.api.Test;
 
 class RecentInboxCacheTest {

@@ -4,7 +4,7 @@ import static io.stickyring.chat.server.WsClient.sendFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Conversations;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.NatsTestServer;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import io.stickyring.membership.zk.ZkMembershipWatcher;
 import io.stickyring.membership.zk.ZkSettings;

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.LocalMessageBus;
-import io.stickyring.chat.store.AppendResult;
-import io.stickyring.chat.store.Conversation;
-import io.stickyring.chat.store.Conversations;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.store.ForwardingStore;
 import io.stickyring.chat.store.MessageStore;
-import io.stickyring.chat.store.SendRequest;
 import io.stickyring.chat.store.SqliteMessageStore;
 import io.stickyring.chat.store.StoreUnavailableException;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.Conversations;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

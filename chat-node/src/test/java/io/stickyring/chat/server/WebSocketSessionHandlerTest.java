@@ -8,12 +8,15 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.stickyring.chat.bus.BusEvent;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.protocol.Frames;
-import io.stickyring.chat.store.Conversations;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -111,6 +114,25 @@ class WebSocketSessionHandlerTest {
         assertThat(again).isEqualTo(first);
         assertThat(node.types(alice)).isEmpty();
         assertThat(node.types(bob)).isEmpty();
+    }
+
+    @Test
+    void aBusResyncHintHealsFromTheStoreThroughTheDeliveryCursor() {
+        EmbeddedChannel bob = node.login("bob", 0);
+        assertThat(node.types(bob)).containsExactly("synced");
+        // Committed where no push reached this node (the NATS bus was down): nothing is written.
+        node.store.append(new SendRequest("alice", "lost", DM, "while the bus was down"));
+        assertThat(node.types(bob)).isEmpty();
+        AtomicInteger healed = new AtomicInteger();
+        node.bus.publish(new BusEvent.Resync("bob", healed::incrementAndGet));
+        JsonNode msg = node.next(bob);
+        assertThat(msg.get("t").asText()).isEqualTo("msg");
+        assertThat(msg.get("id").asText()).isEqualTo("lost");
+        assertThat(msg.get("cursor").asLong()).isEqualTo(1);
+        assertThat(healed).hasValue(1);
+        node.bus.publish(new BusEvent.Resync("bob", healed::incrementAndGet));
+        assertThat(node.types(bob)).as("nothing new: nothing written again").isEmpty();
+        assertThat(healed).hasValue(1);
     }
 
     @Test

@@ -1,5 +1,10 @@
 package io.stickyring.chat.store;
 
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

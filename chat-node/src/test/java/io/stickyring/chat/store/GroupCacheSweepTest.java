@@ -3,6 +3,9 @@ package io.stickyring.chat.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;

@@ -3,6 +3,13 @@ package io.stickyring.chat.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -177,6 +184,20 @@ public abstract class MessageStoreContract {
         assertThat(seqs).hasSize(300).allMatch(s -> s >= 1 && s <= 300);
         assertThat(store.readInbox("alice", 0, 1000)).extracting(InboxEntry::cursor)
                 .containsExactlyElementsOf(IntStream.rangeClosed(1, 300).mapToObj(i -> (long) i).toList());
+    }
+
+    @Test
+    void aRefusedSendToADirectConversationLeavesNoTrace() throws Exception {
+        store = openFresh();
+        String dm = Conversations.dmId("alice", "bob");
+        assertThat(rejectionCode(store.append(new SendRequest("mallory", id(), dm, "x")))).isEqualTo("not_member");
+        // Membership is decided before anything is written: the direct conversation got no rows.
+        assertThat(store.conversationsOf("alice")).isEmpty();
+        assertThat(store.conversationsOf("bob")).isEmpty();
+        assertThat(store.inboxHead("alice")).isZero();
+        // Its first stored message creates it, for both members.
+        join(store.append(new SendRequest("alice", id(), dm, "hi")));
+        assertThat(store.conversationsOf("bob")).extracting(Conversation::id).containsExactly(dm);
     }
 
     @Test

@@ -3,6 +3,13 @@ package io.stickyring.chat.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversation;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

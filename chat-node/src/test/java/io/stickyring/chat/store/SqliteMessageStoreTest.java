@@ -3,6 +3,11 @@ package io.stickyring.chat.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stickyring.chat.model.AppendResult;
+import io.stickyring.chat.model.Conversations;
+import io.stickyring.chat.model.InboxEntry;
+import io.stickyring.chat.model.SendRequest;
+import io.stickyring.chat.model.StoredMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

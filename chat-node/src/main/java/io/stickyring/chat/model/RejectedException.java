@@ -1,4 +1,4 @@
-package io.stickyring.chat.store;
+package io.stickyring.chat.model;
 
 /**
  * A request the store refuses for a reason that retrying will not fix (not a member, unknown

@@ -1,4 +1,4 @@
-package io.stickyring.chat.store;
+package io.stickyring.chat.model;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.stickyring.chat.store;
+package io.stickyring.chat.model;
 
 /** What the sender learns about a durable message; identical for every resend of the same id. */
 public record Ack(String id, String conv, long seq, long ts) {
