@@ -109,6 +109,16 @@ public record NatsConfig(List<String> servers, String prefix, Duration fallbackS
         return prefix + ".u." + user.replace('.', '~');
     }
 
+    /** Where other nodes send this node's events in batches: {@code <prefix>.n.<key>}. */
+    public String nodeSubject(String nodeKey) {
+        return prefix + ".n." + nodeKey;
+    }
+
+    /** Where nodes announce which users they want ({@code <prefix>.presence}). */
+    public String presenceSubject() {
+        return prefix + ".presence";
+    }
+
     /** The subject of group membership changes, heard by every node ({@code <prefix>.groups}; user subjects are {@code <prefix>.u.*}). */
     public String groupsSubject() {
         return prefix + ".groups";

@@ -11,6 +11,8 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +37,17 @@ import org.slf4j.LoggerFactory;
  * sink directly, so same-node delivery costs no network hop and survives a NATS outage; other nodes
  * get it through NATS. The sink therefore sees an event once.
  *
+ * <p>One message per destination node. Each bus announces the users it wants on
+ * {@code <prefix>.presence} ("+", "-", a full list "=" on connect and when asked, a heartbeat every
+ * {@link #HEARTBEAT}) and listens on its own node subject {@code <prefix>.n.<key>}; every bus keeps
+ * the others' announcements in a {@link NodeDirectory}. A {@link #publishAll} sends the events for
+ * users the directory places on other nodes as one binary batch per node ({@link BusEvents#encodeBatch}),
+ * and only the events for users it does not know to their own subjects (JSON, as before): an
+ * unknown user costs a message per recipient, never a lost push. A node that starts wanting a user
+ * another node already holds may miss pushes until publishers hear its "+"; it hands its
+ * sessions a resync hint again {@link #PRESENCE_SETTLE} after the interest, so such a push is late, not lost. Both paths
+ * run on one connection and one dispatcher, so per-publisher order holds across them.
+ *
  * <p>NATS is a hint, the store is the truth, and this bus never reads the store. While the
  * connection is down (and for two rounds after it comes back, to cover pushes other nodes flushed
  * before this node re-subscribed), a fallback thread hands the sink a {@link BusEvent.Resync} for
@@ -46,6 +59,17 @@ import org.slf4j.LoggerFactory;
 public final class NatsMessageBus implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(NatsMessageBus.class);
     private static final int RESYNC_ROUNDS_AFTER_RECONNECT = 2;
+    /** How often a bus tells the others it is alive (with its user count); silence for 3 of these drops its users. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    /** After a new interest, when the store is checked again for pushes sent before publishers heard of it. */
+    static final Duration PRESENCE_SETTLE = Duration.ofMillis(500);
+    /** Users per presence list message. */
+    private static final int PRESENCE_CHUNK = 1000;
+    /**
+     * Messages queued for the NATS socket before new ones are dropped: publishes run on event loops
+     * and bus threads, which must never block (a dropped push is healed from the store).
+     */
+    static final int OUTGOING_QUEUE = 65_536;
 
     private final NatsConfig config;
     /** Set once by the first CONNECTED event; until then events go only to this node's sink. */
@@ -61,6 +85,9 @@ public final class NatsMessageBus implements MessageBus {
     private final AtomicBoolean everUp = new AtomicBoolean();
     private final ScheduledExecutorService fallback;
     private volatile boolean closed;
+    /** This bus's key on the presence subject and in its node subject (random: a restart is a new node). */
+    private final String nodeKey = java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final NodeDirectory directory = new NodeDirectory();
 
     private final Gauge connected;
     private final Counter disconnects;
@@ -72,6 +99,8 @@ public final class NatsMessageBus implements MessageBus {
     private final Gauge subscribedUsers;
     private final Counter fallbackChecks;
     private final Counter fallbackDeliveries;
+    private final Counter nodeMessages;
+    private final Gauge directoryNodes;
 
     /**
      * Connects (or keeps trying in the background if NATS is down at start: the node serves anyway,
@@ -102,6 +131,11 @@ public final class NatsMessageBus implements MessageBus {
         fallbackDeliveries = Counter.builder().name("stickyring_chat_bus_fallback_deliveries")
                 .help("Resync hints whose store check found messages the bus had not delivered (one per session)").register(r);
 
+        nodeMessages = Counter.builder().name("stickyring_chat_bus_node_messages")
+                .help("NATS messages sent to another node's subject, each carrying every event of one publish for users there").register(r);
+        directoryNodes = Gauge.builder().name("stickyring_chat_bus_directory_nodes")
+                .help("Other nodes whose users this node knows from their presence announcements").register(r);
+
         Options options = new Options.Builder()
                 .servers(config.servers().toArray(String[]::new))
                 .connectionName("stickyring-chat")
@@ -110,9 +144,22 @@ public final class NatsMessageBus implements MessageBus {
                 .reconnectWait(config.reconnectWait())
                 .connectionTimeout(config.connectTimeout())
                 .reconnectBufferSize(config.reconnectBuffer())
+                .maxMessagesInOutgoingQueue(OUTGOING_QUEUE)
+                .discardMessagesWhenOutgoingQueueFull()
                 .connectionListener(this::onConnectionEvent)
-                .errorListener(new ErrorListener() { })
+                .errorListener(new ErrorListener() {
+                    @Override
+                    public void messageDiscarded(Connection conn, Message msg) {
+                        publishFailures.inc();
+                    }
+                })
                 .build();
+        // Before connecting: presence handling (on the first connection's threads) uses it.
+        this.fallback = Executors.newSingleThreadScheduledExecutor(run -> {
+            Thread t = new Thread(run, "nats-fallback");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             // Asynchronous with reconnect-on-connect: a node starts even while NATS is down.
             Nats.connectAsynchronously(options, true);
@@ -120,13 +167,10 @@ public final class NatsMessageBus implements MessageBus {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted connecting to NATS", e);
         }
-        this.fallback = Executors.newSingleThreadScheduledExecutor(run -> {
-            Thread t = new Thread(run, "nats-fallback");
-            t.setDaemon(true);
-            return t;
-        });
         long every = config.fallbackSync().toMillis();
         fallback.scheduleWithFixedDelay(this::fallbackRound, every, every, TimeUnit.MILLISECONDS);
+        long beat = HEARTBEAT.toMillis();
+        fallback.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
     }
 
     private void onConnectionEvent(Connection conn, ConnectionListener.Events event) {
@@ -135,6 +179,7 @@ public final class NatsMessageBus implements MessageBus {
             case CONNECTED, RECONNECTED -> {
                 attach(conn);
                 resyncRounds.set(RESYNC_ROUNDS_AFTER_RECONNECT);
+                resyncPresence();
                 if (up.compareAndSet(false, true)) {
                     connected.set(1);
                     if (everUp.getAndSet(true)) {
@@ -170,6 +215,8 @@ public final class NatsMessageBus implements MessageBus {
             }
             dispatcher = conn.createDispatcher(this::onMessage);
             dispatcher.subscribe(config.groupsSubject());
+            dispatcher.subscribe(config.presenceSubject());
+            dispatcher.subscribe(config.nodeSubject(nodeKey));
             for (String user : wanted.keySet()) {
                 dispatcher.subscribe(config.subject(user));
             }
@@ -199,7 +246,9 @@ public final class NatsMessageBus implements MessageBus {
                 // jnats remembers the interest and re-sends it after a reconnect.
                 if (dispatcher != null) {
                     dispatcher.subscribe(config.subject(user));
+                    announce("+", List.of(user));
                     fallback.execute(() -> confirmSubscription(user));
+                    fallback.schedule(() -> recheck(user), PRESENCE_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
                 }
                 subscribedUsers.set(wanted.size());
             }
@@ -225,6 +274,7 @@ public final class NatsMessageBus implements MessageBus {
                     wanted.remove(user);
                     if (!closed && dispatcher != null) {
                         dispatcher.unsubscribe(config.subject(user));
+                        announce("-", List.of(user));
                     }
                     subscribedUsers.set(wanted.size());
                 }
@@ -234,24 +284,60 @@ public final class NatsMessageBus implements MessageBus {
 
     @Override
     public void publish(BusEvent event) {
-        deliverLocally(event);
+        publishAll(List.of(event));
+    }
+
+    /**
+     * Hands every event to this node's sink, then sends the others: one batch message per node the
+     * directory places any of the users on, and each event for a user it does not know to that
+     * user's subject.
+     */
+    @Override
+    public void publishAll(List<? extends BusEvent> events) {
+        for (BusEvent e : events) {
+            deliverLocally(e);
+        }
         Connection conn = connection;
         if (closed) {
             return;
         }
         if (conn == null) {
             // Never connected yet: nobody else can hear it; the fallback on their side heals.
-            publishFailures.inc();
+            publishFailures.inc(events.size());
             return;
         }
+        Map<String, List<BusEvent>> byNode = new java.util.LinkedHashMap<>();
         try {
-            conn.publish(config.subject(event.user()), BusEvents.encode(event));
-            published.inc();
+            for (BusEvent e : events) {
+                java.util.Set<String> nodes = directory.nodesOf(e.user());
+                if (nodes.isEmpty()) {
+                    conn.publish(config.subject(e.user()), BusEvents.encode(e));
+                    published.inc();
+                    continue;
+                }
+                for (String node : nodes) {
+                    byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(e);
+                }
+            }
+            byNode.forEach((node, list) -> sendBatch(conn, node, list));
         } catch (IllegalStateException e) {
-            // Reconnect buffer full or connection closed: the store still has it; the fallback heals.
+            // Connection closed: the store still has them; the fallback heals.
             publishFailures.inc();
-            log.debug("NATS publish for {} dropped: {}", event.user(), e.getMessage());
+            log.debug("NATS publish dropped: {}", e.getMessage());
         }
+    }
+
+    /** One message to {@code node}'s subject (split in halves while larger than NATS' max payload). */
+    private void sendBatch(Connection conn, String node, List<BusEvent> list) {
+        byte[] frame = BusEvents.encodeBatch(list);
+        if (frame.length > conn.getMaxPayload() && list.size() > 1) {
+            sendBatch(conn, node, list.subList(0, list.size() / 2));
+            sendBatch(conn, node, list.subList(list.size() / 2, list.size()));
+            return;
+        }
+        conn.publish(config.nodeSubject(node), frame);
+        nodeMessages.inc();
+        published.inc(list.size());
     }
 
     @Override
@@ -294,6 +380,14 @@ public final class NatsMessageBus implements MessageBus {
             onGroupChanged(msg);
             return;
         }
+        if (msg.getSubject().equals(config.presenceSubject())) {
+            onPresence(msg);
+            return;
+        }
+        if (msg.getSubject().equals(config.nodeSubject(nodeKey))) {
+            onBatch(msg);
+            return;
+        }
         BusEvent event;
         try {
             event = BusEvents.decode(msg.getData());
@@ -309,6 +403,138 @@ public final class NatsMessageBus implements MessageBus {
         }
         received.inc();
         deliverLocally(event);
+    }
+
+    private void onBatch(Message msg) {
+        List<BusEvent> events;
+        try {
+            events = BusEvents.decodeBatch(msg.getData());
+        } catch (IllegalArgumentException e) {
+            undecodable.inc();
+            log.warn("dropping undecodable event batch: {}", e.getMessage());
+            return;
+        }
+        received.inc(events.size());
+        for (BusEvent e : events) {
+            deliverLocally(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ presence
+
+    /**
+     * A presence message: first line {@code OP KEY [N]}, then one user per line. OP: {@code +} wants,
+     * {@code -} no longer wants, {@code =} the node's full list (first chunk; later chunks are
+     * {@code +}), {@code hb} alive with N users, {@code sync} asks every node for its full list,
+     * {@code bye} leaving.
+     */
+    private void onPresence(Message msg) {
+        String[] lines = new String(msg.getData(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        String[] head = lines[0].split(" ");
+        if (head.length < 2) {
+            undecodable.inc();
+            return;
+        }
+        String op = head[0];
+        String key = head[1];
+        List<String> users = java.util.Arrays.asList(lines).subList(1, lines.length);
+        long now = System.nanoTime();
+        switch (op) {
+            case "+" -> directory.add(key, users, now);
+            case "-" -> directory.remove(key, users, now);
+            case "=" -> directory.replace(key, users, now);
+            case "bye" -> directory.drop(key);
+            case "sync" -> {
+                directory.heard(key, now);
+                fallback.execute(this::announceAll);
+            }
+            case "hb" -> {
+                directory.heard(key, now);
+                if (head.length > 2 && directory.usersOf(key) != parseCount(head[2])) {
+                    // Missed an announcement (e.g. a slow-consumer drop): ask for the lists again.
+                    announce("sync", List.of());
+                }
+            }
+            default -> undecodable.inc();
+        }
+        directoryNodes.set(directory.nodes());
+    }
+
+    private static int parseCount(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Publishes {@code OP KEY} and {@code users} on the presence subject (dropped when not connected). */
+    private void announce(String op, List<String> users) {
+        Connection conn = connection;
+        if (closed || conn == null) {
+            return;
+        }
+        StringBuilder b = new StringBuilder(op).append(' ').append(nodeKey);
+        if (op.equals("hb")) {
+            b.append(' ').append(wanted.size());
+        }
+        for (String u : users) {
+            b.append('\n').append(u);
+        }
+        try {
+            conn.publish(config.presenceSubject(), b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IllegalStateException e) {
+            log.debug("presence {} dropped: {}", op, e.getMessage());
+        }
+    }
+
+    /**
+     * This node's full list: "=" with the first chunk, "+" with the rest. Under the lock of
+     * {@code wanted}, like every "+" and "-", so the list and the changes reach the wire in the order
+     * they happened (a heartbeat's count then matches what receivers have).
+     */
+    private void announceAll() {
+        synchronized (wanted) {
+            List<String> all = new ArrayList<>(wanted.keySet());
+            announce("=", all.subList(0, Math.min(PRESENCE_CHUNK, all.size())));
+            for (int i = PRESENCE_CHUNK; i < all.size(); i += PRESENCE_CHUNK) {
+                announce("+", all.subList(i, Math.min(i + PRESENCE_CHUNK, all.size())));
+            }
+        }
+    }
+
+    /**
+     * After a (re)connect: forget what others announced (it may have changed while this node could
+     * not hear; unknown users go to their own subjects meanwhile), ask everyone for their lists, and
+     * send this node's.
+     */
+    private void resyncPresence() {
+        directory.clear();
+        announce("sync", List.of());
+        announceAll();
+    }
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        synchronized (wanted) {
+            announce("hb", List.of());
+        }
+        directory.expire(System.nanoTime() - 3 * HEARTBEAT.toNanos());
+        directoryNodes.set(directory.nodes());
+    }
+
+    /** The other nodes this bus would send {@code user}'s events to (tests). */
+    java.util.Set<String> knownNodesOf(String user) {
+        return directory.nodesOf(user);
+    }
+
+    /** The resync hint {@link #PRESENCE_SETTLE} after a new interest, if the interest is still there. */
+    private void recheck(String user) {
+        if (!closed && wanted.containsKey(user)) {
+            resync(user);
+        }
     }
 
     private void deliverLocally(BusEvent event) {
@@ -399,6 +625,16 @@ public final class NatsMessageBus implements MessageBus {
     public void close() {
         if (closed) {
             return;
+        }
+        announce("bye", List.of());
+        Connection open = connection;
+        if (open != null) {
+            try {
+                open.flush(Duration.ofMillis(500));
+            } catch (Exception e) {
+                // Not delivered: the others expire this node's entries after three heartbeats.
+                log.debug("flush of goodbye: {}", e.toString());
+            }
         }
         closed = true;
         fallback.shutdownNow();

@@ -125,6 +125,62 @@ class NatsMessageBusTest extends MessageBusContract {
         assertThat(real(onB)).doesNotHaveDuplicates().hasSize(52);
     }
 
+    /**
+     * A publish of several events reaches each node holding any of their users as ONE NATS message
+     * on that node's subject (not one per recipient on the users' subjects), in publish order;
+     * a user no node announced still goes to the user's subject.
+     */
+    @Test
+    void crossNodeDeliveryIsOneBusMessagePerDestinationNode() throws Exception {
+        NatsMessageBus a = openOn(NatsTestServer.SHARED, null, "");
+        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, "");
+        NatsMessageBus c = openOn(NatsTestServer.SHARED, null, "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.isConnected() && b.isConnected() && c.isConnected());
+        List<BusEvent> onB = new CopyOnWriteArrayList<>();
+        List<BusEvent> onC = new CopyOnWriteArrayList<>();
+        subscribe(b, "bob", onB::add);
+        subscribe(b, "carol", onB::add);
+        subscribe(c, "dave", onC::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knownNodesOf("bob").size() == 1
+                && a.knownNodesOf("carol").equals(a.knownNodesOf("bob")) && a.knownNodesOf("dave").size() == 1);
+        io.nats.client.Connection raw = io.nats.client.Nats.connect(NatsTestServer.SHARED);
+        toClose.add(raw::close);
+        java.util.Map<String, Integer> bySubject = new java.util.concurrent.ConcurrentHashMap<>();
+        raw.createDispatcher(m -> bySubject.merge(m.getSubject().startsWith(prefix + ".n.") ? "node" : m.getSubject(), 1, Integer::sum))
+                .subscribe(prefix + ".n.*").subscribe(prefix + ".u.*");
+        raw.flush(Duration.ofSeconds(5));
+
+        a.publishAll(List.of(delivery("bob", 1), delivery("carol", 1), delivery("dave", 1), delivery("bob", 2)));
+        a.publish(delivery("erin", 1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> onB.size() == 3 && onC.size() == 1
+                && bySubject.containsKey(prefix + ".u.erin"));
+        assertThat(bySubject).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("node", 2, prefix + ".u.erin", 1));
+        assertThat(onB).extracting(e -> e.user() + ((BusEvent.Delivery) e).cursor()).containsExactly("bob1", "carol1", "bob2");
+        assertThat(onC).extracting(BusEvent::user).containsExactly("dave");
+    }
+
+    /** A node that leaves (closes) is dropped from the others' directories: its users' events go to their subjects again. */
+    @Test
+    void aClosedNodeLeavesTheDirectory() {
+        NatsMessageBus a = openOn(NatsTestServer.SHARED, null, "");
+        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.isConnected() && b.isConnected());
+        subscribe(b, "bob", e -> { });
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knownNodesOf("bob").size() == 1);
+        b.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knownNodesOf("bob").isEmpty());
+    }
+
+    /** A node that connects later learns the users of the nodes already there (it asks for their lists). */
+    @Test
+    void aLateNodeLearnsWhoIsWhere() {
+        NatsMessageBus b = openOn(NatsTestServer.SHARED, null, "");
+        await().atMost(Duration.ofSeconds(10)).until(b::isConnected);
+        subscribe(b, "bob", e -> { });
+        NatsMessageBus late = openOn(NatsTestServer.SHARED, null, "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> late.knownNodesOf("bob").size() == 1);
+    }
+
     private static List<Long> real(List<BusEvent> events) {
         return events.stream().map(e -> ((BusEvent.Delivery) e).cursor()).filter(c -> c > 0).toList();
     }
