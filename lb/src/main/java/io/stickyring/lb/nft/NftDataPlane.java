@@ -106,26 +106,14 @@ public final class NftDataPlane implements AutoCloseable {
     public void bindMetrics(PrometheusRegistry registry) {
         registry.register(applyFailures);
         registry.register(applies);
-        CounterWithCallback.builder().name("stickyring_lb_nft_member_new_flows")
-                .help("Flows the kernel sent to each member since the LB started, counted once per flow on its first packet")
-                .labelNames("member").callback(cb -> {
-                    scraped();
-                    perMember.forEach((m, v) -> cb.call(v[3], m));
-                }).register(registry);
-        CounterWithCallback.builder().name("stickyring_lb_nft_member_packets")
-                .help("Packets of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)")
-                .labelNames("member").callback(cb -> perMember.forEach((m, v) -> {
-                    if (config.counters() == NftConfig.Counters.PACKETS) {
-                        cb.call(v[0], m);
-                    }
-                })).register(registry);
-        CounterWithCallback.builder().name("stickyring_lb_nft_member_bytes")
-                .help("Bytes of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)")
-                .labelNames("member").callback(cb -> perMember.forEach((m, v) -> {
-                    if (config.counters() == NftConfig.Counters.PACKETS) {
-                        cb.call(v[1], m);
-                    }
-                })).register(registry);
+        boolean packets = config.counters() == NftConfig.Counters.PACKETS;
+        memberCounter(registry, "stickyring_lb_nft_member_new_flows",
+                "Flows the kernel sent to each member since the LB started, counted once per flow on its first packet", 3,
+                config.counters() != NftConfig.Counters.OFF);
+        memberCounter(registry, "stickyring_lb_nft_member_packets",
+                "Packets of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)", 0, packets);
+        memberCounter(registry, "stickyring_lb_nft_member_bytes",
+                "Bytes of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)", 1, packets);
         GaugeWithCallback.builder().name("stickyring_lb_nft_member_flows")
                 .help("Flows conntrack tracks to the VIP per member (including TIME_WAIT)")
                 .labelNames("member").callback(cb -> {
@@ -138,6 +126,16 @@ public final class NftDataPlane implements AutoCloseable {
         GaugeWithCallback.builder().name("stickyring_lb_nft_member_slots")
                 .help("Slots of the kernel's jhash table pointing at each member")
                 .labelNames("member").callback(cb -> slotCounts.forEach((m, n) -> cb.call(n, m))).register(registry);
+    }
+
+    /** A per-member counter family showing {@code perMember[m][index]}; without samples unless {@code shown}. */
+    private void memberCounter(PrometheusRegistry registry, String name, String help, int index, boolean shown) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("member").callback(cb -> {
+            scraped();
+            if (shown) {
+                perMember.forEach((m, v) -> cb.call(v[index], m));
+            }
+        }).register(registry);
     }
 
     /** A scrape: starts a read from the kernel on the worker when the last one is old enough. */
