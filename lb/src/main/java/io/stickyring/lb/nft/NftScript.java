@@ -3,7 +3,6 @@ package io.stickyring.lb.nft;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * Renders the {@code nft -f} scripts of the data plane (text only; {@link NftDataPlane} runs them).
