@@ -61,8 +61,8 @@ public final class NftDataPlane implements AutoCloseable {
     static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
     /**
      * Bounds the conntrack listing's cost, which grows with the flows: after a read that took d, the
-     * next waits at least {@code POLL_COST_FACTOR * d}, so reads take at most 1/20 of the time (5% of
-     * one core) however large the table (docs/lb.md, "Per-member counters").
+     * next waits at least {@code POLL_COST_FACTOR * d}, so reads take at most 1/20 of the wall-clock
+     * time however large the table (docs/lb.md, "Per-member counters").
      */
     static final int POLL_COST_FACTOR = 20;
 
