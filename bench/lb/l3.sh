@@ -6,6 +6,8 @@
 #                   --- LB ns "lbn" 10.230.2.1 | 10.231.2.1  --- backend ns 10.231.2.11
 #                   --- LB ns "lbl" 10.230.3.1 | 10.231.3.1  --- backend ns 10.231.3.11
 #                   --- LB ns "lbs" 10.230.4.1 | 10.231.4.1  --- backend ns 10.231.4.11
+#                   --- LB ns "lbp" 10.230.5.1 | 10.231.5.1  --- backend ns 10.231.5.11
+#                   --- LB ns "lba" 10.230.6.1 | 10.231.6.1  --- backend ns 10.231.6.11
 # (one veth pair per link; the backend routes each client subnet 10.230.i.0/24 back via LB ns i)
 #
 # Targets, each reached from the client namespace through its own LB namespace, so no target's
@@ -13,10 +15,16 @@
 #   direct     : lbd forwards to the backend (plain routing: no NAT, no nftables, no conntrack)
 #   haproxy    : HAProxy in lbd, nbthread 2, balance source + hash-type consistent
 #   proxy      : stickyring lb (proxy data plane) in lbd, --io-threads 2
-#   nft        : stickyring lb --dataplane nft in lbn: VIP 10.232.2.1:80, 65,537 jhash slots, counters
-#   nft-lean   : the same in lbl with --nft-counters=false: VIP 10.232.3.1:80
+#   nft        : stickyring lb --dataplane nft in lbn, default settings: VIP 10.232.2.1:80, 65,537 jhash
+#                slots, --nft-counters=flows (one counter rule in a nat chain: per flow, not per packet)
+#   nft-packets: the same in lbp with --nft-counters=packets (a forward chain on every packet): 10.232.5.1:80
+#   nft-lean   : the same in lbl with --nft-counters=off: VIP 10.232.3.1:80
 #   nft-static : lbs holds only a minimal hand-written rule set: one jhash DNAT rule over a 4-entry
 #                inline map, no counters, no control plane (the floor of this kernel path): VIP 10.232.4.1:80
+#   nft-static-acct: the same rule set in lba with conntrack accounting on (net.netfilter.nf_conntrack_acct=1:
+#                per-flow packet/byte counts, the other way to count bytes): VIP 10.232.6.1:80
+# The three stickyring nft LBs are scraped (GET /metrics) every 5 s during the run, as Prometheus
+# would: their per-member numbers are read from the kernel only when scraped.
 #
 # CPU budget: every process of the run (wrk, NGINX, HAProxy, the stickyring JVMs, and the kernel's
 # forwarding work done on their behalf) runs in one cpu cgroup with a quota of BENCH_CPUS cores
@@ -37,7 +45,7 @@
 # conntrack's TIME_WAIT timeout is 10 s in the nft namespaces so the new-connection steps do not
 # fill the table (docs/lb.md, "conntrack table"); everything else is default.
 #
-# Usage: [ROUNDS=3] [BENCH_CPUS=1] bench/lb/l3.sh [SECONDS_PER_STEP (default 4)]
+# Usage: [ROUNDS=3] [BENCH_CPUS=1] [TARGETS="nft nft-static ..."] bench/lb/l3.sh [SECONDS_PER_STEP (default 4)]
 # Run it under `flock /work/bench.lock` on a shared machine.
 set -euo pipefail
 
@@ -51,7 +59,7 @@ DATE="$(date -u +%Y-%m-%d)"
 OUT="$ROOT/bench/results/l3-$DATE-$(date -u +%H%M).md"
 TAG="$$"
 CL="srb-cl-$TAG"; BE="srb-be-$TAG"
-LBNS=("srb-lbd-$TAG" "srb-lbn-$TAG" "srb-lbl-$TAG" "srb-lbs-$TAG")
+LBNS=("srb-lbd-$TAG" "srb-lbn-$TAG" "srb-lbl-$TAG" "srb-lbs-$TAG" "srb-lbp-$TAG" "srb-lba-$TAG")
 CG="/sys/fs/cgroup/cpu/stickyring-l3-$TAG"
 PIDS=()
 
@@ -102,7 +110,7 @@ fi
 
 # --- topology
 for ns in "$CL" "$BE" "${LBNS[@]}"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-for i in 1 2 3 4; do
+for i in $(seq 1 ${#LBNS[@]}); do
   L="${LBNS[$((i - 1))]}"
   ip link add srbc$i-$TAG type veth peer name srbl$i-$TAG
   ip link set srbc$i-$TAG netns "$CL"; ip link set srbl$i-$TAG netns "$L"
@@ -119,6 +127,8 @@ ip -n "$CL" route add 10.231.1.0/24 via 10.230.1.1       # direct
 ip -n "$CL" route add 10.232.2.1/32 via 10.230.2.1       # nft VIP
 ip -n "$CL" route add 10.232.3.1/32 via 10.230.3.1       # nft-lean VIP
 ip -n "$CL" route add 10.232.4.1/32 via 10.230.4.1       # nft-static VIP
+ip -n "$CL" route add 10.232.5.1/32 via 10.230.5.1       # nft-packets VIP
+ip -n "$CL" route add 10.232.6.1/32 via 10.230.6.1       # nft-static-acct VIP
 inns() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
 incl() { ip netns exec "$CL" "$@"; }
 
@@ -134,7 +144,7 @@ wait_port() { # NS HOST PORT: wait up to 30 s for a listener
 . "$(dirname "${BASH_SOURCE[0]}")/nginx-backend.sh"
 nginx_backend_conf "$WORK" "80"
 inns "$BE" nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
-for i in 1 2 3 4; do wait_port "${LBNS[$((i - 1))]}" 10.231.$i.11 80; done
+for i in $(seq 1 ${#LBNS[@]}); do wait_port "${LBNS[$((i - 1))]}" 10.231.$i.11 80; done
 
 LBD="${LBNS[0]}"
 # --- HAProxy in lbd
@@ -165,29 +175,36 @@ inns "$LBD" java "${JOPTS[@]}" -jar "$JAR" lb --listen 10.230.1.1:8082 --admin 1
 PIDS+=($!)
 
 # --- stickyring, kernel data plane (the JVM only keeps the table; the kernel forwards)
-for i in 2 3; do
+for i in 2 3 5; do
   inns "${LBNS[$((i - 1))]}" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10 2>/dev/null || true
 done
 inns "${LBNS[1]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --listen 10.232.2.1:80 --admin 127.0.0.1:9093 \
   --nft-table srbench --backend b1=10.231.2.11:80 > "$WORK/nft.log" 2>&1 &
 PIDS+=($!); NFT_PID=$!
-inns "${LBNS[2]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --nft-counters=false --listen 10.232.3.1:80 --admin 127.0.0.1:9094 \
+inns "${LBNS[2]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --nft-counters=off --listen 10.232.3.1:80 --admin 127.0.0.1:9094 \
   --nft-table srbenchlean --backend b1=10.231.3.11:80 > "$WORK/nft-lean.log" 2>&1 &
 PIDS+=($!); LEAN_PID=$!
+inns "${LBNS[4]}" java "${JOPTS[@]}" -jar "$JAR" lb --dataplane nft --nft-counters=packets --listen 10.232.5.1:80 --admin 127.0.0.1:9095 \
+  --nft-table srbenchpk --backend b1=10.231.5.11:80 > "$WORK/nft-packets.log" 2>&1 &
+PIDS+=($!); PK_PID=$!
 
 # --- the floor: a minimal static rule set, same jhash DNAT, no counters, no control plane
-inns "${LBNS[3]}" nft -f - <<'NFT'
+for i in 4 6; do
+  inns "${LBNS[$((i - 1))]}" nft -f - <<NFT
 table ip static {
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
-    ip daddr 10.232.4.1 tcp dport 80 dnat ip to jhash ip saddr mod 4 seed 0x1 map { 0 : 10.231.4.11 . 80, 1 : 10.231.4.11 . 80, 2 : 10.231.4.11 . 80, 3 : 10.231.4.11 . 80 }
+    ip daddr 10.232.$i.1 tcp dport 80 dnat ip to jhash ip saddr mod 4 seed 0x1 map { 0 : 10.231.$i.11 . 80, 1 : 10.231.$i.11 . 80, 2 : 10.231.$i.11 . 80, 3 : 10.231.$i.11 . 80 }
   }
 }
 NFT
-inns "${LBNS[3]}" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+  inns "${LBNS[$((i - 1))]}" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+done
+# the accounting variant: per-flow packet/byte counters in conntrack, read per flow with conntrack -L
+inns "${LBNS[5]}" sysctl -qw net.netfilter.nf_conntrack_acct=1
 
 wait_port "$LBD" 10.230.1.1 8081; wait_port "$LBD" 10.230.1.1 8082
-for f in nft nft-lean; do
+for f in nft nft-lean nft-packets; do
   for _ in $(seq 1 600); do grep -q 'kernel data plane' "$WORK/$f.log" && break; sleep 0.1; done
   grep -q 'kernel data plane' "$WORK/$f.log" || { echo "$f did not start:"; cat "$WORK/$f.log"; exit 1; }
 done
@@ -202,10 +219,21 @@ cpu_of()   { awk '{print ($14 + $15) / 100}' "/proc/$1/stat" 2>/dev/null || echo
 softirqd() { for p in $(pgrep -x 'ksoftirqd/[0-9]+' || true); do cpu_of "$p"; done | awk '{s+=$1} END {print s+0}'; }
 jvm_of()   { pgrep -P "$1" java 2>/dev/null | head -1 || true; }   # ip netns exec's java child, if any
 
+# scrape the nft LBs every 5 s, as a Prometheus would (their kernel reads happen only when scraped)
+( while true; do
+    for a in "${LBNS[1]}:9093" "${LBNS[2]}:9094" "${LBNS[4]}:9095"; do
+      ip netns exec "${a%%:*}" curl -s -o /dev/null "http://127.0.0.1:${a##*:}/metrics" || true
+    done
+    sleep 5
+  done ) &
+PIDS+=($!)
+
 declare -A R
-TARGETS=(direct haproxy proxy nft nft-lean nft-static)
+read -r -a TARGETS <<< "${TARGETS:-direct haproxy proxy nft nft-packets nft-lean nft-static nft-static-acct}"
 url_of() { case "$1" in direct) echo "http://10.231.1.11:80";; haproxy) echo "http://10.230.1.1:8081";;
-  proxy) echo "http://10.230.1.1:8082";; nft) echo "http://10.232.2.1:80";; nft-lean) echo "http://10.232.3.1:80";; nft-static) echo "http://10.232.4.1:80";; esac; }
+  proxy) echo "http://10.230.1.1:8082";; nft) echo "http://10.232.2.1:80";; nft-lean) echo "http://10.232.3.1:80";;
+  nft-static) echo "http://10.232.4.1:80";; nft-packets) echo "http://10.232.5.1:80";; nft-static-acct) echo "http://10.232.6.1:80";;
+  *) echo "unknown target $1" >&2; exit 1;; esac; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warming up ... (budget: $BUDGET)"
@@ -219,7 +247,8 @@ done
 
 NFT_JVM=$(jvm_of "$NFT_PID"); NFT_JVM=${NFT_JVM:-$NFT_PID}
 LEAN_JVM=$(jvm_of "$LEAN_PID"); LEAN_JVM=${LEAN_JVM:-$LEAN_PID}
-CP0_NFT=$(cpu_of "$NFT_JVM"); CP0_LEAN=$(cpu_of "$LEAN_JVM"); SI0=$(softirqd); T0=$(date +%s)
+PK_JVM=$(jvm_of "$PK_PID"); PK_JVM=${PK_JVM:-$PK_PID}
+CP0_NFT=$(cpu_of "$NFT_JVM"); CP0_LEAN=$(cpu_of "$LEAN_JVM"); CP0_PK=$(cpu_of "$PK_JVM"); SI0=$(softirqd); T0=$(date +%s)
 N=${#TARGETS[@]}
 ROUND_LOAD=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -240,6 +269,7 @@ done
 T1=$(date +%s)
 CP_NFT=$(python3 -c "print(f'{$(cpu_of "$NFT_JVM") - $CP0_NFT:.1f}')")
 CP_LEAN=$(python3 -c "print(f'{$(cpu_of "$LEAN_JVM") - $CP0_LEAN:.1f}')")
+CP_PK=$(python3 -c "print(f'{$(cpu_of "$PK_JVM") - $CP0_PK:.1f}')")
 SI=$(python3 -c "print(f'{$(softirqd) - $SI0:.1f}')")
 NFT_FLOWS=$(inns "${LBNS[1]}" conntrack -C 2>/dev/null || echo "?")
 
@@ -249,11 +279,12 @@ import sys
 v=sorted(float(x) for x in sys.argv[1:])
 m=v[len(v)//2] if len(v)%2 else (v[len(v)//2-1]+v[len(v)//2])/2
 print(f'{m:g} ({v[0]:g}..{v[-1]:g})')" "$@"; }
-rounds() { local out=(); for r in $(seq 1 "$ROUNDS"); do out+=("${R[$1,$2,$r]}"); done; echo "${out[*]}"; }
+rounds() { local out=(); for r in $(seq 1 "$ROUNDS"); do out+=("${R[$1,$2,$r]:-}"); done; echo "${out[*]}"; }
 # ratio over rounds: median and min..max of the per-round ratios
 rratio() { python3 -c "
 a=[float(x) for x in '$1'.split()]; b=[float(x) for x in '$2'.split()]
 r=sorted(x/y for x,y in zip(a,b) if y)
+if not r: print('-'); raise SystemExit
 m=r[len(r)//2] if len(r)%2 else (r[len(r)//2-1]+r[len(r)//2])/2
 print(f'{m:.2f} ({r[0]:.2f}..{r[-1]:.2f})')"; }
 
@@ -263,11 +294,13 @@ print(f'{m:.2f} ({r[0]:.2f}..{r[-1]:.2f})')"; }
   echo "Command: \`ROUNDS=$ROUNDS BENCH_CPUS=$BENCH_CPUS bench/lb/l3.sh $DUR\` (each step ${DUR}s, $ROUNDS interleaved rounds; wrk in a client"
   echo "namespace, one NGINX HTTP backend with 1 worker in a backend namespace; every target through its own LB namespace)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), nft $(nft --version | awk '{print $2}')."
-  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2; stickyring proxy --io-threads 2; stickyring nft 65,537 slots (nft-lean: --nft-counters=false);"
-  echo "nft-static = one jhash DNAT rule over a 4-entry inline map, alone in its namespace. conntrack TIME_WAIT 10 s in the nft namespaces."
+  echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2; stickyring proxy --io-threads 2; stickyring nft 65,537 slots, default --nft-counters=flows"
+  echo "(nft-packets: --nft-counters=packets; nft-lean: --nft-counters=off); the three nft LBs scraped every 5 s."
+  echo "nft-static = one jhash DNAT rule over a 4-entry inline map, alone in its namespace; nft-static-acct = the same with"
+  echo "net.netfilter.nf_conntrack_acct=1. conntrack TIME_WAIT 10 s in the nft namespaces."
   echo "CPU budget for everything the run starts: $BUDGET."
   echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): ${ROUND_LOAD[*]}; at end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
-  echo "Over the $((T1 - T0)) s of measuring: nft LB JVM (control plane) ${CP_NFT} CPU s, nft-lean JVM ${CP_LEAN} CPU s, ksoftirqd ${SI} CPU s;"
+  echo "Over the $((T1 - T0)) s of measuring: nft LB JVM (control plane) ${CP_NFT} CPU s, nft-packets JVM ${CP_PK} CPU s, nft-lean JVM ${CP_LEAN} CPU s, ksoftirqd ${SI} CPU s;"
   echo "flows tracked in the nft namespace at the end: $NFT_FLOWS."
   echo
   echo "Median of $ROUNDS rounds (min..max):"
@@ -280,10 +313,14 @@ print(f'{m:.2f} ({r[0]:.2f}..{r[-1]:.2f})')"; }
   echo
   echo "Ratios, median of the per-round ratios (min..max); higher is better except p99 (lower is better):"
   echo
-  echo "| metric | nft / HAProxy | nft / nft-static | nft-lean / nft-static | nft-lean / HAProxy | nft-static / HAProxy | nft / direct | nft / proxy | HAProxy / direct |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  PAIRS=(nft/haproxy nft/nft-static nft-packets/nft-static nft-lean/nft-static nft-static-acct/nft-static nft-static/haproxy nft/direct nft/proxy haproxy/direct)
+  hdr="| metric"; sep="|---"
+  for p in "${PAIRS[@]}"; do hdr="$hdr | ${p%%/*} / ${p##*/}"; sep="$sep|---"; done
+  echo "$hdr |"; echo "$sep|"
   for m in bulk rps conn p99; do
-    echo "| $m | $(rratio "$(rounds nft $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds nft-static $m)") | $(rratio "$(rounds nft-lean $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft-static $m)" "$(rounds haproxy $m)") | $(rratio "$(rounds nft $m)" "$(rounds direct $m)") | $(rratio "$(rounds nft $m)" "$(rounds proxy $m)") | $(rratio "$(rounds haproxy $m)" "$(rounds direct $m)") |"
+    row="| $m"
+    for p in "${PAIRS[@]}"; do row="$row | $(rratio "$(rounds "${p%%/*}" $m)" "$(rounds "${p##*/}" $m)")"; done
+    echo "$row |"
   done
 } > "$OUT"
 echo

@@ -154,8 +154,8 @@ public final class LbCommand implements Callable<Integer> {
     Integer nftSlots;
     @Option(names = "--nft-snat", arity = "0..1", description = "nft mode: masquerade forwarded flows (no return route through the LB needed; hides the client address).")
     Boolean nftSnat;
-    @Option(names = "--nft-counters", arity = "0..1", description = "nft mode: per-member packet/byte counters, evaluated on every forwarded packet (default true).")
-    Boolean nftCounters;
+    @Option(names = "--nft-counters", arity = "0..1", fallbackValue = "flows", paramLabel = "flows|packets|off", description = "nft mode: per-member counting in the kernel: flows (default; new flows, once per flow), packets (also packets and bytes, a rule on every forwarded packet) or off.")
+    String nftCounters;
     @Option(names = "--nft-remove", description = "nft mode: delete the table (breaks every flow through it) and exit.")
     boolean nftRemove;
     @Option(names = "--close-log-sample", paramLabel = "FRACTION", description = "Fraction of connection-close log lines kept, 0..1 (default 1).")
@@ -364,7 +364,7 @@ public final class LbCommand implements Callable<Integer> {
         InetAddress vip = KeyFunctions.parseLiteral(cfg.listen().host());
         return new NftConfig(nftTable == null ? NftConfig.DEFAULT_TABLE : nftTable, vip, cfg.listen().port(),
                 nftSlots == null ? NftConfig.DEFAULT_SLOTS : nftSlots, nftSnat != null && nftSnat,
-                nftCounters == null || nftCounters);
+                nftCounters == null ? NftConfig.Counters.FLOWS : NftConfig.Counters.parse(nftCounters));
     }
 
     /** This command's values with the YAML file (if any) underneath; flags win (cli's ConfigFile). */

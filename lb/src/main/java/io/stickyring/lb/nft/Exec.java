@@ -58,6 +58,40 @@ final class Exec {
         }
     }
 
+    /**
+     * Runs {@code cmd} without stdin, handing each stdout line to {@code line} as it arrives (a listing
+     * of a million conntrack flows is never held whole); returns the exit code and stderr.
+     */
+    static Result lines(List<String> cmd, Duration timeout, java.util.function.Consumer<String> line) throws IOException {
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        CompletableFuture<String> err = new CompletableFuture<>();
+        reader(p.getErrorStream(), err);
+        // the deadline holds even while the child keeps writing: a watchdog kills it
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> { },
+                CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .thenRun(p::destroyForcibly);
+        try (java.io.BufferedReader r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII), 1 << 16)) {
+            for (String l; (l = r.readLine()) != null; ) {
+                line.accept(l);
+            }
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) || watchdog.isDone()) {
+                p.destroyForcibly();
+                throw new IOException("timed out after " + timeout.toMillis() + "ms: " + String.join(" ", cmd));
+            }
+            return new Result(p.exitValue(), "", err.join());
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", cmd), e);
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
     private static void reader(java.io.InputStream in, CompletableFuture<String> into) {
         Thread t = new Thread(() -> {
             try (in) {

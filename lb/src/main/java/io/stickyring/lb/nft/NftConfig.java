@@ -18,14 +18,46 @@ import java.util.Objects;
  *              slots follow the algorithm's shares more closely; 65,537 install in ~0.3 s.
  * @param snat  masquerade forwarded flows to the LB's address ({@code --nft-snat}): works without
  *              the backends' return route through the LB, but hides the client address.
- * @param counters per-member packet and byte counters in the forward chain ({@code --nft-counters},
- *              default on); they are evaluated on every forwarded packet (see docs/lb.md, L3 benchmark).
+ * @param counters what the kernel counts per member ({@code --nft-counters}, default {@code flows}; see
+ *              {@link Counters})
  */
-public record NftConfig(String table, InetAddress vip, int port, int slots, boolean snat, boolean counters) {
+public record NftConfig(String table, InetAddress vip, int port, int slots, boolean snat, Counters counters) {
 
-    /** With per-member counters on (the default). */
+    /**
+     * Per-member counting in the kernel, by what it costs per packet (docs/lb.md, "Per-member
+     * counters"; bench/lb/l3.sh measures each).
+     */
+    public enum Counters {
+        /** No counter rules: nothing on the packet path beyond the DNAT rule. */
+        OFF,
+        /**
+         * New flows per member: one rule in a nat postrouting chain, which the kernel evaluates only
+         * for a flow's first packet (later packets follow conntrack's NAT binding), so nothing per
+         * packet. The default.
+         */
+        FLOWS,
+        /**
+         * {@link #FLOWS} plus packets and bytes per member, both directions: a filter forward chain
+         * evaluated on every forwarded packet (about 8% of the minimal rule set's rates in the L3
+         * benchmark); locally generated flows (the output hook) are not forwarded, so not counted here.
+         */
+        PACKETS;
+
+        /** {@code --nft-counters} value: {@code flows} (or {@code true}), {@code packets}, {@code off} (or {@code false}). */
+        public static Counters parse(String value) {
+            String v = value == null ? "" : value.strip().toLowerCase(java.util.Locale.ROOT);
+            return switch (v) {
+                case "flows", "true" -> FLOWS;
+                case "packets" -> PACKETS;
+                case "off", "false" -> OFF;
+                default -> throw new IllegalArgumentException("nft-counters (" + value + ") must be flows, packets or off");
+            };
+        }
+    }
+
+    /** With the default per-member counters ({@link Counters#FLOWS}). */
     public NftConfig(String table, InetAddress vip, int port, int slots, boolean snat) {
-        this(table, vip, port, slots, snat, true);
+        this(table, vip, port, slots, snat, Counters.FLOWS);
     }
 
     public static final String DEFAULT_TABLE = "stickyring";
@@ -34,6 +66,7 @@ public record NftConfig(String table, InetAddress vip, int port, int slots, bool
 
     public NftConfig {
         Objects.requireNonNull(vip, "vip");
+        Objects.requireNonNull(counters, "counters");
         if (table == null || !table.matches("[A-Za-z][A-Za-z0-9_]{0,31}")) {
             throw new IllegalArgumentException("nft-table (" + table
                     + ") must be 1..32 letters, digits or _ and start with a letter");

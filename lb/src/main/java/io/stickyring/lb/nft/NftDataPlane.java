@@ -26,9 +26,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,9 +53,18 @@ public final class NftDataPlane implements AutoCloseable {
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     /** Wait before retrying a table the kernel refused. */
     static final Duration RETRY_DELAY = Duration.ofSeconds(1);
-    /** How often per-member packets, bytes and tracked flows are read from the kernel. */
+    /**
+     * The per-member numbers are read from the kernel only when {@code /metrics} is scraped, and at
+     * most once per this interval: a scrape finding them older starts a read and gets the previous
+     * values (one scrape stale).
+     */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
-    private static final Pattern REPLY = Pattern.compile("src=(\\S+) dst=\\S+ sport=\\d+ dport=\\d+ .*?src=(\\S+) dst=\\S+ sport=(\\d+)");
+    /**
+     * Bounds the conntrack listing's cost, which grows with the flows: after a read that took d, the
+     * next waits at least {@code POLL_COST_FACTOR * d}, so reads take at most 1/20 of the wall-clock
+     * time however large the table (docs/lb.md, "Per-member counters").
+     */
+    static final int POLL_COST_FACTOR = 20;
 
     private final NftConfig config;
     private final List<String> prefix;
@@ -74,6 +82,12 @@ public final class NftDataPlane implements AutoCloseable {
     private volatile Map<SlotTable.Target, String> names = Map.of();
     private volatile Map<String, long[]> perMember = Map.of();
     private volatile Map<String, Integer> slotCounts = Map.of();
+    /** Targets whose counters exist in the stats table (worker thread only; it is recreated at start). */
+    private final Set<SlotTable.Target> counted = new HashSet<>();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private volatile long nextPollNanos = System.nanoTime();
+    private volatile double lastPollSeconds;
+    private final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
     private final Counter applyFailures = Counter.builder().name("stickyring_lb_nft_apply_failures_total")
             .help("nft transactions the kernel refused (the previous table stays in force)").build();
     private final Counter applies = Counter.builder().name("stickyring_lb_nft_applies_total")
@@ -84,22 +98,66 @@ public final class NftDataPlane implements AutoCloseable {
         this.prefix = List.copyOf(prefix);
     }
 
-    /** Registers the per-member kernel metrics (packets, bytes, tracked flows, slots) in the LB's registry. */
+    /**
+     * Registers the per-member kernel metrics (new flows, tracked flows, slots, and with
+     * {@code --nft-counters=packets} packets and bytes) in the LB's registry. Reading them is what
+     * starts a (rate-limited) read from the kernel.
+     */
     public void bindMetrics(PrometheusRegistry registry) {
         registry.register(applyFailures);
         registry.register(applies);
-        CounterWithCallback.builder().name("stickyring_lb_nft_member_packets")
-                .help("Packets of the VIP's flows per member, both directions, from the kernel's counters")
-                .labelNames("member").callback(cb -> perMember.forEach((m, v) -> cb.call(v[0], m))).register(registry);
-        CounterWithCallback.builder().name("stickyring_lb_nft_member_bytes")
-                .help("Bytes of the VIP's flows per member, both directions, from the kernel's counters")
-                .labelNames("member").callback(cb -> perMember.forEach((m, v) -> cb.call(v[1], m))).register(registry);
+        boolean packets = config.counters() == NftConfig.Counters.PACKETS;
+        memberCounter(registry, "stickyring_lb_nft_member_new_flows",
+                "Flows the kernel sent to each member since the LB started, counted once per flow on its first packet", 3,
+                config.counters() != NftConfig.Counters.OFF);
+        memberCounter(registry, "stickyring_lb_nft_member_packets",
+                "Packets of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)", 0, packets);
+        memberCounter(registry, "stickyring_lb_nft_member_bytes",
+                "Bytes of the VIP's forwarded flows per member, both directions (only with --nft-counters=packets)", 1, packets);
         GaugeWithCallback.builder().name("stickyring_lb_nft_member_flows")
                 .help("Flows conntrack tracks to the VIP per member (including TIME_WAIT)")
-                .labelNames("member").callback(cb -> perMember.forEach((m, v) -> cb.call(v[2], m))).register(registry);
+                .labelNames("member").callback(cb -> {
+                    scraped();
+                    perMember.forEach((m, v) -> cb.call(v[2], m));
+                }).register(registry);
+        GaugeWithCallback.builder().name("stickyring_lb_nft_flow_poll_seconds")
+                .help("Wall time of the last read of the per-member numbers from the kernel (the conntrack listing grows with the flows)")
+                .callback(cb -> cb.call(lastPollSeconds)).register(registry);
         GaugeWithCallback.builder().name("stickyring_lb_nft_member_slots")
                 .help("Slots of the kernel's jhash table pointing at each member")
                 .labelNames("member").callback(cb -> slotCounts.forEach((m, n) -> cb.call(n, m))).register(registry);
+    }
+
+    /** A per-member counter family showing {@code perMember[m][index]}; without samples unless {@code shown}. */
+    private void memberCounter(PrometheusRegistry registry, String name, String help, int index, boolean shown) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("member").callback(cb -> {
+            scraped();
+            if (shown) {
+                perMember.forEach((m, v) -> cb.call(v[index], m));
+            }
+        }).register(registry);
+    }
+
+    /** A scrape: starts a read from the kernel on the worker when the last one is old enough. */
+    private void scraped() {
+        if (System.nanoTime() - nextPollNanos >= 0 && polling.compareAndSet(false, true)) {
+            try {
+                worker.execute(this::poll);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                polling.set(false); // closed
+            }
+        }
+    }
+
+    /** Reads from the kernel so far (tests). */
+    long polls() {
+        return polls.get();
+    }
+
+    /** The wait before the next read after one that took {@code took}: at least {@link #POLL_INTERVAL}. */
+    static Duration nextPollDelay(Duration took) {
+        Duration bound = took.multipliedBy(POLL_COST_FACTOR);
+        return bound.compareTo(POLL_INTERVAL) > 0 ? bound : POLL_INTERVAL;
     }
 
     /**
@@ -139,7 +197,6 @@ public final class NftDataPlane implements AutoCloseable {
     static NftDataPlane start(NftConfig config, List<String> prefix) throws IOException {
         NftDataPlane dp = new NftDataPlane(config, prefix);
         dp.adopt();
-        dp.worker.scheduleWithFixedDelay(dp::poll, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return dp;
     }
 
@@ -216,14 +273,21 @@ public final class NftDataPlane implements AutoCloseable {
             log.error("cannot build the nft slot table, keeping the kernel's: {}", e.getMessage());
             return;
         }
-        String script = NftScript.diff(config, installed, want);
+        String diff = NftScript.diff(config, installed, want);
+        Set<SlotTable.Target> uncounted = new LinkedHashSet<>(nowNames.keySet());
+        uncounted.removeAll(counted);
+        // the new members' counters first, in the same transaction as the slots that send them flows
+        String script = NftScript.counters(config, uncounted) + diff;
         if (!script.isEmpty()) {
             try {
                 long t0 = System.nanoTime();
                 nft(prefix, script);
-                applies.inc();
-                log.info("nft: {} slots moved in one transaction ({} ms)", installed.changedSlots(want).length,
-                        (System.nanoTime() - t0) / 1_000_000);
+                counted.addAll(uncounted);
+                if (!diff.isEmpty()) {
+                    applies.inc();
+                    log.info("nft: {} slots moved in one transaction ({} ms)", installed.changedSlots(want).length,
+                            (System.nanoTime() - t0) / 1_000_000);
+                }
                 installed = want;
             } catch (IOException e) {
                 applyFailures.inc();
@@ -284,43 +348,84 @@ public final class NftDataPlane implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the stats table's counters ({@code nft -j list table}, small: not the slot map) and
+     * counts the VIP's tracked flows per member in one conntrack listing, line by line. Its cost
+     * grows with the flows (about 0.5 CPU s for 100,000: docs/lb.md), hence {@link #nextPollDelay}.
+     */
     private void poll() {
+        polls.incrementAndGet();
+        long t0 = System.nanoTime();
         try {
             Map<String, long[]> out = new HashMap<>();
             Map<SlotTable.Target, String> n = names;
             Map<String, String> byCounter = new HashMap<>();
-            n.forEach((t, id) -> byCounter.put(NftScript.counterName(t), id));
-            // list table (not list counters): only this small table is fetched, not the slot map
-            Exec.Result r = !config.counters() ? null
+            n.forEach((t, id) -> {
+                byCounter.put(NftScript.counterName(t), id);
+                byCounter.put(NftScript.flowCounterName(t), id);
+            });
+            Exec.Result r = config.counters() == NftConfig.Counters.OFF ? null
                     : exec(List.of("nft", "-j", "list", "table", config.family(), config.statsTable()), null, COMMAND_TIMEOUT);
             if (r != null && r.ok()) {
                 for (JsonNode e : JSON.readTree(r.out()).path("nftables")) {
                     JsonNode c = e.path("counter");
-                    String id = byCounter.get(c.path("name").asText());
-                    if (id != null) {
-                        long[] v = out.computeIfAbsent(id, k -> new long[3]);
+                    String name = c.path("name").asText();
+                    String id = byCounter.get(name);
+                    if (id == null) {
+                        continue;
+                    }
+                    long[] v = out.computeIfAbsent(id, k -> new long[4]);
+                    if (name.startsWith("f_")) {
+                        v[3] = c.path("packets").asLong(); // one packet per flow: the nat chain sees only the first
+                    } else {
                         v[0] = c.path("packets").asLong();
                         v[1] = c.path("bytes").asLong();
                     }
                 }
             }
-            Map<String, String> byAddr = new HashMap<>();
-            n.forEach((t, id) -> byAddr.put(NftScript.literal(t.address()) + "|" + t.port(), id));
-            Exec.Result ct = exec(List.of("conntrack", "-L", "-f", config.conntrackFamily(), "-p", "tcp",
-                    "--orig-dst", config.vip().getHostAddress(), "--dport", String.valueOf(config.port())), null, COMMAND_TIMEOUT);
-            for (String line : ct.out().split("\n")) {
-                Matcher m = REPLY.matcher(line);
-                if (m.find()) {
-                    String id = byAddr.get(normalize(m.group(2)) + "|" + m.group(3));
-                    if (id != null) {
-                        out.computeIfAbsent(id, k -> new long[3])[2]++;
-                    }
+            Map<String, String> byReply = new HashMap<>();
+            n.forEach((t, id) -> byReply.put(NftScript.literal(t.address()) + "|" + t.port(), id));
+            List<String> cmd = new ArrayList<>(prefix);
+            cmd.addAll(List.of("conntrack", "-L", "-f", config.conntrackFamily(), "-p", "tcp",
+                    "--orig-dst", config.vip().getHostAddress(), "--dport", String.valueOf(config.port())));
+            Map<String, String> canonical = new HashMap<>();
+            Exec.lines(cmd, COMMAND_TIMEOUT, line -> {
+                String key = replyKey(line, canonical);
+                String id = key == null ? null : byReply.get(key);
+                if (id != null) {
+                    out.computeIfAbsent(id, k -> new long[4])[2]++;
                 }
-            }
+            });
             perMember = out;
         } catch (IOException | RuntimeException e) {
             log.warn("reading nft counters failed: {}", e.getMessage());
+        } finally {
+            long took = System.nanoTime() - t0;
+            lastPollSeconds = took / 1e9;
+            nextPollNanos = System.nanoTime() + nextPollDelay(Duration.ofNanos(took)).toNanos();
+            polling.set(false);
         }
+    }
+
+    /**
+     * {@code ADDRESS|PORT} of the reply source (the member) of one {@code conntrack -L} line: the
+     * second {@code src=} and the {@code sport=} after it. Plain index scans, no regex: a listing
+     * can have a million lines. {@code canonical} caches the normalized form of each address seen.
+     */
+    static String replyKey(String line, Map<String, String> canonical) {
+        int first = line.indexOf(" src=");
+        int reply = first < 0 ? -1 : line.indexOf(" src=", first + 5);
+        if (reply < 0) {
+            return null;
+        }
+        int end = line.indexOf(' ', reply + 5);
+        int sport = end < 0 ? -1 : line.indexOf(" sport=", end);
+        if (sport < 0) {
+            return null;
+        }
+        int sportEnd = line.indexOf(' ', sport + 7);
+        String addr = canonical.computeIfAbsent(line.substring(reply + 5, end), NftDataPlane::normalize);
+        return addr + "|" + line.substring(sport + 7, sportEnd < 0 ? line.length() : sportEnd);
     }
 
     private static String normalize(String addr) {

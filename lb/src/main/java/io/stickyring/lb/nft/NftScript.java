@@ -3,7 +3,6 @@ package io.stickyring.lb.nft;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * Renders the {@code nft -f} scripts of the data plane (text only; {@link NftDataPlane} runs them).
@@ -15,10 +14,13 @@ import java.util.List;
  * chain output     (nat, -100)    the same, for clients on the LB host itself
  * chain postrouting (nat, srcnat) masquerade the VIP's flows (only with --nft-snat)
  * </pre>
- * and, only with counters on, the table {@code TABLE_stats} (listing it does not load the slot map):
+ * and, unless {@code --nft-counters=off}, the table {@code TABLE_stats} (listing it does not load the
+ * slot map), recreated empty at every start (its counters count from the LB's start, as any process's):
  * <pre>
- * map mcount   { type ipv4_addr . inet_service : counter }             member -> its named counter
- * chain forward    (filter, 0)    count both directions of the VIP's flows per member
+ * map mflows   { type ipv4_addr . inet_service : counter }             member -> its new-flow counter
+ * chain postrouting (nat, srcnat - 1)  count each flow of the VIP once, on its first packet, by member
+ * map mcount   { type ipv4_addr . inet_service : counter }             only with --nft-counters=packets:
+ * chain forward    (filter, 0)    count both directions of the VIP's forwarded packets per member
  * </pre>
  * Invariant: {@link #setup} is idempotent and never deletes the table or the slots map ({@code add}
  * of an existing object is a no-op; the rule chains are flushed and refilled in the same
@@ -63,16 +65,27 @@ final class NftScript {
         if (c.snat()) {
             s.append("add rule ").append(t).append(" postrouting ").append(flow).append(" masquerade\n");
         }
+        // the stats table holds no flow state (NAT bindings live in conntrack): recreate it, so an
+        // adopted table of any earlier layout or --nft-counters value converges in this transaction
         s.append("add table ").append(st).append('\n');
-        if (c.counters()) {
+        s.append("delete table ").append(st).append('\n');
+        if (c.counters() != NftConfig.Counters.OFF) {
+            s.append("add table ").append(st).append('\n');
+            s.append("add map ").append(st).append(" mflows { type ").append(addrType).append(" . inet_service : counter; }\n");
+            // a nat chain sees only a flow's first packet; after the DNAT, so daddr is the member's.
+            // Before srcnat: once a chain of this hook sets up a source NAT (--nft-snat's masquerade),
+            // the kernel evaluates no later chain of the hook for that flow.
+            chain(s, st, "postrouting", "type nat hook postrouting priority 99; policy accept;");
+            s.append("add rule ").append(st).append(" postrouting ").append(flow).append(" counter name ")
+                    .append(f).append(" daddr . tcp dport map @mflows\n");
+        }
+        if (c.counters() == NftConfig.Counters.PACKETS) {
             s.append("add map ").append(st).append(" mcount { type ").append(addrType).append(" . inet_service : counter; }\n");
             chain(s, st, "forward", "type filter hook forward priority 0; policy accept;");
             s.append("add rule ").append(st).append(" forward ").append(flow).append(" ct direction original counter name ")
                     .append(f).append(" daddr . tcp dport map @mcount\n");
             s.append("add rule ").append(st).append(" forward ").append(flow).append(" ct direction reply counter name ")
                     .append(f).append(" saddr . tcp sport map @mcount\n");
-        } else {
-            s.append("delete table ").append(st).append('\n');
         }
         return s.toString();
     }
@@ -83,10 +96,35 @@ final class NftScript {
     }
 
     /**
-     * The one transaction that turns {@code before} into {@code after}: a counter for each member
-     * (idempotent), then {@code delete element} for every changed slot that had a target and {@code add
-     * element} for every changed slot that has one (the kernel refuses to overwrite an element).
-     * Empty when nothing changed.
+     * The counters of {@code targets} in the stats table (their new-flow counter, and with
+     * {@code packets} their packet counter) and the map elements naming them; empty with counters off.
+     * Idempotent: adding an existing counter or the same element is a no-op.
+     */
+    static String counters(NftConfig c, Iterable<SlotTable.Target> targets) {
+        if (c.counters() == NftConfig.Counters.OFF) {
+            return "";
+        }
+        String st = c.family() + " " + c.statsTable();
+        StringBuilder s = new StringBuilder();
+        for (SlotTable.Target target : targets) {
+            counter(s, st, "mflows", flowCounterName(target), target);
+            if (c.counters() == NftConfig.Counters.PACKETS) {
+                counter(s, st, "mcount", counterName(target), target);
+            }
+        }
+        return s.toString();
+    }
+
+    private static void counter(StringBuilder s, String st, String map, String name, SlotTable.Target target) {
+        s.append("add counter ").append(st).append(' ').append(name).append('\n');
+        s.append("add element ").append(st).append(' ').append(map).append(" { ").append(element(target)).append(" : \"")
+                .append(name).append("\" }\n");
+    }
+
+    /**
+     * The one transaction that turns {@code before} into {@code after}: {@code delete element} for
+     * every changed slot that had a target and {@code add element} for every changed slot that has
+     * one (the kernel refuses to overwrite an element). Empty when nothing changed.
      */
     static String diff(NftConfig c, SlotTable before, SlotTable after) {
         int[] changed = before.changedSlots(after);
@@ -94,15 +132,7 @@ final class NftScript {
             return "";
         }
         String t = c.family() + " " + c.table();
-        String st = c.family() + " " + c.statsTable();
         StringBuilder s = new StringBuilder();
-        for (SlotTable.Target target : c.counters() ? after.targets() : List.<SlotTable.Target>of()) {
-            // idempotent: adding an existing counter or the same counter element is a no-op
-            String name = counterName(target);
-            s.append("add counter ").append(st).append(' ').append(name).append('\n');
-            s.append("add element ").append(st).append(" mcount { ").append(element(target)).append(" : \"")
-                    .append(name).append("\" }\n");
-        }
         elements(s, "delete", t, changed, before);
         elements(s, "add", t, changed, after);
         return s.toString();
@@ -146,8 +176,13 @@ final class NftScript {
         return a instanceof Inet6Address && pct >= 0 ? h.substring(0, pct) : h;
     }
 
-    /** The named counter of one member target: {@code m_} + address bytes in hex + {@code _} + port. */
+    /** The packet counter of one member target: {@code m_} + address bytes in hex + {@code _} + port. */
     static String counterName(SlotTable.Target target) {
         return "m_" + HexFormat.of().formatHex(target.address().getAddress()) + "_" + target.port();
+    }
+
+    /** The new-flow counter of one member target: {@code f_} + address bytes in hex + {@code _} + port. */
+    static String flowCounterName(SlotTable.Target target) {
+        return "f_" + HexFormat.of().formatHex(target.address().getAddress()) + "_" + target.port();
     }
 }

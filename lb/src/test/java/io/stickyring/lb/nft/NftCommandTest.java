@@ -43,6 +43,8 @@ class NftCommandTest {
         assertThat(r[1]).contains("--slow-start");
         r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--keep-connections-on-down", "--backend", "a=10.1.1.2:80");
         assertThat(r[1]).contains("--keep-connections-on-down is not supported with --dataplane nft");
+        r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--nft-counters=bytes", "--backend", "a=10.1.1.2:80");
+        assertThat(r[1]).contains("nft-counters (bytes) must be flows, packets or off");
         r = run("--nft-slots", "7", "--backend", "a=10.1.1.2:80");
         assertThat(r[1]).contains("--nft-* options need --dataplane nft");
         r = run("--dataplane", "nft", "--listen", "10.9.9.9:80", "--listen", "10.9.9.10:80", "--backend", "a=10.1.1.2:80");

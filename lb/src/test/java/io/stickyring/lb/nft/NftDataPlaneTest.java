@@ -14,6 +14,7 @@ import io.stickyring.lb.route.Router;
 import io.stickyring.lb.support.LbHarness;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MembershipView;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -117,11 +118,22 @@ class NftDataPlaneTest {
         dp.awaitIdle(Duration.ofSeconds(30));
         dp.close();
         assertThat(nft("-j", "list", "chain", "ip", "srt", "postrouting")).contains("masquerade");
-        // counters on: the forward chain counting per member lives in the small table srt_stats
-        assertThat(nft("-j", "list", "chain", "ip", "srt_stats", "forward")).contains("\"rule\"");
+        // default counters (flows): one rule in a nat postrouting chain of the small table srt_stats,
+        // which the kernel evaluates only for a flow's first packet; no filter chain on every packet
+        assertThat(nft("-j", "list", "chain", "ip", "srt_stats", "postrouting")).contains("\"rule\"").contains("\"nat\"");
+        assertThat(nft("-j", "list", "table", "ip", "srt_stats")).doesNotContain("\"hook\": \"forward\"");
         assertThat(nft("-j", "list", "table", "ip", "srt")).doesNotContain("\"name\": \"forward\"");
 
-        NftConfig small = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 32, false, false);
+        // --nft-counters=packets adds the per-packet forward chain; the stats table is rebuilt at start
+        NftConfig packets = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 64, true, NftConfig.Counters.PACKETS);
+        NftDataPlane dp1 = NftDataPlane.start(packets, prefix);
+        router(dp1, members).applyView(MembershipView.of(1, members));
+        dp1.awaitIdle(Duration.ofSeconds(30));
+        dp1.close();
+        assertThat(nft("-j", "list", "chain", "ip", "srt_stats", "forward")).contains("\"rule\"");
+        assertThat(nft("-j", "list", "table", "ip", "srt_stats")).contains("\"f_0a61000b_7000\"").contains("\"m_0a61000b_7000\"");
+
+        NftConfig small = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 32, false, NftConfig.Counters.OFF);
         NftDataPlane dp2 = NftDataPlane.start(small, prefix);
         Router r = router(dp2, members);
         r.applyView(MembershipView.of(1, members));
@@ -137,6 +149,26 @@ class NftDataPlaneTest {
                 .doesNotContain("\"name\": \"postrouting\"").contains("\"name\": \"prerouting\"");
         assertThat(nft("list", "tables")).contains("table ip srt").doesNotContain("srt_stats");
         dp2.close();
+    }
+
+    @Test
+    void theKernelIsReadOnlyWhenScrapedAndAtMostOncePerInterval() throws Exception {
+        List<Member> members = List.of(Member.of("m1", "10.97.0.11", 7000));
+        NftConfig cfg = new NftConfig("srt", InetAddress.getByName("10.98.0.1"), 80, 64, false);
+        NftDataPlane dp = NftDataPlane.start(cfg, prefix);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        dp.bindMetrics(registry);
+        router(dp, members).applyView(MembershipView.of(1, members));
+        dp.awaitIdle(Duration.ofSeconds(30));
+        assertThat(dp.polls()).isZero();
+        registry.scrape();
+        dp.awaitIdle(Duration.ofSeconds(30));
+        assertThat(dp.polls()).isEqualTo(1);
+        // a second scrape right after: the values are fresh enough, the kernel is not read again
+        registry.scrape();
+        dp.awaitIdle(Duration.ofSeconds(30));
+        assertThat(dp.polls()).isEqualTo(1);
+        dp.close();
     }
 
     @Test

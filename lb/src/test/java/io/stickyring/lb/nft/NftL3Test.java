@@ -83,24 +83,77 @@ class NftL3Test {
         }
         String metrics = lb.get("/metrics");
         assertThat(metrics).contains("stickyring_lb_nft_member_slots{member=\"b1\"}");
+        // default counters (flows): each of the 3 x 200 connections counted once, on its member; no
+        // packet counters (they would cost a rule on every forwarded packet)
+        Map<String, Integer> flows = new HashMap<>();
+        perMember.forEach((m, k) -> flows.put(m, 3 * k));
+        awaitNewFlows(lb, flows);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(lb.get("/metrics")).containsPattern("stickyring_lb_nft_member_packets_total\\{member=\"b1\"} [1-9]")
-                        .containsPattern("stickyring_lb_nft_member_flows\\{member=\"b1\"} [1-9]"));
+                assertThat(lb.get("/metrics")).containsPattern("stickyring_lb_nft_member_flows\\{member=\"b1\"} [1-9]")
+                        .doesNotContain("stickyring_lb_nft_member_packets_total{"));
+    }
+
+    /** Waits until {@code stickyring_lb_nft_member_new_flows_total} is exactly {@code want} per member. */
+    static void awaitNewFlows(L3Topology.Lb lb, Map<String, Integer> want) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            String metrics = lb.get("/metrics");
+            want.forEach((m, k) -> assertThat(metrics).as("new flows of %s", m)
+                    .contains("stickyring_lb_nft_member_new_flows_total{member=\"" + m + "\"} " + k + ".0"));
+        });
+    }
+
+    @Test
+    void clientsOnTheLbHostItselfLandWhereLookupSaysThroughTheOutputHook() throws Exception {
+        topo = new L3Topology(0);
+        int local = 40;
+        topo.addLocalClients(local);
+        L3Topology.Lb lb = topo.startLb(topo.backendArgs(4));
+        List<String> sources = new ArrayList<>();
+        for (int i = 0; i < local; i++) {
+            sources.add(topo.localClientIp(i));
+        }
+        Map<String, Integer> perMember = new HashMap<>();
+        for (int round = 0; round < 2; round++) {
+            Map<String, String[]> seen = topo.localConnections(sources);
+            assertThat(seen).hasSize(local);
+            for (String src : sources) {
+                String[] greetingEcho = seen.get(src);
+                String member = greetingEcho[0].split(" ")[0];
+                // DNAT in the output hook: the member the kernel picked is the one /lookup names, and
+                // it saw the local client's own address
+                assertThat(member).as("local client %s", src).isEqualTo(lookup(lb, src));
+                assertThat(greetingEcho[0].split(" ")[1]).startsWith(src + ":");
+                assertThat(greetingEcho[1]).isEqualTo("local " + src);
+                perMember.merge(member, 1, Integer::sum);
+            }
+        }
+        assertThat(perMember).hasSizeGreaterThan(1);
+        // the nat postrouting chain counts locally generated flows too
+        awaitNewFlows(lb, perMember);
     }
 
     @Test
     void snatServesBackendsWithoutAReturnRouteThroughTheLbAndTheySeeTheLbsAddress() throws Exception {
         topo = new L3Topology(20);
         topo.removeBackendReturnRoute();
-        L3Topology.Lb lb = topo.startLb(concat(topo.backendArgs(4), "--nft-snat"));
+        L3Topology.Lb lb = topo.startLb(concat(topo.backendArgs(4), "--nft-snat", "--nft-counters=packets"));
         List<TestClient> cs = connectAll(20);
+        Map<String, Integer> perMember = new HashMap<>();
         for (int i = 0; i < cs.size(); i++) {
             TestClient c = cs.get(i);
             // masqueraded: the member saw the LB's backend-side address, not the client's
             assertThat(c.firstLine().split(" ")[1]).startsWith(topo.lbBackendAddress() + ":");
             assertThat(c.member()).isEqualTo(lookup(lb, topo.clientIp(i)));
             assertThat(c.echo("snat " + i)).isEqualTo("snat " + i);
+            perMember.merge(c.member(), 1, Integer::sum);
         }
+        // the new-flow count runs before the masquerade's chain (a chain that sets up a source NAT
+        // ends the hook's evaluation for that flow); --nft-counters=packets adds packets and bytes
+        awaitNewFlows(lb, perMember);
+        String member = cs.get(0).member();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lb.get("/metrics"))
+                .containsPattern("stickyring_lb_nft_member_packets_total\\{member=\"" + member + "\"} [1-9]")
+                .containsPattern("stickyring_lb_nft_member_bytes_total\\{member=\"" + member + "\"} [1-9]"));
     }
 
     private static List<String> concat(List<String> a, String... b) {

@@ -78,6 +78,21 @@ public final class L3Topology implements AutoCloseable {
             "    s.sendto(ip + tcp, (sys.argv[1], 0)); n += 1",
             "print('sent', n, flush=True)");
 
+    /**
+     * Clients on the LB host itself: from each source address given, connect to the VIP, read the
+     * backend's greeting, send one line and read its echo; prints {@code SOURCE GREETING | ECHO}.
+     */
+    private static final String LOCAL_CLIENTS = String.join("\n",
+            "import socket, sys",
+            "for src in sys.argv[3:]:",
+            "    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5, source_address=(src, 0))",
+            "    f = s.makefile('rb')",
+            "    first = f.readline().decode().strip()",
+            "    s.sendall(('local ' + src + '\\n').encode())",
+            "    echo = f.readline().decode().strip()",
+            "    print(src, first, '|', echo, flush=True)",
+            "    s.close()");
+
     public static final int BACKEND_PORT = 7000;
     public static final int VIP_PORT = 80;
     public static final String TOKEN = "l3-test-token";
@@ -362,6 +377,50 @@ public final class L3Topology implements AutoCloseable {
                     + String.join("\n", lb.output), e);
         }
         return lb;
+    }
+
+    /** The i-th address of a client on the LB host itself ({@link #addLocalClients}), in 10.215.N.0/24. */
+    public String localClientIp(int i) {
+        return "10.215." + n + "." + (10 + i);
+    }
+
+    /**
+     * Gives the LB namespace {@code count} more addresses of its own (on {@code lo}) for clients
+     * running there, and a route to the VIP (out of the backend link: the output hook's DNAT then
+     * re-routes each flow to its member). The backends reply through the LB (their default route).
+     */
+    public void addLocalClients(int count) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            b.append("addr add ").append(localClientIp(i)).append("/32 dev lo\n");
+        }
+        b.append("route add ").append(vip()).append("/32 dev srl3a").append(tag).append('\n');
+        batch(lbNs, b.toString());
+    }
+
+    /**
+     * Connects to the VIP from each address (inside the LB namespace: locally generated traffic, the
+     * nat output hook) and exchanges one line; source -> {greeting ("ID CLIENT_IP:PORT"), echo}.
+     */
+    public Map<String, String[]> localConnections(List<String> sources) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lbNs, "python3", "-c", LOCAL_CLIENTS, vip(),
+                String.valueOf(VIP_PORT)));
+        cmd.addAll(sources);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("local clients in " + lbNs + " failed: " + out);
+        }
+        Map<String, String[]> res = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] halves = line.split(" \\| ", 2);
+            String[] head = halves[0].split(" ", 2);
+            if (halves.length == 2 && head.length == 2) {
+                res.put(head[0], new String[] {head[1], halves[1]});
+            }
+        }
+        return res;
     }
 
     /** Sends a SYN from each source address (in 10.219.0.0/16) to the VIP from the spoofing namespace. */
