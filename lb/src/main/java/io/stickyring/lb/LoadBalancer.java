@@ -280,7 +280,8 @@ public final class LoadBalancer implements AutoCloseable {
     private Bootstrap backendTemplate() {
         Bootstrap b = new Bootstrap().channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
+                // 0: no Netty timeout task per connect; FrontendHandler's ConnectTimer applies --connect-timeout
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0);
         socketOptions(b, false);
         return b;
     }
