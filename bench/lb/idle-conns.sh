@@ -7,6 +7,8 @@
 # WARM=1 (default) first opens and closes N connections through each balancer, so the figure is the
 # steady-state cost of N more idle connections (a JVM's young generation and a fresh HAProxy's pools are
 # touched by the first burst of connections whatever stays open); WARM=0 measures from a cold start.
+# Both ways it also reports the growth from N/2 to N connections: the marginal cost per connection once
+# one-off costs (JIT-compiled code, the young generation's first touch, pools' first growth) are paid.
 #
 # Usage: [WARM=1] [JAR=path] [LB_JVM=...] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
 set -euo pipefail
@@ -82,42 +84,53 @@ sleep 2
 
 # sum of "used" over the young and old generations, in KiB
 heap_used() { jcmd "$1" GC.heap_info | awk '/(PSYoungGen|ParOldGen).*total/ {for(i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?$/,"",v); t+=v}} END {print t}'; }
-measure() { # name pid port -> writes "rss_before rss_after heap_before heap_after" to $WORK/name.result
-  local name=$1 pid=$2 port=$3 before after hb=- ha=-
+# hold PORT N BASE: opens N connections from 127.BASE.x.y and returns once they are open; they stay
+# open until the sleep process whose pid is left in HOLD_SLEEP is killed (python's stdin then ends).
+hold() {
+  local f; f="$(mktemp -u "$WORK/hold.XXXXXX")"; mkfifo "$f"
+  sleep 100000 > "$f" & HOLD_SLEEP=$!; PIDS+=($HOLD_SLEEP)
+  python3 "$ROOT/bench/lb/hold-conns.py" client "$1" "$2" "$3" < "$f" > "$f.out" &
+  for _ in $(seq 1 3000); do grep -q '^open' "$f.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "clients did not open in time" >&2; return 1
+}
+# name pid port -> writes "rss_before rss_half rss_after heap_before heap_after" to $WORK/name.result:
+# RSS with no, N/2 and N idle connections (the second half from other source addresses)
+measure() {
+  local name=$1 pid=$2 port=$3 before half after hb=- ha=- s1 s2
   if [ "$WARM" = 1 ]; then # open and close N connections first (other source addresses)
     echo | python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 60 >/dev/null
     sleep 2
   fi
   if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; hb=$(heap_used "$pid"); fi
   before=$(rss_kib "$pid")
-  coproc HOLD { python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 20; }
-  local line
-  read -r -t 300 line <&"${HOLD[0]}" || { echo "$name: clients did not open in time" >&2; return 1; }
+  hold "$port" $((N / 2)) 20; s1=$HOLD_SLEEP
+  sleep 2
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; fi
+  half=$(rss_kib "$pid")
+  hold "$port" $((N - N / 2)) 24; s2=$HOLD_SLEEP
   sleep 2
   if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; ha=$(heap_used "$pid"); fi
   after=$(rss_kib "$pid")
-  local hold_pid=$HOLD_PID
-  exec {HOLD[1]}>&-
-  wait "$hold_pid" 2>/dev/null || true
-  echo "$before $after $hb $ha" > "$WORK/$name.result"
-  echo "$name: $line; RSS $before -> $after KiB; heap $hb -> $ha"
+  kill "$s1" "$s2"
+  echo "$before $half $after $hb $ha" > "$WORK/$name.result"
+  echo "$name: RSS $before -> $half -> $after KiB; heap $hb -> $ha"
 }
 measure stickyring "$SPID" "$SPORT"
 sleep 3
 measure haproxy "$HPID" "$HPORT"
-read -r s_before s_after SB SA < "$WORK/stickyring.result"
-read -r h_before h_after _ _ < "$WORK/haproxy.result"
-per() { python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/$N:.0f}')"; }
+read -r s_before s_half s_after SB SA < "$WORK/stickyring.result"
+read -r h_before h_half h_after _ _ < "$WORK/haproxy.result"
+per() { python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/${3:-$N}:.0f}')"; }
 {
   echo "# Idle connections through the balancer, $(date -u +%Y-%m-%d)"
   echo
   echo "Command: \`WARM=$WARM bench/lb/idle-conns.sh $N\` (jar $(sha256sum "$JAR" | cut -c1-12); load average $(cut -d' ' -f1-3 /proc/loadavg)): $N idle client connections from distinct 127.20.x.y addresses, each"
   echo "proxied to one NGINX backend (so every balancer holds $N client + $N backend sockets)."
   echo
-  echo "| balancer | RSS before (KiB) | RSS with $N idle conns (KiB) | RSS bytes per connection |"
-  echo "|---|---|---|---|"
-  echo "| stickyring (JVM: $LB_JVM) | $s_before | $s_after | $(per "$s_before" "$s_after") |"
-  echo "| HAProxy $(haproxy -v | head -1 | awk '{print $3}') | $h_before | $h_after | $(per "$h_before" "$h_after") |"
+  echo "| balancer | RSS before (KiB) | with $((N / 2)) (KiB) | with $N idle conns (KiB) | RSS bytes per connection, 0 to $N | bytes per connection, $((N / 2)) to $N |"
+  echo "|---|---|---|---|---|---|"
+  echo "| stickyring (JVM: $LB_JVM) | $s_before | $s_half | $s_after | $(per "$s_before" "$s_after") | $(per "$s_half" "$s_after" $((N - N / 2))) |"
+  echo "| HAProxy $(haproxy -v | head -1 | awk '{print $3}') | $h_before | $h_half | $h_after | $(per "$h_before" "$h_after") | $(per "$h_half" "$h_after" $((N - N / 2))) |"
   echo
   echo "stickyring live Java heap after a full GC: $SB KiB before, $SA KiB with the connections, i.e."
   echo "$(per "$SB" "$SA") bytes of heap per proxied connection (jcmd GC.heap_info, young + old 'used')."

@@ -9,6 +9,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
@@ -79,6 +81,15 @@ public final class LoadBalancer implements AutoCloseable {
      * writable again below 64 KiB, which toggles the peer's autoRead (see FrontendHandler).
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /**
+     * One receive-buffer sizing policy for every proxied channel: Netty's default makes an
+     * {@code AdaptiveRecvByteBufAllocator} per channel (32 bytes each, kept for the channel's life: 64
+     * per idle connection). The policy object is stateless (the per-channel state is the handle a
+     * channel makes from it on its first read); 16 reads per readiness event, as Netty sets by default
+     * for stream channels.
+     */
+    static final RecvByteBufAllocator RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
 
     private final LbMetrics metrics = new LbMetrics();
     private final Router router;
@@ -280,7 +291,8 @@ public final class LoadBalancer implements AutoCloseable {
     private Bootstrap backendTemplate() {
         Bootstrap b = new Bootstrap().channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
+                // 0: no Netty timeout task per connect; FrontendHandler's ConnectTimer applies --connect-timeout
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0);
         socketOptions(b, false);
         return b;
     }
@@ -298,6 +310,7 @@ public final class LoadBalancer implements AutoCloseable {
         set.accept(ChannelOption.ALLOW_HALF_CLOSURE, true);
         set.accept(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         set.accept(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+        set.accept(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR);
         if (child && transport.nativeLinux()) {
             // Accepted sockets inherit these from the listening socket on Linux (the kernel clones the
             // listener's socket state), so set them once on the listener instead of 6 setsockopt calls

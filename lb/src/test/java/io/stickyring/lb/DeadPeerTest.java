@@ -72,4 +72,27 @@ class DeadPeerTest {
             }
         }
     }
+
+    @Test
+    void aMemberConnectThatNeverCompletesEndsAtTheConnectTimeout() throws Exception {
+        try (NetnsMember dead = new NetnsMember(); h) {
+            dead.blackhole(); // its SYN-ACKs are dropped: the LB's connect stays in flight
+            LoadBalancer lb = h.start(b -> {
+                b.backends = List.of(dead.member());
+                b.connectTimeout = Duration.ofMillis(700);
+                b.connectTries = 1;
+            });
+            long t0 = System.nanoTime();
+            try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) { // reads until EOF (5 s bound)
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                System.out.println("connect given up after " + ms + " ms");
+                assertThat(c.member()).as("closed without a member").isNull();
+                // the kernel's own SYN retries would keep the connect in flight for minutes
+                assertThat(ms).as("closed after %d ms", ms).isBetween(600L, 4000L);
+            }
+            String text = new String(lb.metrics().scrape());
+            assertThat(LbHarness.metric(text, "stickyring_lb_connections_rejected_total{reason=\"connect_failed\"}")).isEqualTo(1.0);
+            assertThat(LbHarness.metric(text, "stickyring_lb_member_connect_failures_total{member=\"dead-peer\"}")).isEqualTo(1.0);
+        }
+    }
 }

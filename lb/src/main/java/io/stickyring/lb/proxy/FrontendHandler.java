@@ -119,7 +119,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         conn.backend = f.channel();
+        ConnectTimer timer = f.isDone() ? null : px.connectTimer(ctx.channel().eventLoop());
+        if (timer != null) {
+            timer.add(conn); // --connect-timeout: closes the member channel if the connect is still in flight then
+        }
         f.addListener(done -> {
+            if (timer != null) {
+                timer.remove(conn);
+            }
             if (done.isSuccess()) {
                 connected(ctx, m, f.channel());
                 return;

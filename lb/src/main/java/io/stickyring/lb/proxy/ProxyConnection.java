@@ -50,6 +50,11 @@ public final class ProxyConnection implements TrackedConnection {
     boolean memberEof;
     long bytesToMember;
     long bytesFromMember;
+    // the member connect in flight, in its loop's ConnectTimer list (event loop only)
+    ProxyConnection connectPrev;
+    ProxyConnection connectNext;
+    long connectDeadline;
+    boolean connectQueued;
 
     ProxyConnection(Channel frontend) {
         this.frontend = frontend;

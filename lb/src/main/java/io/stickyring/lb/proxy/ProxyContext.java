@@ -5,6 +5,7 @@ import io.stickyring.lb.config.LbConfig;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.lb.route.KeyFunction;
 import io.stickyring.lb.route.Router;
+import io.netty.channel.EventLoop;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,6 +28,9 @@ public final class ProxyContext {
     /** Opens member connections from {@link #backendTemplate} without a Bootstrap clone per connection. */
     final MemberConnector connector;
     private final Set<ProxyConnection> open = ConcurrentHashMap.newKeySet();
+    /** One member connect timer per event loop (--connect-timeout), made on the loop's first connect. */
+    private final ConcurrentHashMap<EventLoop, ConnectTimer> connectTimers = new ConcurrentHashMap<>();
+    private final long connectTimeoutNanos;
     private volatile boolean shuttingDown;
 
     public ProxyContext(LbConfig config, Router router, KeyFunction keyFunction, ConnectionLimiter limiter,
@@ -39,6 +43,13 @@ public final class ProxyContext {
         this.closeLog = closeLog;
         this.backendTemplate = backendTemplate;
         this.connector = new MemberConnector(backendTemplate);
+        this.connectTimeoutNanos = config.connectTimeout().toNanos();
+    }
+
+    /** The connect timer of {@code loop} (its member connects' --connect-timeout). */
+    ConnectTimer connectTimer(EventLoop loop) {
+        ConnectTimer t = connectTimers.get(loop);
+        return t != null ? t : connectTimers.computeIfAbsent(loop, l -> new ConnectTimer(l, connectTimeoutNanos));
     }
 
     void opened(ProxyConnection c) {

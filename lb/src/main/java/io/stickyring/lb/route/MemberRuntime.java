@@ -5,7 +5,9 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.stickyring.lb.metrics.LbMetrics;
 import io.stickyring.membership.Member;
 import io.stickyring.membership.MemberState;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -44,7 +46,7 @@ public final class MemberRuntime {
     MemberRuntime(Member member, LbMetrics metrics) {
         this.id = member.id();
         this.member = member;
-        this.address = new InetSocketAddress(member.host(), member.port());
+        this.address = connectAddress(member.host(), member.port());
         this.activeGauge = metrics.memberActive.labelValues(id);
         this.bytesToMember = metrics.memberBytes.labelValues(id, "to_member");
         this.bytesFromMember = metrics.memberBytes.labelValues(id, "from_member");
@@ -66,9 +68,29 @@ public final class MemberRuntime {
 
     void update(Member m) {
         if (!m.host().equals(member.host()) || m.port() != member.port()) {
-            address = new InetSocketAddress(m.host(), m.port());
+            address = connectAddress(m.host(), m.port());
         }
         member = m;
+    }
+
+    /**
+     * The member's address, resolved, with its host text kept on the {@link InetAddress}. Netty's epoll
+     * and io_uring channels rebuild the remote address after every connect from {@code
+     * getHostString()} ({@code UnixChannelUtil.computeRemoteAddr}); for an address made from an IP
+     * literal that call formats the IP anew each time, a String and its bytes that every member channel
+     * then keeps (56 bytes live per connection, heap-per-conn.sh). With the text kept, every connection
+     * shares this one String. An unresolvable name is returned unresolved (the connect fails and counts).
+     */
+    static InetSocketAddress connectAddress(String host, int port) {
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        if (a.isUnresolved()) {
+            return a;
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(host, a.getAddress().getAddress()), port);
+        } catch (UnknownHostException e) {
+            return a; // not reached: the byte array comes from a resolved address
+        }
     }
 
     public boolean inView() {
