@@ -1,7 +1,6 @@
 package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.protocol.Frames;
 
 /**
  * The frames a client sends on the WebSocket (docs/protocol.md), typed. {@link #parse} does the

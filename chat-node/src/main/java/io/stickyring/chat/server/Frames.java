@@ -1,4 +1,4 @@
-package io.stickyring.chat.protocol;
+package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stickyring.chat.protocol.ErrorCodes;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.RejectedException;

@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.InboxEntry;
 import io.stickyring.chat.store.RejectedException;
 import java.nio.charset.CharacterCodingException;

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.RejectedException;
 import io.stickyring.chat.store.StoredMessage;

@@ -4,7 +4,6 @@ import static io.stickyring.chat.server.WsClient.sendFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Conversations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.auth.TokenService;
 import io.stickyring.chat.bus.NatsTestServer;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Conversations;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.net.URI;

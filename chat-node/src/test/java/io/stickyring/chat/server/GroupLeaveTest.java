@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.NatsTestServer;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Conversations;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package io.stickyring.chat.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Conversations;
 import java.net.URI;
 import java.net.http.HttpRequest;

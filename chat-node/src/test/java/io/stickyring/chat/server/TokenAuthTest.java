@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.auth.TestKeys;
 import io.stickyring.chat.auth.TokenMinter;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.Conversations;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -1,6 +1,11 @@
 package io.stickyring.chat.protocol;
 
-/** The {@code code} values of {@code error} frames (and HTTP error bodies); see docs/protocol.md. */
+import java.util.Set;
+
+/**
+ * The {@code code} values of {@code error} frames (and HTTP error bodies); see docs/protocol.md.
+ * The node sends them, the client SDK decides on them (which refusals it retries); both read this class.
+ */
 public final class ErrorCodes {
     public static final String BAD_JSON = "bad_json";
     public static final String UNKNOWN_TYPE = "unknown_type";
@@ -15,6 +20,14 @@ public final class ErrorCodes {
     public static final String STORE_UNAVAILABLE = "store_unavailable";
     public static final String DRAINING = "draining";
 
+    /** Refusals of a {@code send} that stored nothing and may succeed later: resend with the same id. */
+    private static final Set<String> RETRIABLE = Set.of(STORE_UNAVAILABLE, RATE_LIMITED, DRAINING);
+
     private ErrorCodes() {
+    }
+
+    /** True when a {@code send} refused with {@code code} may be sent again, unchanged, after a pause. */
+    public static boolean retriable(String code) {
+        return code != null && RETRIABLE.contains(code);
     }
 }
