@@ -19,6 +19,10 @@ public final class ErrorCodes {
     public static final String TOO_MANY_GROUPS = "too_many_groups";
     public static final String STORE_UNAVAILABLE = "store_unavailable";
     public static final String DRAINING = "draining";
+    /** HTTP routing: an unknown path (or dev login on a node without it). */
+    public static final String NOT_FOUND = "not_found";
+    /** HTTP routing: a known path with the wrong method. */
+    public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
 
     /** Refusals of a {@code send} that stored nothing and may succeed later: resend with the same id. */
     private static final Set<String> RETRIABLE = Set.of(STORE_UNAVAILABLE, RATE_LIMITED, DRAINING);

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  */
 public final class RetryHint {
     static final String KEY = "retry-after-ms=";
-    private static final Pattern HINT = Pattern.compile(Pattern.quote(KEY) + "(\\d{1,18})(?!\\d)");
+    private static final Pattern HINT = Pattern.compile(Pattern.quote(KEY) + "(\\d+)");
 
     private RetryHint() {
     }
@@ -31,6 +31,13 @@ public final class RetryHint {
             return OptionalLong.empty();
         }
         Matcher m = HINT.matcher(reason);
-        return m.find() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();
+        if (!m.find()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(m.group(1)));
+        } catch (NumberFormatException tooLong) {
+            return OptionalLong.empty();
+        }
     }
 }
