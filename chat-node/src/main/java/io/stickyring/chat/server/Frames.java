@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.protocol.FrameTypes;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.Conversation;
 import io.stickyring.chat.store.RejectedException;
@@ -30,12 +31,12 @@ public final class Frames {
 
     public static ObjectNode frame(String type) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("t", type);
+        n.put(FrameTypes.FIELD, type);
         return n;
     }
 
     public static ObjectNode welcome(String user, String node, long cursor, String ip) {
-        ObjectNode n = frame("welcome");
+        ObjectNode n = frame(FrameTypes.WELCOME);
         n.put("user", user);
         n.put("node", node);
         n.put("cursor", cursor);
@@ -46,7 +47,7 @@ public final class Frames {
     }
 
     public static ObjectNode ack(Ack a) {
-        ObjectNode n = frame("ack");
+        ObjectNode n = frame(FrameTypes.ACK);
         n.put("id", a.id());
         n.put("conv", a.conv());
         n.put("seq", a.seq());
@@ -55,7 +56,7 @@ public final class Frames {
     }
 
     public static ObjectNode msg(StoredMessage m, long cursor) {
-        ObjectNode n = frame("msg");
+        ObjectNode n = frame(FrameTypes.MSG);
         n.put("conv", m.conv());
         n.put("seq", m.seq());
         n.put("id", m.id());
@@ -79,15 +80,15 @@ public final class Frames {
     }
 
     public static ObjectNode synced(long cursor) {
-        return frame("synced").put("cursor", cursor);
+        return frame(FrameTypes.SYNCED).put("cursor", cursor);
     }
 
     public static ObjectNode receipt(String conv, String user, long seq) {
-        return frame("receipt").put("conv", conv).put("user", user).put("seq", seq);
+        return frame(FrameTypes.RECEIPT).put("conv", conv).put("user", user).put("seq", seq);
     }
 
     public static ObjectNode typing(String conv, String from) {
-        return frame("typing").put("conv", conv).put("from", from);
+        return frame(FrameTypes.TYPING).put("conv", conv).put("from", from);
     }
 
     /**
@@ -96,7 +97,7 @@ public final class Frames {
      * client asks again with {@code before} = the first returned seq.
      */
     public static ObjectNode history(String conv, long before, List<StoredMessage> messages, String ref, int maxBytes) {
-        ObjectNode n = frame("history");
+        ObjectNode n = frame(FrameTypes.HISTORY);
         n.put("conv", conv);
         n.put("before", before);
         int from = messages.size();
@@ -129,7 +130,7 @@ public final class Frames {
 
     /** The answer to {@code leave}: the user is no longer a member of {@code conv}. */
     public static ObjectNode left(String conv, String ref) {
-        ObjectNode f = frame("left").put("conv", conv);
+        ObjectNode f = frame(FrameTypes.LEFT).put("conv", conv);
         if (ref != null) {
             f.put("ref", ref);
         }
@@ -147,7 +148,7 @@ public final class Frames {
     }
 
     public static ObjectNode error(String code, String message, String ref) {
-        ObjectNode n = frame("error");
+        ObjectNode n = frame(FrameTypes.ERROR);
         n.put("code", code);
         n.put("message", message);
         if (ref != null) {

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.protocol.FrameTypes;
+import io.stickyring.chat.protocol.RetryHint;
 import io.stickyring.chat.store.Ack;
 import io.stickyring.chat.store.RejectedException;
 import io.stickyring.chat.store.StoredMessage;
@@ -182,7 +184,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             }
             return;
         }
-        String t = Frames.text(in, "t");
+        String t = Frames.text(in, FrameTypes.FIELD);
         if (t == null) {
             count("invalid");
             error(ErrorCodes.BAD_REQUEST, "frame has no string field 't'", null);
@@ -210,7 +212,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             onLeave(l);
         } else if (f instanceof ClientFrame.Ping p) {
             if (!limited(p.ref())) {
-                write(Frames.frame("pong"), true);
+                write(Frames.frame(FrameTypes.PONG), true);
             }
         } else if (f instanceof ClientFrame.Malformed m) {
             error(ErrorCodes.BAD_REQUEST, m.message(), m.ref());
@@ -443,7 +445,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         @Override
         public void headFailed(Throwable cause) {
             error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
-            closeWith(1011, "store unavailable", "store");
+            closeWith(CloseCodes.INTERNAL_ERROR, "store unavailable", "store");
         }
 
         @Override
@@ -460,7 +462,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     // ------------------------------------------------------------------ output
 
     private void write(ObjectNode frame, boolean flush) {
-        node.metrics().framesOut.labelValues(frame.get("t").asText()).inc();
+        node.metrics().framesOut.labelValues(frame.get(FrameTypes.FIELD).asText()).inc();
         TextWebSocketFrame f = new TextWebSocketFrame(Frames.encode(frame));
         if (flush) {
             ch.writeAndFlush(f, ch.voidPromise());
@@ -491,11 +493,11 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         ch.eventLoop().schedule(() -> ch.close(), 1, TimeUnit.SECONDS);
     }
 
-    /** Closes with 1012 and a jittered retry hint in the reason ("retry-after-ms=N"). */
+    /** Closes with 1012 and a jittered {@link RetryHint} in the reason ("node restarting; retry-after-ms=N"). */
     static void closeForRestart(Channel ch, long minMs, long maxMs) {
         WebSocketSessionHandler h = ch.pipeline().get(WebSocketSessionHandler.class);
         long hint = minMs + (maxMs > minMs ? ThreadLocalRandom.current().nextLong(maxMs - minMs + 1) : 0);
-        String reason = "node restarting; retry-after-ms=" + hint;
+        String reason = "node restarting; " + RetryHint.format(hint);
         if (h != null) {
             ch.eventLoop().execute(() -> h.closeWith(CloseCodes.SERVICE_RESTART, reason, "restart"));
         } else {
