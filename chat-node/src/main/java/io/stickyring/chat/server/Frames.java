@@ -16,8 +16,9 @@ import io.stickyring.chat.store.StoredMessage;
 import java.util.List;
 
 /**
- * Builders for the JSON frames of docs/protocol.md (field {@code t} is the type). The same shapes
- * are used by the WebSocket and the HTTP API, so a client can switch transports without remapping.
+ * Builders for the JSON frames of docs/protocol.md (field {@code t} is the type, named by
+ * chat-protocol's {@link FrameTypes}, which the Java client reads too). The same shapes are used by
+ * the WebSocket and the HTTP API, so a client can switch transports without remapping.
  */
 public final class Frames {
     public static final ObjectMapper JSON = new ObjectMapper();
