@@ -144,7 +144,9 @@ class LoadGeneratorTest {
             if (keepAlive) {
                 assertThat(connections).isLessThan(requests / 10);
             } else {
-                assertThat(connections).isEqualTo(requests);
+                // One connection per request. A connect that completes after the restart closed the
+                // transport carries no request: at most one per lane (poll, send) per reconnect.
+                assertThat(connections).isBetween(requests, requests + 2L * r.reconnects());
             }
             if (mode == LoadgenConfig.Transport.POLL) {
                 assertThat((double) wire.get("empty_poll_share")).isGreaterThan(0.0);
