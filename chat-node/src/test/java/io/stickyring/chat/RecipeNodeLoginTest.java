@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickyring.chat.auth.TokenMinter;
 import io.stickyring.chat.server.ChatNode;
-import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.server.Frames;
 import io.stickyring.chat.server.NodeConfig;
 import io.stickyring.chat.server.WsClient;
 import java.net.URI;

@@ -1,6 +1,5 @@
 package io.stickyring.dist;
 
-import io.stickyring.chat.LoadgenCommand;
 import io.stickyring.chat.NodeCommand;
 import io.stickyring.chat.TokenCommand;
 import io.stickyring.lb.LbCommand;

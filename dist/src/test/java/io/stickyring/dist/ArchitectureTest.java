@@ -5,10 +5,16 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +27,9 @@ import org.junit.jupiter.api.Test;
  *   cli  <-  lb, chat-node, ring-sim, dist   (cli's membership and Netty dependencies are optional:
  *                                            ring-sim gets the parsers without Curator or Netty)
  *   lb  -/-  chat-node (either way)   ring-sim -/- lb, chat-node   membership -/- lb, chat-node, ring-sim
+ *   chat-protocol  <-  chat-node, chat-client      (the JDK only: frame types, codes, the retry hint)
+ *   cli  <-  chat-client  -/-  chat-node             (the SDK and loadgen never see the server; the
+ *                                                    server's tests use the client, its main code never)
  * </pre>
  * Inside chat-node, packages: {@code model} (the domain: messages, acks, conversations, inbox
  * entries, the append rules) depends on the JDK only; {@code store} (persistence) on {@code model}
@@ -30,12 +39,25 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
+    /** Each module is imported once per run (several rules read chat-node's classes). */
+    private static final Map<String, JavaClasses> MODULES = new ConcurrentHashMap<>();
+
     private static JavaClasses module(String name) {
+        return MODULES.computeIfAbsent(name, ArchitectureTest::importModule);
+    }
+
+    private static JavaClasses importModule(String name) {
         Path classes = Path.of("..", name, "target", "classes");
         assertThat(classes).as("compiled classes of module %s", name).isDirectory();
         JavaClasses imported = new ClassFileImporter().importPath(classes);
         assertThat(imported).as("classes of module %s", name).isNotEmpty();
         return imported;
+    }
+
+    /** Classes compiled in module {@code name}, by class: a rule that holds whatever package a class is put in. */
+    private static DescribedPredicate<JavaClass> inModule(String name) {
+        Set<String> names = module(name).stream().map(JavaClass::getName).collect(Collectors.toUnmodifiableSet());
+        return DescribedPredicate.describe("are classes of module " + name, c -> names.contains(c.getName()));
     }
 
     @Test
@@ -67,10 +89,37 @@ class ArchitectureTest {
     }
 
     @Test
+    void chatProtocolDependsOnTheJdkOnly() {
+        classes().should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.stickyring.chat.protocol..")
+                .because("the protocol's names are shared by the server and every client, which must not inherit anything else")
+                .check(module("chat-protocol"));
+    }
+
+    @Test
+    void chatClientAndProtocolDoNotImportTheServer() {
+        DescribedPredicate<JavaClass> server = inModule("chat-node");
+        for (String m : new String[] {"chat-client", "chat-protocol"}) {
+            noClasses().should().dependOnClassesThat(server)
+                    .because("what the client shares with the server is in chat-protocol")
+                    .check(module(m));
+            noClasses().should().dependOnClassesThat().resideInAnyPackage("io.stickyring.lb..", "io.stickyring.sim..", "io.stickyring.dist..")
+                    .check(module(m));
+        }
+    }
+
+    @Test
+    void chatNodeUsesTheClientOnlyInItsTests() {
+        noClasses().should().dependOnClassesThat(inModule("chat-client"))
+                .because("chat-client is a test dependency of chat-node: the server does not ship the SDK")
+                .check(module("chat-node"));
+    }
+
+    @Test
     void librariesDoNotUsePicocli() {
         // Command-line parsing is the edge's (module cli and the commands); the libraries stay usable without it.
         noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(module("ring"));
         noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(module("membership"));
+        noClasses().should().dependOnClassesThat().resideInAPackage("picocli..").check(module("chat-client"));
     }
 
     @Test
@@ -95,7 +144,7 @@ class ArchitectureTest {
     @Test
     void theTransportIsChosenInOnePlace() {
         // epoll, io_uring or NIO: cli's NettyTransport decides for the LB, the chat node and the client.
-        for (String m : new String[] {"lb", "chat-node"}) {
+        for (String m : new String[] {"lb", "chat-node", "chat-client"}) {
             noClasses().should().dependOnClassesThat().resideInAnyPackage(
                             "io.netty.channel.epoll..", "io.netty.channel.uring..", "io.netty.channel.nio..", "io.netty.channel.socket.nio..")
                     .because("the transport choice lives in cli's NettyTransport")
@@ -106,7 +155,7 @@ class ArchitectureTest {
     @Test
     void oneParserPerEdgeGrammar() {
         // HOST:PORT, ID=HOST:PORT[/WEIGHT] and --config are cli's: no command module declares its own.
-        for (String m : new String[] {"lb", "chat-node", "ring-sim", "dist"}) {
+        for (String m : new String[] {"lb", "chat-node", "chat-client", "ring-sim", "dist"}) {
             noClasses().should().haveSimpleName("HostPort").orShould().haveSimpleName("YamlDefaults")
                     .orShould().haveSimpleName("YamlArgs").allowEmptyShould(true).check(module(m));
         }
@@ -154,6 +203,7 @@ class ArchitectureTest {
         while (m.find()) {
             modules.add(m.group(1));
         }
-        assertThat(modules).containsExactlyInAnyOrder("ring", "membership", "cli", "lb", "chat-node", "ring-sim", "dist");
+        assertThat(modules).containsExactlyInAnyOrder(
+                "ring", "membership", "cli", "lb", "chat-protocol", "chat-client", "chat-node", "ring-sim", "dist");
     }
 }

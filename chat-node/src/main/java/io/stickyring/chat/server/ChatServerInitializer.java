@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
+import io.stickyring.chat.protocol.ApiPaths;
 import java.util.function.Supplier;
 
 /**
@@ -35,7 +36,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.state = state;
         NodeConfig c = node.config();
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(HttpApiHandler.WS_PATH)
+                .websocketPath(ApiPaths.WS)
                 .checkStartsWith(true)
                 .handshakeTimeoutMillis(c.helloTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()

@@ -1,7 +1,7 @@
 package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.protocol.FrameTypes;
 
 /**
  * The frames a client sends on the WebSocket (docs/protocol.md), typed. {@link #parse} does the
@@ -62,24 +62,24 @@ sealed interface ClientFrame {
     static ClientFrame parse(String t, JsonNode in) {
         String ref = Frames.text(in, "ref");
         switch (t) {
-            case "hello":
+            case FrameTypes.HELLO:
                 return new Hello(Frames.text(in, "token"), Frames.nonNegative(in, "cursor", 0L));
-            case "send":
+            case FrameTypes.SEND:
                 return new Send(Frames.text(in, "id"), Frames.text(in, "conv"), Frames.text(in, "body"));
-            case "sync": {
+            case FrameTypes.SYNC: {
                 Long cursor = Frames.nonNegative(in, "cursor", null);
                 return cursor == null ? new Malformed(t, "sync needs 'cursor', an integer >= 0", null) : new Sync(cursor);
             }
-            case "read": {
+            case FrameTypes.READ: {
                 Long seq = Frames.nonNegative(in, "seq", null);
                 String conv = Frames.text(in, "conv");
                 return seq == null || conv == null ? new Malformed(t, "read needs 'conv' and 'seq'", ref) : new Read(conv, seq, ref);
             }
-            case "typing": {
+            case FrameTypes.TYPING: {
                 String conv = Frames.text(in, "conv");
                 return conv == null ? new Malformed(t, "typing needs 'conv'", null) : new Typing(conv);
             }
-            case "history": {
+            case FrameTypes.HISTORY: {
                 String conv = Frames.text(in, "conv");
                 Long before = Frames.nonNegative(in, "before", 0L);
                 Long limit = Frames.nonNegative(in, "limit", 50L);
@@ -87,11 +87,11 @@ sealed interface ClientFrame {
                         ? new Malformed(t, "history needs 'conv' and optional integers 'before', 'limit'", ref)
                         : new History(conv, before, limit, ref);
             }
-            case "leave": {
+            case FrameTypes.LEAVE: {
                 String conv = Frames.text(in, "conv");
                 return conv == null ? new Malformed(t, "leave needs 'conv', a group id", ref) : new Leave(conv, ref);
             }
-            case "ping":
+            case FrameTypes.PING:
                 return new Ping(ref);
             default:
                 return new Unknown(t, ref);

@@ -20,8 +20,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.model.InboxEntry;
 import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.protocol.ApiPaths;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.protocol.FrameTypes;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,6 @@ import java.util.function.Supplier;
  * response is written from there (Netty writes are thread-safe).
  */
 final class HttpApiHandler extends ChannelInboundHandlerAdapter {
-    static final String WS_PATH = "/ws";
     private final NodeContext node;
     private final Supplier<String> state;
 
@@ -57,7 +57,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         }
         QueryStringDecoder q = new QueryStringDecoder(req.uri());
         node.metrics().httpRequests.labelValues(routeLabel(q.path())).inc();
-        if (q.path().equals(WS_PATH)) {
+        if (q.path().equals(ApiPaths.WS)) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -75,10 +75,10 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         HttpMethod m = req.method();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         switch (path) {
-            case "/api/login" -> {
+            case ApiPaths.LOGIN -> {
                 requireMethod(m, HttpMethod.POST);
                 if (!node.config().devLogin()) {
-                    throw new RejectedException("not_found", "dev login is off on this node; get a token from your backend (docs/security.md)");
+                    throw new RejectedException(ErrorCodes.NOT_FOUND, "dev login is off on this node; get a token from your backend (docs/security.md)");
                 }
                 String user = Frames.text(body(req), "user");
                 if (user == null || !io.stickyring.chat.model.Conversations.validUser(user)) {
@@ -87,7 +87,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 json(ctx, keepAlive, HttpResponseStatus.OK, Frames.JSON.createObjectNode()
                         .put("user", user).put("token", node.tokens().issue(user)));
             }
-            case "/api/send" -> {
+            case ApiPaths.SEND -> {
                 requireMethod(m, HttpMethod.POST);
                 String user = auth(req);
                 JsonNode b = body(req);
@@ -101,13 +101,13 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             }
-            case "/api/poll" -> {
+            case ApiPaths.POLL -> {
                 requireMethod(m, HttpMethod.GET);
                 String user = auth(req);
                 rate(user);
                 poll(ctx, keepAlive, user, q);
             }
-            case "/api/history" -> {
+            case ApiPaths.HISTORY -> {
                 requireMethod(m, HttpMethod.GET);
                 String user = auth(req);
                 rate(user);
@@ -122,7 +122,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             }
-            case "/api/leave" -> {
+            case ApiPaths.LEAVE -> {
                 requireMethod(m, HttpMethod.POST);
                 String user = auth(req);
                 JsonNode b = body(req);
@@ -136,7 +136,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             }
-            case "/api/conversations" -> {
+            case ApiPaths.CONVERSATIONS -> {
                 String user = auth(req);
                 rate(user);
                 if (m.equals(HttpMethod.POST)) {
@@ -180,7 +180,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
             default -> {
                 Optional<StaticFiles.File> f = node.staticFiles().get(path);
                 if (f.isEmpty()) {
-                    throw new RejectedException("not_found", "no route " + m + " " + path);
+                    throw new RejectedException(ErrorCodes.NOT_FOUND, "no route " + m + " " + path);
                 }
                 requireRead(m);
                 respond(ctx, keepAlive, HttpResponseStatus.OK, f.get().bytes(), f.get().contentType());
@@ -191,8 +191,8 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
     /** A bounded label for the request counter: the API routes by name, everything else "static". */
     private static String routeLabel(String path) {
         return switch (path) {
-            case WS_PATH -> "ws";
-            case "/healthz", "/metrics", "/api/login", "/api/send", "/api/poll", "/api/history", "/api/conversations", "/api/leave" ->
+            case ApiPaths.WS -> "ws";
+            case "/healthz", "/metrics", ApiPaths.LOGIN, ApiPaths.SEND, ApiPaths.POLL, ApiPaths.HISTORY, ApiPaths.CONVERSATIONS, ApiPaths.LEAVE ->
                     path.substring(path.lastIndexOf('/') + 1);
             default -> "static";
         };
@@ -298,7 +298,7 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
                 fail(ctx, keepAlive, err, null);
                 return;
             }
-            ObjectNode out = Frames.frame("poll");
+            ObjectNode out = Frames.frame(FrameTypes.POLL);
             ArrayNode arr = out.putArray("messages");
             long last = cursor;
             long bytes = 0;
@@ -348,14 +348,14 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
 
     private static void requireMethod(HttpMethod actual, HttpMethod expected) {
         if (!actual.equals(expected)) {
-            throw new RejectedException("method_not_allowed", "use " + expected + ", not " + actual);
+            throw new RejectedException(ErrorCodes.METHOD_NOT_ALLOWED, "use " + expected + ", not " + actual);
         }
     }
 
     /** GET and HEAD only: anything else on a read-only resource is 405, not a silent 200. */
     private static void requireRead(HttpMethod actual) {
         if (!actual.equals(HttpMethod.GET) && !actual.equals(HttpMethod.HEAD)) {
-            throw new RejectedException("method_not_allowed", "use GET or HEAD, not " + actual);
+            throw new RejectedException(ErrorCodes.METHOD_NOT_ALLOWED, "use GET or HEAD, not " + actual);
         }
     }
 
@@ -398,12 +398,12 @@ final class HttpApiHandler extends ChannelInboundHandlerAdapter {
         return switch (code) {
             case ErrorCodes.NOT_AUTHENTICATED -> HttpResponseStatus.UNAUTHORIZED;
             case ErrorCodes.NOT_MEMBER -> HttpResponseStatus.FORBIDDEN;
-            case ErrorCodes.UNKNOWN_CONVERSATION, "not_found" -> HttpResponseStatus.NOT_FOUND;
+            case ErrorCodes.UNKNOWN_CONVERSATION, ErrorCodes.NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
             case ErrorCodes.TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case ErrorCodes.RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
             case ErrorCodes.TOO_MANY_GROUPS -> HttpResponseStatus.CONFLICT;
             case ErrorCodes.STORE_UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
-            case "method_not_allowed" -> HttpResponseStatus.METHOD_NOT_ALLOWED;
+            case ErrorCodes.METHOD_NOT_ALLOWED -> HttpResponseStatus.METHOD_NOT_ALLOWED;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
     }

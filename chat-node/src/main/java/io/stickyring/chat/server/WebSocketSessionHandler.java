@@ -19,7 +19,11 @@ import io.stickyring.chat.model.RejectedException;
 import io.stickyring.chat.model.StoredMessage;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.model.Ack;
+import io.stickyring.chat.model.RejectedException;
+import io.stickyring.chat.model.StoredMessage;
+import io.stickyring.chat.protocol.FrameTypes;
+import io.stickyring.chat.protocol.RetryHint;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -183,7 +187,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             }
             return;
         }
-        String t = Frames.text(in, "t");
+        String t = Frames.text(in, FrameTypes.FIELD);
         if (t == null) {
             count("invalid");
             error(ErrorCodes.BAD_REQUEST, "frame has no string field 't'", null);
@@ -211,7 +215,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
             onLeave(l);
         } else if (f instanceof ClientFrame.Ping p) {
             if (!limited(p.ref())) {
-                write(Frames.frame("pong"), true);
+                write(Frames.frame(FrameTypes.PONG), true);
             }
         } else if (f instanceof ClientFrame.Malformed m) {
             error(ErrorCodes.BAD_REQUEST, m.message(), m.ref());
@@ -446,7 +450,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         @Override
         public void headFailed(Throwable cause) {
             error(ErrorCodes.STORE_UNAVAILABLE, "store unavailable; reconnect later", null);
-            closeWith(1011, "store unavailable", "store");
+            closeWith(CloseCodes.INTERNAL_ERROR, "store unavailable", "store");
         }
 
         @Override
@@ -463,7 +467,7 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
     // ------------------------------------------------------------------ output
 
     private void write(ObjectNode frame, boolean flush) {
-        node.metrics().framesOut.labelValues(frame.get("t").asText()).inc();
+        node.metrics().framesOut.labelValues(frame.get(FrameTypes.FIELD).asText()).inc();
         TextWebSocketFrame f = new TextWebSocketFrame(Frames.encode(frame));
         if (flush) {
             ch.writeAndFlush(f, ch.voidPromise());
@@ -494,11 +498,11 @@ final class WebSocketSessionHandler extends SimpleChannelInboundHandler<WebSocke
         ch.eventLoop().schedule(() -> ch.close(), 1, TimeUnit.SECONDS);
     }
 
-    /** Closes with 1012 and a jittered retry hint in the reason ("retry-after-ms=N"). */
+    /** Closes with 1012 and a jittered {@link RetryHint} in the reason ("node restarting; retry-after-ms=N"). */
     static void closeForRestart(Channel ch, long minMs, long maxMs) {
         WebSocketSessionHandler h = ch.pipeline().get(WebSocketSessionHandler.class);
         long hint = minMs + (maxMs > minMs ? ThreadLocalRandom.current().nextLong(maxMs - minMs + 1) : 0);
-        String reason = "node restarting; retry-after-ms=" + hint;
+        String reason = "node restarting; " + RetryHint.format(hint);
         if (h != null) {
             ch.eventLoop().execute(() -> h.closeWith(CloseCodes.SERVICE_RESTART, reason, "restart"));
         } else {

@@ -1,26 +1,20 @@
 package io.stickyring.chat.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.stickyring.chat.LoadgenCommand;
 import io.stickyring.chat.server.ChatNode;
 import io.stickyring.chat.server.NodeConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 @Timeout(120)
 class LoadGeneratorTest {
@@ -150,7 +144,9 @@ class LoadGeneratorTest {
             if (keepAlive) {
                 assertThat(connections).isLessThan(requests / 10);
             } else {
-                assertThat(connections).isEqualTo(requests);
+                // One connection per request. A connect that completes after the restart closed the
+                // transport carries no request: at most one per lane (poll, send) per reconnect.
+                assertThat(connections).isBetween(requests, requests + 2L * r.reconnects());
             }
             if (mode == LoadgenConfig.Transport.POLL) {
                 assertThat((double) wire.get("empty_poll_share")).isGreaterThan(0.0);
@@ -188,34 +184,6 @@ class LoadGeneratorTest {
         assertThat(r.connectFailures()).isEqualTo(4);
         assertThat(r.unacked()).isEqualTo(r.sent()).isPositive();
         assertThat(r.correct()).isFalse();
-    }
-
-    @Test
-    void commandValidatesFlagsNamingTheValueAndWritesJson() throws Exception {
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new LoadgenCommand()).setErr(new PrintWriter(err));
-        assertThat(cl.execute("--users", "3")).isEqualTo(2);
-        assertThat(err.toString()).contains("users (3) must be even");
-        err.getBuffer().setLength(0);
-        assertThat(cl.execute("--shape", "ring")).isEqualTo(2);
-        assertThat(err.toString()).contains("shape (ring)");
-        assertThatThrownBy(() -> new LoadgenConfig(URI.create("http://x:1"), 10, 0, 64, LoadgenConfig.Shape.DIRECT, 2,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 0, "p", Duration.ofSeconds(1), null, Duration.ZERO))
-                .hasMessageContaining("rate (0.0)");
-        try (ChatNode n = node()) {
-            Path out = dir.resolve("r.json");
-            Path yaml = dir.resolve("lg.yaml");
-            Files.writeString(yaml, "users: 4\nrate: 500\nduration: 1s\n");
-            int code = new CommandLine(new LoadgenCommand()).execute("--config", yaml.toString(), "--rate", "40",
-                    "--url", "http://127.0.0.1:" + n.address().getPort(), "--json", out.toString(), "--threads", "1",
-                    "--ip-base", "4");
-            assertThat(code).isZero();
-            JsonNode json = new ObjectMapper().readTree(out.toFile());
-            assertThat(json.path("config").path("users").asInt()).isEqualTo(4);
-            assertThat(json.path("config").path("rate").asDouble()).isEqualTo(40.0); // flag beats file
-            assertThat(json.path("sent").asLong()).isBetween(20L, 60L);
-            assertThat(json.path("correct").asBoolean()).isTrue();
-        }
     }
 
     @Test

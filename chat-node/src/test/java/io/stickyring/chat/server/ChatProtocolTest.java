@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.model.Conversations;
-import io.stickyring.chat.protocol.Frames;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -2,7 +2,6 @@ package io.stickyring.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stickyring.chat.protocol.Frames;
 import org.junit.jupiter.api.Test;
 
 /** Typed client frames: each type's label (the frames_in metric) and the shape checks. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.auth.TokenService;
 import io.stickyring.chat.bus.NatsTestServer;
 import io.stickyring.chat.model.Conversations;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.net.URI;
 import java.net.http.HttpRequest;

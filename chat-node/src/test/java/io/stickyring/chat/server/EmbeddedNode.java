@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stickyring.chat.auth.TokenService;
 import io.stickyring.chat.bus.LocalMessageBus;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.MessageStore;
 import io.stickyring.chat.store.SqliteMessageStore;
 import java.nio.file.Path;

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.bus.NatsTestServer;
 import io.stickyring.chat.model.Conversations;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.PostgresTestSchemas;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,6 @@ import io.stickyring.chat.bus.BusEvent;
 import io.stickyring.chat.bus.LocalMessageBus;
 import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.model.SendRequest;
-import io.stickyring.chat.protocol.Frames;
 import io.stickyring.chat.store.SqliteMessageStore;
 import java.net.URI;
 import java.net.http.HttpRequest;

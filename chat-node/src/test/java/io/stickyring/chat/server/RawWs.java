@@ -1,7 +1,6 @@
 package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.stickyring.chat.protocol.Frames;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;

@@ -2,7 +2,6 @@ package io.stickyring.chat.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.stickyring.chat.protocol.Frames;
 import java.io.FileInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stickyring.chat.auth.TestKeys;
 import io.stickyring.chat.auth.TokenMinter;
 import io.stickyring.chat.model.Conversations;
-import io.stickyring.chat.protocol.Frames;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -13,7 +13,7 @@ import io.stickyring.chat.model.Conversations;
 import io.stickyring.chat.model.SendRequest;
 import io.stickyring.chat.protocol.CloseCodes;
 import io.stickyring.chat.protocol.ErrorCodes;
-import io.stickyring.chat.protocol.Frames;
+import io.stickyring.chat.model.Conversations;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;

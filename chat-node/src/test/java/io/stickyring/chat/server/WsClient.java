@@ -2,7 +2,6 @@ package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.stickyring.chat.protocol.Frames;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.net.http.HttpClient;

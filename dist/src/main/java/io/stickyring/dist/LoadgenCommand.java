@@ -1,4 +1,4 @@
-package io.stickyring.chat;
+package io.stickyring.dist;
 
 import io.stickyring.cli.ConfigOption;
 

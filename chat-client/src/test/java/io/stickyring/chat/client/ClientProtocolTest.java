@@ -101,6 +101,19 @@ class ClientProtocolTest {
     }
 
     @Test
+    void close1012WithAnUnreadableHintFallsBackToTheBackoff() throws Exception {
+        // A hint too long for a long is no hint (RetryHint.parse): the client reconnects on its own backoff.
+        start(options().backoff(Duration.ofMillis(10), Duration.ofSeconds(5)));
+        fake.next("hello");
+        fake.push(FakeNode.welcome());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.state() == ConnectionState.CONNECTED);
+        fake.closeSession(1012, "node restarting; retry-after-ms=99999999999999999999");
+        fake.next("hello");
+        assertThat(client.info().lastCloseCode()).isEqualTo(1012);
+        assertThat(client.info().nextRetryMillis()).isBetween(0L, 5000L);
+    }
+
+    @Test
     void silentPeerGetsAPingThenTheConnectionIsDroppedAndRedialled() throws Exception {
         start(options().ping(Duration.ofMillis(200), Duration.ofMillis(200)));
         fake.next("hello");

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.stickyring.chat.protocol.CloseCodes;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -43,7 +44,7 @@ final class WebSocketTransport implements Transport {
     private boolean connected;
     private boolean opened;
     private boolean closedFired;
-    private int closeCode = 1006;
+    private int closeCode = CloseCodes.ABNORMAL;
     private String closeReason = "connection lost";
     private boolean closeRequested;
 
@@ -67,7 +68,7 @@ final class WebSocketTransport implements Transport {
         try {
             ssl = tls ? SslContextBuilder.forClient().build() : null;
         } catch (SSLException e) {
-            fireClosed(1006, "tls: " + e.getMessage());
+            fireClosed(CloseCodes.ABNORMAL, "tls: " + e.getMessage());
             return;
         }
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
@@ -101,7 +102,7 @@ final class WebSocketTransport implements Transport {
         (local == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(local, 0))).addListener(
                 (ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        fireClosed(1006, "connect " + remote + ": " + f.cause().getMessage());
+                        fireClosed(CloseCodes.ABNORMAL, "connect " + remote + ": " + f.cause().getMessage());
                         return;
                     }
                     channel = f.channel();
@@ -128,7 +129,7 @@ final class WebSocketTransport implements Transport {
             closeRequested = true;
             if (channel != null) {
                 if (opened && channel.isActive()) {
-                    channel.writeAndFlush(new CloseWebSocketFrame(1000, "bye")).addListener(ChannelFutureListener.CLOSE);
+                    channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.NORMAL, "bye")).addListener(ChannelFutureListener.CLOSE);
                 } else {
                     channel.close();
                 }

@@ -1,4 +1,4 @@
-package io.stickyring.chat.protocol;
+package io.stickyring.chat.server;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -11,11 +11,14 @@ import io.stickyring.chat.model.Ack;
 import io.stickyring.chat.model.Conversation;
 import io.stickyring.chat.model.RejectedException;
 import io.stickyring.chat.model.StoredMessage;
+import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.protocol.FrameTypes;
 import java.util.List;
 
 /**
- * Builders for the JSON frames of docs/protocol.md (field {@code t} is the type). The same shapes
- * are used by the WebSocket and the HTTP API, so a client can switch transports without remapping.
+ * Builders for the JSON frames of docs/protocol.md (field {@code t} is the type, named by
+ * chat-protocol's {@link FrameTypes}, which the Java client reads too). The same shapes are used by
+ * the WebSocket and the HTTP API, so a client can switch transports without remapping.
  */
 public final class Frames {
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -29,12 +32,12 @@ public final class Frames {
 
     public static ObjectNode frame(String type) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("t", type);
+        n.put(FrameTypes.FIELD, type);
         return n;
     }
 
     public static ObjectNode welcome(String user, String node, long cursor, String ip) {
-        ObjectNode n = frame("welcome");
+        ObjectNode n = frame(FrameTypes.WELCOME);
         n.put("user", user);
         n.put("node", node);
         n.put("cursor", cursor);
@@ -45,7 +48,7 @@ public final class Frames {
     }
 
     public static ObjectNode ack(Ack a) {
-        ObjectNode n = frame("ack");
+        ObjectNode n = frame(FrameTypes.ACK);
         n.put("id", a.id());
         n.put("conv", a.conv());
         n.put("seq", a.seq());
@@ -54,7 +57,7 @@ public final class Frames {
     }
 
     public static ObjectNode msg(StoredMessage m, long cursor) {
-        ObjectNode n = frame("msg");
+        ObjectNode n = frame(FrameTypes.MSG);
         n.put("conv", m.conv());
         n.put("seq", m.seq());
         n.put("id", m.id());
@@ -78,15 +81,15 @@ public final class Frames {
     }
 
     public static ObjectNode synced(long cursor) {
-        return frame("synced").put("cursor", cursor);
+        return frame(FrameTypes.SYNCED).put("cursor", cursor);
     }
 
     public static ObjectNode receipt(String conv, String user, long seq) {
-        return frame("receipt").put("conv", conv).put("user", user).put("seq", seq);
+        return frame(FrameTypes.RECEIPT).put("conv", conv).put("user", user).put("seq", seq);
     }
 
     public static ObjectNode typing(String conv, String from) {
-        return frame("typing").put("conv", conv).put("from", from);
+        return frame(FrameTypes.TYPING).put("conv", conv).put("from", from);
     }
 
     /**
@@ -95,7 +98,7 @@ public final class Frames {
      * client asks again with {@code before} = the first returned seq.
      */
     public static ObjectNode history(String conv, long before, List<StoredMessage> messages, String ref, int maxBytes) {
-        ObjectNode n = frame("history");
+        ObjectNode n = frame(FrameTypes.HISTORY);
         n.put("conv", conv);
         n.put("before", before);
         int from = messages.size();
@@ -128,7 +131,7 @@ public final class Frames {
 
     /** The answer to {@code leave}: the user is no longer a member of {@code conv}. */
     public static ObjectNode left(String conv, String ref) {
-        ObjectNode f = frame("left").put("conv", conv);
+        ObjectNode f = frame(FrameTypes.LEFT).put("conv", conv);
         if (ref != null) {
             f.put("ref", ref);
         }
@@ -146,7 +149,7 @@ public final class Frames {
     }
 
     public static ObjectNode error(String code, String message, String ref) {
-        ObjectNode n = frame("error");
+        ObjectNode n = frame(FrameTypes.ERROR);
         n.put("code", code);
         n.put("message", message);
         if (ref != null) {

@@ -1,5 +1,6 @@
 package io.stickyring.chat.client;
 
+import io.stickyring.chat.protocol.ApiPaths;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -86,7 +87,7 @@ public record ClientOptions(URI server, String user, String token, InetAddress l
         private String token;
         private InetAddress localAddress;
         private TransportMode transport = TransportMode.AUTO;
-        private String wsPath = "/ws";
+        private String wsPath = ApiPaths.WS;
         private Duration backoffBase = Duration.ofMillis(250);
         private Duration backoffMax = Duration.ofSeconds(10);
         private Duration pingInterval = Duration.ofSeconds(15);

@@ -25,6 +25,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.stickyring.chat.protocol.ApiPaths;
+import io.stickyring.chat.protocol.CloseCodes;
+import io.stickyring.chat.protocol.FrameTypes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -130,11 +133,11 @@ final class HttpTransport implements Transport {
             throw new IllegalArgumentException("not a JSON frame: " + json, e);
         }
         loop.execute(() -> {
-            switch (f.path("t").asText()) {
-                case "hello" -> hello(f.path("cursor").asLong());
-                case "send" -> post(f);
-                case "sync" -> pollCursor = f.path("cursor").asLong();
-                case "ping" -> deliver("{\"t\":\"pong\"}");
+            switch (f.path(FrameTypes.FIELD).asText()) {
+                case FrameTypes.HELLO -> hello(f.path("cursor").asLong());
+                case FrameTypes.SEND -> post(f);
+                case FrameTypes.SYNC -> pollCursor = f.path("cursor").asLong();
+                case FrameTypes.PING -> deliver(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.PONG).toString());
                 default -> {
                     // read, typing, history: no HTTP form in this transport (documented)
                 }
@@ -157,10 +160,10 @@ final class HttpTransport implements Transport {
         long from = pollCursor;
         lastPollStartNanos = System.nanoTime();
         runtime.stats().polls.increment();
-        request(pollLane, HttpMethod.GET, "/api/poll?cursor=" + from + "&wait=" + waitSeconds, null, (status, body) -> {
+        request(pollLane, HttpMethod.GET, ApiPaths.POLL + "?cursor=" + from + "&wait=" + waitSeconds, null, (status, body) -> {
             polling = false;
             if (status == 401) {
-                failWith(1008, "poll: 401 " + body);
+                failWith(CloseCodes.POLICY_VIOLATION, "poll: 401 " + body);
                 return;
             }
             if (status != 200) {
@@ -170,7 +173,7 @@ final class HttpTransport implements Transport {
             try {
                 JsonNode p = JSON.readTree(body);
                 if (welcome) {
-                    ObjectNode w = JSON.createObjectNode().put("t", "welcome").put("user", user)
+                    ObjectNode w = JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.WELCOME).put("user", user)
                             .put("node", p.path("node").asText()).put("cursor", from);
                     if (p.hasNonNull("ip")) {
                         w.put("ip", p.path("ip").asText());
@@ -182,7 +185,7 @@ final class HttpTransport implements Transport {
                 }
                 for (JsonNode m : p.path("messages")) {
                     ObjectNode msg = m.deepCopy();
-                    msg.put("t", "msg");
+                    msg.put(FrameTypes.FIELD, FrameTypes.MSG);
                     deliver(msg.toString());
                 }
                 // A sync that moved the cursor while this poll ran wins only if it went back.
@@ -217,14 +220,14 @@ final class HttpTransport implements Transport {
         String id = send.path("id").asText();
         ObjectNode body = JSON.createObjectNode().put("id", id).put("conv", send.path("conv").asText())
                 .put("body", send.path("body").asText());
-        request(sendLane, HttpMethod.POST, "/api/send", body.toString(), (status, text) -> {
+        request(sendLane, HttpMethod.POST, ApiPaths.SEND, body.toString(), (status, text) -> {
             if (status == 401) {
-                failWith(1008, "send: 401");
+                failWith(CloseCodes.POLICY_VIOLATION, "send: 401");
                 return;
             }
             try {
                 ObjectNode answer = (ObjectNode) JSON.readTree(text);
-                if (!answer.has("ref") && "error".equals(answer.path("t").asText())) {
+                if (!answer.has("ref") && FrameTypes.ERROR.equals(answer.path(FrameTypes.FIELD).asText())) {
                     answer.put("ref", id);
                 }
                 deliver(answer.toString());
@@ -393,7 +396,7 @@ final class HttpTransport implements Transport {
             req.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         }
         HttpUtil.setContentLength(req, bytes.length);
-        Duration timeout = ANSWER_TIMEOUT.plus(pathAndQuery.startsWith("/api/poll") ? pollWait : Duration.ZERO);
+        Duration timeout = ANSWER_TIMEOUT.plus(pathAndQuery.startsWith(ApiPaths.POLL) ? pollWait : Duration.ZERO);
         lane.submit(new Pending(req, timeout, onAnswer));
     }
 
@@ -412,7 +415,7 @@ final class HttpTransport implements Transport {
     }
 
     private void fail(String reason) {
-        failWith(1006, reason);
+        failWith(CloseCodes.ABNORMAL, reason);
     }
 
     private void failWith(int code, String reason) {
@@ -427,6 +430,6 @@ final class HttpTransport implements Transport {
 
     @Override
     public void close() {
-        loop.execute(() -> failWith(1000, "closed by client"));
+        loop.execute(() -> failWith(CloseCodes.NORMAL, "closed by client"));
     }
 }

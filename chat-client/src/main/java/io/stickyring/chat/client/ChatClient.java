@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.channel.EventLoop;
+import io.stickyring.chat.protocol.ApiPaths;
+import io.stickyring.chat.protocol.CloseCodes;
+import io.stickyring.chat.protocol.ErrorCodes;
+import io.stickyring.chat.protocol.FrameTypes;
+import io.stickyring.chat.protocol.RetryHint;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,8 +31,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class ChatClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern RETRY_HINT = Pattern.compile("retry-after-ms=(\\d+)");
-    /** Transient refusals: nothing was stored, the same id is sent again later. */
-    private static final Set<String> TRANSIENT = Set.of("store_unavailable", "rate_limited", "draining");
 
     private final ClientOptions options;
     private final Outbox outbox;
@@ -142,11 +143,11 @@ public final class ChatClient implements AutoCloseable {
 
     /** Marks {@code conv} read up to {@code seq} (others get a receipt); dropped when not connected. */
     public void read(String conv, long seq) {
-        loop.execute(() -> frame(JSON.createObjectNode().put("t", "read").put("conv", conv).put("seq", seq)));
+        loop.execute(() -> frame(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.READ).put("conv", conv).put("seq", seq)));
     }
 
     public void typing(String conv) {
-        loop.execute(() -> frame(JSON.createObjectNode().put("t", "typing").put("conv", conv)));
+        loop.execute(() -> frame(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.TYPING).put("conv", conv)));
     }
 
     /** Creates a group ({@code POST /api/conversations}); completes with its id. */
@@ -154,7 +155,7 @@ public final class ChatClient implements AutoCloseable {
         ObjectNode b = JSON.createObjectNode().put("title", title);
         ArrayNode arr = b.putArray("members");
         members.forEach(arr::add);
-        return postAuthorized("/api/conversations", b)
+        return postAuthorized(ApiPaths.CONVERSATIONS, b)
                 .thenApply(r -> {
                     JsonNode n = parse(r.body());
                     if (r.statusCode() != 200) {
@@ -171,7 +172,7 @@ public final class ChatClient implements AutoCloseable {
      */
     public CompletableFuture<Void> leaveGroup(String conv) {
         ObjectNode b = JSON.createObjectNode().put("conv", conv);
-        return postAuthorized("/api/leave", b)
+        return postAuthorized(ApiPaths.LEAVE, b)
                 .thenApply(r -> {
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException("leave " + conv + ": HTTP " + r.statusCode() + " " + r.body());
@@ -284,7 +285,7 @@ public final class ChatClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("no token for " + options.user()));
         }
         ObjectNode b = JSON.createObjectNode().put("user", options.user());
-        return runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve("/api/login"))
+        return runtime.http().sendAsync(HttpRequest.newBuilder(options.server().resolve(ApiPaths.LOGIN))
                         .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(b.toString(), StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
@@ -327,7 +328,7 @@ public final class ChatClient implements AutoCloseable {
                 }
                 if (e != null) {
                     log.debug("{}: getting a token failed: {}", options.user(), e.toString());
-                    scheduleReconnect(backoff.nextDelayMillis(), 1006, "getting a token failed: " + e.getMessage());
+                    scheduleReconnect(backoff.nextDelayMillis(), CloseCodes.ABNORMAL, "getting a token failed: " + e.getMessage());
                     return;
                 }
                 token = t;
@@ -360,7 +361,7 @@ public final class ChatClient implements AutoCloseable {
                 onLoop(() -> {
                     if (transport == t) {
                         lastFrameNanos = System.nanoTime();
-                        frame(JSON.createObjectNode().put("t", "hello").put("token", token).put("cursor", lastCursor));
+                        frame(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.HELLO).put("token", token).put("cursor", lastCursor));
                     }
                 });
             }
@@ -409,16 +410,16 @@ public final class ChatClient implements AutoCloseable {
                 wsFailuresInRow = 0;
             }
         }
-        if (code == 1008 && (devToken || options.tokenSupplier() != null)) {
+        if (code == CloseCodes.POLICY_VIOLATION && (devToken || options.tokenSupplier() != null)) {
             // Refused (expired, or from another key): ask the supplier (or dev login) again. A
             // fixed token without a supplier is retried as is: nothing else may replace it.
             token = null;
             tokenRefreshes.incrementAndGet();
         }
         long delay;
-        Matcher m = reason == null ? null : RETRY_HINT.matcher(reason);
-        if (code == 1012 && m != null && m.find()) {
-            delay = backoff.hintedDelayMillis(Math.min(Long.parseLong(m.group(1)), options.backoffMax().toMillis()));
+        OptionalLong hint = RetryHint.parse(reason);
+        if (code == CloseCodes.SERVICE_RESTART && hint.isPresent()) {
+            delay = backoff.hintedDelayMillis(Math.min(hint.getAsLong(), options.backoffMax().toMillis()));
         } else {
             delay = backoff.nextDelayMillis();
         }
@@ -464,10 +465,10 @@ public final class ChatClient implements AutoCloseable {
             log.debug("{}: no frame for {} ms; dropping the connection", options.user(), silent / 1_000_000);
             t.close();
             // Do not wait for a dead peer's TCP teardown.
-            transportClosed(t, 1006, "pong timeout", false);
+            transportClosed(t, CloseCodes.ABNORMAL, "pong timeout", false);
         } else if (silent > options.pingInterval().toNanos() && !pingSent) {
             pingSent = true;
-            frame(JSON.createObjectNode().put("t", "ping"));
+            frame(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.PING));
         }
     }
 
@@ -483,7 +484,7 @@ public final class ChatClient implements AutoCloseable {
         if (state != ConnectionState.CONNECTED || transport == null || inFlight.contains(e.id())) {
             return; // sent with the rest of the outbox after the next welcome
         }
-        if (transport.send(JSON.createObjectNode().put("t", "send").put("id", e.id()).put("conv", e.conv())
+        if (transport.send(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.SEND).put("id", e.id()).put("conv", e.conv())
                 .put("body", e.body()).toString())) {
             inFlight.add(e.id());
         }
@@ -493,15 +494,15 @@ public final class ChatClient implements AutoCloseable {
         lastFrameNanos = System.nanoTime();
         pingSent = false;
         JsonNode f = parse(json);
-        switch (f.path("t").asText()) {
-            case "welcome" -> onWelcome(f);
-            case "msg" -> onMsg(f);
-            case "synced" -> syncRequested = false;
-            case "ack" -> onAck(f);
-            case "error" -> onError(f);
-            case "receipt" -> safe(() -> listener.onReceipt(f.path("conv").asText(), f.path("user").asText(),
+        switch (f.path(FrameTypes.FIELD).asText()) {
+            case FrameTypes.WELCOME -> onWelcome(f);
+            case FrameTypes.MSG -> onMsg(f);
+            case FrameTypes.SYNCED -> syncRequested = false;
+            case FrameTypes.ACK -> onAck(f);
+            case FrameTypes.ERROR -> onError(f);
+            case FrameTypes.RECEIPT -> safe(() -> listener.onReceipt(f.path("conv").asText(), f.path("user").asText(),
                     f.path("seq").asLong()));
-            case "typing" -> safe(() -> listener.onTyping(f.path("conv").asText(), f.path("from").asText()));
+            case FrameTypes.TYPING -> safe(() -> listener.onTyping(f.path("conv").asText(), f.path("from").asText()));
             default -> {
                 // pong, history: nothing to do
             }
@@ -551,7 +552,7 @@ public final class ChatClient implements AutoCloseable {
             if (!syncRequested) {
                 syncRequested = true;
                 gaps.incrementAndGet();
-                frame(JSON.createObjectNode().put("t", "sync").put("cursor", lastCursor));
+                frame(JSON.createObjectNode().put(FrameTypes.FIELD, FrameTypes.SYNC).put("cursor", lastCursor));
             }
             return;
         }
@@ -596,7 +597,7 @@ public final class ChatClient implements AutoCloseable {
             return;
         }
         inFlight.remove(ref);
-        if (TRANSIENT.contains(code)) {
+        if (ErrorCodes.retriable(code)) {
             OutboxEntry retry = e;
             resends.incrementAndGet();
             loop.schedule(() -> transmit(retry), options.retryRefusedSend().toMillis(), TimeUnit.MILLISECONDS);
