@@ -6,13 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stickyring.chat.client.ChatClient;
-import io.stickyring.chat.client.ChatListener;
+import io.stickyring.chat.client.Recorder;
 import io.stickyring.chat.client.ChatMessage;
 import io.stickyring.chat.client.ClientOptions;
 import io.stickyring.chat.client.ConnectionState;
 import io.stickyring.chat.client.FileOutbox;
 import io.stickyring.chat.client.MemoryOutbox;
-import io.stickyring.chat.client.SendAck;
 import io.stickyring.lb.LoadBalancer;
 import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
@@ -35,7 +34,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,21 +108,6 @@ class ClientFailoverTest {
         }
     }
 
-    static final class Inbox implements ChatListener {
-        final List<ChatMessage> messages = new CopyOnWriteArrayList<>();
-        final List<SendAck> acks = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void onMessage(ChatMessage m) {
-            messages.add(m);
-        }
-
-        @Override
-        public void onAck(SendAck a) {
-            acks.add(a);
-        }
-    }
-
     private static String owner(HttpClient http, LoadBalancer lb, String ip) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.adminAddress().getPort()
                 + "/lookup?ip=" + ip)).build(), HttpResponse.BodyHandlers.ofString());
@@ -160,8 +143,8 @@ class ClientFailoverTest {
                 URI url = URI.create("http://127.0.0.1:" + lb.proxyAddress().getPort());
                 String ipA = ipOwnedBy(http, lb, "n1", 1);
                 String ipB = ipOwnedBy(http, lb, "n2", 2);
-                Inbox aliceIn = new Inbox();
-                Inbox bobIn = new Inbox();
+                Recorder aliceIn = new Recorder();
+                Recorder bobIn = new Recorder();
                 ClientOptions.Builder fast = ClientOptions.builder(url, "alice").devLogin(true).transport(ClientOptions.TransportMode.WEBSOCKET)
                         .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).localAddress(InetAddress.getByName(ipA));
                 try (ChatClient alice = ChatClient.start(fast.build(), FileOutbox.open(dir.resolve("alice")), aliceIn);
@@ -202,7 +185,7 @@ class ClientFailoverTest {
                     assertThat(bobIn.messages.stream().map(ChatMessage::body).toList()).containsExactlyElementsOf(expected);
 
                     // The store's truth, read back fresh through the LB from cursor 0: 150 messages, 150 ids.
-                    Inbox replay = new Inbox();
+                    Recorder replay = new Recorder();
                     try (ChatClient check = ChatClient.start(ClientOptions.builder(url, "bob").devLogin(true)
                             .localAddress(InetAddress.getByName(ipB)).build(), new MemoryOutbox(), replay)) {
                         await().atMost(Duration.ofSeconds(30)).until(() -> replay.messages.size() >= 150

@@ -3,13 +3,13 @@ package io.stickyring.chat.client;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A listener that records everything, for assertions. */
-final class Recorder implements ChatListener {
-    final List<ChatMessage> messages = new CopyOnWriteArrayList<>();
-    final List<SendAck> acks = new CopyOnWriteArrayList<>();
-    final List<String> failed = new CopyOnWriteArrayList<>();
-    final List<ConnectionState> states = new CopyOnWriteArrayList<>();
-    final List<String> receipts = new CopyOnWriteArrayList<>();
+/** A listener that records everything, for assertions (shared through the test jar with chat-node's and dist's tests). */
+public final class Recorder implements ChatListener {
+    public final List<ChatMessage> messages = new CopyOnWriteArrayList<>();
+    public final List<SendAck> acks = new CopyOnWriteArrayList<>();
+    public final List<String> failed = new CopyOnWriteArrayList<>();
+    public final List<ConnectionState> states = new CopyOnWriteArrayList<>();
+    public final List<String> receipts = new CopyOnWriteArrayList<>();
 
     @Override
     public void onMessage(ChatMessage m) {
@@ -36,7 +36,7 @@ final class Recorder implements ChatListener {
         receipts.add(conv + ":" + user + ":" + seq);
     }
 
-    List<String> bodies() {
+    public List<String> bodies() {
         return messages.stream().map(ChatMessage::body).toList();
     }
 }

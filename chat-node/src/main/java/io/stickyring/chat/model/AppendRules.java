@@ -123,13 +123,9 @@ public final class AppendRules {
             return s;
         }
         Conversation conv = store.conversation(request.conv()).orElse(null);
-        if (conv == null) {
-            s.rejection = new RejectedException("unknown_conversation", "no conversation '" + request.conv() + "'");
-            return s;
-        }
-        if (!conv.hasMember(request.sender())) {
-            s.rejection = new RejectedException("not_member",
-                    "user '" + request.sender() + "' is not a member of '" + request.conv() + "'");
+        Optional<RejectedException> refused = membership(request.conv(), conv, request.sender());
+        if (refused.isPresent()) {
+            s.rejection = refused.get();
             return s;
         }
         s.conversation = conv;
@@ -137,6 +133,21 @@ public final class AppendRules {
         firstByKey.put(key, s);
         fresh.add(s);
         return s;
+    }
+
+    /**
+     * Rule 2 on its own, for every write a member makes (a send, a read mark): the refusal when
+     * {@code conv} (the conversation {@code id} as the transaction sees it, or null) does not exist
+     * or {@code user} is not one of its members.
+     */
+    public static Optional<RejectedException> membership(String id, Conversation conv, String user) {
+        if (conv == null) {
+            return Optional.of(RejectedException.unknownConversation(id));
+        }
+        if (!conv.hasMember(user)) {
+            return Optional.of(RejectedException.notMember(user, id));
+        }
+        return Optional.empty();
     }
 
     /** The fresh sends decided so far, in queue order. */

@@ -12,6 +12,16 @@ public final class RejectedException extends RuntimeException {
         this.code = code;
     }
 
+    /** The conversation does not exist (or a direct one names an invalid user). */
+    public static RejectedException unknownConversation(String conv) {
+        return new RejectedException("unknown_conversation", "no conversation '" + conv + "'");
+    }
+
+    /** {@code user} is not (or no longer) a member of {@code conv}. */
+    public static RejectedException notMember(String user, String conv) {
+        return new RejectedException("not_member", "user '" + user + "' is not a member of '" + conv + "'");
+    }
+
     public String code() {
         return code;
     }

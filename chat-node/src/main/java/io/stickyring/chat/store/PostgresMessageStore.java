@@ -553,14 +553,14 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
             conv = conversationOn(c, l.conv).orElse(null);
         }
         if (conv == null) {
-            l.rejection = new RejectedException("unknown_conversation", "no conversation '" + l.conv + "'");
+            l.rejection = RejectedException.unknownConversation(l.conv);
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM members WHERE conv = ? AND user_id = ?")) {
             ps.setString(1, l.conv);
             ps.setString(2, l.user);
             if (ps.executeUpdate() == 0) {
-                l.rejection = new RejectedException("not_member", "user '" + l.user + "' is not a member of '" + l.conv + "'");
+                l.rejection = RejectedException.notMember(l.user, l.conv);
                 return;
             }
         }
@@ -574,12 +574,8 @@ public final class PostgresMessageStore extends JdbcMessageStore<PostgresMessage
         if (conv == null) {
             conv = conversationOn(c, r.conv).orElse(null);
         }
-        if (conv == null) {
-            r.rejection = new RejectedException("unknown_conversation", "no conversation '" + r.conv + "'");
-            return;
-        }
-        if (!conv.hasMember(r.user)) {
-            r.rejection = new RejectedException("not_member", "user '" + r.user + "' is not a member of '" + r.conv + "'");
+        r.rejection = AppendRules.membership(r.conv, conv, r.user).orElse(null);
+        if (r.rejection != null) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(

@@ -313,7 +313,7 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
     /** Resolves a conversation on the writer thread (read marks, leaves); a direct one gets its rows on first use. */
     private Conversation conversationForWrite(Batch b, String id) throws SQLException {
         Conversation c = b.conversation(id).orElseThrow(
-                () -> new RejectedException("unknown_conversation", "no conversation '" + id + "'"));
+                () -> RejectedException.unknownConversation(id));
         if (c.kind() == Conversation.Kind.DIRECT) {
             openDirect(b, c, c.members().get(0));
         }
@@ -380,7 +380,7 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
                 ps.setString(1, conv);
                 ps.setString(2, user);
                 if (ps.executeUpdate() == 0) {
-                    throw new RejectedException("not_member", "user '" + user + "' is not a member of '" + conv + "'");
+                    throw RejectedException.notMember(user, conv);
                 }
                 Conversation after = c.without(user);
                 b.newConvs.put(conv, after); // later ops of this batch see the new member list
@@ -394,9 +394,9 @@ public final class SqliteMessageStore extends JdbcMessageStore<SqliteMessageStor
         return enqueue(new Op<Long>() {
             @Override
             Long apply(Batch b) throws SQLException {
-                Conversation c = conversationForWrite(b, conv);
-                if (!c.hasMember(user)) {
-                    throw new RejectedException("not_member", "user '" + user + "' is not a member of '" + conv + "'");
+                Optional<RejectedException> refused = AppendRules.membership(conv, conversationForWrite(b, conv), user);
+                if (refused.isPresent()) {
+                    throw refused.get();
                 }
                 {
             PreparedStatement ps = ws(
