@@ -53,6 +53,16 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
         d.shutdownOutput(d.voidPromise());
     }
 
+    /**
+     * Call when {@code ch}'s peer has half-closed (its {@code ChannelInputShutdownEvent}) and the
+     * channel will still be written to: on epoll it keeps the channel's descriptor in the epoll set,
+     * which Netty 4.2.18 otherwise drops there and then fails the next write that has to wait
+     * ({@link io.netty.channel.epoll.EpollHalfClosure}). Other transports: nothing.
+     */
+    public static void keepWritableAfterHalfClose(io.netty.channel.Channel ch) {
+        io.netty.channel.epoll.EpollHalfClosure.keepRegistered(ch);
+    }
+
     public static NettyTransport select(TransportKind kind) {
         switch (kind) {
             case IO_URING -> {

@@ -275,6 +275,138 @@ class ProxyIntegrationTest {
     }
 
     /**
+     * A client that sends its whole request and FIN at once (HTTP/1.0 style, {@code printf ... | nc -N}),
+     * to a member that answers only after the request's end: the answer must come back. Both usually
+     * arrive before the member connect completes, so the FIN waits with the bytes and is forwarded
+     * after them; the member's answer and FIN then close the connection. Found by the LB's CDS
+     * training run: 9 of 200 such connections got their answer (the rest got the LB's close at once).
+     */
+    @Test
+    void requestAndFinSentAtOnceStillGetTheMembersAnswer() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 64, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread member = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try (java.net.Socket s = server.accept()) {
+                        s.setSoTimeout(5000);
+                        byte[] request = s.getInputStream().readAllBytes(); // until the client's FIN
+                        s.getOutputStream().write(request);
+                    } catch (java.io.IOException e) {
+                        // closed at the end of the test, or one connection failed: the client's assertion says which
+                    }
+                }
+            }, "answer-after-fin");
+            member.setDaemon(true);
+            member.start();
+            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            int answered = 0;
+            for (int i = 0; i < 50; i++) {
+                try (java.net.Socket c = new java.net.Socket()) {
+                    c.setSoTimeout(5000);
+                    c.connect(lb.proxyAddress(), 5000);
+                    c.getOutputStream().write(("request " + i + "\n").getBytes());
+                    c.shutdownOutput();
+                    if (new String(c.getInputStream().readAllBytes()).equals("request " + i + "\n")) {
+                        answered++;
+                    }
+                }
+            }
+            assertThat(answered).as("connections that got the member's answer").isEqualTo(50);
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.metrics().active.get() == 0);
+        }
+    }
+
+    /**
+     * A client that half-closes after its request, then downloads an answer larger than the socket
+     * buffers, read slowly so the LB must wait for the client to drain (EPOLLOUT) after the client's
+     * FIN: every byte arrives. On Netty 4.2.18's epoll transport the client socket is removed from epoll
+     * once nothing is left to read from it, and the later EPOLLOUT interest then failed (ENOENT), which
+     * closed the connection in the middle of the answer.
+     */
+    @Test
+    void aHalfClosedClientStillReceivesALargeAnswerAtItsOwnPace() throws Exception {
+        int size = 8 << 20;
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread member = new Thread(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.setSoTimeout(20000);
+                    s.getInputStream().readAllBytes(); // the request, until the client's FIN
+                    byte[] chunk = new byte[64 << 10];
+                    for (int sent = 0; sent < size; sent += chunk.length) {
+                        s.getOutputStream().write(chunk);
+                    }
+                } catch (java.io.IOException e) {
+                    // the client's byte count says what arrived
+                }
+            }, "large-answer");
+            member.setDaemon(true);
+            member.start();
+            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            try (java.net.Socket c = new java.net.Socket()) {
+                c.setSoTimeout(20000);
+                c.setReceiveBufferSize(16 << 10);
+                c.connect(lb.proxyAddress(), 5000);
+                c.getOutputStream().write("GET /large\n".getBytes());
+                c.shutdownOutput();
+                long received = 0;
+                byte[] buf = new byte[4096];
+                java.io.InputStream in = c.getInputStream();
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    received += n;
+                    if (received < (1 << 20)) {
+                        Thread.onSpinWait(); // the first MiB read in small steps: the LB's writes back up
+                    }
+                }
+                assertThat(received).isEqualTo(size);
+            }
+        }
+    }
+
+    /**
+     * The mirror case: the member half-closes first, then the client uploads more than the socket
+     * buffers hold to a member that reads slowly, so the LB must wait for the member to drain after
+     * the member's FIN: every byte arrives (the same Netty 4.2.18 epoll defect, on the member socket).
+     */
+    @Test
+    void aHalfClosedMemberStillReceivesALargeUploadAtItsOwnPace() throws Exception {
+        int size = 8 << 20;
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
+            server.setReceiveBufferSize(16 << 10);
+            java.util.concurrent.CompletableFuture<Long> received = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (java.net.Socket s = server.accept()) {
+                    s.setSoTimeout(20000);
+                    s.getOutputStream().write("send\n".getBytes());
+                    s.shutdownOutput();
+                    long n = 0;
+                    byte[] buf = new byte[4096];
+                    java.io.InputStream in = s.getInputStream();
+                    for (int r; (r = in.read(buf)) >= 0; ) {
+                        n += r;
+                        if (n < (1 << 20)) {
+                            Thread.onSpinWait(); // the first MiB read in small steps: the LB's writes back up
+                        }
+                    }
+                    return n;
+                } catch (java.io.IOException e) {
+                    return -1L;
+                }
+            });
+            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            try (java.net.Socket c = new java.net.Socket()) {
+                c.setSoTimeout(20000);
+                c.connect(lb.proxyAddress(), 5000);
+                assertThat(EchoBackend.readLine(c.getInputStream())).isEqualTo("send");
+                assertThat(c.getInputStream().read()).as("member FIN forwarded").isEqualTo(-1);
+                byte[] chunk = new byte[64 << 10];
+                for (int sent = 0; sent < size; sent += chunk.length) {
+                    c.getOutputStream().write(chunk);
+                }
+                c.shutdownOutput();
+                assertThat(received.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(size);
+            }
+        }
+    }
+
+    /**
      * The other direction: the member sends FIN first, and the client keeps sending afterwards. The
      * LB forwards the FIN at once, still relays the client's later bytes to the member, and closes
      * (reason member) only when the client's FIN arrives.

@@ -1,0 +1,44 @@
+package io.netty.channel.epoll;
+
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * stickyring's workaround for a defect of Netty 4.2.18's epoll transport, in Netty's package because
+ * it needs {@code AbstractEpollChannel.setFlag} (called only through {@code io.stickyring.cli.NettyTransport}).
+ *
+ * <p>The defect: when a channel's epoll interest becomes empty, Netty removes its descriptor from the
+ * epoll set ({@code EPOLL_CTL_DEL}, since Netty 4.2's fix for netty/netty#16683) but keeps its
+ * registration marked as added, so the next interest it asks for is an {@code EPOLL_CTL_MOD} of a
+ * descriptor epoll no longer knows: {@code epoll_ctl(..) failed with error(-2): No such file or
+ * directory}, and the channel fails. Interest empties exactly when a peer half-closes: Netty stops
+ * reading the finished input (and its read-hang-up interest), and with no write waiting nothing is
+ * left. A proxy then still writes to that peer (the other side's answer), and the first write that
+ * must wait for the socket to drain asks for {@code EPOLLOUT} and fails; a client whose request and
+ * FIN arrive before the member connect completes fails at once, when reading is turned on.
+ *
+ * <p>The workaround keeps {@code EPOLLERR} in the interest of a half-closed channel: the kernel
+ * reports errors and hang-ups whatever the mask says, so the flag changes no event, but the interest
+ * is never empty and the descriptor stays in the set. Cost: one {@code epoll_ctl} per half-closed
+ * channel, none for others.
+ */
+public final class EpollHalfClosure {
+
+    private EpollHalfClosure() {
+    }
+
+    /**
+     * Keeps {@code ch} in its epoll set (see the class comment); a no-op for channels of other
+     * transports and for closed or unregistered ones. Event loop only.
+     */
+    public static void keepRegistered(Channel ch) {
+        if (ch instanceof AbstractEpollChannel ep && ep.isRegistered() && ep.isOpen()) {
+            try {
+                ep.setFlag(Native.EPOLLERR);
+            } catch (IOException | UncheckedIOException e) {
+                ch.close();
+            }
+        }
+    }
+}
