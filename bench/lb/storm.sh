@@ -13,8 +13,8 @@
 # most 1000 connect attempts in flight (a Python asyncio client: its own speed bounds the figures, the
 # same for both balancers). Phases run in rounds, alternating the balancer first.
 #
-# stickyring: --health-check tcp --health-interval 1s --health-fall 3 --health-rise 2, launcher LB JVM
-# flags. HAProxy: balance source, hash-type consistent, check inter 1s fall 3 rise 2,
+# stickyring: --health-check tcp --health-interval 1s --health-fall 3 --health-rise 2, started by the launcher (its LB JVM
+# flags and CDS archive). HAProxy: balance source, hash-type consistent, check inter 1s fall 3 rise 2,
 # on-marked-down shutdown-sessions, retries 3, option redispatch (so a connect refused by the dead
 # member goes to another one instead of failing until the check marks it down).
 #
@@ -49,7 +49,6 @@ trap stop_phase EXIT
 command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
 JAR="$ROOT/dist/target/stickyring.jar"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
-LB_JVM="$("$ROOT/stickyring" --print-lb-jvm-flags)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 
@@ -66,7 +65,9 @@ phase() { # target event
   for p in "${ports[@]}"; do wait_port "$p"; done
   lport=$(free_port)
   if [ "$target" = stickyring ]; then
-    cmd="exec java $LB_JVM -Dlogback.configurationFile=$ROOT/bench/lb/logback-bench.xml -jar $JAR lb --listen 127.0.0.1:$lport --admin 127.0.0.1:$(free_port)$backends --io-threads 2 --health-check tcp --health-interval 1s --health-fall 3 --health-rise 2 --close-log-sample 0"
+    # Through the launcher, as an operator starts it: its LB JVM flags and its class-data-sharing
+    # archive (written by the first start, before any client connects; STICKYRING_NO_CDS=1 turns it off).
+    cmd="STICKYRING_NO_BUILD=1 STICKYRING_JAVA_OPTS=-Dlogback.configurationFile=$ROOT/bench/lb/logback-bench.xml exec $ROOT/stickyring lb --listen 127.0.0.1:$lport --admin 127.0.0.1:$(free_port)$backends --io-threads 2 --health-check tcp --health-interval 1s --health-fall 3 --health-rise 2 --close-log-sample 0"
   else
     cat > "$WORK/haproxy-$lport.cfg" <<CONF
 global

@@ -7,7 +7,11 @@ import io.stickyring.cli.StartupException;
 import io.stickyring.sim.SimCommand;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,9 +28,29 @@ import picocli.CommandLine.Command;
 @Command(name = "stickyring", mixinStandardHelpOptions = true, version = "stickyring 0.1.0",
         description = {"Consistent-hashing, client-IP-sticky L4 load balancer and the chat nodes it fronts.",
                 "Launcher flags (anywhere on the line): --debug (stack traces with errors), --log-format text|json,",
-                "--access-log FILE (the LB's per-connection lines to FILE instead of stderr)."},
-        subcommands = {DemoCommand.class, LbCommand.class, NodeCommand.class, ZkCommand.class, SimCommand.class, LoadgenCommand.class, TokenCommand.class})
+                "--access-log FILE (the LB's per-connection lines to FILE instead of stderr)."})
 public final class Main implements Runnable {
+
+    /**
+     * The subcommands, in the order the usage lists them. Built on demand: a run builds only the one
+     * it names, since picocli reflects over every option of every command it is given, and loading
+     * and reflecting over all seven (with the chat node's and ring-sim's classes) cost 0.5-0.8 s of
+     * every start of {@code stickyring lb} (docs/lb.md, "LB start time"); usage and errors that are
+     * not about one command get all of them.
+     */
+    static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("demo", DemoCommand::new);
+        m.put("lb", LbCommand::new);
+        m.put("node", NodeCommand::new);
+        m.put("zk", ZkCommand::new);
+        m.put("sim", SimCommand::new);
+        m.put("loadgen", LoadgenCommand::new);
+        m.put("token", TokenCommand::new);
+        return Collections.unmodifiableMap(m);
+    }
 
     /** System property set by {@code --debug}: stack traces with start-up errors. */
     static final String DEBUG_PROPERTY = "stickyring.debug";
@@ -72,7 +96,7 @@ public final class Main implements Runnable {
             System.err.println("see 'stickyring --help'");
             return e.exitCode();
         }
-        return commandLine().execute(rest.toArray(String[]::new));
+        return commandLine(rest.isEmpty() ? null : rest.get(0)).execute(rest.toArray(String[]::new));
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -88,10 +112,25 @@ public final class Main implements Runnable {
                 && c.getLogger(LogSetup.ACCESS_LOGGER).getAppender("ACCESS_FILE") != null;
     }
 
-    /** The root command line with the one-line error handlers. */
+    /** The root command line with every subcommand and the one-line error handlers. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main())
-                .setParameterExceptionHandler(Main::badInput)
+        return commandLine(null);
+    }
+
+    /**
+     * The root command line for a run whose first argument is {@code first}: only that subcommand
+     * when it names one, else all of them (usage, {@code --version}, an unknown command's error).
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cl = new CommandLine(new Main());
+        Supplier<Object> only = first == null ? null : COMMANDS.get(first);
+        if (only != null) {
+            cl.addSubcommand(first, only.get());
+        } else {
+            COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
+        // After the subcommands: picocli hands the handlers down only to subcommands already added.
+        return cl.setParameterExceptionHandler(Main::badInput)
                 .setExecutionExceptionHandler(Main::failed);
     }
 

@@ -51,7 +51,7 @@ class LauncherScriptTest {
         Files.writeString(repo.resolve("dist/src/main/java/A.java"), "class A {}");
         jar = repo.resolve("dist/target/stickyring.jar");
         // Only the basic tools the script uses (wrappers, not symlinks, so cleanup stays inside tmp).
-        for (String tool : List.of("dirname", "sed", "head", "cut", "find", "touch")) {
+        for (String tool : List.of("dirname", "sed", "head", "cut", "find", "touch", "rm")) {
             for (String dir : List.of("/usr/bin", "/bin")) {
                 Path p = Path.of(dir, tool);
                 if (Files.isExecutable(p)) {
@@ -79,12 +79,17 @@ class LauncherScriptTest {
     }
 
     private Run run(String... args) throws Exception {
+        return run(Map.of(), args);
+    }
+
+    private Run run(Map<String, String> extraEnv, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("/bin/bash", repo.resolve("stickyring").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", bin.toString());
+        env.putAll(extraEnv);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -159,5 +164,75 @@ class LauncherScriptTest {
         assertThat(r.code).isEqualTo(1);
         assertThat(r.output).contains("[ERROR] compilation failure", "the build failed");
         assertThat(calls()).isEmpty();
+    }
+
+    /** A java that logs its calls, writes the CDS archive a training run names, and fails the training when told to. */
+    private void fakeTrainingJava(boolean trainingFails) throws IOException {
+        script("java", "if [ \"$1\" = -version ]; then echo 'openjdk version \"17.0.15\" 2025-04-15' >&2; exit 0; fi\n"
+                + "echo \"java $*\" >> " + calls + "\n"
+                + "for a in \"$@\"; do case \"$a\" in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";; esac; done\n"
+                + (trainingFails ? "case \"$*\" in *LbTraining*) exit 1;; esac\n" : ""));
+    }
+
+    private void freshJar() throws IOException {
+        Files.writeString(jar, "jar");
+        Instant now = Instant.now();
+        for (Path p : List.of(repo.resolve("pom.xml"), repo.resolve("dist/pom.xml"), repo.resolve("dist/src/main/java/A.java"))) {
+            Files.setLastModifiedTime(p, FileTime.from(now.minusSeconds(60)));
+        }
+        Files.setLastModifiedTime(jar, FileTime.from(now.minusSeconds(30)));
+    }
+
+    @Test
+    void lbStartsWithAClassDataSharingArchiveWrittenOncePerJar() throws Exception {
+        fakeTrainingJava(false);
+        freshJar();
+        Path jsa = repo.resolve("dist/target/stickyring-lb-java17.0.15.jsa");
+        Run r = run("lb", "--listen", "127.0.0.1:1");
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).contains("writing the LB's class-data-sharing archive (stickyring-lb-java17.0.15.jsa)");
+        assertThat(calls()).hasSize(2);
+        assertThat(calls().get(0)).startsWith("java -XX:+UseParallelGC")
+                .endsWith("-XX:ArchiveClassesAtExit=" + jsa + " -cp " + jar + " io.stickyring.lb.LbTraining");
+        assertThat(calls().get(1)).startsWith("java -XX:+UseParallelGC")
+                .endsWith("-XX:SharedArchiveFile=" + jsa + " -jar " + jar + " lb --listen 127.0.0.1:1");
+        assertThat(jsa).exists();
+
+        Run again = run("lb", "--listen", "127.0.0.1:1");
+        assertThat(again.output).doesNotContain("writing");
+        assertThat(calls()).hasSize(3);
+        assertThat(calls().get(2)).contains("-XX:SharedArchiveFile=" + jsa + " -jar " + jar + " lb");
+
+        // A new jar: the archive no longer matches its classes, so it is written again.
+        Files.setLastModifiedTime(jsa, FileTime.from(Instant.now().minusSeconds(20)));
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(10)));
+        assertThat(run("lb").output).contains("writing the LB's class-data-sharing archive");
+        assertThat(calls()).hasSize(5);
+        assertThat(calls().get(3)).contains("LbTraining");
+
+        // Other commands neither train nor map the archive.
+        run("node");
+        assertThat(calls().get(5)).isEqualTo("java -jar " + jar + " node");
+    }
+
+    @Test
+    void aFailedTrainingRunLeavesNoArchiveAndTheLbStartsWithoutOne() throws Exception {
+        fakeTrainingJava(true);
+        freshJar();
+        Run r = run("lb");
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).contains("the training run failed", "stickyring-lb-cds.log", "starting without the archive");
+        assertThat(repo.resolve("dist/target/stickyring-lb-java17.0.15.jsa")).doesNotExist();
+        assertThat(calls().get(1)).doesNotContain("SharedArchiveFile").endsWith("-jar " + jar + " lb");
+    }
+
+    @Test
+    void noCdsTurnsTheArchiveOff() throws Exception {
+        fakeTrainingJava(false);
+        freshJar();
+        Run r = run(Map.of("STICKYRING_NO_CDS", "1"), "lb");
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(calls()).hasSize(1);
+        assertThat(calls().get(0)).doesNotContain("SharedArchiveFile").doesNotContain("LbTraining");
     }
 }

@@ -73,7 +73,7 @@ class LoadgenCommandTest {
         try (ChatNode n = node(false)) {
             Path out = dir.resolve("r.json");
             StringWriter err = new StringWriter();
-            int code = new CommandLine(new Main()).setErr(new PrintWriter(err, true)).execute("loadgen",
+            int code = Main.commandLine().setErr(new PrintWriter(err, true)).execute("loadgen",
                     "--users", "2", "--rate", "20", "--duration", "1s", "--threads", "1", "--ip-base", "6",
                     "--url", "http://127.0.0.1:" + n.address().getPort(), "--secret-file", secret.toString(), "--json", out.toString());
             assertThat(code).as(err.toString()).isZero();

@@ -29,7 +29,7 @@ class SubcommandConfigTest {
         Path yaml = dir.resolve(command + ".yaml");
         Files.writeString(yaml, "no-such-flag-xyz: 1\n");
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new Main()).setErr(new PrintWriter(err, true))
+        int code = Main.commandLine().setErr(new PrintWriter(err, true))
                 .execute(command, "--config", yaml.toString());
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("no-such-flag-xyz").doesNotContain("Unmatched argument");
@@ -95,7 +95,7 @@ class SubcommandConfigTest {
         Files.writeString(yaml, "listen: 127.0.0.1:1\nid: from-file\n");
         StringWriter err = new StringWriter();
         // A listen address that cannot be parsed on the command line must win over the file's valid one.
-        int code = new CommandLine(new Main()).setErr(new PrintWriter(err, true))
+        int code = Main.commandLine().setErr(new PrintWriter(err, true))
                 .execute("node", "--config", yaml.toString(), "--listen", "not-a-host-port");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("not-a-host-port").doesNotContain("Unmatched argument");

@@ -27,7 +27,7 @@ class TokenSubcommandTest {
         Path file = Files.write(dir.resolve("secret"), secret);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        int code = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
                 .execute("token", "--user", "john.doe", "--ttl", "5m", "--secret-file", file.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(new TokenService(secret, Duration.ofHours(1), Clock.systemUTC()).verify(out.toString().trim())).contains("john.doe");
