@@ -281,8 +281,9 @@ class ProxyIntegrationTest {
      * after them; the member's answer and FIN then close the connection. Found by the LB's CDS
      * training run: 9 of 200 such connections got their answer (the rest got the LB's close at once).
      */
-    @Test
-    void requestAndFinSentAtOnceStillGetTheMembersAnswer() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
+    void requestAndFinSentAtOnceStillGetTheMembersAnswer(io.stickyring.cli.TransportKind transport) throws Exception {
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 64, java.net.InetAddress.getByName("127.0.0.1"))) {
             Thread member = new Thread(() -> {
                 while (!server.isClosed()) {
@@ -297,7 +298,10 @@ class ProxyIntegrationTest {
             }, "answer-after-fin");
             member.setDaemon(true);
             member.start();
-            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            LoadBalancer lb = h.start(b -> {
+                b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort())));
+                b.transport = transport;
+            });
             int answered = 0;
             for (int i = 0; i < 50; i++) {
                 try (java.net.Socket c = new java.net.Socket()) {
@@ -322,8 +326,9 @@ class ProxyIntegrationTest {
      * once nothing is left to read from it, and the later EPOLLOUT interest then failed (ENOENT), which
      * closed the connection in the middle of the answer.
      */
-    @Test
-    void aHalfClosedClientStillReceivesALargeAnswerAtItsOwnPace() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
+    void aHalfClosedClientStillReceivesALargeAnswerAtItsOwnPace(io.stickyring.cli.TransportKind transport) throws Exception {
         int size = 8 << 20;
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
             Thread member = new Thread(() -> {
@@ -340,7 +345,10 @@ class ProxyIntegrationTest {
             }, "large-answer");
             member.setDaemon(true);
             member.start();
-            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            LoadBalancer lb = h.start(b -> {
+                b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort())));
+                b.transport = transport;
+            });
             try (java.net.Socket c = new java.net.Socket()) {
                 c.setSoTimeout(20000);
                 c.setReceiveBufferSize(16 << 10);
@@ -366,8 +374,9 @@ class ProxyIntegrationTest {
      * buffers hold to a member that reads slowly, so the LB must wait for the member to drain after
      * the member's FIN: every byte arrives (the same Netty 4.2.18 epoll defect, on the member socket).
      */
-    @Test
-    void aHalfClosedMemberStillReceivesALargeUploadAtItsOwnPace() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
+    void aHalfClosedMemberStillReceivesALargeUploadAtItsOwnPace(io.stickyring.cli.TransportKind transport) throws Exception {
         int size = 8 << 20;
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
             server.setReceiveBufferSize(16 << 10);
@@ -390,17 +399,28 @@ class ProxyIntegrationTest {
                     return -1L;
                 }
             });
-            LoadBalancer lb = h.start(b -> b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort()))));
+            LoadBalancer lb = h.start(b -> {
+                b.backends(List.of(Member.of("m", "127.0.0.1", server.getLocalPort())));
+                b.transport = transport;
+            });
             try (java.net.Socket c = new java.net.Socket()) {
                 c.setSoTimeout(20000);
                 c.connect(lb.proxyAddress(), 5000);
                 assertThat(EchoBackend.readLine(c.getInputStream())).isEqualTo("send");
                 assertThat(c.getInputStream().read()).as("member FIN forwarded").isEqualTo(-1);
-                byte[] chunk = new byte[64 << 10];
-                for (int sent = 0; sent < size; sent += chunk.length) {
-                    c.getOutputStream().write(chunk);
-                }
-                c.shutdownOutput();
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    // in its own thread: a stalled upload fails the assertion below (and the socket's
+                    // close ends this write) instead of blocking the test in write()
+                    try {
+                        byte[] chunk = new byte[64 << 10];
+                        for (int sent = 0; sent < size; sent += chunk.length) {
+                            c.getOutputStream().write(chunk);
+                        }
+                        c.shutdownOutput();
+                    } catch (java.io.IOException e) {
+                        // the member's byte count says what arrived
+                    }
+                });
                 assertThat(received.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(size);
             }
         }
