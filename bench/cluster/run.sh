@@ -22,6 +22,14 @@
 #
 # Uses the machine's PostgreSQL and NATS through a schema and a subject prefix unique to each leg;
 # the schemas are dropped at the end (needs psql) and every process is stopped (trap).
+#
+# CPU budget per node (NODE_CPUS, default 0.25 cores; 0 = none): every chat-node JVM runs in a cpu
+# cgroup of its own with a CFS quota of NODE_CPUS cores per 10 ms period (bench/lib/cpu-budget.sh;
+# needs root), so each node has a fixed capacity, as on a machine of its own, and a shape with more
+# nodes has more capacity. PostgreSQL, NATS, ZooKeeper and the load client stay outside the
+# budgets. Without budgets, on a small shared machine all JVMs share the same cores and one node
+# always wins (docs/cluster.md). NODE_ARGS: extra arguments for every node (e.g.
+# NODE_ARGS="--forward-window 16").
 set -euo pipefail
 # The nodes read their HS256 secret from the environment (STICKYRING_SECRET, never argv; set by
 # bench_setup); the load client mints its tokens with the same secret (--secret).
@@ -37,10 +45,19 @@ PG="${PG:-postgresql://postgres@127.0.0.1:5432/test}"
 NATS="${NATS:-nats://127.0.0.1:4222}"
 LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
 SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
+NODE_CPUS="${NODE_CPUS:-0.25}"  # cores per node process (cgroup CFS quota); 0 = no budget
+NODE_ARGS="${NODE_ARGS:-}"     # extra arguments for every node
 JFR="${JFR:-}"                 # JFR=1: each node records a flight recording (settings=profile) into
                                # OUT_DIR/cluster-<stamp>-<leg>-<node>.jfr (read with `jfr print` / `jfr summary`)
 source "$root/bench/chat/common.sh"
+source "$root/bench/lib/cpu-budget.sh"
 bench_setup cluster
+budgets=()      # every node's cgroup (removed at exit)
+node_cgs=()     # the current leg's nodes' cgroups
+if [ "$NODE_CPUS" != 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "NODE_CPUS=$NODE_CPUS needs root (cgroups); NODE_CPUS=0 runs without budgets" >&2; exit 1; }
+  [ "$(cpu_budget_version)" != none ] || { echo "no cpu cgroup controller; NODE_CPUS=0 runs without budgets" >&2; exit 1; }
+fi
 pg_url="${PG#postgresql://}"; pg_user="${pg_url%%@*}"; pg_rest="${pg_url#*@}"
 psql_url="postgresql://$pg_user@$pg_rest"
 schemas=()
@@ -48,6 +65,7 @@ zk_pid=""
 cleanup() {
   [ -n "$zk_pid" ] && kill "$zk_pid" 2>/dev/null || true
   stop_all
+  for cg in "${budgets[@]:-}"; do [ -n "$cg" ] && cpu_budget_remove "$cg"; done
   if command -v psql >/dev/null; then
     for s in "${schemas[@]:-}"; do
       [ -n "$s" ] && psql -q "$psql_url" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true
@@ -65,9 +83,15 @@ start_node() {
   local name="$1"; shift
   local jfr=()
   [ -n "$JFR" ] && jfr=("-XX:StartFlightRecording=filename=$OUT_DIR/cluster-$stamp-$leg-$name.jfr,settings=profile,dumponexit=true")
-  java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  local budget=()
+  if [ "$NODE_CPUS" != 0 ]; then
+    local cg; cg="$(cpu_budget_create "stickyring-cluster-$$-$leg_no-$name" "$NODE_CPUS" 10000)"
+    budgets+=("$cg"); node_cgs+=("$cg"); budget=(cpu_budget_exec "$cg")
+  fi
+  # shellcheck disable=SC2086  # NODE_ARGS: words
+  "${budget[@]}" java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
-    --drain-period 0s --dev-login "$@" >"$tmp/$name.log" 2>&1 &
+    --drain-period 0s --dev-login $NODE_ARGS "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   NODE_PORT=""; NODE_ADMIN=""
   for _ in $(seq 1 600); do
@@ -83,6 +107,14 @@ stop_nodes() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
   pids=()
+  for cg in "${node_cgs[@]:-}"; do [ -n "$cg" ] && cpu_budget_remove "$cg"; done
+  node_cgs=()
+}
+
+# throttle_sum -> "<nr_periods> <nr_throttled>" summed over the current leg's node budgets
+throttle_sum() {
+  local cg
+  for cg in "${node_cgs[@]:-}"; do [ -n "$cg" ] && cpu_budget_stat "$cg"; done | awk '{p += $2; n += $3} END {print p + 0, n + 0}'
 }
 
 # cpu_ticks PIDS... -> summed utime+stime (clock ticks) of those processes
@@ -133,6 +165,7 @@ run_leg() {
   local key="$1" label="$2" edges="$3" edge_admins="$4" all="$5" schema="$6"
   echo "== $label: closed loop, $USERS users, window $WINDOW" >&2
   local load0; load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+  local th0; th0="$(throttle_sum)"
   local c0; c0="$(cpu_ticks "${pids[@]}")"; local t0; t0="$(date +%s.%N)"
   [ -n "$schema" ] && sample_start "$schema" "$tmp/$key.samples"
   if [ -n "${PROFILE:-}" ]; then  # per-thread CPU of the nodes mid-run, kept in OUT_DIR
@@ -141,6 +174,7 @@ run_leg() {
   local send; send="$(bench send --ports "$edges" --secret "$SECRET" --users "$USERS" --window "$WINDOW" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
   [ -n "$schema" ] && sample_stop
   local c1; c1="$(cpu_ticks "${pids[@]}")"; local t1; t1="$(date +%s.%N)"
+  local th1; th1="$(throttle_sum)"
   echo "$send" >&2
   local csum ccount bsum bcount
   csum="$(metric_sum stickyring_chat_commit_latency_seconds_sum "$all")"
@@ -155,9 +189,10 @@ run_leg() {
   fi
   local load1; load1="$(cut -d' ' -f1-3 /proc/loadavg)"
   python3 - "$key" "$label" "$send" "$rate" "$tmp/$key.samples" "$csum" "$ccount" "$bsum" "$bcount" \
-      "$(( c1 - c0 ))" "$(awk "BEGIN{print $(getconf CLK_TCK) * ($t1 - $t0)}")" "$load0" "$load1" >>"$tmp/legs.jsonl" <<'PY'
+      "$(( c1 - c0 ))" "$(awk "BEGIN{print $(getconf CLK_TCK) * ($t1 - $t0)}")" "$load0" "$load1" \
+      "${#pids[@]}" "$NODE_CPUS" "$th0" "$th1" >>"$tmp/legs.jsonl" <<'PY'
 import json, sys, os
-key, label, send, rate, samples, csum, ccount, bsum, bcount, ticks, wall_ticks, load0, load1 = sys.argv[1:]
+key, label, send, rate, samples, csum, ccount, bsum, bcount, ticks, wall_ticks, load0, load1, nodes, node_cpus, th0, th1 = sys.argv[1:]
 cls = {'lock': 0, 'wal': 0, 'server': 0, 'client': 0, 'other': 0}
 n_idle = 0
 if os.path.exists(samples):
@@ -188,6 +223,15 @@ out = {'key': key, 'label': label, 'send': s, 'rate': json.loads(rate),
        'avgCommitBatch': round(bsum / bcount, 1) if bcount else None,
        'nodeCpuCores': round(int(ticks) / float(wall_ticks), 2),
        'loadBefore': load0, 'loadAfter': load1}
+# node CPU per durable send: the nodes' CPU over the closed loop (warm-up included, at about the
+# same rate) over its sends/s; the budget (cores per node) and the share of 10 ms periods in which
+# a node's budget ran out (it was throttled: the budget, not the work offered, set its pace)
+sps = s.get('sendsPerSecond') or 0
+out['nodeCpuMsPerSend'] = round(1000.0 * out['nodeCpuCores'] / sps, 3) if sps else None
+out['nodes'] = int(nodes)
+out['nodeCpus'] = float(node_cpus)
+p0, n0 = map(int, th0.split()); p1, n1 = map(int, th1.split())
+out['throttledPct'] = round(100.0 * (n1 - n0) / (p1 - p0), 1) if p1 > p0 else None
 print(json.dumps(out))
 PY
 }
@@ -260,22 +304,25 @@ python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" "$tmp/kill.final.json" <<PY
 import json, sys
 legs = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 kill = json.loads(open(sys.argv[4]).read())
-res = {'date': '$stamp', 'command': 'LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
+res = {'date': '$stamp', 'command': 'NODE_CPUS=$NODE_CPUS NODE_ARGS="$NODE_ARGS" LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
+       'jar': '$JAR', 'nodeCpus': $NODE_CPUS, 'nodeArgs': '$NODE_ARGS',
        'cores': $(nproc), 'legs': legs, 'failover': kill}
 base = next((l for l in legs if l['key'] == '1all'), None)
 for l in legs:
     l['ratioOver1all'] = round(l['send']['sendsPerSecond'] / base['send']['sendsPerSecond'], 2) if base and base['send']['sendsPerSecond'] else None
 json.dump(res, open(sys.argv[1], 'w'), indent=2)
+budget = (f"each node in its own cpu cgroup with {res['nodeCpus']} core(s) (CFS quota per 10 ms); PostgreSQL, NATS, ZooKeeper and the load client outside"
+          if res['nodeCpus'] else "no CPU budgets: every process shares the machine's cores")
 md = [f"# cluster benchmark {res['date']} UTC", "", f"Command: \`{res['command']}\` ({res['cores']}-core machine shared with other work; "
-      "every process on it: nodes, load client, PostgreSQL, NATS, ZooKeeper)", "",
-      "| setup | durable sends/s | x 1all | ack p50 / p99 ms | delivery p50 / p99 ms | @{0}/s ack p50 / p99 ms | @{0}/s delivery p50 / p99 ms | errors | avg txn ms | avg batch | txn time: lock / WAL / server / client % | node CPU cores | load avg before -> after |".format('$RATE'),
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+      f"{budget}; jar {res['jar']})", "",
+      "| setup | durable sends/s | x 1all | ack p50 / p99 ms | delivery p50 / p99 ms | @{0}/s ack p50 / p99 ms | @{0}/s delivery p50 / p99 ms | errors | avg txn ms | avg batch | txn time: lock / WAL / server / client % | node CPU cores | node CPU ms / send | throttled % of periods | load avg before -> after |".format('$RATE'),
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for l in legs:
     s, r, sh = l['send'], l['rate'] or {}, l['txnTimeSharePct']
     shares = ' / '.join(str(sh[k]) for k in ('lock', 'wal', 'server', 'client')) if l['txnSamples'] else 'n/a'
     md.append(f"| {l['label']} | {s['sendsPerSecond']} | {l['ratioOver1all']} | {s['p50Ms']} / {s['p99Ms']} | {s['deliveryP50Ms']} / {s['deliveryP99Ms']} | "
               f"{r.get('ackP50Ms')} / {r.get('ackP99Ms')} | {r.get('deliveryP50Ms')} / {r.get('deliveryP99Ms')} | {s['errors']}+{r.get('errors')} | "
-              f"{l['avgTxnMs']} | {l['avgCommitBatch']} | {shares} | {l['nodeCpuCores']} | {l['loadBefore']} -> {l['loadAfter']} |")
+              f"{l['avgTxnMs']} | {l['avgCommitBatch']} | {shares} | {l['nodeCpuCores']} | {l.get('nodeCpuMsPerSend')} | {l.get('throttledPct')} | {l['loadBefore']} -> {l['loadAfter']} |")
 md += ["", "txn time: share of the writers' pg_stat_activity samples taken inside a transaction (every $SAMPLE_MS ms during the closed loop): "
        "lock = waiting on a Lock (another transaction's row lock), WAL = commit flush (IO/WAL waits), server = running in PostgreSQL, "
        "client = 'idle in transaction' (PostgreSQL waiting for the node's next statement: network + node JVM)."]

@@ -28,7 +28,7 @@
 #
 # CPU budget: every process of the run (wrk, NGINX, HAProxy, the stickyring JVMs, and the kernel's
 # forwarding work done on their behalf) runs in one cpu cgroup with a quota of BENCH_CPUS cores
-# (default 1, 10 ms period) and a high share. On this shared 2-core machine a target's rate then
+# (default 1, 10 ms period) and a high share (bench/lib/cpu-budget.sh: cgroup v1 or v2). On this shared 2-core machine a target's rate then
 # reflects its CPU cost per operation, not how many runnable threads it puts against the other
 # sessions' load (without the budget, a target with more threads got a larger slice of the contended
 # CPUs: plain routing, whose forwarding runs in the two endpoints' threads, measured 0.16-0.44x
@@ -60,7 +60,8 @@ OUT="$ROOT/bench/results/l3-$DATE-$(date -u +%H%M).md"
 TAG="$$"
 CL="srb-cl-$TAG"; BE="srb-be-$TAG"
 LBNS=("srb-lbd-$TAG" "srb-lbn-$TAG" "srb-lbl-$TAG" "srb-lbs-$TAG" "srb-lbp-$TAG" "srb-lba-$TAG")
-CG="/sys/fs/cgroup/cpu/stickyring-l3-$TAG"
+CG=""   # the budget cgroup (bench/lib/cpu-budget.sh), when BENCH_CPUS != 0
+. "$ROOT/bench/lib/cpu-budget.sh"
 PIDS=()
 
 cleanup() {
@@ -73,11 +74,8 @@ cleanup() {
   [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
   sleep 0.5
   for ns in "$CL" "$BE" "${LBNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  if [ -d "$CG" ]; then
-    # move this shell back to the root group, then remove the (now empty) budget group
-    echo $$ > /sys/fs/cgroup/cpu/cgroup.procs 2>/dev/null || true
-    for _ in $(seq 1 50); do rmdir "$CG" 2>/dev/null && break; sleep 0.1; done
-  fi
+  # move this shell (and anything left) back to the root group, then remove the budget group
+  [ -n "$CG" ] && cpu_budget_remove "$CG"
 }
 trap cleanup EXIT
 
@@ -99,13 +97,9 @@ fi
 # --- CPU budget: this shell and everything it starts from here on
 BUDGET="none (BENCH_CPUS=0)"
 if [ "$BENCH_CPUS" != 0 ]; then
-  [ -d /sys/fs/cgroup/cpu ] || { echo "no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (BENCH_CPUS=0 runs without a budget)" >&2; exit 1; }
-  mkdir "$CG"
-  echo 10000 > "$CG/cpu.cfs_period_us"
-  echo "$(python3 -c "print(int($BENCH_CPUS * 10000))")" > "$CG/cpu.cfs_quota_us"
-  echo 262144 > "$CG/cpu.shares"
-  echo $$ > "$CG/cgroup.procs"
-  BUDGET="$BENCH_CPUS core(s): cgroup v1 cpu.cfs_quota_us $(cat "$CG/cpu.cfs_quota_us") per $(cat "$CG/cpu.cfs_period_us") us, cpu.shares 262144"
+  CG="$(cpu_budget_create "stickyring-l3-$TAG" "$BENCH_CPUS" 10000)" || { echo "(BENCH_CPUS=0 runs without a budget)" >&2; exit 1; }
+  cpu_budget_enter "$CG" $$
+  BUDGET="$BENCH_CPUS core(s): $(cpu_budget_describe "$CG")"
 fi
 
 # --- topology

@@ -201,6 +201,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--role", paramLabel = "ROLE", defaultValue = "all", description = "all (one server type), edge (clients, reads; forwards sends) or writer (owns sequencing and commits; never given clients); edge and writer need --zk, postgresql:// and nats:// (default: ${DEFAULT-VALUE})")
     String role;
 
+    @Option(names = "--forward-window", defaultValue = "4", description = "Batch requests kept outstanding per writer for the sends this node forwards (edge, or role all in a cluster); sends made while all are out wait and leave together in the next one, 1..1024 (default: ${DEFAULT-VALUE})")
+    int forwardWindow;
+
     @Override
     public Integer call() throws Exception {
         NodeCommand self = config.resolve(NodeCommand::new);
@@ -306,6 +309,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.groupsPerMinute = groupsPerMinute;
             b.maxGroupsPerUser = maxGroupsPerUser;
             b.role = NodeRole.parse(role);
+            b.forwardWindow = forwardWindow;
         }).build();
     }
 

@@ -109,6 +109,16 @@ class NodeCommandTest {
         assertThat(run("--help")).contains("--role");
     }
 
+    @Test
+    void forwardWindowDefaultsToFourAndIsBounded() throws Exception {
+        String[] base = {"--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()};
+        assertThat(parse(base).toConfig().forwardWindow()).isEqualTo(io.stickyring.chat.cluster.OwnerRoutedStore.DEFAULT_WINDOW).isEqualTo(4);
+        assertThat(parse(concat(base, "--forward-window", "32")).toConfig().forwardWindow()).isEqualTo(32);
+        assertThat(run(concat(base, "--forward-window", "0"))).startsWith("2:").contains("forward window (0) must be in [1, 1024]");
+        assertThat(run(concat(base, "--forward-window", "1025"))).startsWith("2:").contains("forward window (1025)");
+        assertThat(run("--help")).contains("--forward-window");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

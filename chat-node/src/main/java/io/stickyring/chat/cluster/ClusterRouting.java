@@ -69,7 +69,7 @@ public final class ClusterRouting {
     private final ExecutorService replies;
 
     private ClusterRouting(NodeRole role, String nodeId, ZkSettings zk, NatsConfig natsConfig, MessageStore local,
-                           Duration timeout) {
+                           Duration timeout, int window) {
         this.role = role;
         this.nodeId = nodeId;
         this.zk = zk;
@@ -98,7 +98,7 @@ public final class ClusterRouting {
             return t;
         });
         this.ring = new WriterRing(zk);
-        this.store = new OwnerRoutedStore(local, ring, nats, natsConfig.prefix(), role.commits() ? nodeId : null, timeout,
+        this.store = new OwnerRoutedStore(local, ring, nats, natsConfig.prefix(), role.commits() ? nodeId : null, timeout, window,
                 this::stopTakingRequests, this::closeTransport);
     }
 
@@ -108,7 +108,12 @@ public final class ClusterRouting {
      * The writer's znode is created later, by {@link #registerWriter}, once the node is bound.
      */
     public static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local) {
-        ClusterRouting r = new ClusterRouting(role, nodeId, zk, nats, local, REQUEST_TIMEOUT);
+        return start(role, nodeId, zk, nats, local, OwnerRoutedStore.DEFAULT_WINDOW);
+    }
+
+    /** As {@link #start(NodeRole, String, ZkSettings, NatsConfig, MessageStore)} with {@code window} batch requests outstanding per writer. */
+    public static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local, int window) {
+        ClusterRouting r = new ClusterRouting(role, nodeId, zk, nats, local, REQUEST_TIMEOUT, window);
         try {
             if (role.commits()) {
                 r.subscribe(nats.prefix());

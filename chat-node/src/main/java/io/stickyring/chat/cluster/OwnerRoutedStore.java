@@ -52,7 +52,11 @@ public final class OwnerRoutedStore implements MessageStore {
     private final Runnable afterLocalClose;
     private final ConcurrentHashMap<String, Outbox> outboxes = new ConcurrentHashMap<>();
     /** Batch requests outstanding per writer before further appends wait and travel together. */
-    static final int MAX_IN_FLIGHT = 4;
+    private final int window;
+    /** The default of {@code window} ({@code --forward-window}). */
+    public static final int DEFAULT_WINDOW = 4;
+    /** The largest {@code window} accepted. */
+    public static final int MAX_WINDOW = 1024;
     /** Most appends in one batch request (also bounded by half of NATS' max payload). */
     static final int MAX_BATCH = 256;
 
@@ -60,9 +64,14 @@ public final class OwnerRoutedStore implements MessageStore {
      * @param selfWriterId this node's writer id when it commits ({@code role all/writer}), else null
      * @param beforeLocalClose stops taking requests (writer registration, responder subscription)
      * @param afterLocalClose  runs once the local store has completed its queued writes (ring, NATS)
+     * @param window           batch requests outstanding per writer (1..{@link #MAX_WINDOW})
      */
     public OwnerRoutedStore(MessageStore local, WriterRing writers, Connection nats, String prefix, String selfWriterId,
-                            Duration timeout, Runnable beforeLocalClose, Runnable afterLocalClose) {
+                            Duration timeout, int window, Runnable beforeLocalClose, Runnable afterLocalClose) {
+        if (window < 1 || window > MAX_WINDOW) {
+            throw new IllegalArgumentException("forward window (" + window + ") must be in [1, " + MAX_WINDOW + "]");
+        }
+        this.window = window;
         this.local = local;
         this.writers = writers;
         this.nats = nats;
@@ -140,7 +149,7 @@ public final class OwnerRoutedStore implements MessageStore {
     }
 
     /**
-     * The appends waiting for one writer. Up to {@link #MAX_IN_FLIGHT} batch requests are outstanding
+     * The appends waiting for one writer. Up to {@code window} batch requests are outstanding
      * at a time; an append that finds a free slot leaves at once (no added latency when idle), the
      * others wait for the next reply and leave together as one NATS message (a JSON array of up to
      * {@link #MAX_BATCH} requests), so under load one request, one wake-up of the writer and one
@@ -166,7 +175,7 @@ public final class OwnerRoutedStore implements MessageStore {
         /** Publishes batches while a slot is free (caller holds the lock). */
         private void drain() {
             long maxBytes = Math.max(1024, nats.getMaxPayload() / 2);
-            while (inFlight < MAX_IN_FLIGHT && !queue.isEmpty()) {
+            while (inFlight < window && !queue.isEmpty()) {
                 List<Pending> batch = new ArrayList<>();
                 List<byte[]> bodies = new ArrayList<>();
                 long bytes = 0;

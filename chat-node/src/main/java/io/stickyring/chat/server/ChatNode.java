@@ -77,7 +77,7 @@ public final class ChatNode implements AutoCloseable {
                 : StartupException.forFlag("--store", () -> MessageStores.open(config.store(), config.commitMaxBatch(), metrics));
         try {
             this.routing = config.routesAppends() ? ClusterRouting.start(config.role(), config.nodeId(), config.zkSettings(),
-                    NatsConfig.parse(config.bus()), opened) : null;
+                    NatsConfig.parse(config.bus()), opened, config.forwardWindow()) : null;
         } catch (RuntimeException e) {
             opened.close();
             throw e;

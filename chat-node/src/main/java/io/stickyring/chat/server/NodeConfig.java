@@ -2,6 +2,7 @@ package io.stickyring.chat.server;
 
 import io.stickyring.chat.auth.TokenSettings;
 import io.stickyring.chat.cluster.NodeRole;
+import io.stickyring.chat.cluster.OwnerRoutedStore;
 import io.stickyring.membership.zk.ZkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ public record NodeConfig(
         Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
         Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
         Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser,
-        NodeRole role, TrustedProxies trustedProxies) {
+        NodeRole role, TrustedProxies trustedProxies, int forwardWindow) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -99,6 +100,7 @@ public record NodeConfig(
         }
         requireRange("max groups per user", maxGroupsPerUser, 1, 1_000_000);
         Objects.requireNonNull(trustedProxies, "trusted proxies");
+        requireRange("forward window", forwardWindow, 1, OwnerRoutedStore.MAX_WINDOW);
         secret = secret == null ? null : secret.clone();
     }
 
@@ -208,6 +210,8 @@ public record NodeConfig(
         public NodeRole role = NodeRole.ALL;
         /** Peers whose PROXY header is accepted (with {@link #acceptProxyProtocol}); loopback by default. */
         public TrustedProxies trustedProxies = TrustedProxies.parse(TrustedProxies.DEFAULT);
+        /** Batch requests a node keeps outstanding per writer for the sends it forwards. */
+        public int forwardWindow = OwnerRoutedStore.DEFAULT_WINDOW;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -231,7 +235,7 @@ public record NodeConfig(
                     zk, cluster, weight, zone, zkSettings,
                     publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
                     insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile,
-                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role, trustedProxies);
+                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role, trustedProxies, forwardWindow);
         }
     }
 }

@@ -25,12 +25,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Batched forwarding (real PostgreSQL, NATS, ZooKeeper, in process): an edge keeps at most
- * {@link OwnerRoutedStore#MAX_IN_FLIGHT} batch requests outstanding per writer, and the appends made
+ * Batched forwarding (real PostgreSQL, NATS, ZooKeeper, in process): an edge keeps at most its
+ * window ({@code --forward-window}) of batch requests outstanding per writer, and the appends made
  * meanwhile travel together. The writer's store is held shut until the edge has queued every
  * append, so the batching is deterministic. Checked: every append acked once, per sender and
  * conversation seq follows send order, seq dense, every inbox dense, and the writer answered far
@@ -81,8 +82,9 @@ class OwnerBatchTest {
         }
     }
 
-    @Test
-    void appendsMadeWhileRequestsAreOutstandingTravelTogetherInOrder() throws Exception {
+    @ParameterizedTest(name = "window {0}")
+    @ValueSource(ints = {1, OwnerRoutedStore.DEFAULT_WINDOW, 9})
+    void appendsMadeWhileRequestsAreOutstandingTravelTogetherInOrder(int window) throws Exception {
         String schema = PostgresTestSchemas.newSchema();
         NatsConfig nats = NatsConfig.parse(NatsTestServer.SHARED + "?prefix=" + NatsTestServer.uniquePrefix());
         ClusterRouting edge = null;
@@ -93,7 +95,7 @@ class OwnerBatchTest {
                 GatedStore gated = new GatedStore(new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
                 writer = ClusterRouting.start(NodeRole.WRITER, "w", settings, nats, gated);
                 writer.registerWriter("127.0.0.1", 1, 1, "", "test");
-                edge = ClusterRouting.start(NodeRole.EDGE, "e", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")));
+                edge = ClusterRouting.start(NodeRole.EDGE, "e", settings, nats, new PostgresMessageStore(PostgresTestSchemas.config(schema, "")), window);
                 WriterRing ring = edge.ring();
                 await().atMost(Duration.ofSeconds(20)).until(() -> ring.current().isPresent());
 
@@ -112,10 +114,10 @@ class OwnerBatchTest {
                         futures.add(edge.store().append(r));
                     }
                 }
-                // MAX_IN_FLIGHT requests reached the writer (each with the appends queued so far);
+                // `window` requests reached the writer (each with the appends queued so far);
                 // everything else waits at the edge for a reply.
                 ClusterRouting w = writer;
-                await().atMost(Duration.ofSeconds(20)).until(() -> w.batchesAnswered.get() == OwnerRoutedStore.MAX_IN_FLIGHT);
+                await().atMost(Duration.ofSeconds(20)).until(() -> w.batchesAnswered.get() == window);
                 assertThat(gated.held()).isEqualTo((int) writer.batchedAppends.get()).isLessThan(sent.size());
                 gated.open();
 
@@ -139,9 +141,9 @@ class OwnerBatchTest {
                     assertThat(inbox).extracting(InboxEntry::cursor).containsExactlyElementsOf(range(inbox.size()));
                 }
                 assertThat(writer.batchedAppends.get()).isEqualTo(sent.size());
-                // Everything after the first MAX_IN_FLIGHT requests left in batches of up to MAX_BATCH.
+                // Everything after the first `window` requests left in batches of up to MAX_BATCH.
                 assertThat(writer.batchesAnswered.get()).isLessThanOrEqualTo(
-                        OwnerRoutedStore.MAX_IN_FLIGHT + 2L * (sent.size() / OwnerRoutedStore.MAX_BATCH + 1));
+                        window + 2L * (sent.size() / OwnerRoutedStore.MAX_BATCH + 1));
             } finally {
                 for (ClusterRouting r : new ClusterRouting[] {edge, writer}) {
                     if (r != null) {
