@@ -29,7 +29,7 @@ public final class MemberKeepalive {
     private final ChannelOption<Object>[] options;
     private final Object[] values;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public MemberKeepalive(Duration delay, List<ChannelOption<?>> options, List<Object> values) {
         if (options.size() != values.size()) {
             throw new IllegalArgumentException("options (" + options.size() + ") and values (" + values.size() + ") differ in number");
