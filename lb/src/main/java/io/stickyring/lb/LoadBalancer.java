@@ -292,7 +292,7 @@ public final class LoadBalancer implements AutoCloseable {
     private Bootstrap backendTemplate() {
         Bootstrap b = new Bootstrap();
         if (transport.kind() == io.stickyring.cli.TransportKind.EPOLL) {
-            b.channelFactory(new io.stickyring.lb.proxy.MemberChannelFactory()); // AF_INET sockets for IPv4 members
+            b.channelFactory(new io.stickyring.lb.proxy.MemberChannelFactory(transport)); // AF_INET sockets for IPv4 members
         } else {
             b.channel(transport.socketChannel());
         }

@@ -68,7 +68,7 @@ class KeepaliveArmerTest {
 
     /** A connected member-like channel on {@code loop}, wrapped in a ProxyConnection as the LB makes them. */
     private ProxyConnection connection(EventLoop loop) throws Exception {
-        MemberConnector c = new MemberConnector(new Bootstrap().channelFactory(new MemberChannelFactory()));
+        MemberConnector c = new MemberConnector(new Bootstrap().channelFactory(new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL))));
         ChannelFuture f = loop.submit(() -> c.connect(loop, new ChannelInboundHandlerAdapter(),
                 new InetSocketAddress("127.0.0.1", server.getLocalPort()))).get(10, TimeUnit.SECONDS);
         accepted.add(server.accept());

@@ -150,7 +150,7 @@ class MemberConnectorTest {
 
     @Test
     void anIpv4MemberGetsAnAfInetSocketWithoutTheDualStackSetsockopt() throws Exception {
-        Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory()));
+        Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL))));
         ChannelFuture f = connectOnLoop(new MemberConnector(t), new ChannelInboundHandlerAdapter(),
                 new InetSocketAddress("127.0.0.1", server.getLocalPort()));
         try (Socket accepted = server.accept()) {
@@ -176,7 +176,7 @@ class MemberConnectorTest {
         }
         try (s6) {
             s6.setSoTimeout(10_000);
-            Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory()));
+            Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL))));
             ChannelFuture f = connectOnLoop(new MemberConnector(t), new ChannelInboundHandlerAdapter(),
                     new InetSocketAddress(v6, s6.getLocalPort()));
             try (Socket accepted = s6.accept()) {
