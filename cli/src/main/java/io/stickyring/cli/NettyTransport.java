@@ -1,5 +1,6 @@
 package io.stickyring.cli;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -83,6 +84,25 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
             }
         }
         return new NettyTransport(TransportKind.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    /**
+     * A client socket channel for a connect to {@code remote}. On epoll an IPv4 address gets an AF_INET
+     * socket: Netty's default is a dual-stack AF_INET6 one, which costs an extra setsockopt
+     * (IPV6_V6ONLY) per socket. Other transports and addresses: the transport's default channel.
+     */
+    public Channel newSocketChannel(java.net.SocketAddress remote) {
+        if (kind == TransportKind.EPOLL) {
+            if (remote instanceof java.net.InetSocketAddress a && a.getAddress() instanceof java.net.Inet4Address) {
+                return new EpollSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET);
+            }
+            return new EpollSocketChannel();
+        }
+        try {
+            return socketChannel.getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new io.netty.channel.ChannelException("cannot make a " + socketChannel.getSimpleName(), e);
+        }
     }
 
     /** True for epoll and io_uring: SO_REUSEPORT and the per-socket Linux TCP options below work. */

@@ -26,6 +26,7 @@ import io.stickyring.lb.nft.NftDataPlane;
 import io.stickyring.lb.proxy.CloseLog;
 import io.stickyring.lb.proxy.ConnectionLimiter;
 import io.stickyring.lb.proxy.ProxyConnection;
+import io.stickyring.lb.proxy.MemberKeepalive;
 import io.stickyring.lb.proxy.ProxyContext;
 import io.stickyring.lb.proxy.ProxyInitializer;
 import io.stickyring.cli.NettyTransport;
@@ -123,7 +124,7 @@ public final class LoadBalancer implements AutoCloseable {
         ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
                 config.acceptRatePerIp(), System::nanoTime);
         this.proxy = new ProxyContext(config, router, keyFunction, limiter, metrics, new CloseLog(config.closeLogSample()),
-                backendTemplate());
+                backendTemplate(), memberKeepalive(config, transport));
         this.initializer = new ProxyInitializer(proxy);
         this.health = config.healthCheck() == HealthCheckMode.NONE ? null
                 : new HealthChecker(config, router, control, ioGroup, transport.socketChannel());
@@ -289,7 +290,13 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private Bootstrap backendTemplate() {
-        Bootstrap b = new Bootstrap().channel(transport.socketChannel())
+        Bootstrap b = new Bootstrap();
+        if (transport.kind() == io.stickyring.cli.TransportKind.EPOLL) {
+            b.channelFactory(new io.stickyring.lb.proxy.MemberChannelFactory(transport)); // AF_INET sockets for IPv4 members
+        } else {
+            b.channel(transport.socketChannel());
+        }
+        b
                 .option(ChannelOption.AUTO_READ, false)
                 // 0: no Netty timeout task per connect; FrontendHandler's ConnectTimer applies --connect-timeout
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0);
@@ -326,16 +333,54 @@ public final class LoadBalancer implements AutoCloseable {
             }
             return;
         }
+        if (transport.nativeLinux()) {
+            // Member sockets on epoll and io_uring: Netty's socket config turns TCP_NODELAY on in its
+            // constructor, so setting it again is a second identical setsockopt per connect. The keepalive
+            // timers and TCP_USER_TIMEOUT are set later, only on connections that live long enough
+            // (memberKeepalive). docs/lb.md, "System calls per connection".
+            if (!io.netty.util.internal.PlatformDependent.canEnableTcpNoDelayByDefault()) {
+                set.accept(ChannelOption.TCP_NODELAY, true);
+            }
+            return;
+        }
         set.accept(ChannelOption.TCP_NODELAY, true);
         set.accept(ChannelOption.SO_KEEPALIVE, true);
-        if (transport.nativeLinux()) {
-            set.accept(transport.tcpKeepIdle(), (int) config.keepaliveIdle().toSeconds());
-            set.accept(transport.tcpKeepIntvl(), (int) config.keepaliveInterval().toSeconds());
-            set.accept(transport.tcpKeepCnt(), config.keepaliveCount());
-            if (!config.tcpUserTimeout().isZero()) {
-                set.accept(transport.tcpUserTimeout(), (int) config.tcpUserTimeout().toMillis());
-            }
+    }
+
+    /**
+     * The member sockets' dead-peer timers on native transports, set {@link MemberKeepalive#delay()}
+     * after the connect by a per-loop armer instead of before it: min(1 s, keepalive idle / 2, user
+     * timeout / 2). Below the idle time, so detection is as early as before (see MemberKeepalive);
+     * connections shorter than the delay skip 5 setsockopt calls. NIO sets SO_KEEPALIVE in the template.
+     */
+    static MemberKeepalive memberKeepalive(LbConfig config, NettyTransport transport) {
+        if (!transport.nativeLinux()) {
+            return MemberKeepalive.NONE;
         }
+        java.time.Duration delay = java.time.Duration.ofSeconds(1);
+        delay = min(delay, config.keepaliveIdle().dividedBy(2));
+        List<ChannelOption<?>> options = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        // SO_KEEPALIVE first and TCP_KEEPIDLE last: setting the idle time on a socket with keepalive on
+        // arms the first probe idle after the last segment received, as if set at connect
+        options.add(ChannelOption.SO_KEEPALIVE);
+        values.add(true);
+        options.add(transport.tcpKeepIntvl());
+        values.add((int) config.keepaliveInterval().toSeconds());
+        options.add(transport.tcpKeepCnt());
+        values.add(config.keepaliveCount());
+        if (!config.tcpUserTimeout().isZero()) {
+            options.add(transport.tcpUserTimeout());
+            values.add((int) config.tcpUserTimeout().toMillis());
+            delay = min(delay, config.tcpUserTimeout().dividedBy(2));
+        }
+        options.add(transport.tcpKeepIdle());
+        values.add((int) config.keepaliveIdle().toSeconds());
+        return new MemberKeepalive(delay, options, values);
+    }
+
+    private static java.time.Duration min(java.time.Duration a, java.time.Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** Linux setsockopt levels and names (uapi socket.h, tcp.h) for options Netty's server config lacks. */

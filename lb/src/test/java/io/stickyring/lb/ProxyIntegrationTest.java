@@ -596,6 +596,9 @@ class ProxyIntegrationTest {
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.member()).isEqualTo("b1");
             var conn = lb.proxy().openConnections().iterator().next();
+            // the member socket's timers are set by the loop's KeepaliveArmer, at most 1 s after the connect
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    conn.backendChannel().config().getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE));
             for (io.netty.channel.Channel ch : List.of(conn.frontendChannel(), conn.backendChannel())) {
                 var cfg = ch.config();
                 assertThat(cfg.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT)).isEqualTo(17_000);
@@ -607,6 +610,30 @@ class ProxyIntegrationTest {
                 assertThat(cfg.getOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE)).isTrue();
             }
         }
+    }
+
+    @Test
+    void memberSocketsSetNoOptionBeforeTheConnectThatNettyOrTheArmerSets() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
+        backends(1);
+        LoadBalancer lb = h.start(b -> {
+            b.tcpUserTimeout = Duration.ofSeconds(17);
+            b.keepaliveIdle = Duration.ofSeconds(33);
+        });
+        // per member connect: no second TCP_NODELAY (Netty's epoll config sets it when it makes the
+        // channel) and no keepalive or user timeout (set later, only on connections that live long enough)
+        var options = lb.proxy().backendTemplate.config().options().keySet();
+        assertThat(options).doesNotContain(io.netty.channel.ChannelOption.TCP_NODELAY,
+                io.netty.channel.ChannelOption.SO_KEEPALIVE, io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE,
+                io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT,
+                io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT);
+        assertThat(lb.proxy().backendTemplate.config().channelFactory())
+                .isInstanceOf(io.stickyring.lb.proxy.MemberChannelFactory.class);
+        var keepalive = lb.proxy().memberKeepalive();
+        assertThat(keepalive.options()).containsExactly(io.netty.channel.ChannelOption.SO_KEEPALIVE,
+                io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT,
+                io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE);
+        assertThat(keepalive.delay()).isEqualTo(Duration.ofSeconds(1)); // min(1 s, 33 s / 2, 17 s / 2)
     }
 
     @Test

@@ -108,6 +108,8 @@ class TransportTest {
             c.member();
             await().atMost(Duration.ofSeconds(5)).until(() -> lb.proxy().openConnections().size() == 1);
             ProxyConnection conn = lb.proxy().openConnections().iterator().next();
+            // the member socket's timers are set by the loop's KeepaliveArmer, at most 1 s after the connect
+            await().atMost(Duration.ofSeconds(10)).until(() -> conn.backendChannel().config().getOption(ChannelOption.SO_KEEPALIVE));
             for (Channel ch : List.of(conn.frontendChannel(), conn.backendChannel())) {
                 assertThat(ch.config().getOption(IoUringChannelOption.TCP_KEEPIDLE)).isEqualTo(33);
                 assertThat(ch.config().getOption(IoUringChannelOption.TCP_USER_TIMEOUT)).isEqualTo(17_000);

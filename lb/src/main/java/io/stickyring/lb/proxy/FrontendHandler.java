@@ -174,6 +174,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (pendingEof) {
             clientEof();
         }
+        if (px.keepalive.enabled() && backend.isActive()) {
+            // dead-member timers only for connections that live past the delay (MemberKeepalive)
+            px.keepaliveArmer(ctx.channel().eventLoop()).add(conn);
+        }
         if (ctx.channel().isActive() && backend.isActive()) {
             // from here on both sides read on their own; pressure turns autoRead off (see class comment)
             ctx.channel().config().setAutoRead(true);
@@ -317,6 +321,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Runs once, on the event loop, when the client channel has closed (from channelInactive). */
     private void onClosed() {
         conn.finished = true;
+        if (conn.timerList != null) {
+            conn.timerList.remove(conn); // its connect deadline or its keepalive arming: nothing left to do
+        }
         if (pending != null) {
             pending.forEach(ReferenceCountUtil::release);
             pending = null;

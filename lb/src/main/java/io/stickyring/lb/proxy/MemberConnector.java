@@ -65,7 +65,7 @@ final class MemberConnector {
      * @throws ChannelException if the socket cannot be made at all (typically EMFILE: no descriptors left)
      */
     ChannelFuture connect(EventLoop loop, ChannelHandler handler, SocketAddress remote) {
-        Channel ch = newChannel(handler);
+        Channel ch = newChannel(handler, remote);
         ChannelFuture reg = loop.register(ch);
         if (reg.isDone()) {
             // the usual case: we are on the loop, so registration has completed inline
@@ -89,10 +89,19 @@ final class MemberConnector {
      * @throws ChannelException if the socket cannot be made at all (typically EMFILE: no descriptors left)
      */
     Channel newChannel(ChannelHandler handler) {
+        return newChannel(handler, null);
+    }
+
+    /**
+     * As {@link #newChannel(ChannelHandler)}, for a connect to {@code remote}: a {@link MemberChannelFactory}
+     * makes the socket in the address's family.
+     */
+    Channel newChannel(ChannelHandler handler, SocketAddress remote) {
         if (factory == null) {
             throw new IllegalStateException("member bootstrap template has no channel factory");
         }
-        Channel ch = factory.newChannel(); // ChannelException: the LB could not make a socket
+        // ChannelException: the LB could not make a socket
+        Channel ch = remote != null && factory instanceof MemberChannelFactory m ? m.newChannel(remote) : factory.newChannel();
         try {
             ch.pipeline().addLast(handler);
             for (int i = 0; i < options.length; i++) {

@@ -50,11 +50,12 @@ public final class ProxyConnection implements TrackedConnection {
     boolean memberEof;
     long bytesToMember;
     long bytesFromMember;
-    // the member connect in flight, in its loop's ConnectTimer list (event loop only)
-    ProxyConnection connectPrev;
-    ProxyConnection connectNext;
-    long connectDeadline;
-    boolean connectQueued;
+    // links in one of its loop's LoopTimerLists (event loop only): the ConnectTimer while the member
+    // connect is in flight, then the KeepaliveArmer until the member socket's keepalive is armed
+    ProxyConnection timerPrev;
+    ProxyConnection timerNext;
+    long timerDeadline;
+    LoopTimerList timerList;
 
     ProxyConnection(Channel frontend) {
         this.frontend = frontend;

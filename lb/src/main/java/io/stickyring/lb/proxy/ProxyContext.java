@@ -31,10 +31,20 @@ public final class ProxyContext {
     /** One member connect timer per event loop (--connect-timeout), made on the loop's first connect. */
     private final ConcurrentHashMap<EventLoop, ConnectTimer> connectTimers = new ConcurrentHashMap<>();
     private final long connectTimeoutNanos;
+    /** The member sockets' dead-peer timers, set by one {@link KeepaliveArmer} per event loop. */
+    final MemberKeepalive keepalive;
+    private final ConcurrentHashMap<EventLoop, KeepaliveArmer> armers = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
 
     public ProxyContext(LbConfig config, Router router, KeyFunction keyFunction, ConnectionLimiter limiter,
                         LbMetrics metrics, CloseLog closeLog, Bootstrap backendTemplate) {
+        this(config, router, keyFunction, limiter, metrics, closeLog, backendTemplate, MemberKeepalive.NONE);
+    }
+
+    /** {@code keepalive}: the member socket options set {@link MemberKeepalive#delay()} after the connect. */
+    public ProxyContext(LbConfig config, Router router, KeyFunction keyFunction, ConnectionLimiter limiter,
+                        LbMetrics metrics, CloseLog closeLog, Bootstrap backendTemplate, MemberKeepalive keepalive) {
+        this.keepalive = keepalive;
         this.config = config;
         this.router = router;
         this.keyFunction = keyFunction;
@@ -50,6 +60,17 @@ public final class ProxyContext {
     ConnectTimer connectTimer(EventLoop loop) {
         ConnectTimer t = connectTimers.get(loop);
         return t != null ? t : connectTimers.computeIfAbsent(loop, l -> new ConnectTimer(l, connectTimeoutNanos));
+    }
+
+    /** The member sockets' dead-peer timers and the delay after the connect at which they are set. */
+    public MemberKeepalive memberKeepalive() {
+        return keepalive;
+    }
+
+    /** The keepalive armer of {@code loop}, made on the loop's first connection. */
+    KeepaliveArmer keepaliveArmer(EventLoop loop) {
+        KeepaliveArmer a = armers.get(loop);
+        return a != null ? a : armers.computeIfAbsent(loop, l -> new KeepaliveArmer(l, keepalive));
     }
 
     void opened(ProxyConnection c) {

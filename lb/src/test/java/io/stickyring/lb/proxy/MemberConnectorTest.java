@@ -62,7 +62,11 @@ class MemberConnectorTest {
     }
 
     private Bootstrap template() {
-        return new Bootstrap().channel(EpollSocketChannel.class)
+        return template(new Bootstrap().channel(EpollSocketChannel.class));
+    }
+
+    private static Bootstrap template(Bootstrap b) {
+        return b
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -142,5 +146,61 @@ class MemberConnectorTest {
             assertThat(events).noneMatch(e -> e instanceof ChannelOutputShutdownEvent);
             ch.close().sync();
         }
+    }
+
+    @Test
+    void anIpv4MemberGetsAnAfInetSocketWithoutTheDualStackSetsockopt() throws Exception {
+        Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL))));
+        ChannelFuture f = connectOnLoop(new MemberConnector(t), new ChannelInboundHandlerAdapter(),
+                new InetSocketAddress("127.0.0.1", server.getLocalPort()));
+        try (Socket accepted = server.accept()) {
+            assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(f.isSuccess()).isTrue();
+            // an AF_INET socket is listed in /proc/net/tcp; Netty's default (AF_INET6, IPV6_V6ONLY cleared)
+            // in /proc/net/tcp6
+            assertThat(socketTable(f.channel())).isEqualTo("tcp");
+            assertThat(accepted.getPort()).isEqualTo(((InetSocketAddress) f.channel().localAddress()).getPort());
+            f.channel().close().sync();
+        }
+    }
+
+    @Test
+    void anIpv6MemberKeepsAnAfInet6Socket() throws Exception {
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("::1");
+        ServerSocket s6;
+        try {
+            s6 = new ServerSocket(0, 50, v6);
+        } catch (java.io.IOException e) {
+            Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        try (s6) {
+            s6.setSoTimeout(10_000);
+            Bootstrap t = template(new Bootstrap().channelFactory(new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL))));
+            ChannelFuture f = connectOnLoop(new MemberConnector(t), new ChannelInboundHandlerAdapter(),
+                    new InetSocketAddress(v6, s6.getLocalPort()));
+            try (Socket accepted = s6.accept()) {
+                assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(f.isSuccess()).isTrue();
+                assertThat(socketTable(f.channel())).isEqualTo("tcp6");
+                f.channel().close().sync();
+            }
+        }
+    }
+
+    /** "tcp" or "tcp6": which of /proc/self/net's tables lists the channel's socket (by inode). */
+    private static String socketTable(Channel ch) throws Exception {
+        int fd = ((EpollSocketChannel) ch).fd().intValue();
+        String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        String inode = link.substring(link.indexOf('[') + 1, link.indexOf(']'));
+        for (String table : List.of("tcp", "tcp6")) {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/net/" + table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 9 && f[9].equals(inode)) {
+                    return table;
+                }
+            }
+        }
+        throw new AssertionError("socket inode " + inode + " in neither /proc/self/net/tcp nor tcp6");
     }
 }
