@@ -55,13 +55,20 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
     }
 
     /**
-     * Call when {@code ch}'s peer has half-closed (its {@code ChannelInputShutdownEvent}) and the
-     * channel will still be written to: on epoll it keeps the channel's descriptor in the epoll set,
-     * which Netty 4.2.18 otherwise drops there and then fails the next write that has to wait
-     * ({@link io.netty.channel.epoll.EpollHalfClosure}). Other transports: nothing.
+     * Makes {@code ch} keep writing after its peer half-closes: on epoll it keeps the channel's
+     * descriptor in the epoll set, which Netty 4.2.18 otherwise drops once a half-closed socket has
+     * nothing left to read, failing the next write that has to wait
+     * ({@link io.netty.channel.epoll.EpollHalfClosure}). Free before the channel is registered (the
+     * LB calls it on every accepted and every member channel then), one {@code epoll_ctl} after;
+     * called again at the half-close it costs nothing. Other transports: nothing.
      */
     public static void keepWritableAfterHalfClose(io.netty.channel.Channel ch) {
         io.netty.channel.epoll.EpollHalfClosure.keepRegistered(ch);
+    }
+
+    /** Whether {@link #keepWritableAfterHalfClose} is in force on {@code ch} (epoll channels only). */
+    public static boolean keepsWritableAfterHalfClose(io.netty.channel.Channel ch) {
+        return io.netty.channel.epoll.EpollHalfClosure.kept(ch);
     }
 
     public static NettyTransport select(TransportKind kind) {
@@ -93,10 +100,10 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
      */
     public Channel newSocketChannel(java.net.SocketAddress remote) {
         if (kind == TransportKind.EPOLL) {
-            if (remote instanceof java.net.InetSocketAddress a && a.getAddress() instanceof java.net.Inet4Address) {
-                return new EpollSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET);
-            }
-            return new EpollSocketChannel();
+            EpollSocketChannel ch = remote instanceof java.net.InetSocketAddress a && a.getAddress() instanceof java.net.Inet4Address
+                    ? new EpollSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET) : new EpollSocketChannel();
+            keepWritableAfterHalfClose(ch); // before registration: no system call
+            return ch;
         }
         try {
             return socketChannel.getConstructor().newInstance();

@@ -243,11 +243,30 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
+    /**
+     * On each listener, ahead of Netty's acceptor: every accepted client channel, before it is
+     * registered, keeps writing after its client half-closes ({@link NettyTransport#keepWritableAfterHalfClose};
+     * at that point it costs no system call).
+     */
+    private static final io.netty.channel.ChannelHandler ACCEPTED = new AcceptedChannels();
+
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class AcceptedChannels extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                NettyTransport.keepWritableAfterHalfClose(child);
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child, boolean reusePort) {
         ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
+                .handler(ACCEPTED)
                 .childHandler(initializer);
         if (reusePort) {
             sb.option(UnixChannelOption.SO_REUSEPORT, true);

@@ -370,6 +370,24 @@ class ProxyIntegrationTest {
     }
 
     /**
+     * The half-close workaround rides on each channel's registration (no extra system call): both the
+     * accepted client channel and the member channel carry it from the start, before any FIN.
+     */
+    @Test
+    void proxiedChannelsCarryTheHalfCloseWorkaroundFromTheirRegistration() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
+        backends(1);
+        LoadBalancer lb = h.start(b -> { });
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            assertThat(c.echo("hello")).isEqualTo("hello");
+            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(conn -> {
+                assertThat(io.stickyring.cli.NettyTransport.keepsWritableAfterHalfClose(conn.frontendChannel())).as("client channel").isTrue();
+                assertThat(io.stickyring.cli.NettyTransport.keepsWritableAfterHalfClose(conn.backendChannel())).as("member channel").isTrue();
+            });
+        }
+    }
+
+    /**
      * The mirror case: the member half-closes first, then the client uploads more than the socket
      * buffers hold to a member that reads slowly, so the LB must wait for the member to drain after
      * the member's FIN: every byte arrives (the same Netty 4.2.18 epoll defect, on the member socket).

@@ -18,10 +18,11 @@ import java.io.UncheckedIOException;
  * must wait for the socket to drain asks for {@code EPOLLOUT} and fails; a client whose request and
  * FIN arrive before the member connect completes fails at once, when reading is turned on.
  *
- * <p>The workaround keeps {@code EPOLLERR} in the interest of a half-closed channel: the kernel
+ * <p>The workaround keeps {@code EPOLLERR} in the interest of every proxied channel: the kernel
  * reports errors and hang-ups whatever the mask says, so the flag changes no event, but the interest
- * is never empty and the descriptor stays in the set. Cost: one {@code epoll_ctl} per half-closed
- * channel, none for others.
+ * is never empty and the descriptor stays in the set. Set before the channel is registered it rides
+ * on the registration's own {@code EPOLL_CTL_ADD} and costs no system call; set later, one
+ * {@code epoll_ctl}.
  */
 public final class EpollHalfClosure {
 
@@ -30,15 +31,21 @@ public final class EpollHalfClosure {
 
     /**
      * Keeps {@code ch} in its epoll set (see the class comment); a no-op for channels of other
-     * transports and for closed or unregistered ones. Event loop only.
+     * transports and for closed ones. Before registration: any thread that owns the new channel;
+     * after: its event loop only.
      */
     public static void keepRegistered(Channel ch) {
-        if (ch instanceof AbstractEpollChannel ep && ep.isRegistered() && ep.isOpen()) {
+        if (ch instanceof AbstractEpollChannel ep && ep.isOpen()) {
             try {
                 ep.setFlag(Native.EPOLLERR);
             } catch (IOException | UncheckedIOException e) {
                 ch.close();
             }
         }
+    }
+
+    /** Whether {@link #keepRegistered} applies to {@code ch} (an epoll channel with EPOLLERR in its interest). */
+    public static boolean kept(Channel ch) {
+        return ch instanceof AbstractEpollChannel ep && ep.isFlagSet(Native.EPOLLERR);
     }
 }
