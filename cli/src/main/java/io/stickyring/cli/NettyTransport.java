@@ -58,9 +58,9 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
      * Makes {@code ch} keep writing after its peer half-closes: on epoll it keeps the channel's
      * descriptor in the epoll set, which Netty 4.2.18 otherwise drops once a half-closed socket has
      * nothing left to read, failing the next write that has to wait
-     * ({@link io.netty.channel.epoll.EpollHalfClosure}). Free before the channel is registered (the
-     * LB calls it on every accepted and every member channel then), one {@code epoll_ctl} after;
-     * called again at the half-close it costs nothing. Other transports: nothing.
+     * ({@link io.netty.channel.epoll.EpollHalfClosure}). Call it before the channel is registered,
+     * where it costs no system call: {@link #newSocketChannel} does for the channels it makes, the
+     * LB's listeners for every accepted channel. Other transports: nothing.
      */
     public static void keepWritableAfterHalfClose(io.netty.channel.Channel ch) {
         io.netty.channel.epoll.EpollHalfClosure.keepRegistered(ch);

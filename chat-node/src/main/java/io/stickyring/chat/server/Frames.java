@@ -58,12 +58,7 @@ public final class Frames {
 
     public static ObjectNode msg(StoredMessage m, long cursor) {
         ObjectNode n = frame(FrameTypes.MSG);
-        n.put("conv", m.conv());
-        n.put("seq", m.seq());
-        n.put("id", m.id());
-        n.put("from", m.from());
-        n.put("body", m.body());
-        n.put("ts", m.ts());
+        n.setAll(message(m));
         n.put("cursor", cursor);
         return n;
     }

@@ -56,8 +56,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // the client's later bytes are still to be written here (memberFinIsForwardedWhileTheClientKeepsSending)
-            io.stickyring.cli.NettyTransport.keepWritableAfterHalfClose(ctx.channel());
             conn.memberEof = true;
             if (conn.clientEof) {
                 conn.closeOnFlush(CloseReason.CLIENT);

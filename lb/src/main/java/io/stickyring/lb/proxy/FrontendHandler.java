@@ -249,8 +249,6 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // the member's answer is still to be written here (ProxyIntegrationTest: half-closed clients)
-            io.stickyring.cli.NettyTransport.keepWritableAfterHalfClose(ctx.channel());
             if (conn.connected) {
                 clientEof();
             } else {
