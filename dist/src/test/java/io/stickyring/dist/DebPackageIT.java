@@ -73,6 +73,7 @@ class DebPackageIT {
         for (String line : List.of(
                 "-rw-r--r-- root/root .* ./usr/share/stickyring/stickyring.jar",
                 "-rwxr-xr-x root/root .* ./usr/bin/stickyring",
+                "-rwxr-xr-x root/root .* ./usr/lib/stickyring/lb-cds",
                 "-rw-r--r-- root/root .* ./lib/systemd/system/stickyring-lb@.service",
                 "-rw-r--r-- root/root .* ./lib/systemd/system/stickyring-node@.service",
                 "-rw-r--r-- root/root .* ./lib/systemd/system/stickyring-zk@.service",
@@ -141,7 +142,7 @@ class DebPackageIT {
         assertThat(Files.readAllLines(log)).as("remove keeps state and user").isEmpty();
 
         assertThat(run(List.of("/bin/sh", control.resolve("postrm").toString(), "purge"), env).code()).isZero();
-        assertThat(Files.readAllLines(log)).containsExactly("rm -rf /var/lib/stickyring", "deluser --system --quiet stickyring",
+        assertThat(Files.readAllLines(log)).containsExactly("rm -rf /var/lib/stickyring /var/cache/stickyring", "deluser --system --quiet stickyring",
                 "delgroup --system --quiet stickyring");
     }
 

@@ -63,9 +63,19 @@ class SystemdUnitsTest {
                     "PrivateTmp=yes", "CapabilityBoundingSet=");
             assertThat(lines).as(unit + ": capabilities only through a drop-in").noneMatch(l -> l.startsWith("AmbientCapabilities="));
             assertThat(lines).as(unit + ": the jar where the .deb installs it")
-                    .anyMatch(l -> l.startsWith("ExecStart=/usr/bin/java $JAVA_OPTS -jar /usr/share/stickyring/stickyring.jar "));
+                    .anyMatch(l -> l.matches("ExecStart=/usr/bin/java \\$JAVA_OPTS (-XX:SharedArchiveFile=\\S+ )?-jar /usr/share/stickyring/stickyring\\.jar .+"));
             assertThat(lines).as(unit + ": JAVA_OPTS quoted").anyMatch(l -> l.matches("Environment=\"JAVA_OPTS=[^\"]+\""));
         }
+    }
+
+    @Test
+    void theLbWritesItsClassDataArchiveBeforeStartAndMapsIt() throws Exception {
+        List<String> lines = Files.readAllLines(UNITS.resolve("stickyring-lb@.service")).stream().map(String::trim).toList();
+        // the archive lives in the unit's own writable cache directory (ProtectSystem=strict), is written
+        // by the script the .deb installs (a failure must not stop the start: "-"), and is the one mapped
+        assertThat(lines).contains("CacheDirectory=stickyring",
+                "ExecStartPre=-/usr/lib/stickyring/lb-cds /var/cache/stickyring/lb.jsa");
+        assertThat(lines).anyMatch(l -> l.startsWith("ExecStart=/usr/bin/java $JAVA_OPTS -XX:SharedArchiveFile=/var/cache/stickyring/lb.jsa -jar "));
     }
 
     @Test
