@@ -16,7 +16,7 @@
 # Every load step is time-bounded (wrk -d): 3 rounds x 5 targets x 3 steps x SECONDS, plus warm-up.
 # stickyring runs with the launcher's LB JVM flags (./stickyring --print-lb-jvm-flags).
 #
-# Usage: [URING=0] [WARMUP=5] [JAR=path] [B_JAR=path] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
+# Usage: [URING=0] [WARMUP=5] [ROUNDS=3] [SKIP="nginx direct"] [HAPROXY_THREADS=2] [JAR=path] [B_JAR=path] [A_ARGS=..] [B_ARGS=..] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
 # JAR: the stickyring build measured (default dist/target/stickyring.jar). B_JAR: a second build (e.g. main
 # before a change), measured as target "stickyring-B" (epoll) in the same interleaved rounds.
 set -euo pipefail
@@ -75,18 +75,18 @@ wait_port "$BPORT"
 
 # --- stickyring: epoll, and io_uring when available (URING=0 leaves it out)
 LB_JVM="$("$ROOT/stickyring" --print-lb-jvm-flags)"
-start_lb() { # port admin transport [jar] [log name]
+start_lb() { # port admin transport [jar] [log name] [extra lb flags]
   # shellcheck disable=SC2086
   java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "${4:-$JAR}" lb \
     --listen "127.0.0.1:$1" --admin "127.0.0.1:$2" --backend "b1=127.0.0.1:$BPORT" --transport "$3" \
-    --io-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/stickyring-${5:-$3}.log" 2>&1 &
+    $(case " ${6:-} " in (*" --io-threads "*) ;; (*) echo --io-threads 2;; esac) --close-log-sample 0 --max-connections 1000000 ${6:-} > "$WORK/stickyring-${5:-$3}.log" 2>&1 &
   PIDS+=($!)
 }
-start_lb "$SPORT" "$SADMIN" epoll
+start_lb "$SPORT" "$SADMIN" epoll "$JAR" epoll "${A_ARGS:-}"
 TARGETS=(direct stickyring haproxy nginx)
 if [ -n "${B_JAR:-}" ]; then
   BJPORT=$(free_port); BJADMIN=$(free_port)
-  start_lb "$BJPORT" "$BJADMIN" epoll "$B_JAR" B
+  start_lb "$BJPORT" "$BJADMIN" epoll "$B_JAR" B "${B_ARGS:-}"
   TARGETS+=(stickyring-B)
 fi
 if [ "${URING:-1}" != 0 ]; then
@@ -105,10 +105,16 @@ if [ "${URING:-1}" != 0 ]; then
   fi
 fi
 
+# SKIP="nginx direct" leaves those targets out of the rounds (HAProxy is the reference and always runs)
+for skip in ${SKIP:-}; do
+  [ "$skip" = haproxy ] && { echo "SKIP cannot drop haproxy: every ratio is to it" >&2; exit 2; }
+  kept=(); for t in "${TARGETS[@]}"; do [ "$t" = "$skip" ] || kept+=("$t"); done; TARGETS=("${kept[@]}")
+done
+
 # --- HAProxy: balance source, hash-type consistent, 2 threads
 cat > "$WORK/haproxy.cfg" <<CONF
 global
-  nbthread 2
+  nbthread ${HAPROXY_THREADS:-2}
   maxconn 8000
 defaults
   mode tcp
@@ -164,7 +170,8 @@ done
 
 # Three rounds; in each, every metric is measured for every target back to back, in a rotated order,
 # so drift in machine load hits all targets alike. The table reports the median of the three rounds.
-ROUNDS=3
+ROUNDS=${ROUNDS:-3}
+case "$ROUNDS" in (*[!0-9]*|""|0) echo "ROUNDS must be a positive integer, got: $ROUNDS" >&2; exit 2;; esac
 NT=${#TARGETS[@]}
 for round in $(seq 1 $ROUNDS); do
   order=("${TARGETS[@]:$((round % NT))}" "${TARGETS[@]:0:$((round % NT))}")
@@ -181,11 +188,12 @@ for round in $(seq 1 $ROUNDS); do
     echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]} (p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us), conn/s ${R[$t,conn,$round]}"
   done
 done
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+median() { printf '%s\n' "$@" | sort -g | python3 -c "import sys, statistics; print(statistics.median(float(x) for x in sys.stdin))"; }
 METRICS=(bulk rps conn p50 p99)
 for t in "${TARGETS[@]}"; do
   for m in "${METRICS[@]}"; do
-    R[$t,$m]=$(median3 "${R[$t,$m,1]}" "${R[$t,$m,2]}" "${R[$t,$m,3]}")
+    vals=(); for round in $(seq 1 $ROUNDS); do vals+=("${R[$t,$m,$round]}"); done
+    R[$t,$m]=$(median "${vals[@]}")
   done
 done
 ratio() { python3 -c "a=float('$1'); b=float('$2'); print(f'{a/b:.2f}' if b else 'n/a')"; }
@@ -194,20 +202,21 @@ spread() {
   python3 - "$@" <<'PY'
 import sys
 v = [float(a) / float(b) if float(b) else float('nan') for a, b in zip(sys.argv[1::2], sys.argv[2::2])]
+import statistics
 s = sorted(v)
-print(f"{s[1]:.2f} [{s[0]:.2f}-{s[2]:.2f}] ({', '.join(f'{x:.2f}' for x in v)})")
+print(f"{statistics.median(v):.2f} [{s[0]:.2f}-{s[-1]:.2f}] ({', '.join(f'{x:.2f}' for x in v)})")
 PY
 }
-rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "${R[$1,$3,3]}" "${R[$2,$3,3]}"; }
+rr() { local a=(); for round in $(seq 1 $ROUNDS); do a+=("${R[$1,$3,$round]}" "${R[$2,$3,$round]}"); done; spread "${a[@]}"; }
 
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; 3 interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }${A_ARGS:+A_ARGS=\"$A_ARGS\" }${B_ARGS:+B_ARGS=\"$B_ARGS\" }${ROUNDS:+ROUNDS=$ROUNDS }${SKIP:+SKIP=\"$SKIP\" }${HAPROXY_THREADS:+HAPROXY_THREADS=$HAPROXY_THREADS }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; $ROUNDS interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). stickyring --io-threads 2, JVM \`$LB_JVM\`,"
-  echo "jar $(sha256sum "$JAR" | cut -c1-12)${B_JAR:+ (stickyring-B: $(sha256sum "$B_JAR" | cut -c1-12))}; HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread 2 (balance source, hash-type consistent);"
+  echo "jar $(sha256sum "$JAR" | cut -c1-12)${B_JAR:+ (stickyring-B: $(sha256sum "$B_JAR" | cut -c1-12))}; HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread ${HAPROXY_THREADS:-2} (balance source, hash-type consistent);"
   echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LBs share the cores."
-  echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): ${R[load,1]}, ${R[load,2]}, ${R[load,3]}; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Load average (1/5/15 min) at start: $LOAD_START; per round (1 min): $(for round in $(seq 1 $ROUNDS); do printf '%s ' "${R[load,$round]}"; done); at end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "## Per round"
   echo
@@ -219,7 +228,7 @@ rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "$
     done
   done
   echo
-  echo "## Median of 3 rounds"
+  echo "## Median of $ROUNDS rounds"
   echo
   echo "| target | bulk MiB/s | req/s keep-alive | p50 us | p99 us | new conn/s |"
   echo "|---|---|---|---|---|---|"
@@ -227,7 +236,7 @@ rr() { spread "${R[$1,$3,1]}" "${R[$2,$3,1]}" "${R[$1,$3,2]}" "${R[$2,$3,2]}" "$
     echo "| $t | ${R[$t,bulk]} | ${R[$t,rps]} | ${R[$t,p50]} | ${R[$t,p99]} | ${R[$t,conn]} |"
   done
   echo
-  echo "## Ratios to HAProxy: median of the 3 per-round ratios [min-max] (round 1, 2, 3)"
+  echo "## Ratios to HAProxy: median of the $ROUNDS per-round ratios [min-max] (rounds 1..$ROUNDS)"
   echo
   echo "Throughput and rates: higher is better (goal >= 1.00). p99 latency: lower is better (goal <= 1.00)."
   echo
