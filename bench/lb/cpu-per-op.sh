@@ -23,8 +23,7 @@ trap cleanup EXIT
 for c in haproxy nginx wrk; do command -v $c >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y $c >/dev/null; done
 JAR="${STICKYRING_JAR:-$ROOT/dist/target/stickyring.jar}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1;
@@ -36,23 +35,7 @@ http { access_log off; keepalive_requests 10000000;
   server { listen 127.0.0.1:$BPORT; location = /small { return 200 "ok\n"; } } }
 CONF
 nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread 2
-  maxconn 8000
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HPORT
-  default_backend be
-backend be
-  balance source
-  hash-type consistent
-  server b1 127.0.0.1:$BPORT
-CONF
+haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT"
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 HPID=$!; PIDS+=($HPID)
 LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags 2>/dev/null || echo -Xms256m -Xmx512m -XX:+UseParallelGC)}"

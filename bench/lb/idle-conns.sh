@@ -28,8 +28,7 @@ JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
 WARM="${WARM:-1}"
 LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags)}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 
@@ -57,23 +56,7 @@ java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar
   --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
   --io-threads 2 --close-log-sample 0 > "$WORK/stickyring.log" 2>&1 &
 SPID=$!; PIDS+=($SPID)
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread 2
-  maxconn 9500
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 600s
-  timeout server 600s
-frontend fe
-  bind 127.0.0.1:$HPORT
-  default_backend be
-backend be
-  balance source
-  hash-type consistent
-  server b1 127.0.0.1:$BPORT
-CONF
+haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT" 2 9500 600s
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 HPID=$!; PIDS+=($HPID)
 wait_port "$BPORT"; wait_port "$SPORT"; wait_port "$HPORT"

@@ -24,8 +24,7 @@ cleanup() {
   [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 . "$ROOT/bench/lb/nginx-backend.sh"
 nginx_backend_conf "$WORK" "127.0.0.1:$BPORT"
@@ -36,23 +35,7 @@ java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar
   --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
   --io-threads 2 --close-log-sample 0 "$@" > "$WORK/stickyring.log" 2>&1 &
 SPID=$!; PIDS+=($SPID)
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread 2
-  maxconn 8000
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HPORT
-  default_backend be
-backend be
-  balance source
-  hash-type consistent
-  server b1 127.0.0.1:$BPORT
-CONF
+haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT"
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 HPID=$!; PIDS+=($HPID)
 wait_port "$BPORT"; wait_port "$SPORT"; wait_port "$HPORT"

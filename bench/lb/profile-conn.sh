@@ -16,8 +16,7 @@ cleanup() {
   [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1;

@@ -19,9 +19,8 @@ command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y curl >/dev/null
 JAR="$ROOT/dist/target/stickyring.jar"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$ROOT/bench/lib/loopback.sh"
 NG=$(free_port); L1=$(free_port); A1=$(free_port); L2=$(free_port); A2=$(free_port)
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
 
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 1;

@@ -56,16 +56,9 @@ if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$ROOT/bench/lib/loopback.sh"
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port); NPORT=$(free_port)
 
-wait_port() { # wait up to 20 s for a listener
-  for _ in $(seq 1 200); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }
-    sleep 0.1
-  done
-  echo "port $1 did not open" >&2; return 1
-}
 
 # --- backend: NGINX HTTP, one worker, tiny and 4 MiB responses
 . "$(dirname "${BASH_SOURCE[0]}")/nginx-backend.sh"
@@ -112,23 +105,7 @@ for skip in ${SKIP:-}; do
 done
 
 # --- HAProxy: balance source, hash-type consistent, 2 threads
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  nbthread ${HAPROXY_THREADS:-2}
-  maxconn 8000
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-frontend fe
-  bind 127.0.0.1:$HPORT
-  default_backend be
-backend be
-  balance source
-  hash-type consistent
-  server b1 127.0.0.1:$BPORT
-CONF
+haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT" "${HAPROXY_THREADS:-2}"
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 PIDS+=($!)
 

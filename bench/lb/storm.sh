@@ -49,8 +49,7 @@ trap stop_phase EXIT
 command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
 JAR="$ROOT/dist/target/stickyring.jar"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; echo "port $1 did not open" >&2; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 
 phase() { # target event
   local target=$1 event=$2 ports=() members="" backends="" servers="" cmd lport
@@ -62,7 +61,7 @@ phase() { # target event
     backends+=" --backend m$i=127.0.0.1:${ports[-1]}"
     servers+="  server m$i 127.0.0.1:${ports[-1]}"$'\n'
   done
-  for p in "${ports[@]}"; do wait_port "$p"; done
+  for p in "${ports[@]}"; do wait_port "$p" 300; done
   lport=$(free_port)
   if [ "$target" = stickyring ]; then
     # Through the launcher, as an operator starts it: its LB JVM flags and its class-data-sharing
@@ -93,7 +92,7 @@ CONF
   fi
   setsid bash -c "$cmd" >> "$WORK/$target.log" 2>&1 &
   LB_PID=$!
-  if ! wait_port "$lport"; then
+  if ! wait_port "$lport" 300; then
     echo "{\"target\": \"$target\", \"event\": \"$event\", \"error\": \"did not start: $(tail -1 "$WORK/$target.log" | tr -d '"')\"}" | tee -a "$JSONL"
     stop_phase; return 0
   fi

@@ -16,8 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 for c in haproxy nginx wrk strace perf; do command -v $c >/dev/null || { echo "needs $c" >&2; exit 2; }; done
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && { exec 3>&- 3<&-; return 0; }; sleep 0.1; done; return 1; }
+. "$ROOT/bench/lib/loopback.sh"
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1; pid $WORK/backend.pid; error_log $WORK/e.log warn; events { worker_connections 8000; }
@@ -25,7 +24,7 @@ http { access_log off; client_body_temp_path $WORK/t1; proxy_temp_path $WORK/t2;
   server { listen 127.0.0.1:$BPORT; location = /small { return 200 "ok\n"; } } }
 CONF
 nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
-printf 'global\n  nbthread 2\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\nfrontend fe\n  bind 127.0.0.1:%s\n  default_backend be\nbackend be\n  balance source\n  hash-type consistent\n  server b1 127.0.0.1:%s\n' "$HPORT" "$BPORT" > "$WORK/h.cfg"
+haproxy_tcp_conf "$WORK/h.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT"
 haproxy -f "$WORK/h.cfg" -db > "$WORK/h.log" 2>&1 &
 HPID=$!; PIDS+=($HPID)
 # shellcheck disable=SC2046,SC2086
