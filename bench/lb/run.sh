@@ -7,7 +7,8 @@
 #   rps      : request rate of 64 keep-alive connections fetching a tiny response (req/s),
 #              with its p50/p99 latency under that load (us)
 #   conn     : new-connection rate, 64 clients, one request per connection (conn/s)
-# Every stickyring process is warmed first (JIT: each step's traffic for WARMUP seconds). Three rounds,
+# Every stickyring process is warmed first, until its JIT has settled (cycles of each step's traffic for
+# WARMUP seconds until a cycle adds less than WARM_SETTLE s of compile time, at most WARM_CYCLES). Three rounds,
 # each measuring every target back to back in a rotated order, so load drift hits all alike.
 # Prints and writes bench/results/lb-<date>-<HHMM>.md: per-round values, the median of three rounds,
 # and stickyring/HAProxy ratios per round with their median and spread (min-max).
@@ -16,7 +17,7 @@
 # Every load step is time-bounded (wrk -d): 3 rounds x 5 targets x 3 steps x SECONDS, plus warm-up.
 # stickyring runs with the launcher's LB JVM flags (./stickyring --print-lb-jvm-flags).
 #
-# Usage: [URING=0] [WARMUP=5] [ROUNDS=3] [SKIP="nginx direct"] [HAPROXY_THREADS=2] [JAR=path] [B_JAR=path] [A_ARGS=..] [B_ARGS=..] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
+# Usage: [URING=0] [WARMUP=5] [WARM_SETTLE=0.5] [WARM_CYCLES=8] [ROUNDS=3] [SKIP="nginx direct"] [HAPROXY_THREADS=2] [JAR=path] [B_JAR=path] [A_ARGS=..] [B_ARGS=..] bench/lb/run.sh [SECONDS_PER_STEP (default 8)]
 # JAR: the stickyring build measured (default dist/target/stickyring.jar). B_JAR: a second build (e.g. main
 # before a change), measured as target "stickyring-B" (epoll) in the same interleaved rounds.
 set -euo pipefail
@@ -75,16 +76,17 @@ start_lb() { # port admin transport [jar] [log name] [extra lb flags]
     $(case " ${6:-} " in (*" --io-threads "*) ;; (*) echo --io-threads 2;; esac) --close-log-sample 0 --max-connections 1000000 ${6:-} > "$WORK/stickyring-${5:-$3}.log" 2>&1 &
   PIDS+=($!)
 }
-start_lb "$SPORT" "$SADMIN" epoll "$JAR" epoll "${A_ARGS:-}"
+declare -A LBPID
+start_lb "$SPORT" "$SADMIN" epoll "$JAR" epoll "${A_ARGS:-}"; LBPID[stickyring]=$!
 TARGETS=(direct stickyring haproxy nginx)
 if [ -n "${B_JAR:-}" ]; then
   BJPORT=$(free_port); BJADMIN=$(free_port)
-  start_lb "$BJPORT" "$BJADMIN" epoll "$B_JAR" B "${B_ARGS:-}"
+  start_lb "$BJPORT" "$BJADMIN" epoll "$B_JAR" B "${B_ARGS:-}"; LBPID[stickyring-B]=$!
   TARGETS+=(stickyring-B)
 fi
 if [ "${URING:-1}" != 0 ]; then
   UPORT=$(free_port); UADMIN=$(free_port)
-  start_lb "$UPORT" "$UADMIN" io_uring
+  start_lb "$UPORT" "$UADMIN" io_uring; LBPID[stickyring-uring]=$!
   # io_uring is refused with the kernel's reason where it is unavailable: then this run goes without it
   for _ in $(seq 1 100); do
     grep -q 'proxy on' "$WORK/stickyring-io_uring.log" 2>/dev/null && break
@@ -136,13 +138,28 @@ declare -A R
 port_of() { case "$1" in direct) echo "$BPORT";; stickyring) echo "$SPORT";; stickyring-uring) echo "$UPORT";; stickyring-B) echo "$BJPORT";; haproxy) echo "$HPORT";; nginx) echo "$NPORT";; esac; }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Warm = the JIT has settled: cycles of the three steps' traffic (WARMUP s each) until a cycle adds
+# less than WARM_SETTLE s of JIT compile time (jstat), at most WARM_CYCLES cycles. One cycle is not
+# enough: alternating workloads make C2 recompile for a few cycles (2026-12-03: 12, 5, 0.2 s of compile
+# time in cycles 2-4), and a stickyring measured while C2 still compiles loses its CPU to it.
+compile_s() { jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}'; }
+declare -A WARMED
 for t in "${TARGETS[@]}"; do
   case "$t" in stickyring*) ;; *) continue;; esac
-  p=$(port_of "$t")
-  echo "warming up $t (JIT, ${WARMUP}s per step) ..."
-  wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$p/small" >/dev/null
-  wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$p/big" >/dev/null
-  wrk -t1 -c64 -d"${WARMUP}s" -H "Connection: close" "http://127.0.0.1:$p/small" >/dev/null
+  p=$(port_of "$t"); pid=${LBPID[$t]}
+  prev=$(compile_s "$pid"); cycles=0
+  while :; do
+    cycles=$((cycles + 1))
+    wrk -t1 -c64 -d"${WARMUP}s" "http://127.0.0.1:$p/small" >/dev/null
+    wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$p/big" >/dev/null
+    wrk -t1 -c64 -d"${WARMUP}s" -H "Connection: close" "http://127.0.0.1:$p/small" >/dev/null
+    now=$(compile_s "$pid")
+    settled=$(python3 -c "print(int(float('${now:-0}') - float('${prev:-0}') < float('${WARM_SETTLE:-0.5}')))")
+    echo "warming up $t: cycle $cycles, JIT compile time ${now:-?} s (+$(python3 -c "print(round(float('${now:-0}') - float('${prev:-0}'), 2))"))"
+    prev=$now
+    if [ "$settled" = 1 ] || [ "$cycles" -ge "${WARM_CYCLES:-8}" ]; then break; fi
+  done
+  WARMED[$t]="$cycles cycles, JIT compile time ${now:-?} s"
 done
 
 # Three rounds; in each, every metric is measured for every target back to back, in a rotated order,
@@ -189,7 +206,7 @@ rr() { local a=(); for round in $(seq 1 $ROUNDS); do a+=("${R[$1,$3,$round]}" "$
 {
   echo "# LB benchmark, $DATE"
   echo
-  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }${A_ARGS:+A_ARGS=\"$A_ARGS\" }${B_ARGS:+B_ARGS=\"$B_ARGS\" }${ROUNDS:+ROUNDS=$ROUNDS }${SKIP:+SKIP=\"$SKIP\" }${HAPROXY_THREADS:+HAPROXY_THREADS=$HAPROXY_THREADS }bench/lb/run.sh $DUR\` (each step ${DUR}s after a ${WARMUP}s-per-step JIT warm-up of each stickyring; $ROUNDS interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
+  echo "Command: \`${URING:+URING=$URING }${JAR_SET:+JAR=$JAR }${B_JAR:+B_JAR=$B_JAR }${A_ARGS:+A_ARGS=\"$A_ARGS\" }${B_ARGS:+B_ARGS=\"$B_ARGS\" }${ROUNDS:+ROUNDS=$ROUNDS }${SKIP:+SKIP=\"$SKIP\" }${HAPROXY_THREADS:+HAPROXY_THREADS=$HAPROXY_THREADS }bench/lb/run.sh $DUR\` (each step ${DUR}s; each stickyring warmed first by cycles of the three steps, ${WARMUP}s each, until a cycle added less than ${WARM_SETTLE:-0.5} s of JIT compile time, at most ${WARM_CYCLES:-8}: $(for t in "${!WARMED[@]}"; do printf '%s %s; ' "$t" "${WARMED[$t]}"; done) $ROUNDS interleaved rounds; wrk -t1, loopback, one NGINX HTTP backend with 1 worker)."
   echo "Machine: $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1). stickyring --io-threads 2, JVM \`$LB_JVM\`,"
   echo "jar $(sha256sum "$JAR" | cut -c1-12)${B_JAR:+ (stickyring-B: $(sha256sum "$B_JAR" | cut -c1-12))}; HAProxy $(haproxy -v | head -1 | awk '{print $3}') nbthread ${HAPROXY_THREADS:-2} (balance source, hash-type consistent);"
   echo "NGINX $(nginx -v 2>&1 | awk -F/ '{print $2}') stream, 2 workers (hash \$remote_addr consistent). Client, backend and LBs share the cores."
