@@ -48,6 +48,18 @@ SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the clo
 NODE_CPUS="${NODE_CPUS:-0.25}"  # cores per node process (cgroup CFS quota); 0 = no budget
 NODE_ARGS="${NODE_ARGS:-}"     # extra arguments for every node
 NODE_JVM="${NODE_JVM:-}"       # extra JVM options for every node (e.g. NODE_JVM="-Xlog:gc:file=/tmp/gc-%p.log")
+# NODE_JIT: c1 (default) runs the nodes with -XX:TieredStopAtLevel=1 (the C1 compiler only), c2 with
+# the JVM's default tiered compilation. Every node here has less than a core (a 0.25-core budget, or
+# 2 shared cores for 3-4 JVMs plus PostgreSQL and NATS), and there C2's compilations took 40-85% of
+# a node's CPU through the whole measured window and set the tail (docs/cluster.md, "Where the tail
+# at 500 sends/s came from"). Every node also gets -XX:MetaspaceSize=64m: the default 21 MB high-water
+# mark made each JVM run 1-2 full collections for class metadata (75-500 ms pauses) while serving.
+NODE_JIT="${NODE_JIT:-c1}"
+case "$NODE_JIT" in
+  c1) node_jit=(-XX:TieredStopAtLevel=1) ;;
+  c2) node_jit=() ;;
+  *) echo "NODE_JIT ($NODE_JIT) must be c1 or c2" >&2; exit 2 ;;
+esac
 THREADS="${THREADS:-}"         # THREADS=1: CPU of every node thread over the open loop's measured window (approx.: from
                                # WARMUP s after the load client starts to its end), by node and thread name, into
                                # OUT_DIR/cluster-<stamp>-<leg>-threads.txt (JIT compiler, GC, event loops, writer, ...)
@@ -94,7 +106,7 @@ start_node() {
     budgets+=("$cg"); node_cgs+=("$cg"); budget=(cpu_budget_exec "$cg")
   fi
   # shellcheck disable=SC2086  # NODE_ARGS, NODE_JVM: words
-  "${budget[@]}" java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC $NODE_JVM -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  "${budget[@]}" java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -XX:MetaspaceSize=64m "${node_jit[@]}" $NODE_JVM -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --dev-login $NODE_ARGS "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!"); names+=("$name")
@@ -343,7 +355,7 @@ python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" "$tmp/kill.final.json" <<PY
 import json, sys
 legs = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 kill = json.loads(open(sys.argv[4]).read())
-res = {'date': '$stamp', 'command': 'NODE_CPUS=$NODE_CPUS NODE_ARGS="$NODE_ARGS" LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
+res = {'date': '$stamp', 'command': 'NODE_CPUS=$NODE_CPUS NODE_JIT=$NODE_JIT NODE_JVM="$NODE_JVM" NODE_ARGS="$NODE_ARGS" LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
        'jar': '$JAR', 'nodeCpus': $NODE_CPUS, 'nodeArgs': '$NODE_ARGS',
        'cores': $(nproc), 'legs': legs, 'failover': kill}
 base = next((l for l in legs if l['key'] == '1all'), None)
