@@ -260,9 +260,14 @@ public final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * Open loop at a fixed total rate ("moderate load"): sends are issued on a 1 ms clock
+     * Open loop at a fixed total rate ("moderate load"): sends are issued on a 0.2 ms clock
      * regardless of acks; records ack latency and delivery latency (send -> the peer's msg frame),
-     * and the nodes' own ack-latency histogram over the measured window.
+     * and the nodes' own ack-latency histogram over the measured window. Send k is due at
+     * start + k / rate: the {@code ...FromDue} figures count from then (coordinated-omission
+     * correct: a client that wrote late, because its clock thread or event loop was not scheduled,
+     * is charged for it), the others from when the frame was written; {@code sendLag} is the
+     * difference (due -> written), and {@code clientCpuCores} the load client's own CPU over the
+     * measured window (a starved client shows up there).
      */
     ObjectNode rate() throws Exception {
         int users = intOption("users", "100");
@@ -274,8 +279,11 @@ public final class LoadClient implements AutoCloseable {
         String body = "x".repeat(bodyBytes);
         Recorder ackRec = new Recorder(3_600_000_000L, 3);
         Recorder deliveryRec = new Recorder(3_600_000_000L, 3);
+        Recorder deliveryDueRec = new Recorder(3_600_000_000L, 3);
+        Recorder lagRec = new Recorder(3_600_000_000L, 3);
         ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
         ConcurrentHashMap<String, Long> deliverAt = new ConcurrentHashMap<>();
+        ConcurrentHashMap<String, Long> dueAt = new ConcurrentHashMap<>();
         AtomicLong acks = new AtomicLong();
         AtomicLong delivered = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -299,9 +307,13 @@ public final class LoadClient implements AutoCloseable {
                     case "msg" -> {
                         if (!n.get("from").asText().equals(me)) {
                             Long t0 = deliverAt.remove(n.get("id").asText());
+                            Long due = dueAt.remove(n.get("id").asText());
                             if (t0 != null) {
                                 record(deliveryRec, t0);
                                 delivered.incrementAndGet();
+                            }
+                            if (due != null) {
+                                record(deliveryDueRec, due);
                             }
                         }
                     }
@@ -323,6 +335,7 @@ public final class LoadClient implements AutoCloseable {
                 long due = (System.nanoTime() - start) * perSecond / 1_000_000_000L;
                 while (issued < due) {
                     int u = next++ % users;
+                    long dueAtNanos = start + issued * 1_000_000_000L / perSecond;
                     String id = "r" + u + "-" + issued++;
                     Channel ch = channels[u];
                     String frame = JSON.createObjectNode().put("t", "send").put("id", id).put("conv", convs[u]).put("body", body).toString();
@@ -330,6 +343,8 @@ public final class LoadClient implements AutoCloseable {
                         long now = System.nanoTime();
                         sentAt.put(id, now);
                         deliverAt.put(id, now);
+                        dueAt.put(id, dueAtNanos);
+                        lagRec.recordValue(Math.max(1, (now - dueAtNanos) / 1000));
                         ch.writeAndFlush(new TextWebSocketFrame(frame));
                     });
                 }
@@ -340,7 +355,10 @@ public final class LoadClient implements AutoCloseable {
         Thread.sleep(warmup * 1000L);
         ackRec.getIntervalHistogram();
         deliveryRec.getIntervalHistogram();
+        deliveryDueRec.getIntervalHistogram();
+        lagRec.getIntervalHistogram();
         TreeMap<Double, Double> nodeBefore = nodeAckBuckets();
+        long cpu0 = processCpuNanos();
         long a0 = acks.get();
         long d0 = delivered.get();
         long t0 = System.nanoTime();
@@ -351,6 +369,9 @@ public final class LoadClient implements AutoCloseable {
         double secs = (System.nanoTime() - t0) / 1e9;
         Histogram ah = ackRec.getIntervalHistogram();
         Histogram dh = deliveryRec.getIntervalHistogram();
+        Histogram ddh = deliveryDueRec.getIntervalHistogram();
+        Histogram lh = lagRec.getIntervalHistogram();
+        double clientCpu = (processCpuNanos() - cpu0) / 1e9 / secs;
         TreeMap<Double, Double> nodeAfter = nodeAckBuckets();
         running.set(false);
         clock.join();
@@ -362,12 +383,21 @@ public final class LoadClient implements AutoCloseable {
                 .put("ackMaxMs", ms(ah.getMaxValue()))
                 .put("deliveryP50Ms", ms(dh.getValueAtPercentile(50))).put("deliveryP99Ms", ms(dh.getValueAtPercentile(99)))
                 .put("deliveryP999Ms", ms(dh.getValueAtPercentile(99.9))).put("deliveryMaxMs", ms(dh.getMaxValue()))
-                .put("deliveries", delivered.get() - d0).put("nodes", ports.length).put("errors", errors.get());
+                .put("deliveries", delivered.get() - d0).put("nodes", ports.length).put("errors", errors.get())
+                .put("deliveryP50FromDueMs", ms(ddh.getValueAtPercentile(50))).put("deliveryP99FromDueMs", ms(ddh.getValueAtPercentile(99)))
+                .put("sendLagP99Ms", ms(lh.getValueAtPercentile(99))).put("sendLagMaxMs", ms(lh.getMaxValue()))
+                .put("clientCpuCores", Math.round(clientCpu * 100) / 100.0);
         // The nodes' own ack latency over the measured window (their histograms summed: bucket upper bounds).
         out.put("nodeAckP50AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.5) * 1000)
                 .put("nodeAckP99AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.99) * 1000)
                 .put("nodeAckP999AtMostMs", bucketQuantile(nodeBefore, nodeAfter, 0.999) * 1000);
         return out;
+    }
+
+    /** This process's CPU time (all threads), or 0 where the JVM does not tell. */
+    static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 
     private static final Pattern ACK_BUCKET =

@@ -47,11 +47,28 @@ LEGS="${LEGS:-1all 3old 3all 2e1w 2e2w kill}"
 SAMPLE_MS="${SAMPLE_MS:-50}"   # pg_stat_activity sampling period during the closed loop
 NODE_CPUS="${NODE_CPUS:-0.25}"  # cores per node process (cgroup CFS quota); 0 = no budget
 NODE_ARGS="${NODE_ARGS:-}"     # extra arguments for every node
+NODE_JVM="${NODE_JVM:-}"       # extra JVM options for every node (e.g. NODE_JVM="-Xlog:gc:file=/tmp/gc-%p.log")
+# NODE_JIT: c1 (default) runs the nodes with -XX:TieredStopAtLevel=1 (the C1 compiler only), c2 with
+# the JVM's default tiered compilation. Every node here has less than a core (a 0.25-core budget, or
+# 2 shared cores for 3-4 JVMs plus PostgreSQL and NATS), and there C2's compilations took 40-85% of
+# a node's CPU through the whole measured window and set the tail (docs/cluster.md, "Where the tail
+# at 500 sends/s came from"). Every node also gets -XX:MetaspaceSize=64m: the default 21 MB high-water
+# mark made each JVM run 1-2 full collections for class metadata (75-500 ms pauses) while serving.
+NODE_JIT="${NODE_JIT:-c1}"
+case "$NODE_JIT" in
+  c1) node_jit=(-XX:TieredStopAtLevel=1) ;;
+  c2) node_jit=() ;;
+  *) echo "NODE_JIT ($NODE_JIT) must be c1 or c2" >&2; exit 2 ;;
+esac
+THREADS="${THREADS:-}"         # THREADS=1: CPU of every node thread over the open loop's measured window (approx.: from
+                               # WARMUP s after the load client starts to its end), by node and thread name, into
+                               # OUT_DIR/cluster-<stamp>-<leg>-threads.txt (JIT compiler, GC, event loops, writer, ...)
 JFR="${JFR:-}"                 # JFR=1: each node records a flight recording (settings=profile) into
                                # OUT_DIR/cluster-<stamp>-<leg>-<node>.jfr (read with `jfr print` / `jfr summary`)
 source "$root/bench/chat/common.sh"
 source "$root/bench/lib/cpu-budget.sh"
 bench_setup cluster
+names=()        # the current leg's node names, parallel to pids
 budgets=()      # every node's cgroup (removed at exit)
 node_cgs=()     # the current leg's nodes' cgroups
 if [ "$NODE_CPUS" != 0 ]; then
@@ -88,11 +105,11 @@ start_node() {
     local cg; cg="$(cpu_budget_create "stickyring-cluster-$$-$leg_no-$name" "$NODE_CPUS" 10000)"
     budgets+=("$cg"); node_cgs+=("$cg"); budget=(cpu_budget_exec "$cg")
   fi
-  # shellcheck disable=SC2086  # NODE_ARGS: words
-  "${budget[@]}" java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
+  # shellcheck disable=SC2086  # NODE_ARGS, NODE_JVM: words
+  "${budget[@]}" java "${jfr[@]}" -Xms256m -Xmx384m -XX:+UseParallelGC -XX:MetaspaceSize=64m "${node_jit[@]}" $NODE_JVM -Dlogback.configurationFile="$root/bench/cluster/logback.xml" -jar "$JAR" node \
     --listen 127.0.0.1:0 --id "$name" --rate 1000000 --rate-burst 1000000 \
     --drain-period 0s --dev-login $NODE_ARGS "$@" >"$tmp/$name.log" 2>&1 &
-  pids+=("$!")
+  pids+=("$!"); names+=("$name")
   NODE_PORT=""; NODE_ADMIN=""
   for _ in $(seq 1 600); do
     NODE_PORT="$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/$name.log" | head -1 | sed 's/.*://')" || true
@@ -106,7 +123,7 @@ start_node() {
 stop_nodes() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  pids=()
+  pids=(); names=()
   for cg in "${node_cgs[@]:-}"; do [ -n "$cg" ] && cpu_budget_remove "$cg"; done
   node_cgs=()
 }
@@ -114,7 +131,20 @@ stop_nodes() {
 # throttle_sum -> "<nr_periods> <nr_throttled>" summed over the current leg's node budgets
 throttle_sum() {
   local cg
-  for cg in "${node_cgs[@]:-}"; do [ -n "$cg" ] && cpu_budget_stat "$cg"; done | awk '{p += $2; n += $3} END {print p + 0, n + 0}'
+  # (if, not &&: with no budgets the loop's status would be 1 and fail the pipeline under pipefail)
+  for cg in "${node_cgs[@]:-}"; do if [ -n "$cg" ]; then cpu_budget_stat "$cg"; fi; done | awk '{p += $2; n += $3} END {print p + 0, n + 0}'
+}
+
+# thread_ticks -> "<node> <thread name> <utime+stime ticks>" for every thread of the current leg's nodes
+thread_ticks() {
+  local i t
+  for i in "${!pids[@]}"; do
+    for t in /proc/"${pids[$i]}"/task/*; do
+      [ -r "$t/stat" ] || continue
+      # comm may hold spaces: the fields after it start behind the last ')'
+      echo "${names[$i]} $(tr ' ' _ <"$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+    done
+  done
 }
 
 # cpu_ticks PIDS... -> summed utime+stime (clock ticks) of those processes
@@ -184,8 +214,29 @@ run_leg() {
   local rate='null'
   if [ "$RATE" -gt 0 ]; then
     echo "== $label: open loop at $RATE sends/s" >&2
+    local snap_pid=""
+    [ -n "$THREADS" ] && { ( sleep "$WARMUP"; thread_ticks >"$tmp/$key.threads0" ) & snap_pid="$!"; }
     rate="$(bench rate --ports "$edges" --admin-ports "$edge_admins" --secret "$SECRET" --users "$USERS" --rate "$RATE" --body "$BODY" --warmup "$WARMUP" --duration "$DURATION")"
     echo "$rate" >&2
+    if [ -n "$snap_pid" ]; then
+      wait "$snap_pid" || true
+      thread_ticks >"$tmp/$key.threads1"
+      python3 - "$tmp/$key.threads0" "$tmp/$key.threads1" "$(getconf CLK_TCK)" >"$OUT_DIR/cluster-$stamp-$key-threads.txt" <<'PY'
+import re, sys, collections
+def load(f):
+    d = collections.Counter()
+    for line in open(f):
+        node, thread, ticks = line.split()
+        d[(node, re.sub(r'[-#]?\d+$', '', thread))] += int(ticks)
+    return d
+a, b, hz = load(sys.argv[1]), load(sys.argv[2]), float(sys.argv[3])
+d = {k: v - a.get(k, 0) for k, v in b.items()}
+print("# CPU ms per node thread (name without trailing numbers) over the open loop's measured window (approx.)")
+for node in sorted({k[0] for k in d}):
+    rows = sorted(((v, t) for (n, t), v in d.items() if n == node and v > 0), reverse=True)
+    print(f"{node}: total {1000 * sum(v for v, _ in rows) / hz:.0f} ms; " + ", ".join(f"{t} {1000 * v / hz:.0f}" for v, t in rows[:12]))
+PY
+    fi
   fi
   local load1; load1="$(cut -d' ' -f1-3 /proc/loadavg)"
   python3 - "$key" "$label" "$send" "$rate" "$tmp/$key.samples" "$csum" "$ccount" "$bsum" "$bcount" \
@@ -304,7 +355,7 @@ python3 - "$out_json" "$out_md" "$tmp/legs.jsonl" "$tmp/kill.final.json" <<PY
 import json, sys
 legs = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 kill = json.loads(open(sys.argv[4]).read())
-res = {'date': '$stamp', 'command': 'NODE_CPUS=$NODE_CPUS NODE_ARGS="$NODE_ARGS" LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
+res = {'date': '$stamp', 'command': 'NODE_CPUS=$NODE_CPUS NODE_JIT=$NODE_JIT NODE_JVM="$NODE_JVM" NODE_ARGS="$NODE_ARGS" LEGS="$LEGS" USERS=$USERS WINDOW=$WINDOW BODY=$BODY WARMUP=$WARMUP DURATION=$DURATION RATE=$RATE bench/cluster/run.sh',
        'jar': '$JAR', 'nodeCpus': $NODE_CPUS, 'nodeArgs': '$NODE_ARGS',
        'cores': $(nproc), 'legs': legs, 'failover': kill}
 base = next((l for l in legs if l['key'] == '1all'), None)
@@ -315,15 +366,18 @@ budget = (f"each node in its own cpu cgroup with {res['nodeCpus']} core(s) (CFS 
           if res['nodeCpus'] else "no CPU budgets: every process shares the machine's cores")
 md = [f"# cluster benchmark {res['date']} UTC", "", f"Command: \`{res['command']}\` ({res['cores']}-core machine shared with other work; "
       f"{budget}; jar {res['jar']})", "",
-      "| setup | durable sends/s | x 1all | ack p50 / p99 ms | delivery p50 / p99 ms | @{0}/s ack p50 / p99 ms | @{0}/s delivery p50 / p99 ms | errors | avg txn ms | avg batch | txn time: lock / WAL / server / client % | node CPU cores | node CPU ms / send | throttled % of periods | load avg before -> after |".format('$RATE'),
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+      "| setup | durable sends/s | x 1all | ack p50 / p99 ms | delivery p50 / p99 ms | @{0}/s ack p50 / p99 ms | @{0}/s delivery p50 / p99 ms | @{0}/s delivery p99 from due / send lag p99 ms / client CPU cores | errors | avg txn ms | avg batch | txn time: lock / WAL / server / client % | node CPU cores | node CPU ms / send | throttled % of periods | load avg before -> after |".format('$RATE'),
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 for l in legs:
     s, r, sh = l['send'], l['rate'] or {}, l['txnTimeSharePct']
     shares = ' / '.join(str(sh[k]) for k in ('lock', 'wal', 'server', 'client')) if l['txnSamples'] else 'n/a'
     md.append(f"| {l['label']} | {s['sendsPerSecond']} | {l['ratioOver1all']} | {s['p50Ms']} / {s['p99Ms']} | {s['deliveryP50Ms']} / {s['deliveryP99Ms']} | "
-              f"{r.get('ackP50Ms')} / {r.get('ackP99Ms')} | {r.get('deliveryP50Ms')} / {r.get('deliveryP99Ms')} | {s['errors']}+{r.get('errors')} | "
+              f"{r.get('ackP50Ms')} / {r.get('ackP99Ms')} | {r.get('deliveryP50Ms')} / {r.get('deliveryP99Ms')} | "
+              f"{r.get('deliveryP99FromDueMs')} / {r.get('sendLagP99Ms')} / {r.get('clientCpuCores')} | {s['errors']}+{r.get('errors')} | "
               f"{l['avgTxnMs']} | {l['avgCommitBatch']} | {shares} | {l['nodeCpuCores']} | {l.get('nodeCpuMsPerSend')} | {l.get('throttledPct')} | {l['loadBefore']} -> {l['loadAfter']} |")
-md += ["", "txn time: share of the writers' pg_stat_activity samples taken inside a transaction (every $SAMPLE_MS ms during the closed loop): "
+md += ["", "from due: the open loop's send k is due at start + k / rate; 'from due' counts from then (coordinated-omission correct), "
+       "the other open-loop figures from when the client wrote the frame; send lag = due -> written.",
+       "", "txn time: share of the writers' pg_stat_activity samples taken inside a transaction (every $SAMPLE_MS ms during the closed loop): "
        "lock = waiting on a Lock (another transaction's row lock), WAL = commit flush (IO/WAL waits), server = running in PostgreSQL, "
        "client = 'idle in transaction' (PostgreSQL waiting for the node's next statement: network + node JVM)."]
 if kill:

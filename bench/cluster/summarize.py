@@ -36,8 +36,8 @@ def main():
     md.append("Each cell: median over rounds (min..max). x 1 node: ratio to the 1-node leg of the same round.")
     md.append("")
     md.append("| variant | setup | durable sends/s | x 1 node | ack p50 / p99 ms | delivery p50 / p99 ms | @open-loop ack p50 / p99 ms | "
-              "@open-loop delivery p50 / p99 ms | node CPU ms / send | node CPU cores | throttled % | avg batch | errors | load avg (1 min) |")
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "@open-loop delivery p50 / p99 ms | @open-loop delivery p99 from due ms | node CPU ms / send | node CPU cores | throttled % | avg batch | errors | load avg (1 min) |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label, runs, _ in variants:
         keys = []
         for r in runs:
@@ -65,6 +65,7 @@ def main():
                 f"{spread([x['deliveryP50Ms'] for x in s])} / {spread([x['deliveryP99Ms'] for x in s])} | "
                 f"{spread([x.get('ackP50Ms') for x in o], '{:.1f}')} / {spread([x.get('ackP99Ms') for x in o])} | "
                 f"{spread([x.get('deliveryP50Ms') for x in o], '{:.1f}')} / {spread([x.get('deliveryP99Ms') for x in o])} | "
+                f"{spread([x.get('deliveryP99FromDueMs') for x in o])} | "
                 f"{spread([l.get('nodeCpuMsPerSend') for l in legs], '{:.3f}')} | {spread([l['nodeCpuCores'] for l in legs], '{:.2f}')} | "
                 f"{spread([l.get('throttledPct') for l in legs], '{:.0f}')} | {spread([l.get('avgCommitBatch') for l in legs])} | {errors} | "
                 f"{min(loads):.1f}-{max(loads):.1f} |")

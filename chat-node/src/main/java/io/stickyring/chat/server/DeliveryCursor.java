@@ -3,6 +3,8 @@ package io.stickyring.chat.server;
 import io.stickyring.chat.model.InboxEntry;
 import io.stickyring.chat.model.StoredMessage;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,6 +18,14 @@ import java.util.concurrent.CompletableFuture;
  * while the device was not reading) is healed by reading the store after {@code sent}, in batches
  * of {@code batch}. So each device gets every message of its inbox exactly once per session, in
  * cursor order, and a lost push costs latency, never data.
+ *
+ * <p>Reordered pushes are common and cheap to fix: one commit's deliveries are published from
+ * different threads (each sender's event loop; a writer's reply thread), so cursor 11 may
+ * overtake cursor 10 by a scheduling delay. A push that leaves a gap is therefore held (up to
+ * {@link #HOLD_MAX} of them) for {@link #GAP_GRACE_MILLIS}: when the missing pushes arrive
+ * meanwhile, the held ones follow them at once and no store read happens; when the gap is still
+ * open after the grace, it is healed from the store as any gap. Before, every such reorder cost a
+ * store read on the blocking pool (and delayed the in-order push behind that read).
  *
  * <p>This is the node's one place that heals delivery from the store. A bus that may have lost
  * pushes without any later push revealing the gap (NATS down, just back, a subscription just made)
@@ -33,6 +43,10 @@ import java.util.concurrent.CompletableFuture;
 final class DeliveryCursor {
     /** Delay before a failed catch-up read is tried again. */
     static final long RETRY_MILLIS = 1000;
+    /** How long a push that leaves a gap waits for the missing pushes before the store is read. */
+    static final long GAP_GRACE_MILLIS = 25;
+    /** Most pushes held while waiting for a gap to close; beyond it the store is read at once. */
+    static final int HOLD_MAX = 64;
 
     /** The thread the machine is confined to: the session's event loop, or a queue in tests. */
     interface Loop {
@@ -90,6 +104,11 @@ final class DeliveryCursor {
     private int generation;
     private Long deferredSync;
     private Runnable deferredResync;
+    /** Pushes beyond a gap, waiting for the missing ones ({@link #GAP_GRACE_MILLIS}); all above {@code sent}. */
+    private final TreeMap<Long, StoredMessage> held = new TreeMap<>();
+    /** Bumped whenever {@code held} is emptied: a grace check of an older hold does nothing. */
+    private int holdEpoch;
+    private boolean graceScheduled;
 
     DeliveryCursor(Loop loop, Inbox inbox, Output out, int batch) {
         if (batch < 1) {
@@ -125,13 +144,73 @@ final class DeliveryCursor {
         if (stopped || cursor <= sent) {
             return;
         }
-        if (started && !replaying && cursor == sent + 1 && out.writable()) {
-            sent = cursor;
-            out.message(cursor, m, true);
-            return;
+        if (started && !replaying && out.writable()) {
+            if (cursor == sent + 1) {
+                sent = cursor;
+                if (held.isEmpty()) {
+                    out.message(cursor, m, true);
+                    return;
+                }
+                out.message(cursor, m, false);
+                releaseHeld();
+                out.flush();
+                return;
+            }
+            if (held.size() < HOLD_MAX && pendingMax <= sent) {
+                // A gap, most likely a reorder: wait briefly for the missing pushes.
+                held.put(cursor, m);
+                if (!graceScheduled) {
+                    graceScheduled = true;
+                    int epoch = holdEpoch;
+                    loop.schedule(() -> graceOver(epoch), GAP_GRACE_MILLIS);
+                }
+                return;
+            }
         }
         pendingMax = Math.max(pendingMax, cursor);
+        dropHeld();
         pump();
+    }
+
+    /** Writes (unflushed) the held pushes that now follow {@code sent} without a gap; drops those at or below it. */
+    private void releaseHeld() {
+        while (!held.isEmpty() && held.firstKey() <= sent + 1 && out.writable()) {
+            Map.Entry<Long, StoredMessage> e = held.pollFirstEntry();
+            if (e.getKey() == sent + 1) {
+                sent = e.getKey();
+                out.message(e.getKey(), e.getValue(), false);
+            }
+        }
+        if (held.isEmpty()) {
+            dropHeld();
+        } else if (held.firstKey() <= sent + 1) {
+            // The channel filled up: the store read continues once it drains.
+            pendingMax = Math.max(pendingMax, held.lastKey());
+            dropHeld();
+        }
+    }
+
+    /** The grace of a hold ran out: heal what is still missing from the store. */
+    private void graceOver(int epoch) {
+        if (epoch != holdEpoch) {
+            return;
+        }
+        graceScheduled = false;
+        if (held.isEmpty()) {
+            return;
+        }
+        pendingMax = Math.max(pendingMax, held.lastKey());
+        dropHeld();
+        pump();
+    }
+
+    /** Forgets the held pushes (a store read after {@code sent} covers them) and any pending grace check. */
+    private void dropHeld() {
+        if (!held.isEmpty() || graceScheduled) {
+            held.clear();
+            holdEpoch++;
+            graceScheduled = false;
+        }
     }
 
     /**
@@ -179,6 +258,9 @@ final class DeliveryCursor {
     private void restart(long cursor, boolean welcome) {
         int gen = ++generation;
         replaying = true;
+        // The restart's reads cover whatever was held.
+        pendingMax = Math.max(pendingMax, held.isEmpty() ? 0 : held.lastKey());
+        dropHeld();
         inbox.head().whenComplete((head, err) -> loop.execute(() -> onHead(gen, cursor, welcome, head, err)));
     }
 
@@ -221,6 +303,11 @@ final class DeliveryCursor {
         if (forceReplay || pendingMax > sent) {
             forceReplay = false;
             replaying = true;
+            // The read covers whatever was held (held pushes exist only while no read is out).
+            if (!held.isEmpty()) {
+                pendingMax = Math.max(pendingMax, held.lastKey());
+            }
+            dropHeld();
             int gen = generation;
             inbox.read(sent, batch).whenComplete((read, err) -> loop.execute(() -> onBatch(gen, read, err)));
         } else if (reportSynced) {

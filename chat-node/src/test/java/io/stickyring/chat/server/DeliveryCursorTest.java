@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 class DeliveryCursorTest {
     /** Tasks handed to the loop; run only by {@link #run}. */
     private final Queue<Runnable> tasks = new ArrayDeque<>();
+    /** Retries of failed reads ({@link DeliveryCursor#RETRY_MILLIS}). */
     private final List<Runnable> scheduled = new ArrayList<>();
+    /** Grace checks of held pushes ({@link DeliveryCursor#GAP_GRACE_MILLIS}). */
+    private final List<Runnable> graces = new ArrayList<>();
     private final TreeMap<Long, StoredMessage> inbox = new TreeMap<>();
     /** Store answers not yet given: the test completes them. */
     private final Queue<CompletableFuture<Long>> heads = new ArrayDeque<>();
@@ -43,6 +46,10 @@ class DeliveryCursorTest {
 
         @Override
         public void schedule(Runnable task, long delayMillis) {
+            if (delayMillis == DeliveryCursor.GAP_GRACE_MILLIS) {
+                graces.add(task);
+                return;
+            }
             assertThat(delayMillis).isEqualTo(DeliveryCursor.RETRY_MILLIS);
             scheduled.add(task);
         }
@@ -151,6 +158,14 @@ class DeliveryCursorTest {
         return r.after();
     }
 
+    /** Lets every grace period that is running now run out. */
+    private void graceOver() {
+        List<Runnable> due = new ArrayList<>(graces);
+        graces.clear();
+        due.forEach(Runnable::run);
+        run();
+    }
+
     /** Answers reads until the machine stops asking. */
     private void answerReads() {
         while (!reads.isEmpty()) {
@@ -180,16 +195,83 @@ class DeliveryCursorTest {
     }
 
     @Test
-    void aLostPushIsHealedFromTheStoreAndALatePushIsNotWrittenTwice() {
+    void aLostPushIsHealedFromTheStoreAfterTheGraceAndALatePushIsNotWrittenTwice() {
         DeliveryCursor c = openedAt(0);
         append(1, 2);
         c.offer(2, message(2)); // the push of 1 was lost
         assertThat(out).as("no write out of order").isEmpty();
+        assertThat(reads).as("the missing push may still come").isEmpty();
+        graceOver();
         assertThat(answerRead()).isZero();
         answerReads();
         c.offer(1, message(1)); // the lost one arrives after all
         assertThat(out).containsExactly("msg 1", "msg 2");
         assertThat(reads).isEmpty();
+    }
+
+    @Test
+    void aReorderedPushIsHeldUntilTheMissingOneArrivesAndNoStoreReadHappens() {
+        // One commit's deliveries are published from several threads: 2 may overtake 1.
+        DeliveryCursor c = openedAt(0);
+        append(1, 2, 3);
+        c.offer(3, message(3));
+        c.offer(2, message(2));
+        assertThat(out).as("no write out of order").isEmpty();
+        c.offer(1, message(1));
+        assertThat(out).containsExactly("msg 1", "msg 2", "msg 3");
+        assertThat(c.sent()).isEqualTo(3);
+        graceOver();
+        assertThat(reads).as("the reorder cost no store read").isEmpty();
+        append(4);
+        c.offer(4, message(4));
+        assertThat(out).containsExactly("msg 1", "msg 2", "msg 3", "msg 4");
+    }
+
+    @Test
+    void aGapThatOnlyPartlyClosesIsHealedFromTheStoreAfterTheGrace() {
+        DeliveryCursor c = openedAt(0);
+        append(1, 2, 3, 4);
+        c.offer(2, message(2));
+        c.offer(4, message(4)); // 3 is lost
+        c.offer(1, message(1));
+        assertThat(out).containsExactly("msg 1", "msg 2");
+        assertThat(reads).isEmpty();
+        graceOver();
+        assertThat(answerRead()).isEqualTo(2);
+        answerReads();
+        assertThat(out).containsExactly("msg 1", "msg 2", "msg 3", "msg 4");
+        assertThat(graces).isEmpty();
+    }
+
+    @Test
+    void moreHeldPushesThanTheLimitAreReadFromTheStoreAtOnce() {
+        DeliveryCursor c = openedAt(0);
+        for (long k = 2; k <= DeliveryCursor.HOLD_MAX + 2; k++) {
+            append(k);
+            c.offer(k, message(k));
+        }
+        assertThat(reads).as("past the limit: read now, not after the grace").hasSize(1);
+        append(1);
+        answerReads();
+        assertThat(c.sent()).isEqualTo(DeliveryCursor.HOLD_MAX + 2);
+        graceOver();
+        assertThat(reads).isEmpty();
+        assertThat(out).hasSize(DeliveryCursor.HOLD_MAX + 2).startsWith("msg 1", "msg 2");
+    }
+
+    @Test
+    void aSyncDropsHeldPushesAndItsReplayCoversThem() {
+        DeliveryCursor c = openedAt(0);
+        append(1, 2, 3);
+        c.offer(3, message(3));
+        c.sync(0);
+        answerHead();
+        answerReads();
+        assertThat(out).containsExactly("msg 1", "msg 2", "msg 3", "synced 3");
+        graceOver();
+        c.offer(2, message(2)); // late: already written
+        assertThat(reads).isEmpty();
+        assertThat(out).containsExactly("msg 1", "msg 2", "msg 3", "synced 3");
     }
 
     @Test
@@ -300,7 +382,8 @@ class DeliveryCursorTest {
     void aSyncRewindsAndAnOlderReadStillInFlightIsDropped() {
         DeliveryCursor c = openedAt(5);
         append(6, 7);
-        c.offer(7, message(7)); // a gap: a read after 5 goes out
+        c.offer(7, message(7)); // a gap: after the grace a read after 5 goes out
+        graceOver();
         assertThat(reads).hasSize(1);
         c.sync(3);
         answerRead(); // the older generation's read: ignored
