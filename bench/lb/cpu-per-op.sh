@@ -14,16 +14,11 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-4}"
 WORK="$(mktemp -d /tmp/stickyring-cpu.XXXXXX)"; chmod 755 "$WORK"
 OUT="$ROOT/bench/results/lb-cpu-$(date -u +%Y-%m-%d-%H%M).md"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 for c in haproxy nginx wrk; do command -v $c >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y $c >/dev/null; done
 JAR="${STICKYRING_JAR:-$ROOT/dist/target/stickyring.jar}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1;

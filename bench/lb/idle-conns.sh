@@ -16,12 +16,6 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-8000}"
 WORK="$(mktemp -d /tmp/stickyring-idle.XXXXXX)"; chmod 755 "$WORK"
 OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d-%H%M).md"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx >/dev/null
 JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
@@ -29,6 +23,7 @@ WARM="${WARM:-1}"
 LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags)}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 

@@ -18,13 +18,8 @@ case "$ROUNDS" in (*[!0-9]*|""|0) echo "ROUNDS must be a positive integer, got: 
 for c in perf wrk nginx haproxy; do command -v "$c" >/dev/null || { echo "needs $c (apt-get install linux-perf wrk nginx haproxy)" >&2; exit 2; }; done
 WORK="$(mktemp -d /tmp/stickyring-perf.XXXXXX)"; chmod 755 "$WORK"
 OUT="$ROOT/bench/results/lb-perf-$(date -u +%Y-%m-%d-%H%M).md"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 . "$ROOT/bench/lb/nginx-backend.sh"
 nginx_backend_conf "$WORK" "127.0.0.1:$BPORT"

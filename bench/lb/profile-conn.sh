@@ -10,13 +10,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-8}"; JAR="${2:-$ROOT/dist/target/stickyring.jar}"; shift $(( $# > 2 ? 2 : $# ))
 WORK="$(mktemp -d /tmp/stickyring-prof.XXXXXX)"; chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1;

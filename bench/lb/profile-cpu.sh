@@ -18,13 +18,8 @@ WORK="$(mktemp -d /tmp/stickyring-apcpu.XXXXXX)"; chmod 755 "$WORK"
 (cd "$WORK" && unzip -q "$AP_JAR" 'linux-x64/*')
 AP="$WORK/linux-x64/libasyncProfiler.so"
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx (bench/lb/run.sh installs them)" >&2; exit 2; }
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port)
 . "$ROOT/bench/lb/nginx-backend.sh"
 nginx_backend_conf "$WORK" "127.0.0.1:$BPORT"

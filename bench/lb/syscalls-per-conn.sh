@@ -9,14 +9,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 JAR="${STICKYRING_JAR:-$ROOT/dist/target/stickyring.jar}"
 WORK="$(mktemp -d /tmp/stickyring-sys.XXXXXX)"; chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
-}
-trap cleanup EXIT
 for c in haproxy nginx wrk strace perf; do command -v $c >/dev/null || { echo "needs $c" >&2; exit 2; }; done
 . "$ROOT/bench/lib/loopback.sh"
+kill_on_exit
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 cat > "$WORK/backend.conf" <<CONF
 worker_processes 1; pid $WORK/backend.pid; error_log $WORK/e.log warn; events { worker_connections 8000; }

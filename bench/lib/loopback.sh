@@ -35,3 +35,12 @@ backend be
   server b1 $3
 CONF
 }
+
+# kill_on_exit: when the script exits, kill the processes whose pids it appends to PIDS and the NGINX
+# backend whose pid file is $WORK/backend.pid (bench/lb/nginx-backend.sh). Call it once, after WORK is set.
+PIDS=()
+kill_on_exit() {
+  trap '
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+    [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true' EXIT
+}
