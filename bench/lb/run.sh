@@ -106,7 +106,7 @@ for skip in ${SKIP:-}; do
   kept=(); for t in "${TARGETS[@]}"; do [ "$t" = "$skip" ] || kept+=("$t"); done; TARGETS=("${kept[@]}")
 done
 
-# --- HAProxy: balance source, hash-type consistent, 2 threads
+# --- HAProxy: balance source, hash-type consistent, HAPROXY_THREADS threads (default 2)
 haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT" "${HAPROXY_THREADS:-2}"
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
 PIDS+=($!)

@@ -38,7 +38,7 @@ CONF
 
 # kill_on_exit: when the script exits, kill the processes whose pids it appends to PIDS and the NGINX
 # backend whose pid file is $WORK/backend.pid (bench/lb/nginx-backend.sh). Call it once, after WORK is set.
-PIDS=()
+declare -a PIDS  # keeps the pids of a script that started processes before sourcing this file
 kill_on_exit() {
   trap '
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
