@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A real {@code dpkg -i} of target/stickyring.deb on this machine, then {@code dpkg -r} and
  * {@code dpkg -P}: the files, the system user and group, the state directory and its owner, the
- * units, the installed launcher run as root and as the service user, what remove keeps (conffiles,
+ * units, the installed launcher run as root and as the service user, the LB unit's class-data archive
+ * written by the installed lb-cds as the service user and mapped by the installed jar, what remove keeps (conffiles,
  * state, user) and that purge leaves the machine exactly as it found it (the same users, groups and
  * paths). Needs root and dpkg; skipped on a machine where stickyring is already installed or its
  * user or paths already exist (the test never touches an install it did not make). Concurrent runs
@@ -42,7 +43,7 @@ class DebInstallIT {
             Path.of("/etc/stickyring"), Path.of("/etc/default/stickyring"), Path.of("/var/lib/stickyring"),
             Path.of("/usr/share/doc/stickyring"), Path.of("/lib/systemd/system/stickyring-lb@.service"),
             Path.of("/lib/systemd/system/stickyring-node@.service"), Path.of("/lib/systemd/system/stickyring-zk@.service"),
-            Path.of("/usr/share/man/man1/stickyring.1.gz"));
+            Path.of("/usr/share/man/man1/stickyring.1.gz"), Path.of("/usr/lib/stickyring"), Path.of("/var/cache/stickyring"));
 
     record Run(int code, String out) { }
 
@@ -169,6 +170,26 @@ class DebInstallIT {
             assertThat(asUser.out()).contains("--listen");
         }
 
+        // the LB unit's ExecStartPre as systemd runs it: the service user, its CacheDirectory, the unit's JAVA_OPTS;
+        // the archive it writes is then mapped by the installed jar (-Xshare:on fails when it cannot be)
+        if (Files.isExecutable(Path.of("/usr/sbin/runuser"))) {
+            assertThat(describe(Path.of("/usr/lib/stickyring/lb-cds"))).isEqualTo("root:root rwxr-xr-x");
+            Files.createDirectories(Path.of("/var/cache/stickyring"));
+            assertThat(run(List.of("chown", "stickyring:stickyring", "/var/cache/stickyring")).code()).isZero();
+            String javaOpts = "-XX:+UseParallelGC -Xms256m -Xmx1g -Xmn32m -Dio.netty.leakDetection.level=disabled";
+            Run cds = run(List.of("/usr/sbin/runuser", "-u", "stickyring", "--", "env", "JAVA_OPTS=" + javaOpts,
+                    "/usr/lib/stickyring/lb-cds", "/var/cache/stickyring/lb.jsa"));
+            assertThat(cds.code()).as(cds.out()).isZero();
+            assertThat(Path.of("/var/cache/stickyring/lb.jsa")).isNotEmptyFile();
+            List<String> lb = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", "stickyring", "--", "java"));
+            lb.addAll(List.of(javaOpts.split(" ")));
+            lb.addAll(List.of("-XX:SharedArchiveFile=/var/cache/stickyring/lb.jsa", "-Xshare:on", "-jar",
+                    "/usr/share/stickyring/stickyring.jar", "lb", "--help"));
+            Run mapped = run(lb);
+            assertThat(mapped.code()).as(mapped.out()).isZero();
+            assertThat(mapped.out()).contains("--listen");
+        }
+
         // remove: program gone; conffiles, state and user kept
         Files.writeString(Path.of("/var/lib/stickyring/state-marker"), "kept by remove");
         Run remove = dpkg("--remove", "stickyring");
@@ -189,6 +210,7 @@ class DebInstallIT {
         assertThat(Path.of("/etc/stickyring")).doesNotExist();
         assertThat(Path.of("/etc/default/stickyring")).doesNotExist();
         assertThat(Path.of("/var/lib/stickyring")).doesNotExist();
+        assertThat(Path.of("/var/cache/stickyring")).doesNotExist();
         assertThat(getent("passwd", "stickyring")).isNull();
         assertThat(getent("group", "stickyring")).isNull();
     }
