@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-8000}"
 WORK="$(mktemp -d /tmp/stickyring-idle.XXXXXX)"; chmod 755 "$WORK"
-OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d-%H%M).md"
+OUT="$ROOT/bench/results/lb-idle-$(date -u +%Y-%m-%d-%H%M%S).md"  # seconds: runs can start in the same minute
 command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy >/dev/null
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx >/dev/null
 JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
