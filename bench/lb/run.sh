@@ -154,10 +154,10 @@ for t in "${TARGETS[@]}"; do
     wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$p/big" >/dev/null
     wrk -t1 -c64 -d"${WARMUP}s" -H "Connection: close" "http://127.0.0.1:$p/small" >/dev/null
     now=$(compile_s "$pid")
-    settled=$(python3 -c "print(int(float('${now:-0}') - float('${prev:-0}') < float('${WARM_SETTLE:-0.5}')))")
-    echo "warming up $t: cycle $cycles, JIT compile time ${now:-?} s (+$(python3 -c "print(round(float('${now:-0}') - float('${prev:-0}'), 2))"))"
+    added=$(awk -v a="${now:-0}" -v b="${prev:-0}" 'BEGIN {printf "%.2f", a - b}')
+    echo "warming up $t: cycle $cycles, JIT compile time ${now:-?} s (+$added)"
     prev=$now
-    if [ "$settled" = 1 ] || [ "$cycles" -ge "${WARM_CYCLES:-8}" ]; then break; fi
+    if awk -v d="$added" -v s="${WARM_SETTLE:-0.5}" 'BEGIN {exit !(d < s)}' || [ "$cycles" -ge "${WARM_CYCLES:-8}" ]; then break; fi
   done
   WARMED[$t]="$cycles cycles, JIT compile time ${now:-?} s"
 done
@@ -182,7 +182,7 @@ for round in $(seq 1 $ROUNDS); do
     echo "   $t: bulk ${R[$t,bulk,$round]} MiB/s, rps ${R[$t,rps,$round]} (p50 ${R[$t,p50,$round]} us, p99 ${R[$t,p99,$round]} us), conn/s ${R[$t,conn,$round]}"
   done
 done
-median() { printf '%s\n' "$@" | sort -g | python3 -c "import sys, statistics; print(statistics.median(float(x) for x in sys.stdin))"; }
+median() { printf '%s\n' "$@" | python3 -c "import sys, statistics; print(statistics.median(float(x) for x in sys.stdin))"; }
 METRICS=(bulk rps conn p50 p99)
 for t in "${TARGETS[@]}"; do
   for m in "${METRICS[@]}"; do

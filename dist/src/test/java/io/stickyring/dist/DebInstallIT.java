@@ -176,7 +176,7 @@ class DebInstallIT {
             assertThat(describe(Path.of("/usr/lib/stickyring/lb-cds"))).isEqualTo("root:root rwxr-xr-x");
             Files.createDirectories(Path.of("/var/cache/stickyring"));
             assertThat(run(List.of("chown", "stickyring:stickyring", "/var/cache/stickyring")).code()).isZero();
-            String javaOpts = "-XX:+UseParallelGC -Xms256m -Xmx1g -Xmn32m -Dio.netty.leakDetection.level=disabled";
+            String javaOpts = LbCdsScriptIT.LB_JAVA_OPTS;
             Run cds = run(List.of("/usr/sbin/runuser", "-u", "stickyring", "--", "env", "JAVA_OPTS=" + javaOpts,
                     "/usr/lib/stickyring/lb-cds", "/var/cache/stickyring/lb.jsa"));
             assertThat(cds.code()).as(cds.out()).isZero();

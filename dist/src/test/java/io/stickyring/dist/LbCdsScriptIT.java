@@ -26,8 +26,19 @@ class LbCdsScriptIT {
 
     private static final Path SCRIPT = Path.of("src/deb/data/lb-cds").toAbsolutePath();
     private static final Path JAR = Path.of("target/stickyring.jar").toAbsolutePath();
-    /** The unit's JAVA_OPTS (deploy/systemd/stickyring-lb@.service): the archive is made with the flags it is used with. */
-    private static final String LB_JAVA_OPTS = "-XX:+UseParallelGC -Xms256m -Xmx1g -Xmn32m -Dio.netty.leakDetection.level=disabled";
+    /** The LB unit's JAVA_OPTS, read from deploy/systemd/stickyring-lb@.service: the archive is made with the flags it is used with. */
+    static final String LB_JAVA_OPTS = unitJavaOpts();
+
+    private static String unitJavaOpts() {
+        try {
+            return Files.readAllLines(SystemdUnitsTest.UNITS.resolve("stickyring-lb@.service")).stream()
+                    .filter(l -> l.startsWith("Environment=\"JAVA_OPTS=")).findFirst()
+                    .map(l -> l.substring("Environment=\"JAVA_OPTS=".length(), l.length() - 1))
+                    .orElseThrow(() -> new IllegalStateException("no JAVA_OPTS in the LB unit"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @TempDir
     Path tmp;

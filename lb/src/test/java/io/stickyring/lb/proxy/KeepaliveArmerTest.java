@@ -9,20 +9,15 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,30 +27,14 @@ import org.junit.jupiter.api.Timeout;
  * sockets: the options are read back from the kernel.
  */
 @Timeout(30)
-class KeepaliveArmerTest {
+class KeepaliveArmerTest extends EpollLoopbackTest {
 
-    private MultiThreadIoEventLoopGroup group;
-    private ServerSocket server;
     private final List<Socket> accepted = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        server = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
-        server.setSoTimeout(10_000);
-    }
-
     @AfterEach
-    void tearDown() throws Exception {
+    void closeAccepted() throws Exception {
         for (Socket s : accepted) {
             s.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 

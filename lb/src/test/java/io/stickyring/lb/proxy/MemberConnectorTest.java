@@ -11,9 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -24,9 +22,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,30 +32,10 @@ import org.junit.jupiter.api.Timeout;
  * shuts the socket's output without Netty's exception-building shutdownOutput path.
  */
 @Timeout(30)
-class MemberConnectorTest {
+class MemberConnectorTest extends EpollLoopbackTest {
 
     private static final AttributeKey<String> TAG = AttributeKey.valueOf("member-connector-test");
 
-    private MultiThreadIoEventLoopGroup group;
-    private ServerSocket server;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Assumptions.assumeTrue(Epoll.isAvailable(), () -> "epoll unavailable: " + Epoll.unavailabilityCause());
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        server = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
-        server.setSoTimeout(10_000);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        }
-    }
 
     private Bootstrap template() {
         return template(new Bootstrap().channel(EpollSocketChannel.class));
