@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * member for the client's key, connects to it on the same event loop, then relays client bytes to it.
  *
  * <p>Backpressure: write watermarks toggling the peer's autoRead. Both channels start with AUTO_READ
- * off so nothing is read before the member is connected (and, with {@code --accept-proxy-protocol},
- * only the header is read first); once connected both switch autoRead on. After each read burst the
+ * off. The client channel turns it on as soon as its member connect is in flight (with
+ * {@code --accept-proxy-protocol}, only the header is read first), so the client's first bytes are read
+ * in the same event-loop pass that completes the connect instead of one pass later; bytes read before
+ * the member is connected wait in {@code pending}, and reading stops once they reach the high write
+ * watermark. Once connected both sides read on their own. After each read burst the
  * handler flushes to the member; if the member channel is then above its high write watermark, the
  * client channel's autoRead goes off until {@link BackendHandler#channelWritabilityChanged} sees the
  * member channel drain below the low watermark and turns it back on. The member direction mirrors
@@ -48,6 +51,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyContext px;
     private ProxyConnection conn;
     private ArrayDeque<Object> pending;
+    /** Bytes in {@link #pending}: reading stops at the high write watermark until the member is connected. */
+    private int pendingBytes;
     private boolean routed;
     private boolean pendingEof;
     private boolean badHeader;
@@ -101,6 +106,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         connect(ctx, first, new MemberRuntime[px.config.connectTries()], 0);
+        if (!conn.connected && conn.reason() == null && !conn.finished) {
+            // Read the client while the connect is in flight: on loopback and LANs the connect and the
+            // client's first bytes are ready in the same epoll pass, and reading then saves a pass.
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     /** Attempt {@code i} (0-based) of at most {@code --connect-tries}, to member {@code m}. */
@@ -169,6 +179,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 backend.write(msg);
             }
             pending = null;
+            pendingBytes = 0;
         }
         backend.flush();
         if (pendingEof) {
@@ -210,6 +221,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 pending = new ArrayDeque<>(2);
             }
             pending.add(msg);
+            if (msg instanceof ByteBuf buf) {
+                pendingBytes += buf.readableBytes();
+                if (pendingBytes >= ctx.channel().config().getWriteBufferHighWaterMark()) {
+                    ctx.channel().config().setAutoRead(false); // connected() turns it back on
+                }
+            }
             return;
         }
         countToMember(msg);

@@ -179,6 +179,110 @@ class HandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** Holds a member channel's connect in flight until the test completes {@link #promise}. */
+    static final class HeldConnect extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        io.netty.channel.ChannelPromise promise;
+
+        @Override
+        public void connect(io.netty.channel.ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local,
+                            io.netty.channel.ChannelPromise p) {
+            promise = p;
+        }
+    }
+
+    /** Counts read requests on the client channel, which starts with AUTO_READ off as the listener sets it. */
+    static final class ReadRequests extends io.netty.channel.ChannelDuplexHandler {
+        int reads;
+
+        @Override
+        public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(false); // the listener's childOption(AUTO_READ, false)
+        }
+
+        @Override
+        public void read(io.netty.channel.ChannelHandlerContext ctx) {
+            reads++;
+            ctx.read();
+        }
+    }
+
+    /** A client whose member connect stays in flight: the client channel, its member channel and the held connect. */
+    private record InFlight(EmbeddedChannel client, EmbeddedChannel member, HeldConnect held, ReadRequests reads,
+                            FrontendHandler fe) {
+    }
+
+    private InFlight inFlight() {
+        HeldConnect held = new HeldConnect();
+        EmbeddedChannel[] member = new EmbeddedChannel[1];
+        Bootstrap template = new Bootstrap().channelFactory(() -> {
+            member[0] = new EmbeddedChannel(false, false, held);
+            member[0].config().setAutoRead(false);
+            return member[0];
+        });
+        ProxyContext px = context(b -> { }, List.of(Member.of("a", "127.0.0.1", 1)), unlimited(), template);
+        FrontendHandler fe = new FrontendHandler(px);
+        ReadRequests reads = new ReadRequests();
+        EmbeddedChannel client = new AddressedChannel(new InetSocketAddress("127.1.1.4", 4000), reads, fe);
+        client.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1024, 4096));
+        assertThat(held.promise).as("the member connect is in flight").isNotNull();
+        return new InFlight(client, member[0], held, reads, fe);
+    }
+
+    @Test
+    void theClientIsReadWhileItsMemberConnectIsInFlight() {
+        InFlight f = inFlight();
+        // the first bytes are read in the pass that completes the connect, not one pass later
+        assertThat(f.reads().reads).as("read requests before the connect completes").isPositive();
+        assertThat(f.client().config().isAutoRead()).isTrue();
+        f.client().writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n", StandardCharsets.US_ASCII));
+        f.client().writeInbound(Unpooled.copiedBuffer("\r\n", StandardCharsets.US_ASCII));
+        assertThat(f.member().outboundMessages()).as("nothing reaches the member before it is connected").isEmpty();
+        f.held().promise.setSuccess();
+        ByteBuf first = f.member().readOutbound();
+        ByteBuf second = f.member().readOutbound();
+        assertThat(first.toString(StandardCharsets.US_ASCII) + second.toString(StandardCharsets.US_ASCII))
+                .isEqualTo("GET / HTTP/1.1\r\n\r\n");
+        first.release();
+        second.release();
+        assertThat(f.fe().connection().bytesToMember).isEqualTo(18);
+        assertThat(f.client().finishAndReleaseAll()).isFalse();
+        assertThat(f.member().finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void bytesReadBeforeTheConnectStopReadingAtTheHighWatermarkAndAllReachTheMember() {
+        InFlight f = inFlight();
+        byte[] chunk = new byte[1500];
+        for (int i = 0; i < 2; i++) {
+            f.client().writeInbound(Unpooled.wrappedBuffer(chunk));
+        }
+        assertThat(f.client().config().isAutoRead()).as("2x1500 bytes pending: below the 4096-byte high watermark").isTrue();
+        f.client().writeInbound(Unpooled.wrappedBuffer(chunk));
+        assertThat(f.client().config().isAutoRead()).as("4500 bytes pending: reading stops").isFalse();
+        f.held().promise.setSuccess();
+        long relayed = 0;
+        for (ByteBuf b; (b = f.member().readOutbound()) != null; ) {
+            relayed += b.readableBytes();
+            b.release();
+        }
+        assertThat(relayed).isEqualTo(4500);
+        assertThat(f.client().config().isAutoRead()).as("connected: the client reads on its own again").isTrue();
+        assertThat(f.client().finishAndReleaseAll()).isFalse();
+        assertThat(f.member().finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aClientThatLeavesDuringTheConnectReleasesItsPendingBytesAndTheMemberChannel() {
+        InFlight f = inFlight();
+        f.client().writeInbound(Unpooled.copiedBuffer("early", StandardCharsets.US_ASCII));
+        f.client().close();
+        f.held().promise.setSuccess();
+        assertThat(f.member().isOpen()).as("the member channel of a departed client is closed").isFalse();
+        assertThat(f.fe().connection().reason()).isEqualTo(CloseReason.CLIENT);
+        assertThat(f.member().finishAndReleaseAll()).as("no pending byte was relayed").isFalse();
+        assertThat(f.client().finishAndReleaseAll()).isFalse();
+    }
+
     /** A frontend/backend pair wired as after a successful connect, without sockets. */
     private record Pair(EmbeddedChannel client, EmbeddedChannel member, ProxyConnection conn) {
     }
