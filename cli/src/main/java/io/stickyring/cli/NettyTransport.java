@@ -66,6 +66,22 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
         io.netty.channel.epoll.EpollHalfClosure.keepRegistered(ch);
     }
 
+    /**
+     * As {@link #keepWritableAfterHalfClose}, and the channel's read interest is in place from its
+     * registration: the first {@code read()} then costs no {@code epoll_ctl}
+     * ({@link io.netty.channel.epoll.EpollHalfClosure#keepRegisteredAndReadable}). Only for channels that
+     * read as soon as they are active or connected, called before registration. Other transports:
+     * nothing.
+     */
+    public static void keepWritableAndReadable(io.netty.channel.Channel ch) {
+        io.netty.channel.epoll.EpollHalfClosure.keepRegisteredAndReadable(ch);
+    }
+
+    /** Whether {@code ch}'s read interest is set (epoll channels only; see {@link #keepWritableAndReadable}). */
+    public static boolean readInterestSet(io.netty.channel.Channel ch) {
+        return io.netty.channel.epoll.EpollHalfClosure.readable(ch);
+    }
+
     /** Whether {@link #keepWritableAfterHalfClose} is in force on {@code ch} (epoll channels only). */
     public static boolean keepsWritableAfterHalfClose(io.netty.channel.Channel ch) {
         return io.netty.channel.epoll.EpollHalfClosure.kept(ch);

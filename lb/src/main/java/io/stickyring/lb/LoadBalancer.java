@@ -245,8 +245,9 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * On each listener, ahead of Netty's acceptor: every accepted client channel, before it is
-     * registered, keeps writing after its client half-closes ({@link NettyTransport#keepWritableAfterHalfClose};
-     * at that point it costs no system call).
+     * registered, keeps writing after its client half-closes and has its read interest in place
+     * ({@link NettyTransport#keepWritableAndReadable}; at that point it costs no system call, and the
+     * FrontendHandler reads every routed client at once).
      */
     private static final io.netty.channel.ChannelHandler ACCEPTED = new AcceptedChannels();
 
@@ -255,7 +256,10 @@ public final class LoadBalancer implements AutoCloseable {
         @Override
         public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
-                NettyTransport.keepWritableAfterHalfClose(child);
+                // AUTO_READ off here, not as a childOption: Netty's acceptor applies those after this
+                // handler, and turning AUTO_READ off would take the read interest out again
+                child.config().setAutoRead(false);
+                NettyTransport.keepWritableAndReadable(child);
             }
             ctx.fireChannelRead(msg);
         }
@@ -265,8 +269,7 @@ public final class LoadBalancer implements AutoCloseable {
         ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .handler(ACCEPTED)
+                .handler(ACCEPTED) // AUTO_READ off and the read interest on for each accepted channel
                 .childHandler(initializer);
         if (reusePort) {
             sb.option(UnixChannelOption.SO_REUSEPORT, true);

@@ -44,6 +44,32 @@ public final class EpollHalfClosure {
         }
     }
 
+    /**
+     * As {@link #keepRegistered}, and with {@code EPOLLIN} in the interest too, for a channel that is
+     * not registered yet: both ride on the registration's {@code EPOLL_CTL_ADD} (the connect's, for a
+     * client channel), so the {@code EPOLL_CTL_MOD} that the first {@code read()} would cost is never
+     * made. For channels that read as soon as they are active or connected: the LB's accepted clients
+     * (read while their member connect is in flight) and its member channels (read once connected).
+     * Events seen before the channel reads change nothing: with AUTO_READ off and no read pending,
+     * Netty still takes an {@code EPOLLIN} it gets then as the end of that read. A no-op for other
+     * transports, for closed channels and for registered ones.
+     */
+    public static void keepRegisteredAndReadable(Channel ch) {
+        if (ch instanceof AbstractEpollChannel ep && ep.isOpen() && !ep.isRegistered()) {
+            try {
+                ep.setFlag(Native.EPOLLERR);
+                ep.setFlag(Native.EPOLLIN);
+            } catch (IOException | UncheckedIOException e) {
+                ch.close();
+            }
+        }
+    }
+
+    /** Whether {@code ch} is an epoll channel with {@code EPOLLIN} in its interest. */
+    public static boolean readable(Channel ch) {
+        return ch instanceof AbstractEpollChannel ep && ep.isFlagSet(Native.EPOLLIN);
+    }
+
     /** Whether {@link #keepRegistered} applies to {@code ch} (an epoll channel with EPOLLERR in its interest). */
     public static boolean kept(Channel ch) {
         return ch instanceof AbstractEpollChannel ep && ep.isFlagSet(Native.EPOLLERR);

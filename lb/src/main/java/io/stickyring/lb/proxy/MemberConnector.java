@@ -112,6 +112,9 @@ final class MemberConnector {
             for (int i = 0; i < attrKeys.length; i++) {
                 ch.attr(attrKeys[i]).set(attrValues[i]);
             }
+            // after the options (AUTO_READ off clears it): the read interest rides on the connect's
+            // EPOLL_CTL_ADD, so turning reading on once connected costs no system call
+            io.stickyring.cli.NettyTransport.keepWritableAndReadable(ch);
         } catch (RuntimeException | Error e) {
             ch.unsafe().closeForcibly();
             throw e;

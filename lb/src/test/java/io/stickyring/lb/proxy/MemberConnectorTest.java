@@ -55,6 +55,35 @@ class MemberConnectorTest extends EpollLoopbackTest {
         return loop.submit(() -> c.connect(loop, h, to)).get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * A member channel's read interest rides on its connect's EPOLL_CTL_ADD: it is set before the
+     * channel is registered (no epoll_ctl of its own) and stays set through the connect, so turning
+     * reading on once connected costs no system call; the half-close workaround is kept as well.
+     */
+    @Test
+    void memberChannelsCarryTheirReadInterestFromBeforeRegistration() throws Exception {
+        MemberChannelFactory f = new MemberChannelFactory(io.stickyring.cli.NettyTransport.select(io.stickyring.cli.TransportKind.EPOLL));
+        InetSocketAddress to = new InetSocketAddress("127.0.0.1", server.getLocalPort());
+        MemberConnector c = new MemberConnector(template(new Bootstrap().channelFactory(f)));
+        Channel fresh = c.newChannel(new ChannelInboundHandlerAdapter(), to);
+        try {
+            assertThat(fresh.isRegistered()).isFalse();
+            assertThat(fresh.config().isAutoRead()).as("the template's AUTO_READ off").isFalse();
+            assertThat(io.stickyring.cli.NettyTransport.readInterestSet(fresh)).as("read interest before registration").isTrue();
+            assertThat(io.stickyring.cli.NettyTransport.keepsWritableAfterHalfClose(fresh)).isTrue();
+        } finally {
+            fresh.unsafe().closeForcibly();
+        }
+        ChannelFuture cf = connectOnLoop(c, new ChannelInboundHandlerAdapter(), to);
+        try (Socket accepted = server.accept()) {
+            assertThat(cf.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(cf.isSuccess()).isTrue();
+            assertThat(cf.channel().config().isAutoRead()).as("the template's AUTO_READ off").isFalse();
+            assertThat(io.stickyring.cli.NettyTransport.readInterestSet(cf.channel())).as("read interest once connected").isTrue();
+            cf.channel().close().sync();
+        }
+    }
+
     @Test
     void connectsWithTheTemplatesOptionsAttributesAndHandlerOnTheGivenLoop() throws Exception {
         ChannelInboundHandlerAdapter handler = new ChannelInboundHandlerAdapter();
