@@ -2,6 +2,9 @@ package io.stickyring.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stickyring.chat.bus.NatsConfig;
+import io.stickyring.chat.cluster.NodeRole;
+import io.stickyring.chat.store.PostgresConfig;
 import io.stickyring.lb.LoadBalancer;
 import io.stickyring.cli.HostPort;
 import io.stickyring.lb.config.LbConfig;
@@ -45,8 +48,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The running demo: an embedded ZooKeeper, one load balancer in this JVM (ZooKeeper membership,
  * PROXY v2 to the nodes) and N chat nodes as child JVMs of the same classpath, each with its own
  * directory {@code <data>/<id>/} (log; its SQLite file too with {@code --no-shared-store}, otherwise
- * they share {@code <data>/chat.db}). Built by {@link #start}, which prints one progress line per
- * component and returns once the LB is ready and lists every node.
+ * they share {@code <data>/chat.db}). With {@link DemoConfig#store()} every node uses that
+ * PostgreSQL store and NATS bus instead; in the split shape the nodes are writers ({@code --role
+ * writer}, started first) and edges ({@code --role edge}), and only the edges are LB members. Built
+ * by {@link #start}, which prints one progress line per component and returns once the LB is ready
+ * and lists every node it should ({@link DemoConfig#lbMemberIds()}).
  *
  * <p>Invariants: every child process is started through {@link ChildMain}, so it exits when this
  * JVM is gone; {@link #close()} is idempotent, stops in reverse order of start (control endpoint,
@@ -75,7 +81,7 @@ public final class Demo implements DemoControl, AutoCloseable {
         this.progress = progress;
         this.data = config.dataDir().toAbsolutePath().normalize();
         for (String id : config.nodeIds()) {
-            nodes.put(id, new DemoNode(id, data.resolve(id)));
+            nodes.put(id, new DemoNode(id, config.role(id), data.resolve(id)));
         }
     }
 
@@ -129,14 +135,36 @@ public final class Demo implements DemoControl, AutoCloseable {
         lb = LoadBalancer.start(lbConfig, Membership.of(lbConfig), HashFactories.defaults(),
                 KeyFunctions.of(lbConfig.keyMode(), lbConfig.prefixV4(), lbConfig.prefixV6()));
         say("lb", "proxy on " + hostPort(lb.proxyAddress()) + ", admin on " + adminUrl() + " (" + config.algorithm() + " hashing, ZooKeeper membership, PROXY v2 to nodes)");
-        say("store", config.sharedStore() ? "one SQLite file shared by every node: " + data.resolve("chat.db") + " (--bus sqlite)"
-                : "one SQLite file per node: " + data.resolve("<id>/chat.db") + " (in-process bus)");
+        say("store", storeLine());
+        if (config.split()) {
+            say("shape", "split: edges " + String.join(", ", config.lbMemberIds()) + " (role edge: the LB's members; clients, reads, sends forwarded), writers "
+                    + String.join(", ", writerIds()) + " (role writer: sequencing and commits; registered under /stickyring/"
+                    + config.cluster() + "-writers, never given clients)");
+        }
 
-        // Boot the node JVMs side by side: each takes a few seconds of mostly class loading.
-        ExecutorService boot = Executors.newFixedThreadPool(nodes.size());
+        // Writers first (as deploy/local-cluster.sh): edges that find no writer commit sends themselves.
+        startInParallel(nodes.values().stream().filter(n -> n.role() == NodeRole.WRITER).toList());
+        startInParallel(nodes.values().stream().filter(n -> n.role() != NodeRole.WRITER).toList());
+        awaitLbSees(Set.copyOf(config.lbMemberIds()), READY_TIMEOUT);
+        say("ready", "LB /readyz is ready and /members lists " + String.join(", ", config.lbMemberIds())
+                + (config.split() ? " (the edges; " + (writerIds().size() == 1 ? "writer " + writerIds().get(0) + " is not an LB member)"
+                : "writers " + String.join(", ", writerIds()) + " are not LB members)") : ""));
+
+        if (config.controlPort() >= 0) {
+            control = DemoControlServer.start(this, config.controlPort());
+            say("control", "demo control endpoint on " + controlUrl());
+        }
+    }
+
+    /** Boots the node JVMs side by side: each takes a few seconds of mostly class loading. */
+    private void startInParallel(List<DemoNode> batch) throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        ExecutorService boot = Executors.newFixedThreadPool(batch.size());
         try {
             List<Future<?>> started = new ArrayList<>();
-            for (DemoNode n : nodes.values()) {
+            for (DemoNode n : batch) {
                 started.add(boot.submit(() -> {
                     startNode(n);
                     return null;
@@ -152,18 +180,29 @@ public final class Demo implements DemoControl, AutoCloseable {
         } finally {
             boot.shutdownNow();
         }
-        awaitLbSees(Set.copyOf(nodes.keySet()), READY_TIMEOUT);
-        say("ready", "LB /readyz is ready and /members lists " + String.join(", ", nodes.keySet()));
+    }
 
-        if (config.controlPort() >= 0) {
-            control = DemoControlServer.start(this, config.controlPort());
-            say("control", "demo control endpoint on " + controlUrl());
+    private String storeLine() {
+        if (config.store() != null) {
+            PostgresConfig pg = PostgresConfig.parse(config.store(), 1);
+            NatsConfig nats = NatsConfig.parse(config.bus());
+            return "PostgreSQL " + pg.jdbcUrl() + " schema " + pg.schema() + " shared by every node; NATS " + String.join(",", nats.servers())
+                    + " subject prefix " + nats.prefix();
         }
+        return config.sharedStore() ? "one SQLite file shared by every node: " + data.resolve("chat.db") + " (--bus sqlite)"
+                : "one SQLite file per node: " + data.resolve("<id>/chat.db") + " (in-process bus)";
+    }
+
+    private List<String> writerIds() {
+        return config.nodeIds().stream().filter(id -> config.role(id) == NodeRole.WRITER).toList();
     }
 
     private void startNode(DemoNode n) throws IOException {
         InetSocketAddress a = n.start(nodeCommand(n), Map.of("STICKYRING_SECRET", secret), NODE_START_TIMEOUT);
-        say("node " + n.id(), "pid " + n.status().pid() + " serving on " + hostPort(a) + " (data " + n.dir() + ", log " + n.dir().resolve("node.log") + ")");
+        DemoNode.Status s = n.status();
+        say("node " + n.id(), "pid " + s.pid() + " serving on " + hostPort(a)
+                + (config.split() ? " as " + n.role() + ", metrics on http://" + s.admin() + "/metrics" : "")
+                + " (data " + n.dir() + ", log " + n.dir().resolve("node.log") + ")");
     }
 
     /** {@code java <opts> -cp <our classpath> io.stickyring.dist.ChildMain --parent-pid <us> node ...}. */
@@ -181,7 +220,13 @@ public final class Demo implements DemoControl, AutoCloseable {
                 "--accept-proxy-protocol", "--drain-period", io.stickyring.cli.Durations.format(config.drainPeriod()),
                 // The demo is a development setup on loopback: anyone may log in as anyone (docs/security.md).
                 "--dev-login"));
-        if (config.sharedStore()) {
+        if (n.role() != NodeRole.ALL) {
+            cmd.addAll(List.of("--role", n.role().toString()));
+        }
+        if (config.store() != null) {
+            // The cluster store and bus (docs/cluster.md): the same URLs for every node, whatever its role.
+            cmd.addAll(List.of("--store", config.store(), "--bus", config.bus()));
+        } else if (config.sharedStore()) {
             // One file for all: SQLite serializes the node processes' writers; the sqlite bus tails it
             // so a message committed on one node reaches sessions on the others.
             cmd.addAll(List.of("--store", "sqlite:" + data.resolve("chat.db"), "--bus", "sqlite"));
@@ -265,9 +310,11 @@ public final class Demo implements DemoControl, AutoCloseable {
             String proc = s.running() ? "running  pid " + s.pid() + " on " + s.address()
                     : "stopped" + (s.lastExitCode() == null ? "" : " (exit " + s.lastExitCode() + ")");
             JsonNode m = lbView.get(n.id());
-            String seen = m == null ? "not in view" : m.path("state").asText() + ", " + m.path("connections").asInt() + " connections, "
+            String seen = m == null ? (n.role() == NodeRole.WRITER ? "not a member (writer)" : "not in view")
+                    : m.path("state").asText() + ", " + m.path("connections").asInt() + " connections, "
                     + String.format("%.0f%%", 100 * m.path("share").asDouble()) + " of keys";
-            lines.add(String.format("%-4s %-44s LB: %s", n.id(), proc, seen));
+            lines.add(config.split() ? String.format("%-4s %-6s %-44s LB: %s", n.id(), n.role(), proc, seen)
+                    : String.format("%-4s %-44s LB: %s", n.id(), proc, seen));
         }
         return lines;
     }

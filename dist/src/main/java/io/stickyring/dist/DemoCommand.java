@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run embedded ZooKeeper, N chat nodes and one LB on this machine.",
+                "With --edges/--writers (and --store, --bus): the split shape, edges behind the LB and writers behind them.",
                 "Prints the web client URL; type 'help' at the demo> prompt to kill and restart nodes. See docs/demo.md."},
         footer = {"", "Control a running demo from another terminal:",
                 "  stickyring demo --kill n2 [--signal KILL]",
@@ -42,8 +43,24 @@ public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Mixin
     io.stickyring.cli.ConfigOption config = new io.stickyring.cli.ConfigOption();
 
-    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", description = "Chat nodes, ids n1..nN (1..16; default ${DEFAULT-VALUE}).")
-    int nodes;
+    @Option(names = "--nodes", paramLabel = "N", description = "Chat nodes of role all, ids n1..nN (1..16; default 3; not with --edges/--writers).")
+    Integer nodes;
+
+    @Option(names = "--edges", paramLabel = "N", defaultValue = "0",
+            description = "Split shape: N nodes of role edge, ids e1..eN, the LB's only members (1..16 with --writers; needs --store and --bus).")
+    int edges;
+
+    @Option(names = "--writers", paramLabel = "M", defaultValue = "0",
+            description = "Split shape: M nodes of role writer, ids w1..wM, registered as writers only, never given clients (1..16 with --edges).")
+    int writers;
+
+    @Option(names = "--store", paramLabel = "postgresql://...",
+            description = "Cluster store of every node, e.g. postgresql://postgres@127.0.0.1:5432/test?schema=demo (with --bus; default: SQLite in --data).")
+    String store;
+
+    @Option(names = "--bus", paramLabel = "nats://...",
+            description = "Bus of every node, e.g. nats://127.0.0.1:4222?prefix=stickyring.demo (with --store; default: SQLite in --data).")
+    String bus;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "LB port; the web client is at http://HOST:PORT/ (default ${DEFAULT-VALUE}).")
     int port;
@@ -111,8 +128,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DemoConfig config;
         try {
-            List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-            config = new DemoConfig(nodes, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm, sharedStore);
+            config = toConfig();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -128,7 +144,9 @@ public final class DemoCommand implements Callable<Integer> {
             accessLog = data.resolve("access.log").toAbsolutePath().normalize().toString();
         }
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        out.println("demo: starting " + nodes + " chat node" + (nodes == 1 ? "" : "s") + ", ZooKeeper and the LB (data in "
+        int count = config.nodeIds().size();
+        out.println("demo: starting " + (config.split() ? edges + " edge" + (edges == 1 ? "" : "s") + " and " + writers + " writer" + (writers == 1 ? "" : "s")
+                : count + " chat node" + (count == 1 ? "" : "s")) + ", ZooKeeper and the LB (data in "
                 + data.toAbsolutePath().normalize() + ", LB access log " + accessLog + ") ...");
         Demo demo;
         try {
@@ -165,6 +183,15 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The flags as a validated config; the split shape when --edges or --writers is given. */
+    DemoConfig toConfig() {
+        List<String> opts = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+        boolean split = edges != 0 || writers != 0;
+        int roleAll = nodes != null ? nodes : split ? 0 : 3;
+        return new DemoConfig(roleAll, host, port, adminPort, controlPort, data, cluster, opts, drainPeriod, algorithm, sharedStore,
+                edges, writers, store, bus);
+    }
+
     static String banner(Demo demo) {
         String web = demo.webUrl().toString();
         String admin = demo.adminUrl().toString();
@@ -176,6 +203,16 @@ public final class DemoCommand implements Callable<Integer> {
         if (control != null) {
             b.append("  Demo control:  ").append(control).append("status   (POST nodes/ID/kill[?signal=KILL], nodes/ID/start)\n");
         }
+        if (demo.config().split()) {
+            b.append("\n");
+            b.append("  Split shape (PostgreSQL + NATS):\n");
+            for (DemoNode.Status s : demo.nodeStatus()) {
+                b.append(String.format("    %-4s %-6s %-22s metrics http://%s/metrics   %s%n", s.id(), s.role(), s.address(), s.admin(),
+                        s.role() == io.stickyring.chat.cluster.NodeRole.WRITER
+                                ? "writer: commits the sends of its conversations; not an LB member, never given clients"
+                                : "edge: an LB member; holds clients, serves reads, forwards sends to a writer"));
+            }
+        }
         b.append("\n");
         b.append("  What to try:\n");
         b.append("   1. Open the web client: it is served by the node your address (127.0.0.1) maps to, see ")
@@ -184,7 +221,13 @@ public final class DemoCommand implements Callable<Integer> {
         b.append("   3. 'kill -9 ID' of the node holding a client: the client reconnects through the LB to the next node\n");
         b.append("      of its preference order").append(demo.config().sharedStore() ? " and resumes from its cursor" : "")
                 .append("; other nodes' connections are untouched. 'start ID' brings it back.\n");
-        b.append("   4. 'kill n2' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
+        b.append("   4. 'kill ").append(demo.config().lbMemberIds().get(demo.config().lbMemberIds().size() > 1 ? 1 : 0))
+                .append("' drains instead: DRAINING in /members, sessions closed with 1012, then gone.\n");
+        if (demo.config().split()) {
+            b.append("   5. Every send is committed by a writer: stickyring_chat_commit_batch_size_count grows on the writers'\n");
+            b.append("      metrics and stays 0 on the edges'. After 'kill -9 w1' the next writer (or, with none\n");
+            b.append("      left, the edges themselves) commit its conversations.\n");
+        }
         b.append("  Every browser on this machine comes from 127.0.0.1, so they all land on the same node; see docs/demo.md.\n");
         if (!demo.config().sharedStore()) {
             b.append("  --no-shared-store: each node keeps its own store, so users on different nodes do not see each other\n");

@@ -126,10 +126,14 @@ final class DemoControlServer implements AutoCloseable {
         for (DemoNode.Status s : demo.nodeStatus()) {
             ObjectNode n = nodes.addObject();
             n.put("id", s.id());
+            n.put("role", s.role().toString());
             n.put("running", s.running());
             if (s.running()) {
                 n.put("pid", s.pid());
                 n.put("address", s.address());
+                if (s.admin() != null) {
+                    n.put("admin", s.admin());
+                }
             }
             if (s.lastExitCode() != null) {
                 n.put("exitCode", s.lastExitCode());

@@ -1,5 +1,6 @@
 package io.stickyring.dist;
 
+import io.stickyring.chat.cluster.NodeRole;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -24,31 +25,40 @@ import java.util.regex.Pattern;
  *
  * <p>Invariant: at most one process per node at a time (start and kill hold one lock; status never
  * waits for it); {@link #start} returns only once the node
- * printed its "listening on HOST:PORT" line (it is registered in ZooKeeper by then), and
+ * printed its "listening on HOST:PORT" line (it is registered in ZooKeeper by then) and the
+ * "admin on HOST:PORT" line that follows it, and
  * {@link #kill(boolean, Duration)} returns only once the process is gone.
  */
 final class DemoNode {
 
     /** Node status as the console, the control endpoint and the tests see it. */
-    record Status(String id, boolean running, long pid, String address, Integer lastExitCode, Path log) { }
+    record Status(String id, NodeRole role, boolean running, long pid, String address, String admin, Integer lastExitCode, Path log) { }
 
     private final String id;
+    private final NodeRole role;
     private final Path dir;
     private final Path log;
     /** Held by start and kill (which may take seconds); status reads the volatile fields without it. */
     private final Object lifecycle = new Object();
     private volatile Process process;
     private volatile InetSocketAddress address;
+    /** The node's metrics and health listener, "HOST:PORT" (from its "admin on" line). */
+    private volatile String admin;
     private volatile Integer lastExitCode;
 
-    DemoNode(String id, Path dir) {
+    DemoNode(String id, NodeRole role, Path dir) {
         this.id = id;
+        this.role = role;
         this.dir = dir;
         this.log = dir.resolve("node.log");
     }
 
     String id() {
         return id;
+    }
+
+    NodeRole role() {
+        return role;
     }
 
     Path dir() {
@@ -80,8 +90,11 @@ final class DemoNode {
         Process p = pb.start();
         process = p;
         address = null;
+        admin = null;
         lastExitCode = null;
         Pattern ready = Pattern.compile("stickyring node " + Pattern.quote(id) + " listening on (\\S+):(\\d+)");
+        Pattern adminLine = Pattern.compile("stickyring node " + Pattern.quote(id) + " admin on (\\S+:\\d+)");
+        InetSocketAddress listening = null;
         long deadline = System.nanoTime() + timeout.toNanos();
         Deque<String> tail = new ArrayDeque<>();
         try (RandomAccessFile in = new RandomAccessFile(log.toFile(), "r")) {
@@ -95,7 +108,13 @@ final class DemoNode {
                     }
                     Matcher m = ready.matcher(line);
                     if (m.find()) {
-                        address = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
+                        listening = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
+                    }
+                    Matcher a = adminLine.matcher(line);
+                    if (listening != null && a.find()) {
+                        // The node prints both lines together, right after it serves.
+                        admin = a.group(1);
+                        address = listening;
                         return address;
                     }
                 }
@@ -177,6 +196,7 @@ final class DemoNode {
         }
         lastExitCode = p.exitValue();
         address = null;
+        admin = null;
         return lastExitCode;
     }
 
@@ -201,19 +221,21 @@ final class DemoNode {
         if (!p.isAlive() && p == process) {
             lastExitCode = p.exitValue();
             address = null;
+            admin = null;
         }
     }
 
     Status status() {
         Process p = process;
         InetSocketAddress a = address;
+        String adm = admin;
         boolean running = p != null && p.isAlive();
         Integer exit = lastExitCode;
         if (p != null && !running && exit == null) {
             exit = p.exitValue(); // died on its own
         }
-        return new Status(id, running, running ? p.pid() : -1,
-                running && a != null ? a.getHostString() + ":" + a.getPort() : null, running ? null : exit, log);
+        return new Status(id, role, running, running ? p.pid() : -1,
+                running && a != null ? a.getHostString() + ":" + a.getPort() : null, running ? adm : null, running ? null : exit, log);
     }
 
     /** The current process handle, if any (tests check that every child is gone). */

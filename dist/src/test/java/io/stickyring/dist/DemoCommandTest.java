@@ -59,6 +59,85 @@ class DemoCommandTest {
     }
 
     @Test
+    void helpNamesTheSplitShapeFlags() {
+        Result r = run("demo", "--help");
+        assertThat(r.out).contains("--edges", "--writers", "--store", "--bus", "role edge", "role writer");
+    }
+
+    private static final String PG = "postgresql://postgres@127.0.0.1:5432/test?schema=demo_x";
+    private static final String NATS = "nats://127.0.0.1:4222";
+
+    /** Each refused before anything starts, with exit status 2 and one line naming the flag; nothing here connects. */
+    @Test
+    void theSplitShapeNeedsTheClusterStoreAndBusAndSaneCounts() {
+        Path data = dir.resolve("data");
+        Result noStore = run("demo", "--edges", "2", "--writers", "1", "--data", data.toString());
+        assertThat(noStore.code).isEqualTo(2);
+        assertThat(noStore.err.lines().findFirst().orElseThrow())
+                .isEqualTo("stickyring demo: the split shape (--edges/--writers) needs --store postgresql://USER@HOST:PORT/DB"
+                        + " (the cluster store edges and writers share)");
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--store", PG).err)
+                .contains("the split shape (--edges/--writers) needs --bus nats://HOST:PORT");
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--bus", NATS).err).contains("needs --store postgresql://");
+        assertThat(run("demo", "--edges", "2", "--store", PG, "--bus", NATS).err)
+                .contains("writers (0) must be at least 1 with --edges 2: edges forward every send to a writer");
+        assertThat(run("demo", "--edges", "2", "--writers", "0", "--store", PG, "--bus", NATS).err).contains("writers (0) must be at least 1");
+        assertThat(run("demo", "--writers", "1", "--store", PG, "--bus", NATS).err)
+                .contains("edges (0) must be at least 1 with --writers 1: the LB gives clients to edges only");
+        assertThat(run("demo", "--edges", "-1", "--writers", "1", "--store", PG, "--bus", NATS).err).contains("edges (-1) must be in 0..16");
+        assertThat(run("demo", "--edges", "2", "--writers", "-3", "--store", PG, "--bus", NATS).err).contains("writers (-3) must be in 0..16");
+        assertThat(run("demo", "--edges", "17", "--writers", "1", "--store", PG, "--bus", NATS).err).contains("edges (17) must be in 0..16");
+        assertThat(run("demo", "--edges", "9", "--writers", "8", "--store", PG, "--bus", NATS).err)
+                .contains("edges + writers (9 + 8) must be at most 16");
+        assertThat(run("demo", "--nodes", "3", "--edges", "2", "--writers", "1", "--store", PG, "--bus", NATS).err)
+                .contains("nodes (3) cannot be combined with --edges/--writers");
+        assertThat(run("demo", "--edges", "two", "--writers", "1").code).isEqualTo(2);
+        // The URLs are checked the way the node checks them, before any node starts.
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--store", "sqlite:/tmp/x.db", "--bus", NATS).err)
+                .contains("store (sqlite:/tmp/x.db) must be a postgresql:// URL");
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--store", PG, "--bus", "sqlite").err)
+                .contains("bus (sqlite) must be a nats:// URL");
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--store", "postgresql://127.0.0.1:5432/test?schema=Bad-Name", "--bus", NATS).err)
+                .contains("schema (Bad-Name) must match");
+        assertThat(run("demo", "--edges", "2", "--writers", "1", "--store", PG, "--bus", NATS + "?colour=red").err).contains("colour");
+        // Role all takes the cluster store too, but both or neither, and never per-node SQLite files.
+        assertThat(run("demo", "--store", PG).err).contains("--store needs --bus nats://HOST:PORT");
+        assertThat(run("demo", "--bus", NATS).err).contains("--bus needs --store postgresql://");
+        assertThat(run("demo", "--store", PG, "--bus", NATS, "--no-shared-store").err).contains("--no-shared-store is for SQLite");
+        assertThat(data).doesNotExist();
+    }
+
+    @Test
+    void flagsMapToTheShapes() {
+        DemoConfig split = parse("--edges", "2", "--writers", "1", "--store", PG, "--bus", NATS);
+        assertThat(split.split()).isTrue();
+        assertThat(split.nodes()).isZero();
+        assertThat(split.nodeIds()).containsExactly("e1", "e2", "w1");
+        assertThat(split.lbMemberIds()).containsExactly("e1", "e2");
+        assertThat(split.role("e2")).isEqualTo(io.stickyring.chat.cluster.NodeRole.EDGE);
+        assertThat(split.role("w1")).isEqualTo(io.stickyring.chat.cluster.NodeRole.WRITER);
+        assertThat(split.store()).isEqualTo(PG);
+        assertThat(split.bus()).isEqualTo(NATS);
+        // Unchanged without the new flags: 3 nodes of role all on SQLite.
+        DemoConfig plain = parse();
+        assertThat(plain).isEqualTo(DemoConfig.defaults());
+        assertThat(plain.split()).isFalse();
+        assertThat(plain.store()).isNull();
+        assertThat(plain.nodeIds()).containsExactly("n1", "n2", "n3");
+        assertThat(plain.role("n1")).isEqualTo(io.stickyring.chat.cluster.NodeRole.ALL);
+        assertThat(parse("--nodes", "2", "--edges", "0", "--writers", "0").nodeIds()).containsExactly("n1", "n2");
+        DemoConfig allOnPg = parse("--nodes", "2", "--store", PG, "--bus", NATS);
+        assertThat(allOnPg.split()).isFalse();
+        assertThat(allOnPg.lbMemberIds()).containsExactly("n1", "n2");
+    }
+
+    private static DemoConfig parse(String... args) {
+        DemoCommand cmd = new DemoCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd.toConfig();
+    }
+
+    @Test
     void aTakenPortFailsFastNamingTheFlagBeforeAnythingStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
