@@ -50,6 +50,7 @@ public final class ClusterRouting {
      * reply times out into {@code store_unavailable} (nothing acked; the client resends).
      */
     public static final int OUTGOING_QUEUE = 65_536;
+    private static final byte[] EMPTY_ARRAY = {'[', ']'};
 
     private final NodeRole role;
     private final String nodeId;
@@ -69,7 +70,7 @@ public final class ClusterRouting {
     private final ExecutorService replies;
 
     private ClusterRouting(NodeRole role, String nodeId, ZkSettings zk, NatsConfig natsConfig, MessageStore local,
-                           Duration timeout, int window) {
+                           Duration timeout, int window, Duration probeDelay) {
         this.role = role;
         this.nodeId = nodeId;
         this.zk = zk;
@@ -99,7 +100,7 @@ public final class ClusterRouting {
         });
         this.ring = new WriterRing(zk);
         this.store = new OwnerRoutedStore(local, ring, nats, natsConfig.prefix(), role.commits() ? nodeId : null, timeout, window,
-                this::stopTakingRequests, this::closeTransport);
+                probeDelay, this::stopTakingRequests, this::closeTransport);
     }
 
     /**
@@ -113,7 +114,13 @@ public final class ClusterRouting {
 
     /** As {@link #start(NodeRole, String, ZkSettings, NatsConfig, MessageStore)} with {@code window} batch requests outstanding per writer. */
     public static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local, int window) {
-        ClusterRouting r = new ClusterRouting(role, nodeId, zk, nats, local, REQUEST_TIMEOUT, window);
+        return start(role, nodeId, zk, nats, local, window, OwnerRoutedStore.DEFAULT_PROBE_DELAY);
+    }
+
+    /** As above, probing a writer once a batch to it has been outstanding for {@code probeDelay} (tests shorten it). */
+    static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local, int window,
+                                Duration probeDelay) {
+        ClusterRouting r = new ClusterRouting(role, nodeId, zk, nats, local, REQUEST_TIMEOUT, window, probeDelay);
         try {
             if (role.commits()) {
                 r.subscribe(nats.prefix());
@@ -187,7 +194,8 @@ public final class ClusterRouting {
      * local store in order, so they join the same group commit; once all are done (committed,
      * rejected or failed) the deliveries of the stored ones are published and one reply array is
      * sent. That last step runs on the {@code replies} thread, not on the store's writer thread,
-     * which goes straight on to its next batch.
+     * which goes straight on to its next batch. An empty batch is an edge's liveness probe
+     * ({@link OwnerRoutedStore}): it is answered at once with an empty array and not counted.
      */
     private void answerBatch(Message m) {
         String replyTo = m.getReplyTo();
@@ -200,6 +208,10 @@ public final class ClusterRouting {
         } catch (IllegalArgumentException e) {
             // Not an array: the edge cannot match replies to requests; it times out (retryable).
             log.warn("dropping an undecodable append batch: {}", e.getMessage());
+            return;
+        }
+        if (reqs.isEmpty()) {
+            nats.publish(replyTo, EMPTY_ARRAY);
             return;
         }
         batchesAnswered.incrementAndGet();

@@ -14,6 +14,7 @@ import io.stickyring.ring.ConsistentHash;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -40,6 +41,20 @@ import java.util.concurrent.TimeoutException;
  * commit keeps every invariant). A writer that does not answer within the timeout fails the
  * append with {@link StoreUnavailableException} (nothing acked; the client retries with the same
  * id): it may still be committing, and under overload a second commit path would add load.
+ *
+ * <p>A writer that dies with batches in flight (kill -9) never answers them, and NATS says "no
+ * responders" only for requests made after its subscription went away. So when a batch to a writer
+ * has been outstanding for {@code probeDelay} (default {@link #DEFAULT_PROBE_DELAY}) the edge sends
+ * that writer one probe, an empty batch (answered at once with an empty array, without touching the
+ * store), at most one probe per writer at a time and again every {@code probeDelay} while a batch
+ * stays outstanding that long. A probe that is answered (or gets no answer) changes nothing: the
+ * writer is alive, maybe slow, and its batches keep waiting up to the timeout (no second commit
+ * path for a slow writer). A probe, or any batch request, that gets "no responders" means the
+ * writer's subscription is gone: every batch still outstanding at it and every append queued for
+ * it is re-attempted, in the order they were sent, with the next writer of its preference order
+ * (or the local store), exactly as a request made after the death would be; the next writer's store
+ * finds what the dead one committed by {@code (sender, client id)} and answers with the same ack.
+ * A late reply from the gone writer is ignored, so each append completes once.
  */
 public final class OwnerRoutedStore implements MessageStore {
     private final MessageStore local;
@@ -59,6 +74,16 @@ public final class OwnerRoutedStore implements MessageStore {
     public static final int MAX_WINDOW = 1024;
     /** Most appends in one batch request (also bounded by half of NATS' max payload). */
     static final int MAX_BATCH = 256;
+    /**
+     * How long a batch may be outstanding at a writer before the edge probes the writer (and again
+     * each time after, while it stays outstanding); a probe that gets "no responders" moves the
+     * writer's outstanding appends to the next writer. Bounds the ack stall of the sends in flight
+     * at a writer that is killed to about this delay plus a commit, instead of the request timeout.
+     */
+    public static final Duration DEFAULT_PROBE_DELAY = Duration.ofMillis(250);
+    /** An empty batch: a writer answers it with an empty array at once (a liveness probe). */
+    private static final byte[] PROBE = {'[', ']'};
+    private final Duration probeDelay;
 
     /**
      * @param selfWriterId this node's writer id when it commits ({@code role all/writer}), else null
@@ -68,9 +93,22 @@ public final class OwnerRoutedStore implements MessageStore {
      */
     public OwnerRoutedStore(MessageStore local, WriterRing writers, Connection nats, String prefix, String selfWriterId,
                             Duration timeout, int window, Runnable beforeLocalClose, Runnable afterLocalClose) {
+        this(local, writers, nats, prefix, selfWriterId, timeout, window, DEFAULT_PROBE_DELAY, beforeLocalClose, afterLocalClose);
+    }
+
+    /**
+     * As above, with {@code probeDelay}: how long a batch is outstanding before its writer is probed
+     * (positive, less than {@code timeout}; see {@link #DEFAULT_PROBE_DELAY}).
+     */
+    public OwnerRoutedStore(MessageStore local, WriterRing writers, Connection nats, String prefix, String selfWriterId,
+                            Duration timeout, int window, Duration probeDelay, Runnable beforeLocalClose, Runnable afterLocalClose) {
         if (window < 1 || window > MAX_WINDOW) {
             throw new IllegalArgumentException("forward window (" + window + ") must be in [1, " + MAX_WINDOW + "]");
         }
+        if (probeDelay.isNegative() || probeDelay.isZero() || probeDelay.compareTo(timeout) >= 0) {
+            throw new IllegalArgumentException("probe delay (" + probeDelay + ") must be positive and less than the timeout (" + timeout + ")");
+        }
+        this.probeDelay = probeDelay;
         this.window = window;
         this.local = local;
         this.writers = writers;
@@ -138,6 +176,15 @@ public final class OwnerRoutedStore implements MessageStore {
         outboxes.computeIfAbsent(writer, Outbox::new).add(p);
     }
 
+    /** Its writer is gone: sends {@code p} to the next writer of its order, or commits it here when none is left. */
+    private void next(Pending p) {
+        if (p.tried + 1 < p.n) {
+            attempt(p, p.tried + 1);
+        } else {
+            relay(local.append(p.request), p.future);
+        }
+    }
+
     private static <T> void relay(CompletableFuture<T> from, CompletableFuture<T> to) {
         from.whenComplete((r, e) -> {
             if (e != null) {
@@ -149,17 +196,51 @@ public final class OwnerRoutedStore implements MessageStore {
     }
 
     /**
+     * Runs {@code task} after {@code millis} on the JDK's delay scheduler (the one {@code orTimeout}
+     * uses), which hands it to the common pool: no thread of ours to keep or stop.
+     */
+    private static void later(long millis, Runnable task) {
+        CompletableFuture.delayedExecutor(Math.max(1, millis), TimeUnit.MILLISECONDS).execute(task);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    /** One batch request to a writer; {@code settled} (under the outbox's lock) once answered or moved on. */
+    private static final class Batch {
+        final List<Pending> items;
+        final long sentNanos;
+        boolean settled;
+
+        Batch(List<Pending> items, long sentNanos) {
+            this.items = items;
+            this.sentNanos = sentNanos;
+        }
+    }
+
+    /**
      * The appends waiting for one writer. Up to {@code window} batch requests are outstanding
      * at a time; an append that finds a free slot leaves at once (no added latency when idle), the
      * others wait for the next reply and leave together as one NATS message (a JSON array of up to
      * {@link #MAX_BATCH} requests), so under load one request, one wake-up of the writer and one
      * reply carry many appends. Batches are taken and published under the outbox's lock, so the
      * writer receives appends in the order they were made (per-conversation send order holds).
+     * When the writer turns out to be gone ("no responders" to a batch or to a probe), the batches
+     * still outstanding and then the queued appends move to their next writer in that same order,
+     * before this outbox publishes anything again.
      */
     private final class Outbox {
         private final String writer;
         private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+        /** Batch requests not yet answered, in the order they were published. */
+        private final LinkedHashSet<Batch> outstanding = new LinkedHashSet<>();
         private int inFlight;
+        /** A liveness check is scheduled / a probe request is in flight. */
+        private boolean checkScheduled;
+        private boolean probing;
+        /** Appends of a gone writer are being handed to their next writers: publish nothing meanwhile. */
+        private int moving;
 
         Outbox(String writer) {
             this.writer = writer;
@@ -174,19 +255,28 @@ public final class OwnerRoutedStore implements MessageStore {
 
         /** Publishes batches while a slot is free (caller holds the lock). */
         private void drain() {
+            if (moving > 0) {
+                return;
+            }
             long maxBytes = Math.max(1024, nats.getMaxPayload() / 2);
             while (inFlight < window && !queue.isEmpty()) {
-                List<Pending> batch = new ArrayList<>();
+                List<Pending> items = new ArrayList<>();
                 List<byte[]> bodies = new ArrayList<>();
                 long bytes = 0;
-                while (!queue.isEmpty() && batch.size() < MAX_BATCH
-                        && (batch.isEmpty() || bytes + queue.peek().body.length < maxBytes)) {
+                while (!queue.isEmpty() && items.size() < MAX_BATCH
+                        && (items.isEmpty() || bytes + queue.peek().body.length < maxBytes)) {
                     Pending p = queue.poll();
-                    batch.add(p);
+                    items.add(p);
                     bodies.add(p.body);
                     bytes += p.body.length + 1;
                 }
                 inFlight++;
+                Batch batch = new Batch(items, System.nanoTime());
+                outstanding.add(batch);
+                if (!checkScheduled && !probing) {
+                    checkScheduled = true;
+                    later(probeDelay.toMillis(), this::check);
+                }
                 CompletableFuture<Message> reply;
                 try {
                     reply = nats.request(batchSubject(prefix, writer), AppendCodec.array(bodies))
@@ -198,32 +288,119 @@ public final class OwnerRoutedStore implements MessageStore {
             }
         }
 
-        private void done(List<Pending> batch, Message m, Throwable e) {
+        /**
+         * Probes the writer when its oldest outstanding batch has waited {@code probeDelay}; else
+         * checks again when it will have.
+         */
+        private void check() {
+            CompletableFuture<Message> probe;
             synchronized (this) {
+                checkScheduled = false;
+                if (outstanding.isEmpty() || probing) {
+                    return;
+                }
+                long waited = System.nanoTime() - outstanding.iterator().next().sentNanos;
+                long left = probeDelay.toNanos() - waited;
+                if (left > 0) {
+                    checkScheduled = true;
+                    later(TimeUnit.NANOSECONDS.toMillis(left) + 1, this::check);
+                    return;
+                }
+                probing = true;
+                try {
+                    probe = nats.request(batchSubject(prefix, writer), PROBE)
+                            .orTimeout(probeDelay.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (RuntimeException e) {
+                    probe = CompletableFuture.failedFuture(e);
+                }
+            }
+            probe.whenComplete((m, e) -> probed(e));
+        }
+
+        /** "No responders": the writer is gone. Anything else (an answer, no answer yet): check again later. */
+        private void probed(Throwable e) {
+            if (unwrap(e) instanceof CancellationException) {
+                gone();
+                return;
+            }
+            synchronized (this) {
+                probing = false;
+                if (!outstanding.isEmpty() && !checkScheduled) {
+                    checkScheduled = true;
+                    later(probeDelay.toMillis(), this::check);
+                }
+            }
+        }
+
+        /**
+         * The writer's subscription is gone (its process or connection died): every batch still
+         * outstanding and every queued append goes to its next writer, in the order sent; nothing is
+         * published here meanwhile, so later appends cannot overtake them.
+         */
+        private void gone() {
+            List<Pending> moved = new ArrayList<>();
+            synchronized (this) {
+                probing = false;
+                for (Batch b : outstanding) {
+                    b.settled = true;
+                    moved.addAll(b.items);
+                }
+                inFlight -= outstanding.size();
+                outstanding.clear();
+                moved.addAll(queue);
+                queue.clear();
+                moving++;
+            }
+            try {
+                for (Pending p : moved) {
+                    try {
+                        next(p);
+                    } catch (RuntimeException e) {
+                        p.future.completeExceptionally(new StoreUnavailableException("writer " + writer + " is gone: " + e, e));
+                    }
+                }
+            } finally {
+                synchronized (this) {
+                    moving--;
+                    drain();
+                }
+            }
+        }
+
+        private void done(Batch batch, Message m, Throwable e) {
+            synchronized (this) {
+                if (batch.settled) {
+                    // Already moved to the next writer (this one is gone): a late reply or its
+                    // timeout must not complete the appends a second time.
+                    return;
+                }
+            }
+            Throwable cause = unwrap(e);
+            if (cause instanceof CancellationException) {
+                // No responders: the writer is gone (its subscription died with it). This batch and
+                // every other one still outstanding at it (sent earlier, never to be answered) go to
+                // the next writer; when no listed writer answers, they are committed here.
+                gone();
+                return;
+            }
+            synchronized (this) {
+                if (batch.settled) {
+                    return;
+                }
+                batch.settled = true;
+                outstanding.remove(batch);
                 inFlight--;
                 drain();
             }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof CancellationException) {
-                // No responders: the writer is gone (its subscription died with it); try the next
-                // one, and when no listed writer answers, commit here.
-                for (Pending p : batch) {
-                    if (p.tried + 1 < p.n) {
-                        attempt(p, p.tried + 1);
-                    } else {
-                        relay(local.append(p.request), p.future);
-                    }
-                }
-                return;
-            }
+            List<Pending> items = batch.items;
             if (cause == null) {
                 try {
-                    List<JsonNode> replies = AppendCodec.replies(m.getData(), batch.size());
-                    for (int k = 0; k < batch.size(); k++) {
+                    List<JsonNode> replies = AppendCodec.replies(m.getData(), items.size());
+                    for (int k = 0; k < items.size(); k++) {
                         try {
-                            batch.get(k).future.complete(AppendCodec.reply(replies.get(k)));
+                            items.get(k).future.complete(AppendCodec.reply(replies.get(k)));
                         } catch (RuntimeException ex) {
-                            batch.get(k).future.completeExceptionally(ex);
+                            items.get(k).future.completeExceptionally(ex);
                         }
                     }
                     return;
@@ -233,7 +410,7 @@ public final class OwnerRoutedStore implements MessageStore {
             }
             String why = cause instanceof TimeoutException ? "no answer within " + timeout.toMillis() + " ms" : String.valueOf(cause);
             StoreUnavailableException failure = new StoreUnavailableException("writer " + writer + ": " + why, cause);
-            for (Pending p : batch) {
+            for (Pending p : items) {
                 p.future.completeExceptionally(failure);
             }
         }
