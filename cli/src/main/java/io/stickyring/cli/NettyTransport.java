@@ -110,6 +110,25 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
     }
 
     /**
+     * A listening channel for {@code local}. On epoll an IPv4 address gets an AF_INET socket, so every
+     * connection it accepts is AF_INET too: Netty's default is a dual-stack AF_INET6 socket whose
+     * accepted IPv4 connections carry v4-mapped addresses (`::ffff:a.b.c.d`) through the kernel's
+     * mapped-address paths and Netty's address decoding. An IPv6 or wildcard IPv6 address, and
+     * other transports: the transport's default channel.
+     */
+    public io.netty.channel.ServerChannel newServerChannel(java.net.SocketAddress local) {
+        if (kind == TransportKind.EPOLL && local instanceof java.net.InetSocketAddress a
+                && a.getAddress() instanceof java.net.Inet4Address) {
+            return new EpollServerSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET);
+        }
+        try {
+            return serverChannel.getConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new io.netty.channel.ChannelException("cannot make a " + serverChannel.getSimpleName(), e);
+        }
+    }
+
+    /**
      * A client socket channel for a connect to {@code remote}. On epoll an IPv4 address gets an AF_INET
      * socket: Netty's default is a dual-stack AF_INET6 one, which costs an extra setsockopt
      * (IPV6_V6ONLY) per socket. Other transports and addresses: the transport's default channel.

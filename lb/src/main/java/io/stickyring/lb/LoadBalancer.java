@@ -214,26 +214,25 @@ public final class LoadBalancer implements AutoCloseable {
         if (acceptGroup != null) {
             boolean reusePort = transport.nativeLinux() && config.acceptThreads() > 1;
             int sockets = reusePort ? config.acceptThreads() : 1;
-            ServerBootstrap sb = listenerBootstrap(acceptGroup, ioGroup, reusePort);
-            bindAll(sockets, i -> sb);
+            bindAll(sockets, (i, addr) -> listenerBootstrap(acceptGroup, ioGroup, reusePort, addr));
             return;
         }
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : ioGroup) {
             loops.add((EventLoop) e);
         }
-        bindAll(loops.size(), i -> listenerBootstrap(loops.get(i), loops.get(i), loops.size() > 1));
+        bindAll(loops.size(), (i, addr) -> listenerBootstrap(loops.get(i), loops.get(i), loops.size() > 1, addr));
     }
 
     /**
      * Binds {@code n} listening sockets on one port for every {@code --listen} address (the first
      * bind picks the port when it is 0).
      */
-    private void bindAll(int n, java.util.function.IntFunction<ServerBootstrap> bootstrap) throws Exception {
+    private void bindAll(int n, java.util.function.BiFunction<Integer, InetSocketAddress, ServerBootstrap> bootstrap) throws Exception {
         for (HostPort address : config.listens()) {
             InetSocketAddress addr = address.toSocketAddress();
             for (int i = 0; i < n; i++) {
-                Channel listener = bind(bootstrap.apply(i), addr, "listen");
+                Channel listener = bind(bootstrap.apply(i, addr), addr, "listen");
                 listeners.add(listener);
                 if (i == 0) {
                     proxyAddresses.add((InetSocketAddress) listener.localAddress());
@@ -265,8 +264,9 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child, boolean reusePort) {
-        ServerBootstrap sb = new ServerBootstrap().group(parent, child).channel(transport.serverChannel())
+    /** The listener for {@code local}: AF_INET for an IPv4 address on epoll ({@link NettyTransport#newServerChannel}). */
+    private ServerBootstrap listenerBootstrap(EventLoopGroup parent, EventLoopGroup child, boolean reusePort, InetSocketAddress local) {
+        ServerBootstrap sb = new ServerBootstrap().group(parent, child).channelFactory(() -> transport.newServerChannel(local))
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(ACCEPTED) // AUTO_READ off and the read interest on for each accepted channel

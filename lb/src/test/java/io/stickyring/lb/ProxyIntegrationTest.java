@@ -388,6 +388,30 @@ class ProxyIntegrationTest {
     }
 
     /**
+     * An IPv4 listen address gets an AF_INET listening socket on epoll, so the connections it
+     * accepts are AF_INET too (Netty's default would be dual-stack AF_INET6 with v4-mapped
+     * addresses); the member socket of an IPv4 member is AF_INET as well.
+     */
+    @Test
+    void anIpv4ListenerAndWhatItAcceptsAreAfInetSockets() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
+        backends(1);
+        LoadBalancer lb = h.start(b -> { });
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            assertThat(c.echo("hello")).isEqualTo("hello");
+            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(conn -> {
+                try {
+                    assertThat(io.stickyring.lb.support.SocketTables.of(conn.frontendChannel())).as("client socket").isEqualTo("tcp");
+                    assertThat(io.stickyring.lb.support.SocketTables.of(conn.backendChannel())).as("member socket").isEqualTo("tcp");
+                    assertThat(conn.client().getAddress()).isInstanceOf(java.net.Inet4Address.class);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+        }
+    }
+
+    /**
      * The mirror case: the member half-closes first, then the client uploads more than the socket
      * buffers hold to a member that reads slowly, so the LB must wait for the member to drain after
      * the member's FIN: every byte arrives (the same Netty 4.2.18 epoll defect, on the member socket).

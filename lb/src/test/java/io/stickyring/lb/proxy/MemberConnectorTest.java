@@ -195,17 +195,6 @@ class MemberConnectorTest extends EpollLoopbackTest {
 
     /** "tcp" or "tcp6": which of /proc/self/net's tables lists the channel's socket (by inode). */
     private static String socketTable(Channel ch) throws Exception {
-        int fd = ((EpollSocketChannel) ch).fd().intValue();
-        String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
-        String inode = link.substring(link.indexOf('[') + 1, link.indexOf(']'));
-        for (String table : List.of("tcp", "tcp6")) {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/net/" + table))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 9 && f[9].equals(inode)) {
-                    return table;
-                }
-            }
-        }
-        throw new AssertionError("socket inode " + inode + " in neither /proc/self/net/tcp nor tcp6");
+        return io.stickyring.lb.support.SocketTables.of(ch);
     }
 }
