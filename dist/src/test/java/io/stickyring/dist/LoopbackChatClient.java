@@ -144,6 +144,17 @@ final class LoopbackChatClient implements AutoCloseable {
         channel.writeAndFlush(new TextWebSocketFrame(frame.toString())).syncUninterruptibly();
     }
 
+    /** The first client address in 127.0.0.3..254 that {@code wanted} accepts (e.g. one the LB puts on another node). */
+    static String firstIp(java.util.function.Predicate<String> wanted) {
+        for (int i = 3; i < 255; i++) {
+            String ip = "127.0.0." + i;
+            if (wanted.test(ip)) {
+                return ip;
+            }
+        }
+        throw new AssertionError("no client IP in 127.0.0.3..254 fits");
+    }
+
     /**
      * Sends a message and returns its ack, skipping any other frames that arrive first, except the
      * sender's own {@code msg} of this id: the ack and the push to the sender's devices both follow
