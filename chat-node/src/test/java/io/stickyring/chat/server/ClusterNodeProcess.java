@@ -97,6 +97,14 @@ final class ClusterNodeProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: the node's shutdown hook runs (a writer leaves ZooKeeper, unsubscribes, completes its queued writes). */
+    void sigterm() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("node " + id + " did not stop within 60 s of SIGTERM");
+        }
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {
