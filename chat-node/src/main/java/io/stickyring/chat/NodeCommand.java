@@ -204,6 +204,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--forward-window", defaultValue = "4", description = "Batch requests kept outstanding per writer for the sends this node forwards (edge, or role all in a cluster); sends made while all are out wait and leave together in the next one, 1..1024 (default: ${DEFAULT-VALUE})")
     int forwardWindow;
 
+    @Option(names = "--writer-probe-delay", converter = DurationConverter.class, defaultValue = "250ms", description = "A node forwarding sends probes a writer whose batch has waited this long; NATS 'no responders' to the probe (the writer's process is gone) moves its outstanding and queued sends to the next writer instead of failing them after the 5 s timeout; 10ms up to below 5s (default: ${DEFAULT-VALUE})")
+    Duration writerProbeDelay;
+
     @Override
     public Integer call() throws Exception {
         NodeCommand self = config.resolve(NodeCommand::new);
@@ -310,6 +313,7 @@ public final class NodeCommand implements Callable<Integer> {
             b.maxGroupsPerUser = maxGroupsPerUser;
             b.role = NodeRole.parse(role);
             b.forwardWindow = forwardWindow;
+            b.writerProbeDelay = writerProbeDelay;
         }).build();
     }
 

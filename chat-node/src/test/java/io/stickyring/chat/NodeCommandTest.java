@@ -110,12 +110,17 @@ class NodeCommandTest {
     }
 
     @Test
-    void forwardWindowDefaultsToFourAndIsBounded() throws Exception {
+    void forwardWindowAndWriterProbeDelayHaveDefaultsAndBounds() throws Exception {
         String[] base = {"--listen", "127.0.0.1:0", "--id", "n1", "--secret-file", secret()};
         assertThat(parse(base).toConfig().forwardWindow()).isEqualTo(io.stickyring.chat.cluster.OwnerRoutedStore.DEFAULT_WINDOW).isEqualTo(4);
         assertThat(parse(concat(base, "--forward-window", "32")).toConfig().forwardWindow()).isEqualTo(32);
         assertThat(run(concat(base, "--forward-window", "0"))).startsWith("2:").contains("forward window (0) must be in [1, 1024]");
         assertThat(run(concat(base, "--forward-window", "1025"))).startsWith("2:").contains("forward window (1025)");
+        assertThat(parse(base).toConfig().writerProbeDelay()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(parse(concat(base, "--writer-probe-delay", "1s")).toConfig().writerProbeDelay()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(run(concat(base, "--writer-probe-delay", "5s"))).startsWith("2:")
+                .contains("writer probe delay (5s) must be at least 10ms and below the forwarded-append timeout (5s)");
+        assertThat(run(concat(base, "--writer-probe-delay", "1ms"))).startsWith("2:").contains("writer probe delay (1ms)");
         assertThat(run("--help")).contains("--forward-window");
     }
 

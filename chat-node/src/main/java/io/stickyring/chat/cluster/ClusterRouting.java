@@ -117,8 +117,8 @@ public final class ClusterRouting {
         return start(role, nodeId, zk, nats, local, window, OwnerRoutedStore.DEFAULT_PROBE_DELAY);
     }
 
-    /** As above, probing a writer once a batch to it has been outstanding for {@code probeDelay} (tests shorten it). */
-    static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local, int window,
+    /** As above, probing a writer once a batch to it has been outstanding for {@code probeDelay} ({@code --writer-probe-delay}). */
+    public static ClusterRouting start(NodeRole role, String nodeId, ZkSettings zk, NatsConfig nats, MessageStore local, int window,
                                 Duration probeDelay) {
         ClusterRouting r = new ClusterRouting(role, nodeId, zk, nats, local, REQUEST_TIMEOUT, window, probeDelay);
         try {
@@ -126,6 +126,9 @@ public final class ClusterRouting {
                 r.subscribe(nats.prefix());
             }
             r.ring.start();
+            log.info("append routing: node {} ({}) sends each append to the writer owning its conversation "
+                    + "(window {}, writer probe delay {}, timeout {})", nodeId, role.name().toLowerCase(java.util.Locale.ROOT), window,
+                    io.stickyring.cli.Durations.format(probeDelay), io.stickyring.cli.Durations.format(REQUEST_TIMEOUT));
             if (!r.ring.awaitFirstView(zk.connectionTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
                 log.warn("no writer list from ZooKeeper yet; sends fail with store_unavailable until one arrives");
             }
@@ -266,6 +269,11 @@ public final class ClusterRouting {
         ZkMemberRegistration r = ZkMemberRegistration.create(WriterRing.writersOf(zk), me);
         r.start();
         writerRegistration = r;
+    }
+
+    /** The writer probe delay the routing store runs with (exported as {@code stickyring_chat_writer_probe_delay_seconds}). */
+    public Duration probeDelay() {
+        return store.probeDelay();
     }
 
     public MessageStore store() {

@@ -85,6 +85,11 @@ public final class OwnerRoutedStore implements MessageStore {
     private static final byte[] PROBE = {'[', ']'};
     private final Duration probeDelay;
 
+    /** How long a batch to a writer is outstanding before that writer is probed ({@code --writer-probe-delay}). */
+    public Duration probeDelay() {
+        return probeDelay;
+    }
+
     /**
      * @param selfWriterId this node's writer id when it commits ({@code role all/writer}), else null
      * @param beforeLocalClose stops taking requests (writer registration, responder subscription)

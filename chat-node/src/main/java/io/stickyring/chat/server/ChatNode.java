@@ -77,7 +77,13 @@ public final class ChatNode implements AutoCloseable {
                 : StartupException.forFlag("--store", () -> MessageStores.open(config.store(), config.commitMaxBatch(), metrics));
         try {
             this.routing = config.routesAppends() ? ClusterRouting.start(config.role(), config.nodeId(), config.zkSettings(),
-                    NatsConfig.parse(config.bus()), opened, config.forwardWindow()) : null;
+                    NatsConfig.parse(config.bus()), opened, config.forwardWindow(), config.writerProbeDelay()) : null;
+            if (routing != null) {
+                ClusterRouting r = routing;
+                io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("stickyring_chat_writer_probe_delay_seconds")
+                        .help("How long a forwarded batch waits before its writer is probed (--writer-probe-delay); only on nodes that route appends")
+                        .callback(cb -> cb.call(r.probeDelay().toNanos() / 1e9)).register(metrics.registry());
+            }
         } catch (RuntimeException e) {
             opened.close();
             throw e;

@@ -27,7 +27,7 @@ public record NodeConfig(
         Path publicKeyFile, Path jwksFile, String tokenAudience, String tokenIssuer, Duration tokenClockSkew,
         Duration tokenKeyReload, boolean insecureDevLoginOnPublicAddress, String adminHost, int adminPort,
         Path adminTokenFile, Duration requestTimeout, int maxReplyBytes, double groupsPerMinute, int maxGroupsPerUser,
-        NodeRole role, TrustedProxies trustedProxies, int forwardWindow) {
+        NodeRole role, TrustedProxies trustedProxies, int forwardWindow, Duration writerProbeDelay) {
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -101,6 +101,12 @@ public record NodeConfig(
         requireRange("max groups per user", maxGroupsPerUser, 1, 1_000_000);
         Objects.requireNonNull(trustedProxies, "trusted proxies");
         requireRange("forward window", forwardWindow, 1, OwnerRoutedStore.MAX_WINDOW);
+        Objects.requireNonNull(writerProbeDelay, "writer probe delay");
+        if (writerProbeDelay.toMillis() < 10 || writerProbeDelay.compareTo(io.stickyring.chat.cluster.ClusterRouting.REQUEST_TIMEOUT) >= 0) {
+            throw new IllegalArgumentException("writer probe delay (" + io.stickyring.cli.Durations.format(writerProbeDelay)
+                    + ") must be at least 10ms and below the forwarded-append timeout ("
+                    + io.stickyring.cli.Durations.format(io.stickyring.chat.cluster.ClusterRouting.REQUEST_TIMEOUT) + ")");
+        }
         secret = secret == null ? null : secret.clone();
     }
 
@@ -212,6 +218,7 @@ public record NodeConfig(
         public TrustedProxies trustedProxies = TrustedProxies.parse(TrustedProxies.DEFAULT);
         /** Batch requests a node keeps outstanding per writer for the sends it forwards. */
         public int forwardWindow = OwnerRoutedStore.DEFAULT_WINDOW;
+        public Duration writerProbeDelay = OwnerRoutedStore.DEFAULT_PROBE_DELAY;
 
         Builder(String host, int port, String nodeId, String store, byte[] secret) {
             this.host = host;
@@ -235,7 +242,7 @@ public record NodeConfig(
                     zk, cluster, weight, zone, zkSettings,
                     publicKeyFile, jwksFile, tokenAudience, tokenIssuer, tokenClockSkew, tokenKeyReload,
                     insecureDevLoginOnPublicAddress, adminHost, adminPort, adminTokenFile,
-                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role, trustedProxies, forwardWindow);
+                    requestTimeout, maxReplyBytes, groupsPerMinute, maxGroupsPerUser, role, trustedProxies, forwardWindow, writerProbeDelay);
         }
     }
 }

@@ -64,8 +64,10 @@ class SplitClusterTest {
             writers.start();
             String[] zkArgs = {"--zk", zk.getConnectString(), "--cluster", "chat", "--zk-session-timeout", "4s"};
             ClusterNodeProcess w1 = start(nodes, "w1", store, bus, zkArgs, "writer");
-            ClusterNodeProcess e1 = start(nodes, "e1", store, bus, zkArgs, "edge");
-            ClusterNodeProcess e2 = start(nodes, "e2", store, bus, zkArgs, "edge");
+            ClusterNodeProcess e1 = start(nodes, "e1", store, bus, zkArgs, "edge", "--writer-probe-delay", "200ms");
+            ClusterNodeProcess e2 = start(nodes, "e2", store, bus, zkArgs, "edge", "--writer-probe-delay", "200ms");
+            assertThat(metric(e1, "stickyring_chat_writer_probe_delay_seconds")).as("--writer-probe-delay reaches the routing store").isEqualTo(0.2);
+            assertThat(metric(w1, "stickyring_chat_writer_probe_delay_seconds")).as("a writer with the default").isEqualTo(0.25);
             await().atMost(Duration.ofSeconds(30)).until(() -> ids(clients).equals(Set.of("e1", "e2")) && ids(writers).equals(Set.of("w1")));
 
             String p = "s" + System.nanoTime() % 100000 + "-";
@@ -185,9 +187,10 @@ class SplitClusterTest {
     }
 
     private static ClusterNodeProcess start(List<ClusterNodeProcess> nodes, String id, String store, String bus, String[] zkArgs,
-                                            String role) throws Exception {
+                                            String role, String... more) throws Exception {
         List<String> extra = new ArrayList<>(List.of(zkArgs));
         extra.addAll(List.of("--role", role));
+        extra.addAll(List.of(more));
         ClusterNodeProcess n = ClusterNodeProcess.start(id, store, bus, extra.toArray(String[]::new));
         nodes.add(n);
         return n;
@@ -230,14 +233,18 @@ class SplitClusterTest {
 
     /** Appends and group creations this node's own store committed (its commit batch size sum). */
     static long commits(ClusterNodeProcess n) throws Exception {
+        return (long) metric(n, "stickyring_chat_commit_batch_size_sum");
+    }
+
+    /** One unlabelled sample of {@code name} from the node's /metrics. */
+    static double metric(ClusterNodeProcess n, String name) throws Exception {
         HttpResponse<String> res = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.adminPort + "/metrics"))
                 .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
         for (String line : res.body().split("\n")) {
-            if (line.startsWith("stickyring_chat_commit_batch_size_sum ")) {
-                return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
             }
         }
-        throw new AssertionError("node " + n.id + " /metrics has no stickyring_chat_commit_batch_size_sum (status "
-                + res.statusCode() + ")");
+        throw new AssertionError("node " + n.id + " /metrics has no " + name + " (status " + res.statusCode() + ")");
     }
 }
