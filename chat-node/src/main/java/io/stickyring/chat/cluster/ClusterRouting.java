@@ -50,7 +50,6 @@ public final class ClusterRouting {
      * reply times out into {@code store_unavailable} (nothing acked; the client resends).
      */
     public static final int OUTGOING_QUEUE = 65_536;
-    private static final byte[] EMPTY_ARRAY = {'[', ']'};
 
     private final NodeRole role;
     private final String nodeId;
@@ -214,7 +213,7 @@ public final class ClusterRouting {
             return;
         }
         if (reqs.isEmpty()) {
-            nats.publish(replyTo, EMPTY_ARRAY);
+            nats.publish(replyTo, OwnerRoutedStore.PROBE); // the probe's answer: an empty array
             return;
         }
         batchesAnswered.incrementAndGet();

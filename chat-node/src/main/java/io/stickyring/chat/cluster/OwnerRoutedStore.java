@@ -81,8 +81,8 @@ public final class OwnerRoutedStore implements MessageStore {
      * at a writer that is killed to about this delay plus a commit, instead of the request timeout.
      */
     public static final Duration DEFAULT_PROBE_DELAY = Duration.ofMillis(250);
-    /** An empty batch: a writer answers it with an empty array at once (a liveness probe). */
-    private static final byte[] PROBE = {'[', ']'};
+    /** An empty batch: a writer answers it with this same empty array at once (a liveness probe). */
+    static final byte[] PROBE = {'[', ']'};
     private final Duration probeDelay;
 
     /** How long a batch to a writer is outstanding before that writer is probed ({@code --writer-probe-delay}). */
@@ -238,9 +238,8 @@ public final class OwnerRoutedStore implements MessageStore {
     private final class Outbox {
         private final String writer;
         private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-        /** Batch requests not yet answered, in the order they were published. */
+        /** Batch requests not yet answered, in the order they were published (at most {@code window}). */
         private final LinkedHashSet<Batch> outstanding = new LinkedHashSet<>();
-        private int inFlight;
         /** A liveness check is scheduled / a probe request is in flight. */
         private boolean checkScheduled;
         private boolean probing;
@@ -264,7 +263,7 @@ public final class OwnerRoutedStore implements MessageStore {
                 return;
             }
             long maxBytes = Math.max(1024, nats.getMaxPayload() / 2);
-            while (inFlight < window && !queue.isEmpty()) {
+            while (outstanding.size() < window && !queue.isEmpty()) {
                 List<Pending> items = new ArrayList<>();
                 List<byte[]> bodies = new ArrayList<>();
                 long bytes = 0;
@@ -275,7 +274,6 @@ public final class OwnerRoutedStore implements MessageStore {
                     bodies.add(p.body);
                     bytes += p.body.length + 1;
                 }
-                inFlight++;
                 Batch batch = new Batch(items, System.nanoTime());
                 outstanding.add(batch);
                 if (!checkScheduled && !probing) {
@@ -350,7 +348,6 @@ public final class OwnerRoutedStore implements MessageStore {
                     b.settled = true;
                     moved.addAll(b.items);
                 }
-                inFlight -= outstanding.size();
                 outstanding.clear();
                 moved.addAll(queue);
                 queue.clear();
@@ -373,29 +370,26 @@ public final class OwnerRoutedStore implements MessageStore {
         }
 
         private void done(Batch batch, Message m, Throwable e) {
+            Throwable cause = unwrap(e);
+            // No responders: the writer is gone (its subscription died with it).
+            boolean writerGone = cause instanceof CancellationException;
             synchronized (this) {
                 if (batch.settled) {
                     // Already moved to the next writer (this one is gone): a late reply or its
                     // timeout must not complete the appends a second time.
                     return;
                 }
+                if (!writerGone) {
+                    batch.settled = true;
+                    outstanding.remove(batch);
+                    drain();
+                }
             }
-            Throwable cause = unwrap(e);
-            if (cause instanceof CancellationException) {
-                // No responders: the writer is gone (its subscription died with it). This batch and
-                // every other one still outstanding at it (sent earlier, never to be answered) go to
-                // the next writer; when no listed writer answers, they are committed here.
+            if (writerGone) {
+                // This batch and every other one still outstanding at it (sent earlier, never to be
+                // answered) go to the next writer; when no listed writer answers, they are committed here.
                 gone();
                 return;
-            }
-            synchronized (this) {
-                if (batch.settled) {
-                    return;
-                }
-                batch.settled = true;
-                outstanding.remove(batch);
-                inFlight--;
-                drain();
             }
             List<Pending> items = batch.items;
             if (cause == null) {

@@ -106,7 +106,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         connect(ctx, first, new MemberRuntime[px.config.connectTries()], 0);
-        if (!conn.connected && conn.reason() == null && !conn.finished) {
+        if (conn.reason() == null) { // not refused or closed meanwhile (a no-op once connected)
             // Read the client while the connect is in flight: on loopback and LANs the connect and the
             // client's first bytes are ready in the same epoll pass, and reading then saves a pass.
             ctx.channel().config().setAutoRead(true);
