@@ -103,6 +103,24 @@ async function exchange(a, b, bUser, conv, text, reply) {
 let node;
 let browser;
 let failed = false;
+const pages = {}; // name -> page, for the state dump on failure
+
+/** What a page's client holds (connection, cursor, each conversation's messages and read marks): printed on failure. */
+async function dumpState(name, page) {
+  if (!page || page.isClosed()) return;
+  try {
+    const st = await page.evaluate(() => JSON.stringify({
+      visibility: document.visibilityState, user: S.user, state: S.state, mode: S.mode, node: S.node, cursor: S.cursor, current: S.current,
+      outbox: S.outbox.map((e) => e.id), inflight: [...S.inflight],
+      convs: [...S.convs.values()].map((c) => ({ id: c.id, reads: c.reads, readSent: c.readSent,
+        msgs: [...c.msgs.values()].map((m) => `${m.from}/${m.seq || '-'}/${m.state || ''}/${(m.body || '').slice(0, 24)}`) })),
+    }));
+    console.error(`state of ${name}'s page: ${st}`);
+  } catch (e) {
+    console.error(`state of ${name}'s page: unavailable (${e.message})`);
+  }
+}
+
 try {
   node = await startNode(0, 'web-n1');
   const url = `http://127.0.0.1:${node.port}/`;
@@ -117,6 +135,8 @@ try {
   const ctxB = await browser.newContext({ viewport: { width: 1100, height: 640 } });
   let alice = await ctxA.newPage();
   const bob = await ctxB.newPage();
+  pages.alice = alice;
+  pages.bob = bob;
   await login(alice, url, 'alice');
   await loginWithToken(bob, url, jwt('bob', 3600));
   assert.match(await bob.textContent('#whoami'), /logged in as bob/);
@@ -159,6 +179,7 @@ try {
 
   node = await startNode(node.port, 'web-n2');
   alice = await ctxA.newPage();
+  pages.alice = alice;
   await alice.goto(url);
   await alice.waitForSelector('#status[data-state="connected"]', { timeout: T });
   await bob.waitForSelector('#status[data-state="connected"]', { timeout: T });
@@ -180,6 +201,13 @@ try {
   assert.deepEqual(await alice.evaluate(() => JSON.parse(localStorage.getItem('sr.outbox.alice'))), []);
   // bob read it: the receipt reaches alice's new page
   await waitState(alice, 'queued while offline', ['read']);
+  // A conversation list fetched before that receipt (it can answer after it) does not take it back.
+  assert.deepEqual(await alice.evaluate(() => {
+    const c = S.convs.get('dm:alice:bob');
+    const before = c.reads.bob;
+    conv('dm:alice:bob', { reads: { bob: 0, alice: 0 } });
+    return [c.reads.bob === before, before > 0];
+  }), [true, true], 'a stale conversation list lowered bob\'s read mark');
   // a dead node is not a blocked WebSocket: bob's page stayed on (and came back over) WebSocket
   assert.match(await bob.textContent('#status'), /node web-n2/);
   assert.match(await alice.textContent('#status'), /node web-n2 .*127\.0\.0\.1/);
@@ -226,6 +254,8 @@ try {
   await ctxD.routeWebSocket(/\/ws$/, (ws) => { if (wsBlocked) { wsCut++; ws.close(); } else ws.connectToServer(); });
   let carol = await ctxC.newPage();
   const dave = await ctxD.newPage();
+  pages.carol = carol;
+  pages.dave = dave;
   await dave.clock.install(); // time flows as usual; fastForward below jumps to the next WebSocket probe
   const pollUrl = url + '?transport=poll';
   await login(carol, pollUrl, 'carol');
@@ -255,6 +285,7 @@ try {
   await carol.close();
   node = await startNode(node.port, 'web-n3');
   carol = await ctxC.newPage();
+  pages.carol = carol;
   await carol.goto(pollUrl);
   await carol.waitForSelector('#status[data-state="connected"]', { timeout: T });
   await carol.click('#conversations li[data-conv="dm:carol:dave"]', { timeout: T });
@@ -279,6 +310,7 @@ try {
 } catch (e) {
   failed = true;
   console.error('FAIL web client test:', e && e.stack || e);
+  for (const [name, page] of Object.entries(pages)) await dumpState(name, page);
 } finally {
   if (browser) await browser.close().catch(() => {});
   if (node && node.proc.exitCode === null) await stopNode(node);

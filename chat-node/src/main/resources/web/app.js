@@ -66,7 +66,9 @@ function conv(id, info) {
   if (info) {
     if (info.title && c.kind === 'group') c.title = info.title;
     if (info.members) c.members = info.members;
-    if (info.reads) Object.assign(c.reads, info.reads);
+    // A read mark only moves forward: a conversation list fetched before a receipt arrived must
+    // not take the receipt back (a message shown as read would stay "acked" when its seq comes).
+    if (info.reads) for (const [u, seq] of Object.entries(info.reads)) c.reads[u] = Math.max(c.reads[u] || 0, seq);
   }
   return c;
 }
