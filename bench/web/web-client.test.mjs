@@ -208,6 +208,13 @@ try {
     conv('dm:alice:bob', { reads: { bob: 0, alice: 0 } });
     return [c.reads.bob === before, before > 0];
   }), [true, true], 'a stale conversation list lowered bob\'s read mark');
+  // A refused read (here a rate_limited error for it, as the node sends one) is sent again: bob's
+  // own receipt for the repeated read brings his mark back.
+  await bob.evaluate(() => {
+    S.convs.get('dm:alice:bob').reads.bob = 0;
+    onFrame({ t: 'error', code: 'rate_limited', message: 'injected by the test', ref: 'read:dm:alice:bob' });
+  });
+  await bob.waitForFunction(() => S.convs.get('dm:alice:bob').reads.bob > 0, null, { timeout: T });
   // a dead node is not a blocked WebSocket: bob's page stayed on (and came back over) WebSocket
   assert.match(await bob.textContent('#status'), /node web-n2/);
   assert.match(await alice.textContent('#status'), /node web-n2 .*127\.0\.0\.1/);

@@ -381,6 +381,7 @@ function onMsg(f) {
 }
 
 function onError(f) {
+  if (typeof f.ref === 'string' && f.ref.startsWith(READ_REF)) { onReadError(f); return; }
   const e = f.ref && S.outbox.find((x) => x.id === f.ref);
   if (!e) { console.warn('error', f); return; }
   S.inflight.delete(e.id);
@@ -487,7 +488,16 @@ function markRead() {
   if (!c || document.hidden) return;
   let top = 0;
   for (const m of c.msgs.values()) if (m.from !== S.user && m.seq > top) top = m.seq;
-  if (top > (c.readSent || 0) && send({ t: 'read', conv: c.id, seq: top })) c.readSent = top;
+  if (top > (c.readSent || 0) && send({ t: 'read', conv: c.id, seq: top, ref: READ_REF + c.id })) c.readSent = top;
+}
+const READ_REF = 'read:';
+
+/** A refused `read` (rate limit, store busy, draining) is sent again: nothing else would repeat it. */
+function onReadError(f) {
+  const c = S.convs.get(f.ref.slice(READ_REF.length));
+  if (!c) return;
+  c.readSent = c.reads[S.user] || 0;
+  if (TRANSIENT.has(f.code)) setTimeout(markRead, 1000);
 }
 
 setInterval(() => {
