@@ -25,6 +25,10 @@ LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags)}"
 . "$ROOT/bench/lib/loopback.sh"
 kill_on_exit
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# Seconds between stickyring's full GC and each RSS reading: 1, or one native-heap trim interval
+# plus 1 when the JVM flags trim periodically (-XX:TrimNativeHeapInterval=ms), so a trim has run.
+trim_ms=$(printf '%s\n' "$LB_JVM" | sed -n 's/.*TrimNativeHeapInterval=\([0-9]*\).*/\1/p')
+SETTLE=$(( ${trim_ms:-0} / 1000 + 1 ))
 BPORT=$(free_port); SPORT=$(free_port); SADMIN=$(free_port); HPORT=$(free_port)
 
 cat > "$WORK/backend.conf" <<CONF
@@ -79,15 +83,15 @@ measure() {
     echo | python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 60 >/dev/null
     sleep 2
   fi
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; hb=$(heap_used "$pid"); fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; hb=$(heap_used "$pid"); fi
   before=$(rss_kib "$pid")
   hold "$port" $((N / 2)) 20; s1=$HOLD_SLEEP
   sleep 2
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; fi
   half=$(rss_kib "$pid")
   hold "$port" $((N - N / 2)) 24; s2=$HOLD_SLEEP
   sleep 2
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep 1; ha=$(heap_used "$pid"); fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; ha=$(heap_used "$pid"); fi
   after=$(rss_kib "$pid")
   kill "$s1" "$s2"
   echo "$before $half $after $hb $ha" > "$WORK/$name.result"

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The root {@code ./stickyring} script in a scratch copy of the repository layout, with fake
@@ -128,6 +130,23 @@ class LauncherScriptTest {
         assertThat(r.code).isZero();
         assertThat(r.output).contains("dist/src/main/java/A.java is newer than the jar");
         assertThat(calls()).containsExactly("java -jar " + jar + " --help", "mvn -B -q -DskipTests package", "java -jar " + jar + " --help");
+    }
+
+    /** The native-heap trim is in the LB flags exactly for the Javas that have the flag (an unknown -XX flag stops the JVM). */
+    @ParameterizedTest
+    @CsvSource({"17.0.15, true", "17.0.9, true", "17.0.8, false", "17, false",
+        "19.0.2, false", "21, false", "21.0.1, true", "25.0.1, true", "25, true"})
+    void theLbFlagsTrimTheNativeHeapOnJavasThatCanDoIt(String version, boolean trims) throws Exception {
+        fakeJava(version);
+        Run r = run("--print-lb-jvm-flags");
+        assertThat(r.code).as(r.output).isZero();
+        String base = "-XX:+UseParallelGC -Xms256m -Xmx1g -Xmn32m -Dio.netty.leakDetection.level=disabled";
+        String trim = " -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=10000";
+        assertThat(r.output.strip()).isEqualTo(trims ? base + trim : base);
+        // The systemd unit sets the same flags; it cannot check the version, so it ignores the flag where unknown.
+        assertThat(LbCdsScriptIT.LB_JAVA_OPTS).isEqualTo(base + " -XX:+IgnoreUnrecognizedVMOptions" + trim);
+        // STICKYRING_LB_JAVA_OPTS replaces them all.
+        assertThat(run(Map.of("STICKYRING_LB_JAVA_OPTS", "-Xmx2g"), "--print-lb-jvm-flags").output.strip()).isEqualTo("-Xmx2g");
     }
 
     @Test

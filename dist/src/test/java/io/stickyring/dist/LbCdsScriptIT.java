@@ -84,6 +84,17 @@ class LbCdsScriptIT {
         assertThat(Files.getLastModifiedTime(archive)).isEqualTo(written);
     }
 
+    /** The unit's flags on this machine's Java (17.0.9+): the native heap is trimmed every 10 s, not silently ignored. */
+    @Test
+    void theUnitsFlagsTrimTheNativeHeapOnThisJava() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(List.of(LB_JAVA_OPTS.split(" ")));
+        cmd.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Run r = run(cmd, Map.of());
+        assertThat(r.code()).as(r.out()).isZero();
+        assertThat(r.out().lines()).anyMatch(l -> l.matches(".*\\bTrimNativeHeapInterval\\s+= 10000\\s.*command line.*"));
+    }
+
     /** A fake java that writes the archive it is asked for and logs each call. */
     private Path fakeJava(boolean fails) throws IOException {
         Path java = tmp.resolve("fake-java");
