@@ -67,16 +67,22 @@ class DemoSplitTest {
         }
     }
 
+    /** Starts the demo with {@code shape} on this run's schema and a fresh NATS prefix; returns its progress output. */
+    private ByteArrayOutputStream startOnTheClusterStore(String prefix, String... shape) throws Exception {
+        List<String> args = new ArrayList<>(List.of(shape));
+        args.addAll(List.of("--store", PG + "?schema=" + schema + "&pool=3", "--bus", NATS + "?prefix=" + prefix + System.nanoTime(),
+                "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", dir.resolve("demo-data").toString(),
+                "--drain-period", "0s"));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        demo = Demo.start(parse(args.toArray(String[]::new)), new PrintStream(progress, true, StandardCharsets.UTF_8));
+        children.addAll(demo.childProcesses());
+        return progress;
+    }
+
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void twoEdgesBehindTheLbAndOneWriterCommittingEverySend() throws Exception {
-        DemoConfig config = parse("--edges", "2", "--writers", "1",
-                "--store", PG + "?schema=" + schema + "&pool=3", "--bus", NATS + "?prefix=test.demosplit" + System.nanoTime(),
-                "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", dir.resolve("demo-data").toString(),
-                "--drain-period", "0s");
-        ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        demo = Demo.start(config, new PrintStream(progress, true, StandardCharsets.UTF_8));
-        children.addAll(demo.childProcesses());
+        ByteArrayOutputStream progress = startOnTheClusterStore("test.demosplit", "--edges", "2", "--writers", "1");
         assertThat(children).hasSize(3);
 
         // The progress lines and the summary say which process is which.
@@ -143,13 +149,7 @@ class DemoSplitTest {
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void roleAllNodesOnTheClusterStoreWithoutEdgesOrWriters() throws Exception {
-        DemoConfig config = parse("--nodes", "2",
-                "--store", PG + "?schema=" + schema + "&pool=3", "--bus", NATS + "?prefix=test.demoall" + System.nanoTime(),
-                "--port", "0", "--admin-port", "0", "--control-port", "0", "--data", dir.resolve("demo-data").toString(),
-                "--drain-period", "0s");
-        ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        demo = Demo.start(config, new PrintStream(progress, true, StandardCharsets.UTF_8));
-        children.addAll(demo.childProcesses());
+        ByteArrayOutputStream progress = startOnTheClusterStore("test.demoall", "--nodes", "2");
         String shown = progress.toString(StandardCharsets.UTF_8);
         assertThat(shown).contains("demo: store      PostgreSQL", "schema " + schema, "demo: ready      LB /readyz is ready and /members lists n1, n2\n")
                 .doesNotContain("demo: shape", " as edge", " as writer");
