@@ -241,6 +241,28 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
     }
 
     private final class LeanUnsafe extends EpollStreamUnsafe {
+        /**
+         * As Netty's, with {@code EPOLLRDHUP} taken out of the interest at once (not submitted): on a
+         * half-closure (the peer's FIN under {@code ALLOW_HALF_CLOSURE}) Netty takes {@code EPOLLIN} out
+         * of the interest (once the channel stops reading) and {@code EPOLLRDHUP} right after
+         * ({@code epollRdHupReady}), an {@code EPOLL_CTL_MOD} each. Here the first carries both and the
+         * second finds nothing to change. Nothing is lost: the input's end has been read, and a later
+         * {@code EPOLLRDHUP} would only make Netty find that end again. Until a submit the kernel may
+         * still report {@code EPOLLIN}/{@code EPOLLRDHUP}, which a shut input always answers (level
+         * triggered), and Netty's handling of that event takes {@code EPOLLIN} out with its own submit,
+         * so kernel and interest agree again; errors and hang-ups are reported whatever the interest.
+         */
+        @Override
+        void shutdownInput(boolean allDataRead) {
+            if (OPS != null && isOpen() && isRegistered() && !socket.isInputShutdown() && config.isAllowHalfClosure()) {
+                EpollIoOps ops = (EpollIoOps) OPS.get(LeanEpollSocketChannel.this);
+                if (ops.contains(Native.EPOLLIN) && ops.contains(Native.EPOLLRDHUP)) {
+                    OPS.set(LeanEpollSocketChannel.this, ops.without(EpollIoOps.valueOf(Native.EPOLLRDHUP)));
+                }
+            }
+            super.shutdownInput(allDataRead);
+        }
+
         @Override
         protected Executor prepareToClose() {
             if (!config.lingerSet()) {

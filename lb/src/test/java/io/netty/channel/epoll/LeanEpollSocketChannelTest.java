@@ -162,8 +162,9 @@ class LeanEpollSocketChannelTest {
         assertThat(halfCloseExchange(client, answer, "hello, half-closed")).isEqualTo("hello, half-closed");
         client.closeFuture().sync();
         assertThat(child.closeFuture().await(10, TimeUnit.SECONDS)).as("accepted channel closed at the client's close").isTrue();
-        assertThat(client.isRegistered()).isFalse();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !client.isRegistered() && !child.isRegistered());
         assertThat(client.fd().isOpen()).isFalse();
+        assertThat(((LeanEpollSocketChannel) child).fd().isOpen()).isFalse();
     }
 
     /** Closing closes the socket before its registration is cancelled; descriptors reused by later connections work. */
