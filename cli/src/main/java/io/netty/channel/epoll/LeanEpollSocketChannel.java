@@ -77,8 +77,6 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
     private volatile SocketAddress remote;
     /** The local address: the listener's for an accepted channel, else looked up on first use. */
     private volatile SocketAddress local;
-    /** Set by {@link #doClose}: its deregistration closes the socket first (see {@link #doDeregister}). */
-    private boolean closing;
 
     /**
      * {@code AbstractEpollChannel.ops}, the interest set, for {@link #clearFlag}; null where private
@@ -299,32 +297,6 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
             return;
         }
         super.clearFlag(flag);
-    }
-
-    @Override
-    protected void doClose() throws Exception {
-        closing = true;
-        super.doClose();
-    }
-
-    /**
-     * At close (on the event loop), closes the socket before cancelling its epoll registration: the
-     * kernel drops a closed descriptor from every epoll set, and Netty's cancel then skips the
-     * {@code EPOLL_CTL_DEL} it makes for a descriptor still open. Nothing can take the descriptor's
-     * number on this loop in between: registrations run on the loop, and the cancel follows at once.
-     * Netty's {@code doClose} closes the socket right after anyway (a second close does nothing).
-     */
-    @Override
-    protected void doDeregister() throws Exception {
-        if (closing && eventLoop().inEventLoop()) {
-            try {
-                socket.close();
-            } finally {
-                super.doDeregister();
-            }
-            return;
-        }
-        super.doDeregister();
     }
 
     void setTcpMd5Sig(Map<InetAddress, byte[]> keys) throws IOException {
