@@ -10,6 +10,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.LeanEpollServerSocketChannel;
+import io.netty.channel.epoll.LeanEpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -43,7 +45,7 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
      * Netty's call.
      */
     public static void shutdownOutput(io.netty.channel.socket.DuplexChannel d) {
-        if (d instanceof EpollSocketChannel ep && ep.fd() instanceof io.netty.channel.unix.Socket socket) {
+        if (d instanceof io.netty.channel.epoll.AbstractEpollStreamChannel ep && ep.fd() instanceof io.netty.channel.unix.Socket socket) {
             try {
                 socket.shutdown(false, true);
             } catch (java.io.IOException e) {
@@ -110,16 +112,19 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
     }
 
     /**
-     * A listening channel for {@code local}. On epoll an IPv4 address gets an AF_INET socket, so every
-     * connection it accepts is AF_INET too: Netty's default is a dual-stack AF_INET6 socket whose
-     * accepted IPv4 connections carry v4-mapped addresses (`::ffff:a.b.c.d`) through the kernel's
-     * mapped-address paths and Netty's address decoding. An IPv6 or wildcard IPv6 address, and
-     * other transports: the transport's default channel.
+     * A listening channel for the LB's proxied connections on {@code local}. On epoll a
+     * {@link LeanEpollServerSocketChannel}, whose accepted channels are {@link LeanEpollSocketChannel}s
+     * (Netty's epoll channels without its per-socket {@code SO_SNDBUF}, {@code TCP_NODELAY} and
+     * {@code SO_LINGER} system calls); an IPv4 address gets an AF_INET socket, so every connection it
+     * accepts is AF_INET too: Netty's default is a dual-stack AF_INET6 socket whose accepted IPv4
+     * connections carry v4-mapped addresses (`::ffff:a.b.c.d`) through the kernel's mapped-address paths
+     * and Netty's address decoding. An IPv6 or wildcard IPv6 address: Netty's default family. Other
+     * transports: the transport's default channel.
      */
     public io.netty.channel.ServerChannel newServerChannel(java.net.SocketAddress local) {
-        if (kind == TransportKind.EPOLL && local instanceof java.net.InetSocketAddress a
-                && a.getAddress() instanceof java.net.Inet4Address) {
-            return new EpollServerSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET);
+        if (kind == TransportKind.EPOLL) {
+            return new LeanEpollServerSocketChannel(local instanceof java.net.InetSocketAddress a
+                    && a.getAddress() instanceof java.net.Inet4Address ? io.netty.channel.socket.SocketProtocolFamily.INET : null);
         }
         try {
             return serverChannel.getConstructor().newInstance();
@@ -129,14 +134,15 @@ public record NettyTransport(TransportKind kind, IoHandlerFactory ioHandlerFacto
     }
 
     /**
-     * A client socket channel for a connect to {@code remote}. On epoll an IPv4 address gets an AF_INET
+     * A client socket channel for the LB's connect to a member at {@code remote}. On epoll a
+     * {@link LeanEpollSocketChannel} (see {@link #newServerChannel}); an IPv4 address gets an AF_INET
      * socket: Netty's default is a dual-stack AF_INET6 one, which costs an extra setsockopt
-     * (IPV6_V6ONLY) per socket. Other transports and addresses: the transport's default channel.
+     * (IPV6_V6ONLY) per socket. Other transports: the transport's default channel.
      */
     public Channel newSocketChannel(java.net.SocketAddress remote) {
         if (kind == TransportKind.EPOLL) {
-            EpollSocketChannel ch = remote instanceof java.net.InetSocketAddress a && a.getAddress() instanceof java.net.Inet4Address
-                    ? new EpollSocketChannel(io.netty.channel.socket.SocketProtocolFamily.INET) : new EpollSocketChannel();
+            LeanEpollSocketChannel ch = new LeanEpollSocketChannel(remote instanceof java.net.InetSocketAddress a
+                    && a.getAddress() instanceof java.net.Inet4Address ? io.netty.channel.socket.SocketProtocolFamily.INET : null);
             keepWritableAfterHalfClose(ch); // before registration: no system call
             return ch;
         }
