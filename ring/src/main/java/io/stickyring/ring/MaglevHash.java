@@ -17,8 +17,9 @@ import java.util.function.IntPredicate;
  * credit reaches the largest weight (then pays it back), so turns, hence slots, are in proportion
  * to weight; with equal weights this is the paper's round robin.
  *
- * <p>Invariant: every slot is owned; each member owns {@code M * w / sum(w)} slots within one
- * turn's rounding. Disruption is near-minimal but not minimal: removing a member also moves a
+ * <p>Invariant: every slot is owned; each member owns {@code M * w / sum(w)} slots to within
+ * {@code 1 + n * w / sum(w)} (its own turn's rounding, and its share of the n members' rounding
+ * of the table size). Disruption is near-minimal but not minimal: removing a member also moves a
  * small fraction of other members' slots (measured in docs/algorithms.md and bounded by a test).
  *
  * <p>Preference order: the owner, then the other members ranked by how early the key's slot

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -67,9 +68,25 @@ class MaglevTest {
         }
     }
 
-    /** Weighted population: each member holds M*w/W slots to within 2 (one turn of rounding each way). */
+    /**
+     * Weighted population: each member holds M*w/W slots to within 1 + n*w/W. After the last
+     * (partial) round member i has taken x*w_i turns to within one (x = rounds / max weight), so the
+     * n members' rounding moves M away from x*W by less than n, and M*w_i/W by less than n*w_i/W.
+     * With equal weights that is 2; a member of weight 20 among weights averaging 10 can be 2.9 off
+     * (a bound of 2 failed on such a draw).
+     */
     @Property(tries = 30)
     void slotsFollowWeights(@ForAll @IntRange(min = 1, max = 300) int n, @ForAll long seed) {
+        checkWeightedCounts(n, seed);
+    }
+
+    /** A draw where member 0 (weight 20) holds 2.02 slots more than M*w/W: within 1 + n*w/W = 3.08. */
+    @Example
+    void aHeavyMemberAmongManyMayBeMoreThanTwoSlotsOff() {
+        checkWeightedCounts(297, 1796);
+    }
+
+    private static void checkWeightedCounts(int n, long seed) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
         List<Node> members = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -80,7 +97,9 @@ class MaglevTest {
         double total = Nodes.totalWeight(h.nodes());
         for (int i = 0; i < n; i++) {
             double expected = h.tableSize() * h.nodes().get(i).weight() / total;
-            assertThat((double) counts[i]).isCloseTo(expected, org.assertj.core.data.Offset.offset(2.0));
+            double bound = 1 + n * h.nodes().get(i).weight() / total;
+            assertThat((double) counts[i]).as("member %d of %d, weight %d", i, n, h.nodes().get(i).weight())
+                    .isCloseTo(expected, org.assertj.core.data.Offset.offset(bound));
         }
     }
 
