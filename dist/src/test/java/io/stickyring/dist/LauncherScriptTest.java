@@ -143,10 +143,17 @@ class LauncherScriptTest {
         String base = "-XX:+UseParallelGC -Xms256m -Xmx1g -Xmn32m -Dio.netty.leakDetection.level=disabled";
         String trim = " -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=10000";
         assertThat(r.output.strip()).isEqualTo(trims ? base + trim : base);
-        // The systemd unit sets the same flags; it cannot check the version, so it ignores the flag where unknown.
-        assertThat(LbCdsScriptIT.LB_JAVA_OPTS).isEqualTo(base + " -XX:+IgnoreUnrecognizedVMOptions" + trim);
         // STICKYRING_LB_JAVA_OPTS replaces them all.
         assertThat(run(Map.of("STICKYRING_LB_JAVA_OPTS", "-Xmx2g"), "--print-lb-jvm-flags").output.strip()).isEqualTo("-Xmx2g");
+    }
+
+    /** The systemd unit sets the launcher's flags; it cannot check the version, so it lets a Java without the trim ignore it. */
+    @Test
+    void theLbUnitSetsTheLaunchersFlags() throws Exception {
+        fakeJava("17.0.15");
+        String launcher = run("--print-lb-jvm-flags").output.strip();
+        assertThat(LbCdsScriptIT.LB_JAVA_OPTS.replace(" -XX:+IgnoreUnrecognizedVMOptions", "")).isEqualTo(launcher);
+        assertThat(LbCdsScriptIT.LB_JAVA_OPTS).contains("-XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=");
     }
 
     @Test

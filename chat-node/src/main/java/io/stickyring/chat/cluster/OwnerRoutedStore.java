@@ -212,11 +212,13 @@ public final class OwnerRoutedStore implements MessageStore {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
-    /** One batch request to a writer; {@code settled} (under the outbox's lock) once answered or moved on. */
+    /**
+     * One batch request to a writer; outstanding while in its outbox's {@code outstanding} set (an
+     * identity set: each batch is its own object), settled once answered or moved on.
+     */
     private static final class Batch {
         final List<Pending> items;
         final long sentNanos;
-        boolean settled;
 
         Batch(List<Pending> items, long sentNanos) {
             this.items = items;
@@ -345,7 +347,6 @@ public final class OwnerRoutedStore implements MessageStore {
             synchronized (this) {
                 probing = false;
                 for (Batch b : outstanding) {
-                    b.settled = true;
                     moved.addAll(b.items);
                 }
                 outstanding.clear();
@@ -374,13 +375,12 @@ public final class OwnerRoutedStore implements MessageStore {
             // No responders: the writer is gone (its subscription died with it).
             boolean writerGone = cause instanceof CancellationException;
             synchronized (this) {
-                if (batch.settled) {
+                if (!outstanding.contains(batch)) {
                     // Already moved to the next writer (this one is gone): a late reply or its
                     // timeout must not complete the appends a second time.
                     return;
                 }
                 if (!writerGone) {
-                    batch.settled = true;
                     outstanding.remove(batch);
                     drain();
                 }

@@ -9,12 +9,8 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.Map;
 
 import static io.netty.channel.epoll.Native.IS_SUPPORTING_TCP_FASTOPEN_SERVER;
 import static io.netty.channel.unix.NativeInetAddress.address;
@@ -28,7 +24,6 @@ import static io.netty.channel.unix.NativeInetAddress.address;
 public final class LeanEpollServerSocketChannel extends AbstractEpollServerChannel implements ServerSocketChannel {
 
     private final LeanEpollServerSocketChannelConfig config;
-    private volatile Collection<InetAddress> tcpMd5SigAddresses = Collections.emptyList();
     /** The local address of every accepted socket when the listener is bound to one address, else null. */
     private volatile InetSocketAddress childLocal;
 
@@ -88,15 +83,5 @@ public final class LeanEpollServerSocketChannel extends AbstractEpollServerChann
     @Override
     protected Channel newChildChannel(int fd, byte[] address, int offset, int len) throws Exception {
         return new LeanEpollSocketChannel(this, new LinuxSocket(fd), address(address, offset, len), childLocal);
-    }
-
-    Collection<InetAddress> tcpMd5SigAddresses() {
-        return tcpMd5SigAddresses;
-    }
-
-    void setTcpMd5Sig(Map<InetAddress, byte[]> keys) throws IOException {
-        synchronized (this) {
-            tcpMd5SigAddresses = TcpMd5Util.newTcpMd5Sigs(this, tcpMd5SigAddresses, keys);
-        }
     }
 }

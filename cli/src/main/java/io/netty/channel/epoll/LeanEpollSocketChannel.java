@@ -4,25 +4,17 @@
  */
 package io.netty.channel.epoll;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelException;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
-import static io.netty.channel.epoll.Native.IS_SUPPORTING_TCP_FASTOPEN_CLIENT;
 
 /**
  * stickyring's epoll socket channel for proxied connections (the LB's member channels, and the
@@ -46,8 +38,11 @@ import static io.netty.channel.epoll.Native.IS_SUPPORTING_TCP_FASTOPEN_CLIENT;
  *   config; the LB sets none.</li>
  * </ul>
  *
- * Everything else (options, half-closure, reads, writes, splice, TCP fast open connect, MD5 keys) is
- * Netty's own code in {@link AbstractEpollStreamChannel}.
+ * Reads, writes, half-closure and splice are Netty's own code in {@link AbstractEpollStreamChannel}.
+ * The config takes the options the LB sets (and those every socket channel has); TCP fast open,
+ * {@code TCP_MD5SIG}, {@code TCP_CORK}, {@code TCP_QUICKACK}, {@code TCP_NOTSENT_LOWAT},
+ * {@code IP_TRANSPARENT}, {@code IP_BIND_ADDRESS_NO_PORT} and {@code SO_BUSY_POLL} of Netty's channel
+ * are left out, refused as unknown options.
  */
 public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel implements SocketChannel {
 
@@ -95,8 +90,6 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
         OPS = h;
     }
 
-    private volatile Collection<InetAddress> tcpMd5SigAddresses = Collections.emptyList();
-
     /** A new socket of Netty's default family (dual-stack AF_INET6 where IPv6 is there). */
     public LeanEpollSocketChannel() {
         this((SocketProtocolFamily) null);
@@ -123,22 +116,6 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
         this.remote = remoteAddress;
         this.local = localAddress;
         config = new LeanEpollSocketChannelConfig(this, ACCEPTED_SOCKET_GATHERING_WRITE, false);
-        tcpMd5SigAddresses = parent.tcpMd5SigAddresses();
-    }
-
-    /** The {@code TCP_INFO} of the socket (see {@code man 7 tcp}). */
-    public EpollTcpInfo tcpInfo() {
-        return tcpInfo(new EpollTcpInfo());
-    }
-
-    /** Updates and returns {@code info} with the socket's {@code TCP_INFO}. */
-    public EpollTcpInfo tcpInfo(EpollTcpInfo info) {
-        try {
-            socket.getTcpInfo(info);
-            return info;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
     }
 
     @Override
@@ -219,25 +196,6 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
         return new LeanUnsafe();
     }
 
-    @Override
-    boolean doConnect0(SocketAddress remote) throws Exception {
-        if (IS_SUPPORTING_TCP_FASTOPEN_CLIENT && config.isTcpFastOpenConnect()) {
-            ChannelOutboundBuffer outbound = unsafe().outboundBuffer();
-            outbound.addFlush();
-            Object curr;
-            if ((curr = outbound.current()) instanceof ByteBuf) {
-                ByteBuf initialData = (ByteBuf) curr;
-                // Without a cookie the write fails with EINPROGRESS: a normal asynchronous connect.
-                long localFlushedAmount = doWriteOrSendBytes(initialData, (InetSocketAddress) remote, true);
-                if (localFlushedAmount > 0) {
-                    outbound.removeBytes(localFlushedAmount);
-                    return true;
-                }
-            }
-        }
-        return super.doConnect0(remote);
-    }
-
     private final class LeanUnsafe extends EpollStreamUnsafe {
         /**
          * As Netty's, with {@code EPOLLRDHUP} taken out of the interest at once (not submitted): on a
@@ -297,11 +255,5 @@ public final class LeanEpollSocketChannel extends AbstractEpollStreamChannel imp
             return;
         }
         super.clearFlag(flag);
-    }
-
-    void setTcpMd5Sig(Map<InetAddress, byte[]> keys) throws IOException {
-        synchronized (this) {
-            tcpMd5SigAddresses = TcpMd5Util.newTcpMd5Sigs(this, tcpMd5SigAddresses, keys);
-        }
     }
 }

@@ -14,7 +14,6 @@ import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.util.internal.PlatformDependent;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.Map;
 
 import static io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE;
@@ -34,7 +33,6 @@ import static io.netty.channel.ChannelOption.TCP_NODELAY;
  */
 public final class LeanEpollSocketChannelConfig extends EpollChannelConfig implements SocketChannelConfig {
     private volatile boolean allowHalfClosure;
-    private volatile boolean tcpFastopen;
     private volatile boolean soLingerSet;
 
     /**
@@ -71,11 +69,8 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
         return getOptions(
                 super.getOptions(),
                 SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR, SO_LINGER, IP_TOS,
-                ALLOW_HALF_CLOSURE, EpollChannelOption.TCP_CORK, EpollChannelOption.TCP_NOTSENT_LOWAT,
-                EpollChannelOption.TCP_KEEPCNT, EpollChannelOption.TCP_KEEPIDLE, EpollChannelOption.TCP_KEEPINTVL,
-                EpollChannelOption.TCP_MD5SIG, EpollChannelOption.TCP_QUICKACK,
-                EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, EpollChannelOption.IP_TRANSPARENT,
-                ChannelOption.TCP_FASTOPEN_CONNECT, EpollChannelOption.SO_BUSY_POLL);
+                ALLOW_HALF_CLOSURE, EpollChannelOption.TCP_KEEPCNT, EpollChannelOption.TCP_KEEPIDLE,
+                EpollChannelOption.TCP_KEEPINTVL, EpollChannelOption.TCP_USER_TIMEOUT);
     }
 
     @SuppressWarnings("unchecked")
@@ -105,12 +100,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
         if (option == ALLOW_HALF_CLOSURE) {
             return (T) Boolean.valueOf(isAllowHalfClosure());
         }
-        if (option == EpollChannelOption.TCP_CORK) {
-            return (T) Boolean.valueOf(isTcpCork());
-        }
-        if (option == EpollChannelOption.TCP_NOTSENT_LOWAT) {
-            return (T) Long.valueOf(getTcpNotSentLowAt());
-        }
         if (option == EpollChannelOption.TCP_KEEPIDLE) {
             return (T) Integer.valueOf(getTcpKeepIdle());
         }
@@ -122,21 +111,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
         }
         if (option == EpollChannelOption.TCP_USER_TIMEOUT) {
             return (T) Integer.valueOf(getTcpUserTimeout());
-        }
-        if (option == EpollChannelOption.TCP_QUICKACK) {
-            return (T) Boolean.valueOf(isTcpQuickAck());
-        }
-        if (option == EpollChannelOption.IP_BIND_ADDRESS_NO_PORT) {
-            return (T) Boolean.valueOf(isIpBindAddressNoPort());
-        }
-        if (option == EpollChannelOption.IP_TRANSPARENT) {
-            return (T) Boolean.valueOf(isIpTransparent());
-        }
-        if (option == ChannelOption.TCP_FASTOPEN_CONNECT) {
-            return (T) Boolean.valueOf(isTcpFastOpenConnect());
-        }
-        if (option == EpollChannelOption.SO_BUSY_POLL) {
-            return (T) Integer.valueOf(getSoBusyPoll());
         }
         return super.getOption(option);
     }
@@ -161,10 +135,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
             setTrafficClass((Integer) value);
         } else if (option == ALLOW_HALF_CLOSURE) {
             setAllowHalfClosure((Boolean) value);
-        } else if (option == EpollChannelOption.TCP_CORK) {
-            setTcpCork((Boolean) value);
-        } else if (option == EpollChannelOption.TCP_NOTSENT_LOWAT) {
-            setTcpNotSentLowAt((Long) value);
         } else if (option == EpollChannelOption.TCP_KEEPIDLE) {
             setTcpKeepIdle((Integer) value);
         } else if (option == EpollChannelOption.TCP_KEEPCNT) {
@@ -173,20 +143,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
             setTcpKeepIntvl((Integer) value);
         } else if (option == EpollChannelOption.TCP_USER_TIMEOUT) {
             setTcpUserTimeout((Integer) value);
-        } else if (option == EpollChannelOption.IP_BIND_ADDRESS_NO_PORT) {
-            setIpBindAddressNoPort((Boolean) value);
-        } else if (option == EpollChannelOption.IP_TRANSPARENT) {
-            setIpTransparent((Boolean) value);
-        } else if (option == EpollChannelOption.TCP_MD5SIG) {
-            @SuppressWarnings("unchecked")
-            final Map<InetAddress, byte[]> m = (Map<InetAddress, byte[]>) value;
-            setTcpMd5Sig(m);
-        } else if (option == EpollChannelOption.TCP_QUICKACK) {
-            setTcpQuickAck((Boolean) value);
-        } else if (option == ChannelOption.TCP_FASTOPEN_CONNECT) {
-            setTcpFastOpenConnect((Boolean) value);
-        } else if (option == EpollChannelOption.SO_BUSY_POLL) {
-            setSoBusyPoll((Integer) value);
         } else {
             return super.setOption(option, value);
         }
@@ -252,40 +208,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
     public boolean isTcpNoDelay() {
         try {
             return socket().isTcpNoDelay();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Get the {@code TCP_CORK} option on the socket. See {@code man 7 tcp} for more details.
-     */
-    public boolean isTcpCork() {
-        try {
-            return socket().isTcpCork();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Get the {@code SO_BUSY_POLL} option on the socket. See {@code man 7 tcp} for more details.
-     */
-    public int getSoBusyPoll() {
-        try {
-            return socket().getSoBusyPoll();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Get the {@code TCP_NOTSENT_LOWAT} option on the socket. See {@code man 7 tcp} for more details.
-     * @return value is a uint32_t
-     */
-    public long getTcpNotSentLowAt() {
-        try {
-            return socket().getTcpNotSentLowAt();
         } catch (IOException e) {
             throw new ChannelException(e);
         }
@@ -403,43 +325,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
         }
     }
 
-    /**
-     * Set the {@code TCP_CORK} option on the socket. See {@code man 7 tcp} for more details.
-     */
-    public LeanEpollSocketChannelConfig setTcpCork(boolean tcpCork) {
-        try {
-            socket().setTcpCork(tcpCork);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Set the {@code SO_BUSY_POLL} option on the socket. See {@code man 7 tcp} for more details.
-     */
-    public LeanEpollSocketChannelConfig setSoBusyPoll(int loopMicros) {
-        try {
-            socket().setSoBusyPoll(loopMicros);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Set the {@code TCP_NOTSENT_LOWAT} option on the socket. See {@code man 7 tcp} for more details.
-     * @param tcpNotSentLowAt is a uint32_t
-     */
-    public LeanEpollSocketChannelConfig setTcpNotSentLowAt(long tcpNotSentLowAt) {
-        try {
-            socket().setTcpNotSentLowAt(tcpNotSentLowAt);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
     @Override
     public LeanEpollSocketChannelConfig setTrafficClass(int trafficClass) {
         try {
@@ -504,115 +389,6 @@ public final class LeanEpollSocketChannelConfig extends EpollChannelConfig imple
         } catch (IOException e) {
             throw new ChannelException(e);
         }
-    }
-
-    /**
-     * Returns {@code true} if the IP_BIND_ADDRESS_NO_PORT option is set.
-     */
-    public boolean isIpBindAddressNoPort() {
-        try {
-            return socket().isIpBindAddressNoPort();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Set the IP_BIND_ADDRESS_NO_PORT option on the underlying Channel.
-     *
-     * Be aware this method needs be called before {@link LeanEpollSocketChannel#bind(java.net.SocketAddress)} to have
-     * any affect.
-     */
-    public LeanEpollSocketChannelConfig setIpBindAddressNoPort(boolean ipBindAddressNoPort) {
-        try {
-            socket().setIpBindAddressNoPort(ipBindAddressNoPort);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-     /**
-     * Returns {@code true} if <a href="https://man7.org/linux/man-pages/man7/ip.7.html">IP_TRANSPARENT</a> is enabled,
-     * {@code false} otherwise.
-     */
-    public boolean isIpTransparent() {
-        try {
-            return socket().isIpTransparent();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * If {@code true} is used <a href="https://man7.org/linux/man-pages/man7/ip.7.html">IP_TRANSPARENT</a> is enabled,
-     * {@code false} for disable it. Default is disabled.
-     */
-    public LeanEpollSocketChannelConfig setIpTransparent(boolean transparent) {
-        try {
-            socket().setIpTransparent(transparent);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Set the {@code TCP_MD5SIG} option on the socket. See {@code linux/tcp.h} for more details.
-     * Keys can only be set on, not read to prevent a potential leak, as they are confidential.
-     * Allowing them being read would mean anyone with access to the channel could get them.
-     */
-    public LeanEpollSocketChannelConfig setTcpMd5Sig(Map<InetAddress, byte[]> keys) {
-        try {
-            ((LeanEpollSocketChannel) channel).setTcpMd5Sig(keys);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Set the {@code TCP_QUICKACK} option on the socket.
-     * See <a href="https://linux.die.net//man/7/tcp">TCP_QUICKACK</a>
-     * for more details.
-     */
-    public LeanEpollSocketChannelConfig setTcpQuickAck(boolean quickAck) {
-        try {
-            socket().setTcpQuickAck(quickAck);
-            return this;
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Returns {@code true} if <a href="https://linux.die.net//man/7/tcp">TCP_QUICKACK</a> is enabled,
-     * {@code false} otherwise.
-     */
-    public boolean isTcpQuickAck() {
-        try {
-            return socket().isTcpQuickAck();
-        } catch (IOException e) {
-            throw new ChannelException(e);
-        }
-    }
-
-    /**
-     * Enables client TCP fast open. {@code TCP_FASTOPEN_CONNECT} normally
-     * requires Linux kernel 4.11 or later, so instead we use the traditional fast open
-     * client socket mechanics that work with kernel 3.6 and later. See this
-     * <a href="https://lwn.net/Articles/508865/">LWN article</a> for more info.
-     */
-    public LeanEpollSocketChannelConfig setTcpFastOpenConnect(boolean fastOpenConnect) {
-        tcpFastopen = fastOpenConnect;
-        return this;
-    }
-
-    /**
-     * Returns {@code true} if TCP fast open is enabled, {@code false} otherwise.
-     */
-    public boolean isTcpFastOpenConnect() {
-        return tcpFastopen;
     }
 
     @Override
