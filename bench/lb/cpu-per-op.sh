@@ -4,7 +4,9 @@
 # /proc/PID/stat, divided by the requests wrk completed). stickyring vs HAProxy, same NGINX backend.
 # Writes bench/results/lb-cpu-<date>-<HHMM>.md. Loopback only; every step is time-bounded.
 #
-# Usage: [STICKYRING_JAR=path] [LB_FLAGS=...] [B_JAR=path] [B_FLAGS=...] bench/lb/cpu-per-op.sh [SECONDS_PER_STEP (default 4)]
+# Usage: [CONNS=16] [WARMUP=5] [STICKYRING_JAR=path] [LB_FLAGS=...] [B_JAR=path] [B_FLAGS=...] bench/lb/cpu-per-op.sh [SECONDS_PER_STEP (default 4)]
+# CONNS: wrk's concurrent clients for the new-connection step (run.sh uses 64); WARMUP: seconds of each
+# warm-up step (the new-connection path's JIT compile time settles in about 30 s here).
 # STICKYRING_JAR: the build measured (default dist/target/stickyring.jar); LB_FLAGS: extra lb flags for it.
 # B_JAR / B_FLAGS: a second stickyring process ("stickyring-B", e.g. the jar before a change, or
 # --transport io_uring), measured in the same rounds, interleaved; B_FLAGS alone reuses STICKYRING_JAR.
@@ -54,13 +56,13 @@ wait_port "$BPORT"; wait_port "$HPORT"; wait_port "$SPORT"; [ -z "$BPID" ] || wa
 TCK=$(getconf CLK_TCK)
 # warm the JIT on both paths
 for p in "$SPORT" ${BPID:+"$BLPORT"}; do
-  wrk -t1 -c16 -d5s -H 'Connection: close' "http://127.0.0.1:$p/small" >/dev/null
-  wrk -t1 -c32 -d5s "http://127.0.0.1:$p/small" >/dev/null
+  wrk -t1 -c"${CONNS:-16}" -d"${WARMUP:-5}s" -H 'Connection: close' "http://127.0.0.1:$p/small" >/dev/null
+  wrk -t1 -c32 -d"${WARMUP:-5}s" "http://127.0.0.1:$p/small" >/dev/null
 done
 step() { # pid port mode -> "user_us sys_us n"
   local a b n
   a=$(awk '{print $14, $15}' "/proc/$1/stat")
-  if [ "$3" = conn ]; then n=$(wrk -t1 -c16 -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$2/small" | awk '/requests in/ {print $1}')
+  if [ "$3" = conn ]; then n=$(wrk -t1 -c"${CONNS:-16}" -d"${DUR}s" -H 'Connection: close' "http://127.0.0.1:$2/small" | awk '/requests in/ {print $1}')
   else n=$(wrk -t1 -c32 -d"${DUR}s" "http://127.0.0.1:$2/small" | awk '/requests in/ {print $1}'); fi
   b=$(awk '{print $14, $15}' "/proc/$1/stat")
   echo "$a $b $n" | awk -v t="$TCK" '{printf "%.1f %.1f %d\n", ($3-$1)*1e6/t/$5, ($4-$2)*1e6/t/$5, $5}'
@@ -68,9 +70,9 @@ step() { # pid port mode -> "user_us sys_us n"
 {
   echo "# CPU per operation, stickyring vs HAProxy, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Command: \`${STICKYRING_JAR:+STICKYRING_JAR=$STICKYRING_JAR }${LB_FLAGS:+LB_FLAGS='$LB_FLAGS' }${B_JAR:+B_JAR=$B_JAR }${B_FLAGS:+B_FLAGS='$B_FLAGS' }${B_JVM:+B_JVM='$B_JVM' }bench/lb/cpu-per-op.sh $DUR\` (jar $(sha256sum "$JAR" | cut -c1-12)${BPID:+, B jar $(sha256sum "$BJAR" | cut -c1-12)}). LB JVM: \`$LB_JVM\`."
+  echo "Command: \`${CONNS:+CONNS=$CONNS }${WARMUP:+WARMUP=$WARMUP }${STICKYRING_JAR:+STICKYRING_JAR=$STICKYRING_JAR }${LB_FLAGS:+LB_FLAGS='$LB_FLAGS' }${B_JAR:+B_JAR=$B_JAR }${B_FLAGS:+B_FLAGS='$B_FLAGS' }${B_JVM:+B_JVM='$B_JVM' }bench/lb/cpu-per-op.sh $DUR\` (jar $(sha256sum "$JAR" | cut -c1-12)${BPID:+, B jar $(sha256sum "$BJAR" | cut -c1-12)}). LB JVM: \`$LB_JVM\`."
   echo "Balancer process CPU (user, system) from /proc/PID/stat divided by"
-  echo "requests completed by wrk (-t1; new connections: -c16 with Connection: close, one request per connection;"
+  echo "requests completed by wrk (-t1; new connections: -c${CONNS:-16} with Connection: close, one request per connection;"
   echo "keep-alive: -c32). One NGINX backend; stickyring --io-threads 2, HAProxy nbthread 2. Load average at start:"
   echo "$(cut -d' ' -f1-3 /proc/loadavg). Three rounds, interleaved."
   echo

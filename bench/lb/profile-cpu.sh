@@ -7,7 +7,7 @@
 # keeps the collapsed stacks in its work directory (printed). The profiler's own cost (a sample every
 # 100 us of CPU) lowers the rate, so read shares, not the rate. Loopback only; bounded by wrk -d.
 #
-# Usage: bench/lb/profile-cpu.sh [SECONDS (default 10)] [JAR] [lb flags...]
+# Usage: [WARMUP=5] bench/lb/profile-cpu.sh [SECONDS (default 10)] [JAR] [lb flags...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-10}"; JAR="${2:-$ROOT/dist/target/stickyring.jar}"; shift $(( $# > 2 ? 2 : $# ))
@@ -31,7 +31,7 @@ java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" \
   --io-threads 2 --close-log-sample 0 "$@" > "$WORK/stickyring.log" 2>&1 &
 SPID=$!; PIDS+=($SPID)
 wait_port "$BPORT"; wait_port "$SPORT"
-wrk -t1 -c16 -d5s -H 'Connection: close' "http://127.0.0.1:$SPORT/small" >/dev/null   # JIT warm-up
+wrk -t1 -c16 -d"${WARMUP:-5}s" -H 'Connection: close' "http://127.0.0.1:$SPORT/small" >/dev/null   # JIT warm-up (WARMUP seconds; 40 leaves the JIT settled)
 # the diagnostic command parser splits on '=': the agent's option string goes in quotes
 ap() { jcmd "$SPID" "JVMTI.agent_load $AP \"$1\"" >/dev/null; }
 ap "start,event=cpu,interval=100us"
