@@ -165,7 +165,7 @@ PIDS+=($!)
 # --- stickyring, proxy data plane, in lbd
 JOPTS=(-Xms256m -Xmx512m -XX:+UseParallelGC -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml")
 inns "$LBD" java "${JOPTS[@]}" -jar "$JAR" lb --listen 10.230.1.1:8082 --admin 127.0.0.1:9092 --backend b1=10.231.1.11:80 \
-  --io-threads 2 --accept-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/proxy.log" 2>&1 &
+  --io-threads 2 --close-log-sample 0 --max-connections 1000000 > "$WORK/proxy.log" 2>&1 &
 PIDS+=($!)
 
 # --- stickyring, kernel data plane (the JVM only keeps the table; the kernel forwards)

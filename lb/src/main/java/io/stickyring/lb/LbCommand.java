@@ -138,7 +138,7 @@ public final class LbCommand implements Callable<Integer> {
 
     @Option(names = "--backlog", paramLabel = "N", description = "Listen backlog (default 4096).")
     Integer backlog;
-    @Option(names = "--accept-threads", paramLabel = "N", description = "Accept threads; >1 binds N SO_REUSEPORT sockets on epoll/io_uring; 0 = each I/O loop accepts on its own SO_REUSEPORT socket, no hand-off (default min(2, cores)).")
+    @Option(names = "--accept-threads", paramLabel = "N", description = "Accept threads (default 0: each I/O loop accepts on its own SO_REUSEPORT socket, no hand-off; NIO uses one accept thread). N > 0: N accept threads hand connections to the I/O loops; >1 binds N SO_REUSEPORT sockets on epoll/io_uring.")
     Integer acceptThreads;
     @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads (default: cores).")
     Integer ioThreads;

@@ -203,12 +203,14 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Binds the proxy listener. With {@code --accept-threads} N > 0 (default min(2, cores)), N accept
-     * threads each bind their own socket (SO_REUSEPORT when N > 1 on native transports, so N = 1 refuses
-     * a busy port; NIO binds one) and hand each connection to the next I/O loop. With N = 0 (native
-     * transports) every I/O loop binds its own SO_REUSEPORT socket and keeps the connections it
-     * accepted: no hand-off, no accept threads. N = 0 costs less CPU per connection but measured lower
-     * new-connection rates on the loaded benchmark machine (docs/lb.md), so it is not the default.
+     * Binds the proxy listener. With {@code --accept-threads 0}, the default on native transports,
+     * every I/O loop binds its own socket (SO_REUSEPORT when there is more than one loop) and keeps
+     * the connections it accepts: no accept threads, no hand-off between threads. With N > 0, N accept
+     * threads each bind their own socket (SO_REUSEPORT when N > 1 on native transports, so N = 1
+     * refuses a busy port; NIO binds one) and hand each connection to the next I/O loop. Accepting on
+     * the loops costs less CPU per new connection and half the context switches, and made more new
+     * connections/s in most same-run rounds (docs/lb.md, session 9); accept threads can still help on
+     * a host whose cores are heavily oversubscribed (more threads, a larger share of the CPU).
      */
     private void bindListeners() throws Exception {
         if (acceptGroup != null) {

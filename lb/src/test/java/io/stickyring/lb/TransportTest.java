@@ -47,6 +47,23 @@ class TransportTest {
             b.ioThreads = 2;
             b.acceptThreads = 0;
         });
+        assertEachLoopAcceptsItsOwn(lb);
+    }
+
+    /** The default (no --accept-threads): the I/O loops accept, as above (with accept threads the listener's loop is another). */
+    @Test
+    void byDefaultTheIoLoopsAccept() throws Exception {
+        Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
+        h.backend("b1", false);
+        int defaultAcceptThreads = io.stickyring.lb.config.LbConfig.builder().acceptThreads;
+        LoadBalancer lb = h.start(b -> {
+            b.ioThreads = 2;
+            b.acceptThreads = defaultAcceptThreads; // the harness pins 2; take the builder's default
+        });
+        assertEachLoopAcceptsItsOwn(lb);
+    }
+
+    private static void assertEachLoopAcceptsItsOwn(LoadBalancer lb) throws Exception {
         List<TestClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 40; i++) {

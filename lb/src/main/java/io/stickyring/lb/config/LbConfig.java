@@ -261,8 +261,12 @@ public record LbConfig(
         public Duration keepaliveInterval = Duration.ofSeconds(10);
         public int keepaliveCount = 6;
         public int backlog = 4096;
-        /** 0 = one listening socket per I/O event loop, no accept threads (native transports; see LoadBalancer#bindListeners). */
-        public int acceptThreads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        /**
+         * 0 (the default) = one listening socket per I/O event loop, no accept threads (native transports;
+         * NIO then uses one accept thread); N > 0 = N accept threads handing connections to the loops
+         * (see LoadBalancer#bindListeners).
+         */
+        public int acceptThreads = 0;
         public int ioThreads = Runtime.getRuntime().availableProcessors();
         public TransportKind transport = TransportKind.EPOLL;
         public Duration shutdownGrace = Duration.ofSeconds(30);
