@@ -10,7 +10,15 @@
 # Both ways it also reports the growth from N/2 to N connections: the marginal cost per connection once
 # one-off costs (JIT-compiled code, the young generation's first touch, pools' first growth) are paid.
 #
-# Usage: [WARM=1] [JAR=path] [LB_JVM=...] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
+# SNAP_DIR=dir (diagnosis, off by default) keeps stickyring's /proc/PID/smaps, status, GC.heap_info and, when
+# LB_JVM has -XX:NativeMemoryTracking=summary, VM.native_memory summary at each stage (start, warm: after the
+# warm-up batch closed, before, half, after) in dir, for bench/lb/smaps-diff.py. HAPROXY=0 skips HAProxy.
+# WARM_GC=1 (with WARM=1; off by default) runs a full GC in stickyring while the warm-up batch is open, so its
+# connections' objects reach the old generation, as those of connections held for a while do, before closing it.
+# READ_TRIM=1 (off by default; JDK 17.0.9+) trims stickyring's native heap (jcmd System.trim_native_heap) right
+# before each RSS reading, so a reading does not catch up to one trim interval of freed, untrimmed glibc memory.
+#
+# Usage: [WARM=1] [JAR=path] [LB_JVM=...] [WARM_GC=1] [READ_TRIM=1] [SNAP_DIR=dir] [HAPROXY=0] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-8000}"
@@ -20,11 +28,17 @@ command -v haproxy >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install 
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx >/dev/null
 JAR="${JAR:-$ROOT/dist/target/stickyring.jar}"
 WARM="${WARM:-1}"
+SNAP_DIR="${SNAP_DIR:-}"
+HAPROXY="${HAPROXY:-1}"
+WARM_GC="${WARM_GC:-0}"
+READ_TRIM="${READ_TRIM:-0}"
 LB_JVM="${LB_JVM:-$("$ROOT/stickyring" --print-lb-jvm-flags)}"
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q -pl dist -am package -DskipTests)
 . "$ROOT/bench/lib/loopback.sh"
 kill_on_exit
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# settle PID: after a full GC, lets a periodic native trim run (SETTLE s), or with READ_TRIM=1 trims now
+settle() { sleep "$SETTLE"; if [ "$READ_TRIM" = 1 ]; then jcmd "$1" System.trim_native_heap >/dev/null; fi; }
 # Seconds between stickyring's full GC and each RSS reading: 1, or one native-heap trim interval
 # plus 1 when the JVM flags trim periodically (-XX:TrimNativeHeapInterval=ms), so a trim has run.
 trim_ms=$(printf '%s\n' "$LB_JVM" | sed -n 's/.*TrimNativeHeapInterval=\([0-9]*\).*/\1/p')
@@ -64,6 +78,15 @@ sleep 2
 # bench/lb/hold-conns.py client PORT N BASE: opens N connections from distinct 127.BASE.x.y addresses, prints
 # "open N", holds them until stdin closes.
 
+# snap NAME PID STAGE: with SNAP_DIR set and NAME stickyring, keeps its memory maps and JVM views of this stage
+snap() {
+  { [ -n "$SNAP_DIR" ] && [ "$1" = stickyring ]; } || return 0
+  mkdir -p "$SNAP_DIR"
+  cat "/proc/$2/smaps" > "$SNAP_DIR/$3.smaps"
+  grep -E '^(Vm|Rss|Threads)' "/proc/$2/status" > "$SNAP_DIR/$3.status"
+  jcmd "$2" GC.heap_info > "$SNAP_DIR/$3.heap" 2>&1 || true
+  jcmd "$2" VM.native_memory summary > "$SNAP_DIR/$3.nmt" 2>&1 || true
+}
 # sum of "used" over the young and old generations, in KiB
 heap_used() { jcmd "$1" GC.heap_info | awk '/(PSYoungGen|ParOldGen).*total/ {for(i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K,?$/,"",v); t+=v}} END {print t}'; }
 # hold PORT N BASE: opens N connections from 127.BASE.x.y and returns once they are open; they stay
@@ -79,34 +102,48 @@ hold() {
 # RSS with no, N/2 and N idle connections (the second half from other source addresses)
 measure() {
   local name=$1 pid=$2 port=$3 before half after hb=- ha=- s1 s2
-  if [ "$WARM" = 1 ]; then # open and close N connections first (other source addresses)
+  snap "$name" "$pid" start
+  if [ "$WARM" = 1 ] && [ "$WARM_GC" = 1 ]; then # hold N connections, stickyring collects (full GC), close them
+    hold "$port" "$N" 60; sleep 2
+    if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; fi
+    kill "$HOLD_SLEEP"; sleep 2
+    snap "$name" "$pid" warm
+  elif [ "$WARM" = 1 ]; then # open and close N connections first (other source addresses)
     echo | python3 "$ROOT/bench/lb/hold-conns.py" client "$port" "$N" 60 >/dev/null
     sleep 2
+    snap "$name" "$pid" warm
   fi
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; hb=$(heap_used "$pid"); fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; settle "$pid"; hb=$(heap_used "$pid"); fi
   before=$(rss_kib "$pid")
+  snap "$name" "$pid" before
   hold "$port" $((N / 2)) 20; s1=$HOLD_SLEEP
   sleep 2
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; settle "$pid"; fi
   half=$(rss_kib "$pid")
+  snap "$name" "$pid" half
   hold "$port" $((N - N / 2)) 24; s2=$HOLD_SLEEP
   sleep 2
-  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; sleep "$SETTLE"; ha=$(heap_used "$pid"); fi
+  if [ "$name" = stickyring ]; then jcmd "$pid" GC.run >/dev/null; settle "$pid"; ha=$(heap_used "$pid"); fi
   after=$(rss_kib "$pid")
+  snap "$name" "$pid" after
   kill "$s1" "$s2"
   echo "$before $half $after $hb $ha" > "$WORK/$name.result"
   echo "$name: RSS $before -> $half -> $after KiB; heap $hb -> $ha"
 }
 measure stickyring "$SPID" "$SPORT"
-sleep 3
-measure haproxy "$HPID" "$HPORT"
+if [ "$HAPROXY" = 1 ]; then sleep 3; measure haproxy "$HPID" "$HPORT"; else echo "- - - - -" > "$WORK/haproxy.result"; fi
 read -r s_before s_half s_after SB SA < "$WORK/stickyring.result"
 read -r h_before h_half h_after _ _ < "$WORK/haproxy.result"
-per() { python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/${3:-$N}:.0f}')"; }
+KNOBS=""  # the diagnosis knobs set, named in the file
+[ "$WARM_GC" = 1 ] && KNOBS+=" WARM_GC=1"
+[ "$READ_TRIM" = 1 ] && KNOBS+=" READ_TRIM=1"
+[ "$HAPROXY" = 1 ] || KNOBS+=" HAPROXY=0"
+[ -z "$SNAP_DIR" ] || KNOBS+=" SNAP_DIR=$SNAP_DIR"
+per() { [ "$1" = - ] && { echo -; return; }; python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/${3:-$N}:.0f}')"; }
 {
   echo "# Idle connections through the balancer, $(date -u +%Y-%m-%d)"
   echo
-  echo "Command: \`WARM=$WARM bench/lb/idle-conns.sh $N\` (jar $(sha256sum "$JAR" | cut -c1-12); load average $(cut -d' ' -f1-3 /proc/loadavg)): $N idle client connections from distinct 127.20.x.y addresses, each"
+  echo "Command: \`WARM=$WARM$KNOBS bench/lb/idle-conns.sh $N\` (jar $(sha256sum "$JAR" | cut -c1-12); load average $(cut -d' ' -f1-3 /proc/loadavg)): $N idle client connections from distinct 127.20.x.y addresses, each"
   echo "proxied to one NGINX backend (so every balancer holds $N client + $N backend sockets)."
   echo
   echo "| balancer | RSS before (KiB) | with $((N / 2)) (KiB) | with $N idle conns (KiB) | RSS bytes per connection, 0 to $N | bytes per connection, $((N / 2)) to $N |"
