@@ -144,6 +144,8 @@ public final class LbCommand implements Callable<Integer> {
     Integer ioThreads;
     @Option(names = "--transport", paramLabel = "epoll|io_uring|nio", description = "I/O transport (default epoll where available, else nio; io_uring is refused where the kernel lacks it).")
     String transport;
+    @Option(names = "--proxy-engine", paramLabel = "channels|direct", description = "How the proxy relays bytes: channels (default; a Netty channel and pipeline per socket, every option) or direct (epoll only: the sockets as bare event-loop handles and a state machine per connection, less CPU per connection; refuses --accept-proxy-protocol, idle timeouts, --accept-threads > 0). See docs/lb.md.")
+    String proxyEngine;
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "On SIGTERM, wait this long for connections to end (default 30s).")
     String shutdownGrace;
     @Option(names = "--dataplane", paramLabel = "proxy|nft", description = "Who forwards: the user-space proxy (default) or the kernel (nftables DNAT + conntrack; --listen is the VIP). See docs/lb.md.")
@@ -430,6 +432,7 @@ public final class LbCommand implements Callable<Integer> {
         if (acceptThreads != null) b.acceptThreads = acceptThreads;
         if (ioThreads != null) b.ioThreads = ioThreads;
         if (transport != null) b.transport = TransportKind.parse(transport);
+        if (proxyEngine != null) b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(proxyEngine);
         if (shutdownGrace != null) b.shutdownGrace = duration("shutdown-grace", shutdownGrace);
         if (closeLogSample != null) b.closeLogSample = closeLogSample;
         return b.build();

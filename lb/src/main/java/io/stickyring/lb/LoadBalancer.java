@@ -98,6 +98,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final HealthChecker health;
     private final ProxyInitializer initializer;
     private final List<Channel> listeners = new ArrayList<>();
+    private final List<io.stickyring.lb.proxy.DirectProxy.Listener> directListeners = new ArrayList<>();
     private final List<InetSocketAddress> proxyAddresses = new ArrayList<>();
     private final CountDownLatch firstViewApplied = new CountDownLatch(1);
     private Channel adminChannel;
@@ -222,6 +223,26 @@ public final class LoadBalancer implements AutoCloseable {
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor e : ioGroup) {
             loops.add((EventLoop) e);
+        }
+        if (config.proxyEngine() == io.stickyring.lb.config.ProxyEngine.DIRECT) {
+            if (transport.kind() != io.stickyring.cli.TransportKind.EPOLL) {
+                throw new IllegalStateException("proxy-engine direct needs the epoll transport, which is not available here ("
+                        + transport.name() + " selected); use --proxy-engine channels");
+            }
+            io.stickyring.lb.proxy.DirectProxy dp = new io.stickyring.lb.proxy.DirectProxy(proxy);
+            for (HostPort address : config.listens()) {
+                InetSocketAddress addr = address.toSocketAddress();
+                for (int i = 0; i < loops.size(); i++) {
+                    io.stickyring.lb.proxy.DirectProxy.Listener l = dp.listen((io.netty.channel.IoEventLoop) loops.get(i), addr,
+                            config.backlog(), loops.size() > 1);
+                    directListeners.add(l);
+                    if (i == 0) {
+                        proxyAddresses.add(l.localAddress());
+                    }
+                    addr = new InetSocketAddress(address.host(), l.localAddress().getPort());
+                }
+            }
+            return;
         }
         bindAll(loops.size(), (i, addr) -> listenerBootstrap(loops.get(i), loops.get(i), loops.size() > 1, addr));
     }
@@ -533,6 +554,9 @@ public final class LoadBalancer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly();
         }
+        for (io.stickyring.lb.proxy.DirectProxy.Listener l : directListeners) {
+            l.shutdown().awaitUninterruptibly();
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         while (!proxy.openConnections().isEmpty() && System.nanoTime() < deadline) {
             try {
@@ -546,7 +570,7 @@ public final class LoadBalancer implements AutoCloseable {
         if (left > 0) {
             log.info("shutdown grace over: closing {} connections", left);
         }
-        for (ProxyConnection c : List.copyOf(proxy.openConnections())) {
+        for (io.stickyring.lb.route.TrackedConnection c : List.copyOf(proxy.openConnections())) {
             c.close(CloseReason.SHUTDOWN);
         }
         if (health != null) {

@@ -36,12 +36,14 @@ class LeanProxyChannelsTest {
 
     @Test
     void clientAndMemberChannelsAreLeanWithTheLbsOptionsAndAddresses() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only");
         h.backend("b1", false);
         LoadBalancer lb = h.start(b -> b.keepaliveIdle = Duration.ofSeconds(61));
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.echo("hello")).isEqualTo("hello");
-            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(conn -> {
+            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(tracked -> {
+                io.stickyring.lb.proxy.ProxyConnection conn = (io.stickyring.lb.proxy.ProxyConnection) tracked;
                 Channel client = conn.frontendChannel();
                 Channel member = conn.backendChannel();
                 assertThat(client).isInstanceOf(LeanEpollSocketChannel.class);

@@ -284,6 +284,7 @@ class ProxyIntegrationTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
     void requestAndFinSentAtOnceStillGetTheMembersAnswer(io.stickyring.cli.TransportKind transport) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!LbHarness.directEngine() || transport == io.stickyring.cli.TransportKind.EPOLL, "the direct engine is epoll only");
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 64, java.net.InetAddress.getByName("127.0.0.1"))) {
             Thread member = new Thread(() -> {
                 while (!server.isClosed()) {
@@ -329,6 +330,7 @@ class ProxyIntegrationTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
     void aHalfClosedClientStillReceivesALargeAnswerAtItsOwnPace(io.stickyring.cli.TransportKind transport) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!LbHarness.directEngine() || transport == io.stickyring.cli.TransportKind.EPOLL, "the direct engine is epoll only");
         int size = 8 << 20;
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
             Thread member = new Thread(() -> {
@@ -378,12 +380,14 @@ class ProxyIntegrationTest {
      */
     @Test
     void proxiedChannelsCarryTheHalfCloseWorkaroundFromTheirRegistrationAndIpv4SocketsAreAfInet() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
         backends(1);
         LoadBalancer lb = h.start(b -> { });
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.echo("hello")).isEqualTo("hello");
-            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(conn -> {
+            assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(tracked -> {
+                io.stickyring.lb.proxy.ProxyConnection conn = (io.stickyring.lb.proxy.ProxyConnection) tracked;
                 assertThat(io.stickyring.cli.NettyTransport.keepsWritableAfterHalfClose(conn.frontendChannel())).as("client channel").isTrue();
                 assertThat(io.stickyring.cli.NettyTransport.keepsWritableAfterHalfClose(conn.backendChannel())).as("member channel").isTrue();
                 try {
@@ -405,6 +409,7 @@ class ProxyIntegrationTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = io.stickyring.cli.TransportKind.class, names = {"EPOLL", "NIO"})
     void aHalfClosedMemberStillReceivesALargeUploadAtItsOwnPace(io.stickyring.cli.TransportKind transport) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(!LbHarness.directEngine() || transport == io.stickyring.cli.TransportKind.EPOLL, "the direct engine is epoll only");
         int size = 8 << 20;
         try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, java.net.InetAddress.getByName("127.0.0.1"))) {
             server.setReceiveBufferSize(16 << 10);
@@ -505,6 +510,7 @@ class ProxyIntegrationTest {
 
     @Test
     void acceptedProxyHeaderAddressIsHashedAndForwarded() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         for (int i = 1; i <= 3; i++) {
             h.backend("p" + i, true);
         }
@@ -547,6 +553,7 @@ class ProxyIntegrationTest {
 
     @Test
     void idleClientIsClosedWithReasonIdle() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         backends(1);
         LoadBalancer lb = h.start(b -> b.clientIdleTimeout = Duration.ofMillis(300));
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
@@ -612,6 +619,7 @@ class ProxyIntegrationTest {
 
     @Test
     void socketOptionsAreAppliedToBothSidesOnEpoll() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
         backends(1);
         LoadBalancer lb = h.start(b -> {
@@ -623,7 +631,7 @@ class ProxyIntegrationTest {
         assertThat(lb.transportName()).isEqualTo("epoll");
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.member()).isEqualTo("b1");
-            var conn = lb.proxy().openConnections().iterator().next();
+            var conn = (io.stickyring.lb.proxy.ProxyConnection) lb.proxy().openConnections().iterator().next();
             // the member socket's timers are set by the loop's KeepaliveArmer, at most 1 s after the connect
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     conn.backendChannel().config().getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE));
@@ -709,6 +717,7 @@ class ProxyIntegrationTest {
 
     @Test
     void acceptedProxyV2HeaderIsHashedToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         for (int i = 1; i <= 3; i++) {
             h.backend("p" + i, true);
         }

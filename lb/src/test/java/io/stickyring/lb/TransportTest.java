@@ -41,6 +41,7 @@ class TransportTest {
 
     @Test
     void eachIoLoopAcceptsOnItsOwnSocketAndKeepsItsConnections() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
         h.backend("b1", false);
         LoadBalancer lb = h.start(b -> {
@@ -53,6 +54,7 @@ class TransportTest {
     /** The default (no --accept-threads): the I/O loops accept, as above (with accept threads the listener's loop is another). */
     @Test
     void byDefaultTheIoLoopsAccept() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
         h.backend("b1", false);
         int defaultAcceptThreads = io.stickyring.lb.config.LbConfig.builder().acceptThreads;
@@ -73,7 +75,8 @@ class TransportTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> lb.proxy().openConnections().size() == 40);
             Set<Channel> listeners = new HashSet<>();
-            for (ProxyConnection conn : lb.proxy().openConnections()) {
+            for (io.stickyring.lb.route.TrackedConnection tracked : lb.proxy().openConnections()) {
+                ProxyConnection conn = (ProxyConnection) tracked;
                 Channel f = conn.frontendChannel();
                 assertThat(f.parent().eventLoop()).as("listener loop of %s", f).isSameAs(f.eventLoop());
                 assertThat(conn.backendChannel().eventLoop()).isSameAs(f.eventLoop());
@@ -98,6 +101,7 @@ class TransportTest {
 
     @Test
     void proxyWorksOnIoUring() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(IoUring.isAvailable(), () -> "io_uring refused by this kernel: " + IoUring.unavailabilityCause());
         for (int i = 1; i <= 3; i++) {
             h.backend("b" + i, false);
@@ -124,7 +128,7 @@ class TransportTest {
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             c.member();
             await().atMost(Duration.ofSeconds(5)).until(() -> lb.proxy().openConnections().size() == 1);
-            ProxyConnection conn = lb.proxy().openConnections().iterator().next();
+            ProxyConnection conn = (ProxyConnection) lb.proxy().openConnections().iterator().next();
             // the member socket's timers are set by the loop's KeepaliveArmer, at most 1 s after the connect
             await().atMost(Duration.ofSeconds(10)).until(() -> conn.backendChannel().config().getOption(ChannelOption.SO_KEEPALIVE));
             for (Channel ch : List.of(conn.frontendChannel(), conn.backendChannel())) {

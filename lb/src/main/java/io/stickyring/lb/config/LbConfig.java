@@ -62,7 +62,8 @@ public record LbConfig(
         TransportKind transport,
         Duration shutdownGrace,
         double closeLogSample,
-        List<HostPort> extraListens) {
+        List<HostPort> extraListens,
+        ProxyEngine proxyEngine) {
 
     public LbConfig {
         Objects.requireNonNull(listen, "listen");
@@ -73,6 +74,7 @@ public record LbConfig(
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         Objects.requireNonNull(healthCheck, "healthCheck");
         Objects.requireNonNull(transport, "transport");
+        proxyEngine = proxyEngine == null ? ProxyEngine.CHANNELS : proxyEngine;
         backends = List.copyOf(backends);
         extraListens = extraListens == null ? List.of() : List.copyOf(extraListens);
         cluster = cluster == null || cluster.isEmpty() ? "default" : cluster;
@@ -165,6 +167,18 @@ public record LbConfig(
         nonNegative("shutdownGrace", shutdownGrace);
         if (!(closeLogSample >= 0 && closeLogSample <= 1)) {
             throw new IllegalArgumentException("close-log-sample (" + closeLogSample + ") must be in 0..1");
+        }
+        if (proxyEngine == ProxyEngine.DIRECT) {
+            String no = transport != TransportKind.EPOLL ? "--transport " + transport.name().toLowerCase(java.util.Locale.ROOT)
+                    : acceptThreads != 0 ? "--accept-threads " + acceptThreads
+                    : acceptProxyProtocol ? "--accept-proxy-protocol"
+                    : !clientIdleTimeout.isZero() ? "--client-idle-timeout " + Durations.format(clientIdleTimeout)
+                    : !memberIdleTimeout.isZero() ? "--member-idle-timeout " + Durations.format(memberIdleTimeout)
+                    : null;
+            if (no != null) {
+                throw new IllegalArgumentException("proxy-engine direct does not support " + no
+                        + " (yet); use --proxy-engine channels for it");
+            }
         }
     }
 
@@ -273,6 +287,7 @@ public record LbConfig(
         public double closeLogSample = 1.0;
         /** Proxy listeners beyond {@link #listen} (a repeated {@code --listen}). */
         public List<HostPort> extraListens = List.of();
+        public ProxyEngine proxyEngine = ProxyEngine.CHANNELS;
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder admin(HostPort v) { admin = v; return this; }
@@ -285,7 +300,7 @@ public record LbConfig(
                     healthRise, healthFall, keepConnectionsOnDown, drainTimeout, maxConnectionsPerMember,
                     slowStart, maxConnections, maxConnectionsPerIp, acceptRatePerIp, clientIdleTimeout,
                     memberIdleTimeout, tcpUserTimeout, keepaliveIdle, keepaliveInterval, keepaliveCount,
-                    backlog, acceptThreads, ioThreads, transport, shutdownGrace, closeLogSample, extraListens);
+                    backlog, acceptThreads, ioThreads, transport, shutdownGrace, closeLogSample, extraListens, proxyEngine);
         }
     }
 }

@@ -20,12 +20,31 @@ public final class CloseLog {
     }
 
     void log(ProxyConnection c) {
+        if (sampled()) {
+            write(c.describe());
+        }
+    }
+
+    /** Whether this close is logged (the sample's draw; false when the log is off). */
+    boolean sampled() {
         if (sample <= 0 || !ACCESS.isInfoEnabled()) {
-            return;
+            return false;
         }
-        if (sample < 1 && ThreadLocalRandom.current().nextDouble() >= sample) {
-            return;
-        }
-        ACCESS.info(c.describe());
+        return sample >= 1 || ThreadLocalRandom.current().nextDouble() < sample;
+    }
+
+    void write(String line) {
+        ACCESS.info(line);
+    }
+
+    /** The line for one closed connection; {@code reason} null: the client closed. */
+    static String line(java.net.InetSocketAddress client, io.stickyring.lb.route.MemberRuntime member, long startNanos,
+                       long toMember, long fromMember, io.stickyring.lb.route.CloseReason reason) {
+        return "close client=" + (client == null ? "-" : client.getAddress().getHostAddress() + ":" + client.getPort())
+                + " member=" + (member == null ? "-" : member.id())
+                + " duration_ms=" + (System.nanoTime() - startNanos) / 1_000_000
+                + " bytes_to_member=" + toMember
+                + " bytes_from_member=" + fromMember
+                + " reason=" + (reason == null ? "client" : reason.label());
     }
 }

@@ -202,12 +202,6 @@ public final class ProxyConnection implements TrackedConnection {
     }
 
     String describe() {
-        CloseReason r = reason;
-        return "close client=" + (client == null ? "-" : client.getAddress().getHostAddress() + ":" + client.getPort())
-                + " member=" + (member == null ? "-" : member.id())
-                + " duration_ms=" + (System.nanoTime() - startNanos) / 1_000_000
-                + " bytes_to_member=" + bytesToMember
-                + " bytes_from_member=" + bytesFromMember
-                + " reason=" + (r == null ? "client" : r.label());
+        return CloseLog.line(client, member, startNanos, bytesToMember, bytesFromMember, reason);
     }
 }

@@ -27,7 +27,7 @@ public final class ProxyContext {
     public final Bootstrap backendTemplate;
     /** Opens member connections from {@link #backendTemplate} without a Bootstrap clone per connection. */
     final MemberConnector connector;
-    private final Set<ProxyConnection> open = ConcurrentHashMap.newKeySet();
+    private final Set<io.stickyring.lb.route.TrackedConnection> open = ConcurrentHashMap.newKeySet();
     /** One member connect timer per event loop (--connect-timeout), made on the loop's first connect. */
     private final ConcurrentHashMap<EventLoop, ConnectTimer> connectTimers = new ConcurrentHashMap<>();
     private final long connectTimeoutNanos;
@@ -73,15 +73,15 @@ public final class ProxyContext {
         return a != null ? a : armers.computeIfAbsent(loop, l -> new KeepaliveArmer(l, keepalive));
     }
 
-    void opened(ProxyConnection c) {
+    void opened(io.stickyring.lb.route.TrackedConnection c) {
         open.add(c);
     }
 
-    void closed(ProxyConnection c) {
+    void closed(io.stickyring.lb.route.TrackedConnection c) {
         open.remove(c);
     }
 
-    public Set<ProxyConnection> openConnections() {
+    public Set<io.stickyring.lb.route.TrackedConnection> openConnections() {
         return open;
     }
 

@@ -40,12 +40,22 @@ public final class LbHarness implements AutoCloseable {
         return backends.values().stream().map(EchoBackend::member).toList();
     }
 
+    /** True when the suite runs on {@code --proxy-engine direct} ({@code -Dstickyring.test.proxyEngine=direct}). */
+    public static boolean directEngine() {
+        return "direct".equals(System.getProperty("stickyring.test.proxyEngine"));
+    }
+
     public static LbConfig.Builder config(List<Member> members) {
         LbConfig.Builder b = LbConfig.builder()
                 .listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0)).backends(members);
         b.ioThreads = 2;
         b.acceptThreads = 2;
         b.shutdownGrace = java.time.Duration.ZERO;
+        // -Dstickyring.test.proxyEngine=direct runs the suite's harness-built LBs on the direct engine
+        b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(System.getProperty("stickyring.test.proxyEngine", "channels"));
+        if (b.proxyEngine == io.stickyring.lb.config.ProxyEngine.DIRECT) {
+            b.acceptThreads = 0;
+        }
         return b;
     }
 
