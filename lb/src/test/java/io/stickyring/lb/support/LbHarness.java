@@ -48,8 +48,7 @@ public final class LbHarness implements AutoCloseable {
     public static LbConfig.Builder config(List<Member> members) {
         LbConfig.Builder b = LbConfig.builder()
                 .listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0)).backends(members);
-        b.ioThreads = 2;
-        b.acceptThreads = 2;
+        b.ioThreads = 2; // --accept-threads left at its default (0): each I/O loop accepts on its own socket
         b.shutdownGrace = java.time.Duration.ZERO;
         // -Dstickyring.test.proxyEngine=direct runs the suite's harness-built LBs on the direct engine
         b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(System.getProperty("stickyring.test.proxyEngine", "channels"));
