@@ -18,7 +18,9 @@
 # READ_TRIM=1 (off by default; JDK 17.0.9+) trims stickyring's native heap (jcmd System.trim_native_heap) right
 # before each RSS reading, so a reading does not catch up to one trim interval of freed, untrimmed glibc memory.
 #
-# Usage: [WARM=1] [JAR=path] [LB_JVM=...] [WARM_GC=1] [READ_TRIM=1] [SNAP_DIR=dir] [HAPROXY=0] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
+# LB_FLAGS: extra lb flags for stickyring (e.g. --proxy-engine direct).
+#
+# Usage: [WARM=1] [JAR=path] [LB_JVM=...] [LB_FLAGS=...] [WARM_GC=1] [READ_TRIM=1] [SNAP_DIR=dir] [HAPROXY=0] bench/lb/idle-conns.sh [N (default 8000; each balancer needs 2N file descriptors)]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-8000}"
@@ -67,7 +69,7 @@ nginx -c "$WORK/backend.conf" -p "$WORK" -g 'daemon on;'
 # shellcheck disable=SC2086
 java $LB_JVM -Dlogback.configurationFile="$ROOT/bench/lb/logback-bench.xml" -jar "$JAR" lb \
   --listen "127.0.0.1:$SPORT" --admin "127.0.0.1:$SADMIN" --backend "b1=127.0.0.1:$BPORT" \
-  --io-threads 2 --close-log-sample 0 > "$WORK/stickyring.log" 2>&1 &
+  --io-threads 2 --close-log-sample 0 ${LB_FLAGS:-} > "$WORK/stickyring.log" 2>&1 &
 SPID=$!; PIDS+=($SPID)
 haproxy_tcp_conf "$WORK/haproxy.cfg" "127.0.0.1:$HPORT" "127.0.0.1:$BPORT" 2 9500 600s
 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
@@ -139,6 +141,7 @@ KNOBS=""  # the diagnosis knobs set, named in the file
 [ "$READ_TRIM" = 1 ] && KNOBS+=" READ_TRIM=1"
 [ "$HAPROXY" = 1 ] || KNOBS+=" HAPROXY=0"
 [ -z "$SNAP_DIR" ] || KNOBS+=" SNAP_DIR=$SNAP_DIR"
+[ -z "${LB_FLAGS:-}" ] || KNOBS+=" LB_FLAGS=\"$LB_FLAGS\""
 per() { [ "$1" = - ] && { echo -; return; }; python3 -c "print(f'{(float(\"$2\")-float(\"$1\"))*1024/${3:-$N}:.0f}')"; }
 {
   echo "# Idle connections through the balancer, $(date -u +%Y-%m-%d)"

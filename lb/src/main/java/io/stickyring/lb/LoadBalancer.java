@@ -229,6 +229,11 @@ public final class LoadBalancer implements AutoCloseable {
                 throw new IllegalStateException("proxy-engine direct needs the epoll transport, which is not available here ("
                         + transport.name() + " selected); use --proxy-engine channels");
             }
+            String cause = io.stickyring.lb.proxy.DirectProxy.unavailabilityCause();
+            if (cause != null) {
+                throw new IllegalStateException("proxy-engine direct cannot run with this Netty build (" + cause
+                        + "); use --proxy-engine channels");
+            }
             io.stickyring.lb.proxy.DirectProxy dp = new io.stickyring.lb.proxy.DirectProxy(proxy);
             for (HostPort address : config.listens()) {
                 InetSocketAddress addr = address.toSocketAddress();

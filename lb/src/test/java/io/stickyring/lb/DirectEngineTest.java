@@ -148,6 +148,12 @@ class DirectEngineTest {
         }
     }
 
+    /** The engine calls Netty's private natives: a Netty upgrade that renames one must fail here, not in production. */
+    @Test
+    void nettysNativesItCallsAreThere() {
+        assertThat(io.stickyring.lb.proxy.DirectProxy.unavailabilityCause()).isNull();
+    }
+
     @Test
     void refusesWhatItDoesNotCarryNamingIt() {
         record Case(Consumer<LbConfig.Builder> set, String named) { }

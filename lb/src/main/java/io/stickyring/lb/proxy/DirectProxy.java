@@ -70,6 +70,8 @@ public final class DirectProxy {
     private static final MethodHandle LOCAL_ADDRESS;
     private static final MethodHandle ENCODE_V1;
     private static final MethodHandle ENCODE_V2;
+    /** Why the engine cannot run with this Netty (a private native it calls is not there); null: it can. */
+    private static final String UNAVAILABLE;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_KEEPIDLE = 4;
     private static final int TCP_KEEPINTVL = 5;
@@ -77,31 +79,54 @@ public final class DirectProxy {
     private static final int TCP_USER_TIMEOUT = 18;
 
     static {
+        // Netty's own natives (its unix Socket's and FileDescriptor's private static methods), called with
+        // the raw descriptor: the public wrappers need a Socket object per descriptor, whose constructor
+        // costs a getsockname, and turn every EAGAIN and reset into an exception.
+        MethodHandle[] h = new MethodHandle[12];
+        String why = null;
         try {
             MethodHandles.Lookup s = MethodHandles.privateLookupIn(Socket.class, MethodHandles.lookup());
             MethodHandles.Lookup f = MethodHandles.privateLookupIn(FileDescriptor.class, MethodHandles.lookup());
-            NEW_STREAM_FD = s.findStatic(Socket.class, "newSocketStreamFd", MethodType.methodType(int.class, boolean.class));
-            CONNECT = s.findStatic(Socket.class, "connect",
+            h[0] = s.findStatic(Socket.class, "newSocketStreamFd", MethodType.methodType(int.class, boolean.class));
+            h[1] = s.findStatic(Socket.class, "connect",
                     MethodType.methodType(int.class, int.class, boolean.class, byte[].class, int.class, int.class));
-            FINISH_CONNECT = s.findStatic(Socket.class, "finishConnect", MethodType.methodType(int.class, int.class));
-            SHUTDOWN = s.findStatic(Socket.class, "shutdown",
+            h[2] = s.findStatic(Socket.class, "finishConnect", MethodType.methodType(int.class, int.class));
+            h[3] = s.findStatic(Socket.class, "shutdown",
                     MethodType.methodType(int.class, int.class, boolean.class, boolean.class));
-            SET_NODELAY = s.findStatic(Socket.class, "setTcpNoDelay", MethodType.methodType(void.class, int.class, int.class));
-            READ = f.findStatic(FileDescriptor.class, "readAddress",
+            h[4] = s.findStatic(Socket.class, "setTcpNoDelay", MethodType.methodType(void.class, int.class, int.class));
+            h[5] = f.findStatic(FileDescriptor.class, "readAddress",
                     MethodType.methodType(int.class, int.class, long.class, int.class, int.class));
-            WRITE = f.findStatic(FileDescriptor.class, "writeAddress",
+            h[6] = f.findStatic(FileDescriptor.class, "writeAddress",
                     MethodType.methodType(int.class, int.class, long.class, int.class, int.class));
-            SET_KEEPALIVE = s.findStatic(Socket.class, "setKeepAlive", MethodType.methodType(void.class, int.class, int.class));
-            SET_INT_OPT = s.findStatic(Socket.class, "setIntOpt",
+            h[7] = s.findStatic(Socket.class, "setKeepAlive", MethodType.methodType(void.class, int.class, int.class));
+            h[8] = s.findStatic(Socket.class, "setIntOpt",
                     MethodType.methodType(void.class, int.class, int.class, int.class, int.class));
-            LOCAL_ADDRESS = s.findStatic(Socket.class, "localAddress", MethodType.methodType(byte[].class, int.class));
+            h[9] = s.findStatic(Socket.class, "localAddress", MethodType.methodType(byte[].class, int.class));
             MethodHandles.Lookup e = MethodHandles.privateLookupIn(HAProxyMessageEncoder.class, MethodHandles.lookup());
             MethodType enc = MethodType.methodType(void.class, HAProxyMessage.class, ByteBuf.class);
-            ENCODE_V1 = e.findStatic(HAProxyMessageEncoder.class, "encodeV1", enc);
-            ENCODE_V2 = e.findStatic(HAProxyMessageEncoder.class, "encodeV2", enc);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+            h[10] = e.findStatic(HAProxyMessageEncoder.class, "encodeV1", enc);
+            h[11] = e.findStatic(HAProxyMessageEncoder.class, "encodeV2", enc);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            why = e.toString();
         }
+        NEW_STREAM_FD = h[0];
+        CONNECT = h[1];
+        FINISH_CONNECT = h[2];
+        SHUTDOWN = h[3];
+        SET_NODELAY = h[4];
+        READ = h[5];
+        WRITE = h[6];
+        SET_KEEPALIVE = h[7];
+        SET_INT_OPT = h[8];
+        LOCAL_ADDRESS = h[9];
+        ENCODE_V1 = h[10];
+        ENCODE_V2 = h[11];
+        UNAVAILABLE = why;
+    }
+
+    /** Null when the engine can run here, else why not (checked at LB start-up). */
+    public static String unavailabilityCause() {
+        return UNAVAILABLE;
     }
 
     private final ProxyContext px;
@@ -195,6 +220,7 @@ public final class DirectProxy {
         final long scratchAddress = PlatformDependent.directBufferAddress(scratch);
         final InetSocketAddress childLocal;
         volatile IoRegistration registration;
+        private long lastAcceptWarning;
 
         Listener(IoEventLoop loop, InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
             this.loop = loop;
@@ -248,7 +274,7 @@ public final class DirectProxy {
                 try {
                     fd = socket.accept(acceptedAddress);
                 } catch (IOException e) {
-                    log.warn("accept failed: {}", e.toString());
+                    pauseAccepting(registration, e);
                     return;
                 }
                 if (fd == -1) {
@@ -257,6 +283,25 @@ public final class DirectProxy {
                 InetSocketAddress client = NativeInetAddress.address(acceptedAddress, 1, acceptedAddress[0]);
                 new Conn(this, fd, client).start();
             }
+        }
+
+        /**
+         * accept failed (typically EMFILE: the descriptors are used up). The pending connection stays in
+         * the backlog and the socket stays readable, so a level-triggered listener would spin: stop
+         * listening for a second, as Netty's acceptor does, and log that at most once a second.
+         */
+        private void pauseAccepting(IoRegistration registration, IOException e) {
+            long now = System.nanoTime();
+            if (now - lastAcceptWarning >= 1_000_000_000L || lastAcceptWarning == 0) {
+                lastAcceptWarning = now == 0 ? 1 : now;
+                log.warn("accept on {} failed ({}); not accepting for 1 s", socket.localAddress(), e.getMessage());
+            }
+            registration.submit(EpollIoOps.NONE.with(EpollIoOps.EPOLLET)); // no events, registration kept
+            loop.schedule(() -> {
+                if (registration.isValid()) {
+                    registration.submit(EpollIoOps.EPOLLIN);
+                }
+            }, 1, TimeUnit.SECONDS);
         }
 
         @Override

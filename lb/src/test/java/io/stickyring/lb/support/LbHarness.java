@@ -52,9 +52,6 @@ public final class LbHarness implements AutoCloseable {
         b.shutdownGrace = java.time.Duration.ZERO;
         // -Dstickyring.test.proxyEngine=direct runs the suite's harness-built LBs on the direct engine
         b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(System.getProperty("stickyring.test.proxyEngine", "channels"));
-        if (b.proxyEngine == io.stickyring.lb.config.ProxyEngine.DIRECT) {
-            b.acceptThreads = 0;
-        }
         return b;
     }
 
