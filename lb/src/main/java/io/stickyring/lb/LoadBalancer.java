@@ -99,6 +99,10 @@ public final class LoadBalancer implements AutoCloseable {
     private final ProxyInitializer initializer;
     private final List<Channel> listeners = new ArrayList<>();
     private final List<io.stickyring.lb.proxy.DirectProxy.Listener> directListeners = new ArrayList<>();
+    /** The proxy engine in effect: {@code --proxy-engine}, with auto resolved (see {@link #resolveEngine}). */
+    private final io.stickyring.lb.config.ProxyEngine engine;
+    /** Why auto chose the channel engine; null otherwise. */
+    private final String engineWhy;
     private final List<InetSocketAddress> proxyAddresses = new ArrayList<>();
     private final CountDownLatch firstViewApplied = new CountDownLatch(1);
     private Channel adminChannel;
@@ -113,6 +117,9 @@ public final class LoadBalancer implements AutoCloseable {
         this.dataPlane = dataPlane;
         this.membership = membership;
         this.transport = NettyTransport.select(config.transport());
+        String[] why = new String[1];
+        this.engine = resolveEngine(config, transport, why);
+        this.engineWhy = why[0];
         this.ioGroup = transport.newGroup(config.ioThreads(), "lb-io");
         // --accept-threads 0 (native transports): the I/O loops accept on their own sockets, no accept group
         this.acceptGroup = transport.nativeLinux() && config.acceptThreads() == 0 ? null
@@ -198,8 +205,9 @@ public final class LoadBalancer implements AutoCloseable {
                     router.table().members().size(), router.table().view().version());
             return;
         }
-        log.info("stickyring lb listening on {} ({} x{}), admin on {}, {} members in view v{}",
-                proxyAddress(), transport.name(), listeners.size(), adminAddress(), router.table().members().size(),
+        log.info("stickyring lb listening on {} ({} x{}, {} proxy engine{}), admin on {}, {} members in view v{}",
+                proxyAddress(), transport.name(), listeners.size() + directListeners.size(), engine.label(),
+                engineWhy == null ? "" : ": " + engineWhy, adminAddress(), router.table().members().size(),
                 router.table().view().version());
     }
 
@@ -224,7 +232,7 @@ public final class LoadBalancer implements AutoCloseable {
         for (EventExecutor e : ioGroup) {
             loops.add((EventLoop) e);
         }
-        if (config.proxyEngine() == io.stickyring.lb.config.ProxyEngine.DIRECT) {
+        if (engine == io.stickyring.lb.config.ProxyEngine.DIRECT) {
             if (transport.kind() != io.stickyring.cli.TransportKind.EPOLL) {
                 throw new IllegalStateException("proxy-engine direct needs the epoll transport, which is not available here ("
                         + transport.name() + " selected); use --proxy-engine channels");
@@ -539,6 +547,31 @@ public final class LoadBalancer implements AutoCloseable {
 
     public String transportName() {
         return transport.name();
+    }
+
+    /**
+     * {@code --proxy-engine auto}: direct where it carries the configuration and this build's Netty
+     * has what it calls, else channels, with the reason in {@code why[0]}. Explicit choices stay.
+     */
+    static io.stickyring.lb.config.ProxyEngine resolveEngine(LbConfig config, NettyTransport transport, String[] why) {
+        if (config.proxyEngine() != io.stickyring.lb.config.ProxyEngine.AUTO) {
+            return config.proxyEngine();
+        }
+        String no = transport.kind() != io.stickyring.cli.TransportKind.EPOLL ? "the " + transport.name() + " transport"
+                : config.directUnsupported();
+        if (no == null) {
+            no = io.stickyring.lb.proxy.DirectProxy.unavailabilityCause();
+        }
+        if (no != null) {
+            why[0] = "auto, as the direct engine does not support " + no;
+            return io.stickyring.lb.config.ProxyEngine.CHANNELS;
+        }
+        return io.stickyring.lb.config.ProxyEngine.DIRECT;
+    }
+
+    /** The proxy engine in effect ({@code auto} resolved): channels or direct. */
+    public io.stickyring.lb.config.ProxyEngine proxyEngine() {
+        return engine;
     }
 
     @Override

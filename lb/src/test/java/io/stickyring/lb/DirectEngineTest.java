@@ -154,6 +154,36 @@ class DirectEngineTest {
         assertThat(io.stickyring.lb.proxy.DirectProxy.unavailabilityCause()).isNull();
     }
 
+    /** The default, auto: direct where it carries the configuration, else channels (and the LB says why). */
+    @Test
+    void autoPicksDirectUnlessTheConfigurationNeedsChannels() throws Exception {
+        assertThat(LbConfig.builder().proxyEngine).as("default").isEqualTo(ProxyEngine.AUTO);
+        h.backend("b1", false);
+        LoadBalancer auto = h.start(b -> b.proxyEngine = ProxyEngine.AUTO);
+        assertThat(auto.proxyEngine()).isEqualTo(ProxyEngine.DIRECT);
+        try (TestClient c = new TestClient("127.0.0.1", auto.proxyAddress())) {
+            assertThat(c.echo("a")).isEqualTo("a");
+            assertThat(auto.proxy().openConnections()).singleElement().isNotInstanceOf(ProxyConnection.class);
+        }
+        LoadBalancer idle = h.start(b -> {
+            b.proxyEngine = ProxyEngine.AUTO;
+            b.clientIdleTimeout = Duration.ofMinutes(5);
+        });
+        assertThat(idle.proxyEngine()).isEqualTo(ProxyEngine.CHANNELS);
+        try (TestClient c = new TestClient("127.0.0.1", idle.proxyAddress())) {
+            assertThat(c.echo("b")).isEqualTo("b");
+            assertThat(idle.proxy().openConnections()).singleElement().isInstanceOf(ProxyConnection.class);
+        }
+        String[] why = new String[1];
+        LbConfig.Builder nio = LbHarness.config(java.util.List.of(new io.stickyring.membership.Member("b1", "127.0.0.1", 1, 1,
+                io.stickyring.membership.MemberState.ACTIVE, "", 0L, "")));
+        nio.proxyEngine = ProxyEngine.AUTO;
+        nio.transport = TransportKind.NIO;
+        assertThat(LoadBalancer.resolveEngine(nio.build(), io.stickyring.cli.NettyTransport.select(TransportKind.NIO), why))
+                .isEqualTo(ProxyEngine.CHANNELS);
+        assertThat(why[0]).isEqualTo("auto, as the direct engine does not support the nio transport");
+    }
+
     @Test
     void refusesWhatItDoesNotCarryNamingIt() {
         record Case(Consumer<LbConfig.Builder> set, String named) { }
@@ -170,6 +200,6 @@ class DirectEngineTest {
             assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("proxy-engine direct does not support " + k.named() + " (yet); use --proxy-engine channels for it");
         }
-        assertThatThrownBy(() -> ProxyEngine.parse("fast")).hasMessage("proxy-engine 'fast' is not one of channels, direct");
+        assertThatThrownBy(() -> ProxyEngine.parse("fast")).hasMessage("proxy-engine 'fast' is not one of auto, channels, direct");
     }
 }

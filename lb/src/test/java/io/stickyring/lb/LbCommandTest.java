@@ -37,12 +37,14 @@ class LbCommandTest {
     /** Issue 14: {@code --proxy-engine direct} parses; a bad value and an unsupported combination fail in one line. */
     @Test
     void proxyEngineFlag() {
-        assertThat(parse("--backend", "a=127.0.0.1:9001").proxyEngine()).isEqualTo(io.stickyring.lb.config.ProxyEngine.CHANNELS);
+        assertThat(parse("--backend", "a=127.0.0.1:9001").proxyEngine()).isEqualTo(io.stickyring.lb.config.ProxyEngine.AUTO);
+        assertThat(parse("--backend", "a=127.0.0.1:9001", "--proxy-engine", "channels").proxyEngine())
+                .isEqualTo(io.stickyring.lb.config.ProxyEngine.CHANNELS);
         assertThat(parse("--backend", "a=127.0.0.1:9001", "--proxy-engine", "direct").proxyEngine())
                 .isEqualTo(io.stickyring.lb.config.ProxyEngine.DIRECT);
         String[] bad = run("--backend", "a=127.0.0.1:9001", "--proxy-engine", "fast");
         assertThat(bad[0]).isNotEqualTo("0");
-        assertThat(bad[1]).contains("proxy-engine 'fast' is not one of channels, direct");
+        assertThat(bad[1]).contains("proxy-engine 'fast' is not one of auto, channels, direct");
         String[] combo = run("--backend", "a=127.0.0.1:9001", "--proxy-engine", "direct", "--accept-threads", "2");
         assertThat(combo[0]).isNotEqualTo("0");
         assertThat(combo[1]).contains("proxy-engine direct does not support --accept-threads 2 (yet)");

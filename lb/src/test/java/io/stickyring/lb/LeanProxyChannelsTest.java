@@ -36,10 +36,12 @@ class LeanProxyChannelsTest {
 
     @Test
     void clientAndMemberChannelsAreLeanWithTheLbsOptionsAndAddresses() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only");
         h.backend("b1", false);
-        LoadBalancer lb = h.start(b -> b.keepaliveIdle = Duration.ofSeconds(61));
+        LoadBalancer lb = h.start(b -> {
+            b.keepaliveIdle = Duration.ofSeconds(61);
+            b.proxyEngine = io.stickyring.lb.config.ProxyEngine.CHANNELS; // the channel engine's internals
+        });
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.echo("hello")).isEqualTo("hello");
             assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(tracked -> {

@@ -380,10 +380,9 @@ class ProxyIntegrationTest {
      */
     @Test
     void proxiedChannelsCarryTheHalfCloseWorkaroundFromTheirRegistrationAndIpv4SocketsAreAfInet() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
         backends(1);
-        LoadBalancer lb = h.start(b -> { });
+        LoadBalancer lb = h.start(b -> b.proxyEngine = io.stickyring.lb.config.ProxyEngine.CHANNELS); // the channel engine's internals
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
             assertThat(c.echo("hello")).isEqualTo("hello");
             assertThat(lb.proxy().openConnections()).hasSize(1).allSatisfy(tracked -> {
@@ -619,10 +618,10 @@ class ProxyIntegrationTest {
 
     @Test
     void socketOptionsAreAppliedToBothSidesOnEpoll() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll only");
         backends(1);
         LoadBalancer lb = h.start(b -> {
+            b.proxyEngine = io.stickyring.lb.config.ProxyEngine.CHANNELS; // the channel engine's channels (DirectEngineTest: the direct engine's sockets)
             b.tcpUserTimeout = Duration.ofSeconds(17);
             b.keepaliveIdle = Duration.ofSeconds(33);
             b.keepaliveInterval = Duration.ofSeconds(7);

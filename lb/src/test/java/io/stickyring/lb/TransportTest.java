@@ -47,10 +47,10 @@ class TransportTest {
 
     @Test
     void eachIoLoopAcceptsOnItsOwnSocketAndKeepsItsConnections() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
         h.backend("b1", false);
         LoadBalancer lb = h.start(b -> {
+            b.proxyEngine = io.stickyring.lb.config.ProxyEngine.CHANNELS; // reads the channels' event loops
             b.ioThreads = 2;
             b.acceptThreads = 0;
         });
@@ -63,12 +63,11 @@ class TransportTest {
      */
     @Test
     void byDefaultTheIoLoopsAccept() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only: " + Epoll.unavailabilityCause());
         h.backend("b1", false);
         assertThat(LbHarness.config(List.of()).acceptThreads).as("the harness's --accept-threads")
                 .isEqualTo(io.stickyring.lb.config.LbConfig.builder().acceptThreads).isZero();
-        LoadBalancer lb = h.start(b -> { });
+        LoadBalancer lb = h.start(b -> b.proxyEngine = io.stickyring.lb.config.ProxyEngine.CHANNELS); // the default accept model, seen through the channels
         assertAccepted(lb, false);
     }
 

@@ -74,7 +74,7 @@ public record LbConfig(
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
         Objects.requireNonNull(healthCheck, "healthCheck");
         Objects.requireNonNull(transport, "transport");
-        proxyEngine = proxyEngine == null ? ProxyEngine.CHANNELS : proxyEngine;
+        proxyEngine = proxyEngine == null ? ProxyEngine.AUTO : proxyEngine;
         backends = List.copyOf(backends);
         extraListens = extraListens == null ? List.of() : List.copyOf(extraListens);
         cluster = cluster == null || cluster.isEmpty() ? "default" : cluster;
@@ -169,17 +169,28 @@ public record LbConfig(
             throw new IllegalArgumentException("close-log-sample (" + closeLogSample + ") must be in 0..1");
         }
         if (proxyEngine == ProxyEngine.DIRECT) {
-            String no = transport != TransportKind.EPOLL ? "--transport " + transport.name().toLowerCase(java.util.Locale.ROOT)
-                    : acceptThreads != 0 ? "--accept-threads " + acceptThreads
-                    : acceptProxyProtocol ? "--accept-proxy-protocol"
-                    : !clientIdleTimeout.isZero() ? "--client-idle-timeout " + Durations.format(clientIdleTimeout)
-                    : !memberIdleTimeout.isZero() ? "--member-idle-timeout " + Durations.format(memberIdleTimeout)
-                    : null;
+            // the parameters: in a compact constructor the fields are assigned only after this body
+            String no = directUnsupported(transport, acceptThreads, acceptProxyProtocol, clientIdleTimeout, memberIdleTimeout);
             if (no != null) {
                 throw new IllegalArgumentException("proxy-engine direct does not support " + no
                         + " (yet); use --proxy-engine channels for it");
             }
         }
+    }
+
+    /** The first setting the direct engine does not carry yet, as its flag and value; null if none. */
+    public String directUnsupported() {
+        return directUnsupported(transport, acceptThreads, acceptProxyProtocol, clientIdleTimeout, memberIdleTimeout);
+    }
+
+    private static String directUnsupported(TransportKind transport, int acceptThreads, boolean acceptProxyProtocol,
+                                            Duration clientIdleTimeout, Duration memberIdleTimeout) {
+        return transport != TransportKind.EPOLL ? "--transport " + transport.name().toLowerCase(java.util.Locale.ROOT)
+                : acceptThreads != 0 ? "--accept-threads " + acceptThreads
+                : acceptProxyProtocol ? "--accept-proxy-protocol"
+                : !clientIdleTimeout.isZero() ? "--client-idle-timeout " + Durations.format(clientIdleTimeout)
+                : !memberIdleTimeout.isZero() ? "--member-idle-timeout " + Durations.format(memberIdleTimeout)
+                : null;
     }
 
     private static long seconds(Duration d) {
@@ -287,7 +298,7 @@ public record LbConfig(
         public double closeLogSample = 1.0;
         /** Proxy listeners beyond {@link #listen} (a repeated {@code --listen}). */
         public List<HostPort> extraListens = List.of();
-        public ProxyEngine proxyEngine = ProxyEngine.CHANNELS;
+        public ProxyEngine proxyEngine = ProxyEngine.AUTO;
 
         public Builder listen(HostPort v) { listen = v; return this; }
         public Builder admin(HostPort v) { admin = v; return this; }

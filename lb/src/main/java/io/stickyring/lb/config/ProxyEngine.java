@@ -6,7 +6,10 @@ import java.util.Locale;
  * How the proxy data plane relays a connection's bytes ({@code --proxy-engine}).
  *
  * <ul>
- *   <li>{@link #CHANNELS} (default): a Netty channel and pipeline per socket (any transport, every
+ *   <li>{@link #AUTO} (default): {@link #DIRECT} where it carries the configuration (epoll, the
+ *   loops accepting, no accepted PROXY header, no idle timeouts), else {@link #CHANNELS}; the LB
+ *   logs which, and why.</li>
+ *   <li>{@link #CHANNELS}: a Netty channel and pipeline per socket (any transport, every
  *   option).</li>
  *   <li>{@link #DIRECT}: epoll only; each connection's two sockets are registered with the event loop
  *   as bare I/O handles and relayed by a small state machine, no channel, pipeline, promise or
@@ -15,14 +18,14 @@ import java.util.Locale;
  * </ul>
  */
 public enum ProxyEngine {
-    CHANNELS, DIRECT;
+    AUTO, CHANNELS, DIRECT;
 
     /** Parses a flag value, naming it and the choices when it is none of them. */
     public static ProxyEngine parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("proxy-engine '" + s + "' is not one of channels, direct");
+            throw new IllegalArgumentException("proxy-engine '" + s + "' is not one of auto, channels, direct");
         }
     }
 

@@ -40,7 +40,10 @@ public final class LbHarness implements AutoCloseable {
         return backends.values().stream().map(EchoBackend::member).toList();
     }
 
-    /** True when the suite runs on {@code --proxy-engine direct} ({@code -Dstickyring.test.proxyEngine=direct}). */
+    /**
+     * True when the suite is pinned to {@code --proxy-engine direct} ({@code -Dstickyring.test.proxyEngine=direct}),
+     * where options it does not carry are refused instead of falling back to the channel engine.
+     */
     public static boolean directEngine() {
         return "direct".equals(System.getProperty("stickyring.test.proxyEngine"));
     }
@@ -50,8 +53,9 @@ public final class LbHarness implements AutoCloseable {
                 .listen(new HostPort("127.0.0.1", 0)).admin(new HostPort("127.0.0.1", 0)).backends(members);
         b.ioThreads = 2; // --accept-threads left at its default (0): each I/O loop accepts on its own socket
         b.shutdownGrace = java.time.Duration.ZERO;
-        // -Dstickyring.test.proxyEngine=direct runs the suite's harness-built LBs on the direct engine
-        b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(System.getProperty("stickyring.test.proxyEngine", "channels"));
+        // -Dstickyring.test.proxyEngine=channels|direct pins the harness-built LBs' engine (default: auto,
+        // the LB's default); lb/pom.xml runs the proxy tests a second time on the channel engine
+        b.proxyEngine = io.stickyring.lb.config.ProxyEngine.parse(System.getProperty("stickyring.test.proxyEngine", "auto"));
         return b;
     }
 
