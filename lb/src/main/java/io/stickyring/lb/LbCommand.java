@@ -144,7 +144,7 @@ public final class LbCommand implements Callable<Integer> {
     Integer ioThreads;
     @Option(names = "--transport", paramLabel = "epoll|io_uring|nio", description = "I/O transport (default epoll where available, else nio; io_uring is refused where the kernel lacks it).")
     String transport;
-    @Option(names = "--proxy-engine", paramLabel = "auto|channels|direct", description = "How the proxy relays bytes: direct (epoll only: the sockets as bare event-loop handles and a state machine per connection, less CPU and memory per connection; refuses --accept-proxy-protocol, idle timeouts, --accept-threads > 0, other transports), channels (a Netty channel and pipeline per socket, every option) or auto (default: direct where it carries the configuration, else channels; logged at start). See docs/lb.md.")
+    @Option(names = "--proxy-engine", paramLabel = "auto|channels|direct", description = "How the proxy relays bytes: direct (epoll only: the sockets as bare event-loop handles and a state machine per connection, less CPU and memory per connection; refuses --accept-proxy-protocol, --accept-threads > 0, other transports), channels (a Netty channel and pipeline per socket, every option) or auto (default: direct where it carries the configuration, else channels; logged at start). See docs/lb.md.")
     String proxyEngine;
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", description = "On SIGTERM, wait this long for connections to end (default 30s).")
     String shutdownGrace;

@@ -6,18 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.netty.channel.epoll.Epoll;
 import io.stickyring.lb.support.EchoBackend;
 import io.stickyring.lb.support.LbHarness;
-import io.stickyring.lb.support.LbMain;
+import io.stickyring.lb.support.ChildLb;
 import io.stickyring.lb.support.TestClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,13 +33,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DescriptorExhaustionTest {
 
     private final LbHarness h = new LbHarness();
-    private Process child;
+    private ChildLb child;
 
     @AfterEach
     void stop() throws Exception {
         if (child != null) {
-            child.destroyForcibly();
-            child.waitFor(10, TimeUnit.SECONDS);
+            child.close();
         }
         h.close();
     }
@@ -58,23 +53,9 @@ class DescriptorExhaustionTest {
         Assumptions.assumeTrue(Epoll.isAvailable(), "epoll only");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/prlimit")), "prlimit (util-linux)");
         EchoBackend b1 = h.backend("b1", false);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        child = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                LbMain.class.getName(), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--io-threads", "1",
-                "--proxy-engine", engine, "--backend", "b1=127.0.0.1:" + b1.port()))
-                .redirectErrorStream(true).start();
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    lines.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // the child went away: the waits below time out with a message
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        child = ChildLb.start(true, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--io-threads", "1",
+                "--proxy-engine", engine, "--backend", "b1=127.0.0.1:" + b1.port());
+        List<String> lines = child.all;
         Pattern started = Pattern.compile("proxy on 127\\.0\\.0\\.1:(\\d+) ");
         await().atMost(Duration.ofSeconds(60)).until(() -> lines.stream().anyMatch(l -> started.matcher(l).find()));
         Matcher m = lines.stream().map(started::matcher).filter(Matcher::find).findFirst().orElseThrow();
@@ -82,11 +63,11 @@ class DescriptorExhaustionTest {
 
         // room for about 8 proxied connections (2 descriptors each) above what the started LB holds
         long open;
-        try (var fds = Files.list(Path.of("/proc", String.valueOf(child.pid()), "fd"))) {
+        try (var fds = Files.list(Path.of("/proc", String.valueOf(child.process.pid()), "fd"))) {
             open = fds.count();
         }
         long limit = open + 16;
-        Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(child.pid()), "--nofile=" + limit + ":" + limit).start();
+        Process p = new ProcessBuilder("prlimit", "--pid", String.valueOf(child.process.pid()), "--nofile=" + limit + ":" + limit).start();
         assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("prlimit").isTrue();
 
         List<TestClient> kept = new ArrayList<>();
@@ -127,7 +108,7 @@ class DescriptorExhaustionTest {
             while (System.nanoTime() < until) {
                 assertThat(kept.get(0).echo("ping")).isEqualTo("ping");
             }
-            assertThat(child.isAlive()).isTrue();
+            assertThat(child.process.isAlive()).isTrue();
             for (int k = 0; k < kept.size(); k++) {
                 assertThat(kept.get(k).echo("still here " + k)).as("kept connection %d", k).isEqualTo("still here " + k);
             }
@@ -149,6 +130,6 @@ class DescriptorExhaustionTest {
                 assertThat(c.echo("back")).isEqualTo("back");
             }
         });
-        assertThat(child.isAlive()).isTrue();
+        assertThat(child.process.isAlive()).isTrue();
     }
 }

@@ -550,9 +550,35 @@ class ProxyIntegrationTest {
                 .isEqualTo(1.0);
     }
 
+    /**
+     * --client-idle-timeout and --member-idle-timeout close a connection that has been quiet that long,
+     * never one that keeps talking (three timeouts' worth of echoes, with no pause longer than one).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"client", "member"})
+    void idleTimeoutsCloseOnlyQuietConnections(String side) throws Exception {
+        backends(1);
+        Duration idle = Duration.ofMillis(400);
+        LoadBalancer lb = h.start(b -> {
+            if (side.equals("client")) {
+                b.clientIdleTimeout = idle;
+            } else {
+                b.memberIdleTimeout = idle;
+            }
+        });
+        try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {
+            long until = System.nanoTime() + idle.multipliedBy(3).toNanos();
+            for (int i = 0; System.nanoTime() < until; i++) {
+                assertThat(c.echo("busy " + i)).as("a connection that talks stays open").isEqualTo("busy " + i);
+            }
+            assertThat(c.closedByPeer()).as("then quiet: closed").isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> LbHarness.metric(h.get(lb, "/metrics").body(),
+                "stickyring_lb_connections_closed_total{reason=\"idle\"}") == 1.0);
+    }
+
     @Test
     void idleClientIsClosedWithReasonIdle() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(LbHarness.directEngine(), "channel engine only");
         backends(1);
         LoadBalancer lb = h.start(b -> b.clientIdleTimeout = Duration.ofMillis(300));
         try (TestClient c = new TestClient("127.0.0.1", lb.proxyAddress())) {

@@ -4,12 +4,10 @@ import static io.stickyring.lb.support.TestClient.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stickyring.lb.support.ChildLb;
 import io.stickyring.lb.support.EchoBackend;
 import io.stickyring.lb.support.LbHarness;
-import io.stickyring.lb.support.LbMain;
 import io.stickyring.lb.support.TestClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -17,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,13 +37,12 @@ class ReloadTest {
     @TempDir
     Path dir;
     private final LbHarness h = new LbHarness();
-    private Process child;
+    private ChildLb child;
 
     @AfterEach
     void stop() throws Exception {
         if (child != null) {
-            child.destroyForcibly();
-            child.waitFor(10, TimeUnit.SECONDS);
+            child.close();
         }
         h.close();
     }
@@ -65,21 +61,8 @@ class ReloadTest {
         EchoBackend r2 = h.backend("r2", false);
         Path f = dir.resolve("lb.yaml");
         Files.writeString(f, yaml(spec(r1)));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        child = new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                LbMain.class.getName(), "--config", f.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    lines.add(l);
-                }
-            } catch (java.io.IOException e) {
-                // the child went away: the test's waits time out with a message
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        child = ChildLb.start(false, "--config", f.toString());
+        LinkedBlockingQueue<String> lines = (LinkedBlockingQueue<String>) child.next;
         String started = lines.poll(60, TimeUnit.SECONDS);
         assertThat(started).as("start line").isNotNull();
         Matcher m = Pattern.compile("proxy on 127\\.0\\.0\\.1:(\\d+) .*admin on http://127\\.0\\.0\\.1:(\\d+)/").matcher(started);
@@ -94,7 +77,7 @@ class ReloadTest {
                 assertThat(live.get(i).member()).isEqualTo("r1");
             }
             Files.writeString(f, yaml(spec(r1), spec(r2)) + "drain-timeout: 1m\n");
-            Process hup = new ProcessBuilder("kill", "-HUP", String.valueOf(child.pid())).start();
+            Process hup = new ProcessBuilder("kill", "-HUP", String.valueOf(child.process.pid())).start();
             assertThat(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0).isTrue();
             String reloaded = lines.poll(30, TimeUnit.SECONDS);
             assertThat(reloaded).isEqualTo("stickyring lb: reloaded " + f + ": backend, drain-timeout");
@@ -113,7 +96,7 @@ class ReloadTest {
                 }
             }
             assertThat(someOnR2).as("the reloaded backend takes new connections").isTrue();
-            assertThat(child.isAlive()).isTrue();
+            assertThat(child.process.isAlive()).isTrue();
         } finally {
             for (TestClient c : live) {
                 c.close();

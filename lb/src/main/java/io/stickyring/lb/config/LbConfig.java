@@ -170,7 +170,7 @@ public record LbConfig(
         }
         if (proxyEngine == ProxyEngine.DIRECT) {
             // the parameters: in a compact constructor the fields are assigned only after this body
-            String no = directUnsupported(transport, acceptThreads, acceptProxyProtocol, clientIdleTimeout, memberIdleTimeout);
+            String no = directUnsupported(transport, acceptThreads, acceptProxyProtocol);
             if (no != null) {
                 throw new IllegalArgumentException("proxy-engine direct does not support " + no
                         + " (yet); use --proxy-engine channels for it");
@@ -180,16 +180,13 @@ public record LbConfig(
 
     /** The first setting the direct engine does not carry yet, as its flag and value; null if none. */
     public String directUnsupported() {
-        return directUnsupported(transport, acceptThreads, acceptProxyProtocol, clientIdleTimeout, memberIdleTimeout);
+        return directUnsupported(transport, acceptThreads, acceptProxyProtocol);
     }
 
-    private static String directUnsupported(TransportKind transport, int acceptThreads, boolean acceptProxyProtocol,
-                                            Duration clientIdleTimeout, Duration memberIdleTimeout) {
+    private static String directUnsupported(TransportKind transport, int acceptThreads, boolean acceptProxyProtocol) {
         return transport != TransportKind.EPOLL ? "--transport " + transport.name().toLowerCase(java.util.Locale.ROOT)
                 : acceptThreads != 0 ? "--accept-threads " + acceptThreads
                 : acceptProxyProtocol ? "--accept-proxy-protocol"
-                : !clientIdleTimeout.isZero() ? "--client-idle-timeout " + Durations.format(clientIdleTimeout)
-                : !memberIdleTimeout.isZero() ? "--member-idle-timeout " + Durations.format(memberIdleTimeout)
                 : null;
     }
 

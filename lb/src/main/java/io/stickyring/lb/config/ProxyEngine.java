@@ -7,7 +7,7 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link #AUTO} (default): {@link #DIRECT} where it carries the configuration (epoll, the
- *   loops accepting, no accepted PROXY header, no idle timeouts), else {@link #CHANNELS}; the LB
+ *   loops accepting, no accepted PROXY header), else {@link #CHANNELS}; the LB
  *   logs which, and why.</li>
  *   <li>{@link #CHANNELS}: a Netty channel and pipeline per socket (any transport, every
  *   option).</li>

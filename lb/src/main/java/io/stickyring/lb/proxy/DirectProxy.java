@@ -5,14 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.stickyring.cli.ReadyHandle;
 import io.stickyring.lb.config.ProxyProtocolMode;
 import java.util.concurrent.TimeUnit;
-import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
-import io.netty.channel.epoll.EpollIoEvent;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.NativeInetAddress;
@@ -36,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The direct data path (epoll only): proxied connections without a Netty channel or pipeline per
  * socket. Each event loop has its own {@code SO_REUSEPORT} listening socket registered as an
- * {@link EpollIoHandle} (Netty 4.2's public I/O handle API); each connection is two descriptors
+ * {@link ReadyHandle} (Netty 4.2's public I/O handle API, in cli next to the transport choice); each connection is two descriptors
  * registered the same way, edge-triggered for input, output and peer shutdown once (no
  * {@code epoll_ctl MOD} ever), and a small state machine relaying bytes through one scratch buffer per
  * loop. Bytes a side cannot take at once are kept per connection until its {@code EPOLLOUT}; while
@@ -52,11 +49,9 @@ public final class DirectProxy {
     /** Reads per side per event before yielding the loop to others (edge-triggered: a task resumes). */
     private static final int READS_PER_EVENT = 16;
     private static final int SCRATCH = 64 * 1024;
-    private static final EpollIoOps CONN_OPS = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLOUT)
-            .with(EpollIoOps.EPOLLRDHUP).with(EpollIoOps.EPOLLET);
-    private static final int IN = EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLRDHUP.value() | EpollIoOps.EPOLLERR.value();
-    private static final int OUT = EpollIoOps.EPOLLOUT.value() | EpollIoOps.EPOLLERR.value();
-    private static final int HUP = EpollIoOps.EPOLLRDHUP.value() | EpollIoOps.EPOLLERR.value();
+    private static final int IN = ReadyHandle.IN;
+    private static final int OUT = ReadyHandle.OUT;
+    private static final int HUP = ReadyHandle.HUP;
 
     private static final MethodHandle NEW_STREAM_FD;
     private static final MethodHandle CONNECT;
@@ -137,6 +132,9 @@ public final class DirectProxy {
     private final int keepInterval;
     private final int keepCount;
     private final int userTimeoutMillis;
+    /** --client-idle-timeout / --member-idle-timeout in ns; 0: off. */
+    private final long clientIdleNanos;
+    private final long memberIdleNanos;
 
     public DirectProxy(ProxyContext px) {
         this.px = px;
@@ -146,6 +144,8 @@ public final class DirectProxy {
         this.keepInterval = (int) px.config.keepaliveInterval().toSeconds();
         this.keepCount = px.config.keepaliveCount();
         this.userTimeoutMillis = (int) px.config.tcpUserTimeout().toMillis();
+        this.clientIdleNanos = px.config.clientIdleTimeout().toNanos();
+        this.memberIdleNanos = px.config.memberIdleTimeout().toNanos();
     }
 
     /**
@@ -177,7 +177,7 @@ public final class DirectProxy {
         Listener l = new Listener(loop, address, backlog, reusePort);
         IoRegistration reg = loop.register(l).sync().getNow();
         l.registration = reg;
-        reg.submit(EpollIoOps.EPOLLIN);
+        ReadyHandle.watchInput(reg);
         return l;
     }
 
@@ -190,7 +190,11 @@ public final class DirectProxy {
             return null;
         }
         Side b = d.back;
-        return new int[] {d.front.fd.intValue(), b == null ? -1 : b.fd.intValue()};
+        return new int[] {d.front.fd().intValue(), b == null ? -1 : b.fd().intValue()};
+    }
+
+    private static long positive(long nanos) {
+        return nanos > 0 ? nanos : Long.MAX_VALUE;
     }
 
     private static int newStreamFd(boolean ipv6) {
@@ -212,7 +216,7 @@ public final class DirectProxy {
     }
 
     /** One loop's listening socket. */
-    public final class Listener implements EpollIoHandle {
+    public final class Listener extends ReadyHandle {
         final IoEventLoop loop;
         final Socket socket;
         final byte[] acceptedAddress = new byte[26];
@@ -223,9 +227,9 @@ public final class DirectProxy {
         private long lastAcceptWarning;
 
         Listener(IoEventLoop loop, InetSocketAddress address, int backlog, boolean reusePort) throws IOException {
+            super(new Socket(newStreamFd(address.getAddress() instanceof Inet6Address)));
             this.loop = loop;
-            boolean ipv6 = address.getAddress() instanceof Inet6Address;
-            this.socket = new Socket(newStreamFd(ipv6));
+            this.socket = (Socket) fd();
             socket.setReuseAddress(true);
             if (reusePort) {
                 socket.setReusePort(true);
@@ -263,12 +267,7 @@ public final class DirectProxy {
         }
 
         @Override
-        public FileDescriptor fd() {
-            return socket;
-        }
-
-        @Override
-        public void handle(IoRegistration registration, IoEvent ioEvent) {
+        protected void ready(IoRegistration registration, int events) {
             for (int i = 0; i < 64; i++) { // level-triggered: a busy backlog comes back next pass
                 int fd;
                 try {
@@ -296,10 +295,10 @@ public final class DirectProxy {
                 lastAcceptWarning = now == 0 ? 1 : now;
                 log.warn("accept on {} failed ({}); not accepting for 1 s", socket.localAddress(), e.getMessage());
             }
-            registration.submit(EpollIoOps.NONE.with(EpollIoOps.EPOLLET)); // no events, registration kept
+            ReadyHandle.pause(registration); // no events, registration kept
             loop.schedule(() -> {
                 if (registration.isValid()) {
-                    registration.submit(EpollIoOps.EPOLLIN);
+                    ReadyHandle.watchInput(registration);
                 }
             }, 1, TimeUnit.SECONDS);
         }
@@ -323,10 +322,9 @@ public final class DirectProxy {
     }
 
     /** One side of a connection. */
-    private static final class Side implements EpollIoHandle {
+    private static final class Side extends ReadyHandle {
         final Conn conn;
         final boolean client;
-        final FileDescriptor fd;
         IoRegistration registration;
         /** Bytes read from the other side that this side has not taken yet (null: none). */
         ByteBuffer queued;
@@ -336,19 +334,14 @@ public final class DirectProxy {
         boolean hup;      // EPOLLRDHUP or EPOLLERR seen: read until end of stream, not just to a short read
 
         Side(Conn conn, boolean client, int fd) {
+            super(new FileDescriptor(fd));
             this.conn = conn;
             this.client = client;
-            this.fd = new FileDescriptor(fd);
         }
 
         @Override
-        public FileDescriptor fd() {
-            return fd;
-        }
-
-        @Override
-        public void handle(IoRegistration registration, IoEvent ioEvent) {
-            conn.event(this, ((EpollIoEvent) ioEvent).ops().value());
+        protected void ready(IoRegistration registration, int events) {
+            conn.event(this, events);
         }
 
         @Override
@@ -381,6 +374,11 @@ public final class DirectProxy {
         long fromMember;
         /** The member connect's --connect-timeout, then the member socket's keepalive arming; null: none. */
         ScheduledFuture<?> timer;
+        /** The idle timeouts' check (only with --client-idle-timeout or --member-idle-timeout). */
+        ScheduledFuture<?> idleTimer;
+        /** System.nanoTime() of the last read or write on each side (kept only with an idle timeout). */
+        long clientActive;
+        long memberActive;
 
         Conn(Listener listener, int fd, InetSocketAddress client) {
             this.listener = listener;
@@ -406,6 +404,12 @@ public final class DirectProxy {
                 return;
             }
             limited = true;
+            if (clientIdleNanos > 0 || memberIdleNanos > 0) {
+                clientActive = startNanos;
+                memberActive = startNanos;
+                idleTimer = loop.schedule(this::idleCheck, Math.min(positive(clientIdleNanos), positive(memberIdleNanos)),
+                        TimeUnit.NANOSECONDS);
+            }
             key = px.keyFunction.key(clientAddress);
             MemberRuntime first = px.router.first(key);
             if (first == null) {
@@ -421,7 +425,7 @@ public final class DirectProxy {
             try {
                 IoRegistration r = loop.register(s).getNow();
                 s.registration = r;
-                r.submit(CONN_OPS);
+                ReadyHandle.watchEdges(r);
                 return true;
             } catch (RuntimeException e) {
                 log.warn("register failed: {}", e.toString(), e);
@@ -483,6 +487,46 @@ public final class DirectProxy {
             }
         }
 
+        /**
+         * The idle timeouts (as the channel engine's IdleStateHandler, neither read nor written for that
+         * long): closes the connection with reason idle, or checks again when the sooner could expire.
+         */
+        private void idleCheck() {
+            idleTimer = null;
+            if (closed) {
+                return;
+            }
+            long now = System.nanoTime();
+            long next = Long.MAX_VALUE;
+            if (clientIdleNanos > 0) {
+                long left = clientActive + clientIdleNanos - now;
+                if (left <= 0) {
+                    closeNow(CloseReason.IDLE);
+                    return;
+                }
+                next = left;
+            }
+            if (memberIdleNanos > 0) {
+                long left = memberActive + memberIdleNanos - now;
+                if (left <= 0) {
+                    closeNow(CloseReason.IDLE);
+                    return;
+                }
+                next = Math.min(next, left);
+            }
+            idleTimer = loop.schedule(this::idleCheck, next, TimeUnit.NANOSECONDS);
+        }
+
+        private void active(Side s) {
+            if (idleTimer != null) {
+                if (s == front) {
+                    clientActive = System.nanoTime();
+                } else {
+                    memberActive = System.nanoTime();
+                }
+            }
+        }
+
         private void cancelTimer() {
             ScheduledFuture<?> t = timer;
             if (t != null) {
@@ -497,7 +541,7 @@ public final class DirectProxy {
             if (closed) {
                 return;
             }
-            int fd = back.fd.intValue();
+            int fd = back.fd().intValue();
             try {
                 SET_KEEPALIVE.invokeExact(fd, 1);
                 SET_INT_OPT.invokeExact(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepInterval);
@@ -543,7 +587,7 @@ public final class DirectProxy {
             }
             ProxyProtocolMode pp = px.config.proxyProtocol();
             if (pp != ProxyProtocolMode.NONE) {
-                InetSocketAddress local = listener.localOf(front.fd.intValue());
+                InetSocketAddress local = listener.localOf(front.fd().intValue());
                 byte[] h = proxyHeader(pp, clientAddress, local);
                 ByteBuffer hb = ByteBuffer.allocateDirect(h.length).put(h).flip();
                 int w = write(back, PlatformDependent.directBufferAddress(hb), h.length);
@@ -571,7 +615,7 @@ public final class DirectProxy {
                 // any event on a connecting socket (EPOLLOUT, or EPOLLERR/EPOLLHUP when refused) ends the connect
                 int res;
                 try {
-                    res = (int) FINISH_CONNECT.invokeExact(s.fd.intValue());
+                    res = (int) FINISH_CONNECT.invokeExact(s.fd().intValue());
                 } catch (Throwable t) {
                     res = Errors.ERROR_ECONNREFUSED_NEGATIVE;
                 }
@@ -618,13 +662,17 @@ public final class DirectProxy {
             for (int i = 0; i < READS_PER_EVENT; i++) {
                 int n;
                 try {
-                    n = (int) READ.invokeExact(from.fd.intValue(), buf, 0, SCRATCH);
+                    n = (int) READ.invokeExact(from.fd().intValue(), buf, 0, SCRATCH);
                 } catch (Throwable t) {
                     n = Errors.ERRNO_EBADF_NEGATIVE;
                 }
                 if (n > 0) {
                     count(from, n);
+                    active(from);
                     int w = write(to, buf, n);
+                    if (w > 0) {
+                        active(to);
+                    }
                     if (w < 0) {
                         closeNow(from == front ? CloseReason.MEMBER : CloseReason.CLIENT);
                         return;
@@ -673,7 +721,7 @@ public final class DirectProxy {
         private int write(Side to, long address, int n) {
             int w;
             try {
-                w = (int) WRITE.invokeExact(to.fd.intValue(), address, 0, n);
+                w = (int) WRITE.invokeExact(to.fd().intValue(), address, 0, n);
             } catch (Throwable t) {
                 return -1;
             }
@@ -688,6 +736,9 @@ public final class DirectProxy {
             ByteBuffer q = s.queued;
             int n = q.remaining();
             int w = write(s, PlatformDependent.directBufferAddress(q) + q.position(), n);
+            if (w > 0) {
+                active(s);
+            }
             if (w < 0) {
                 closeNow(s == front ? CloseReason.CLIENT : CloseReason.MEMBER);
                 return false;
@@ -725,7 +776,7 @@ public final class DirectProxy {
             }
             int r;
             try {
-                r = (int) SHUTDOWN.invokeExact(s.fd.intValue(), false, true);
+                r = (int) SHUTDOWN.invokeExact(s.fd().intValue(), false, true);
             } catch (Throwable t) {
                 r = Errors.ERRNO_EBADF_NEGATIVE;
             }
@@ -758,6 +809,11 @@ public final class DirectProxy {
             reason.compareAndSet(null, r);
             closed = true;
             cancelTimer();
+            ScheduledFuture<?> idle = idleTimer;
+            if (idle != null) {
+                idleTimer = null;
+                idle.cancel(false);
+            }
             closeSide(front);
             closeSide(back);
             if (limited) {
@@ -786,7 +842,7 @@ public final class DirectProxy {
                 r.cancel();
             }
             try {
-                s.fd.close();
+                s.fd().close();
             } catch (IOException ignore) {
                 // already closed
             }
