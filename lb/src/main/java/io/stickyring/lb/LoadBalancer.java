@@ -246,8 +246,13 @@ public final class LoadBalancer implements AutoCloseable {
             for (HostPort address : config.listens()) {
                 InetSocketAddress addr = address.toSocketAddress();
                 for (int i = 0; i < loops.size(); i++) {
-                    io.stickyring.lb.proxy.DirectProxy.Listener l = dp.listen((io.netty.channel.IoEventLoop) loops.get(i), addr,
-                            config.backlog(), loops.size() > 1);
+                    io.stickyring.lb.proxy.DirectProxy.Listener l;
+                    try {
+                        l = dp.listen((io.netty.channel.IoEventLoop) loops.get(i), addr, config.backlog(), loops.size() > 1);
+                    } catch (Exception e) { // as bind(): names the flag and the address
+                        throw io.stickyring.cli.StartupException.cannotBind("--listen",
+                                new HostPort(addr.getHostString(), addr.getPort()), e);
+                    }
                     directListeners.add(l);
                     if (i == 0) {
                         proxyAddresses.add(l.localAddress());

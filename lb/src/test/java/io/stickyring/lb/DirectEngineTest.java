@@ -184,6 +184,17 @@ class DirectEngineTest {
         assertThat(why[0]).isEqualTo("auto, as the direct engine does not support the nio transport");
     }
 
+    /** A port in use: the same one-line start-up error as the channel engine's, naming the flag and the address. */
+    @Test
+    void aListenPortInUseIsNamed() throws Exception {
+        h.backend("b1", false);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() -> start(b -> b.listen = new io.stickyring.cli.HostPort("127.0.0.1", taken.getLocalPort())))
+                    .hasMessageContaining("--listen (127.0.0.1:" + taken.getLocalPort() + ")")
+                    .hasMessageContaining("Address already in use");
+        }
+    }
+
     @Test
     void refusesWhatItDoesNotCarryNamingIt() {
         record Case(Consumer<LbConfig.Builder> set, String named) { }

@@ -230,22 +230,32 @@ public final class DirectProxy {
             super(new Socket(newStreamFd(address.getAddress() instanceof Inet6Address)));
             this.loop = loop;
             this.socket = (Socket) fd();
-            socket.setReuseAddress(true);
-            if (reusePort) {
-                socket.setReusePort(true);
+            InetSocketAddress bound;
+            try {
+                socket.setReuseAddress(true);
+                if (reusePort) {
+                    socket.setReusePort(true);
+                }
+                // inherited by every accepted socket (the kernel clones the listener's socket state)
+                socket.setTcpNoDelay(true);
+                socket.setKeepAlive(true);
+                socket.setIntOpt(IPPROTO_TCP, TCP_KEEPIDLE, keepIdle);
+                socket.setIntOpt(IPPROTO_TCP, TCP_KEEPINTVL, keepInterval);
+                socket.setIntOpt(IPPROTO_TCP, TCP_KEEPCNT, keepCount);
+                if (userTimeoutMillis > 0) {
+                    socket.setIntOpt(IPPROTO_TCP, TCP_USER_TIMEOUT, userTimeoutMillis);
+                }
+                socket.bind(address);
+                socket.listen(backlog);
+                bound = socket.localAddress();
+            } catch (IOException | RuntimeException e) {
+                try {
+                    socket.close(); // a port in use must not leave the descriptor behind
+                } catch (IOException ignore) {
+                    // already closed
+                }
+                throw e;
             }
-            // inherited by every accepted socket (the kernel clones the listener's socket state)
-            socket.setTcpNoDelay(true);
-            socket.setKeepAlive(true);
-            socket.setIntOpt(IPPROTO_TCP, TCP_KEEPIDLE, keepIdle);
-            socket.setIntOpt(IPPROTO_TCP, TCP_KEEPINTVL, keepInterval);
-            socket.setIntOpt(IPPROTO_TCP, TCP_KEEPCNT, keepCount);
-            if (userTimeoutMillis > 0) {
-                socket.setIntOpt(IPPROTO_TCP, TCP_USER_TIMEOUT, userTimeoutMillis);
-            }
-            socket.bind(address);
-            socket.listen(backlog);
-            InetSocketAddress bound = socket.localAddress();
             this.childLocal = bound.getAddress().isAnyLocalAddress() ? null : bound;
         }
 
